@@ -1,0 +1,161 @@
+"""Money arithmetic in integer pence.
+
+Every figure the engine shows is an integer number of pence. Pounds arrive
+from files as decimals and leave as decimals with two places; in between,
+nothing is a float except the driver-scaled projection, which is rounded to
+pence (half up, as Excel and LibreOffice do) before any sum is taken.
+
+Apportionments use the largest-remainder method so that the parts always add
+up exactly to the whole: each part first gets the floor of its exact share,
+then the pence left over go one each to the parts with the largest
+fractional remainders, ties going to the part listed first.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import numpy as np
+import numpy.typing as npt
+
+PENCE_PER_POUND = 100
+_INT64_SAFE = 2**62
+
+IntArray = npt.NDArray[np.int64]
+
+
+class MoneyError(ValueError):
+    """A value could not be read as an amount of money in pounds and pence."""
+
+
+def to_pence(value: object) -> int:
+    """Convert pounds (a number or text such as "£1,250.50") to integer pence.
+
+    Amounts with more than two decimal places are refused rather than
+    silently rounded, because a pooled-fund figure that is not a whole number
+    of pence is almost always a typing mistake.
+    """
+    if isinstance(value, bool):
+        raise MoneyError(f"expected an amount in pounds, got {value!r}")
+    if isinstance(value, int):
+        return value * PENCE_PER_POUND
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            raise MoneyError(f"expected an amount in pounds, got {value!r}")
+        text = repr(value)
+    elif isinstance(value, (str, Decimal)):
+        text = str(value).strip().replace(",", "").replace("£", "")
+        if text.startswith("(") and text.endswith(")"):
+            text = "-" + text[1:-1]
+    else:
+        raise MoneyError(f"expected an amount in pounds, got {value!r}")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise MoneyError(f"expected an amount in pounds such as 1250000.00, got {value!r}") from None
+    if not amount.is_finite():
+        raise MoneyError(f"expected an amount in pounds, got {value!r}")
+    pence = amount * PENCE_PER_POUND
+    if pence != pence.to_integral_value():
+        raise MoneyError(f"{value!r} has fractions of a penny; give pounds with at most 2 decimal places")
+    return int(pence)
+
+
+def pounds(pence: int | np.integer) -> Decimal:
+    """Integer pence as an exact ``Decimal`` number of pounds with two places."""
+    return (Decimal(int(pence)) / PENCE_PER_POUND).quantize(Decimal("0.01"))
+
+
+def pounds_float(pence: int | np.integer) -> float:
+    """Integer pence as pounds for JSON; exact because the value has two decimals."""
+    return float(pounds(pence))
+
+
+def format_gbp(pence: int | np.integer, *, brackets: bool = False) -> str:
+    """Render pence as ``£1,234.56`` (``-£1,234.56`` or ``(£1,234.56)``)."""
+    value = int(pence)
+    text = f"£{abs(value) // 100:,}.{abs(value) % 100:02d}"
+    if value < 0:
+        return f"({text})" if brackets else f"-{text}"
+    return text
+
+
+def round_half_up(value: float | Decimal, places: int = 2) -> Decimal:
+    """Round like Excel's ROUND: halves away from zero (Python's round does not)."""
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def pounds_array_to_pence(values: npt.ArrayLike) -> IntArray:
+    """Round an array of pounds to integer pence, halves away from zero.
+
+    The product is first rounded to 6 decimal places of a penny to remove
+    binary floating-point noise (2.675 * 100 is 267.49999999999997), which is
+    what Excel's 15-significant-digit arithmetic effectively does; then halves
+    go away from zero.
+    """
+    pence = np.round(np.asarray(values, dtype=np.float64) * PENCE_PER_POUND, 6)
+    return (np.sign(pence) * np.floor(np.abs(pence) + 0.5)).astype(np.int64)
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` pence by non-negative integer ``weights``, summing exactly.
+
+    A convenience wrapper around :func:`allocate_paths` for a single figure.
+    """
+    result = allocate_paths(np.array([total], dtype=np.int64), np.array([weights], dtype=np.int64))
+    return [int(x) for x in result[0]]
+
+
+def allocate_paths(totals: npt.ArrayLike, weights: npt.ArrayLike) -> IntArray:
+    """Largest-remainder split of each path's total by that path's weights.
+
+    Args:
+        totals: integer pence, shape ``(paths,)``; may be negative (the split of
+            a negative total is the negated split of its absolute value, so
+            shares of a refund mirror shares of a charge).
+        weights: non-negative integers, shape ``(paths, parts)`` or ``(parts,)``.
+            A path whose weights are all zero gets nothing (the caller decides
+            what to do with the unallocated total).
+
+    Returns:
+        integer pence of shape ``(paths, parts)``; on every path with some
+        positive weight the row sums exactly to the total. Leftover pence go
+        to the largest fractional remainders; ties go to the part listed first.
+    """
+    totals_arr = np.asarray(totals, dtype=np.int64)
+    weights_arr = np.asarray(weights, dtype=np.int64)
+    if weights_arr.ndim == 1:
+        weights_arr = np.broadcast_to(weights_arr, (totals_arr.shape[0], weights_arr.shape[0]))
+    if np.any(weights_arr < 0):
+        raise ValueError("allocation weights must not be negative")
+    paths, parts = weights_arr.shape
+    if parts == 0:
+        return np.zeros((paths, 0), dtype=np.int64)
+    sign = np.where(totals_arr < 0, -1, 1).astype(np.int64)
+    magnitude = np.abs(totals_arr)
+    weight_sum = weights_arr.sum(axis=1)
+    has_weight = weight_sum > 0
+    safe_sum = np.where(has_weight, weight_sum, 1)
+    # Exact integer arithmetic; fall back to Python integers when the product
+    # of a total and a weight could overflow 64 bits (pools over ~£400m).
+    biggest = int(magnitude.max(initial=0)) * int(weights_arr.max(initial=0))
+    if biggest >= _INT64_SAFE:
+        numer = magnitude.astype(object)[:, None] * weights_arr.astype(object)
+        floors = (numer // safe_sum.astype(object)[:, None]).astype(np.int64)
+        remainders = (numer % safe_sum.astype(object)[:, None]).astype(np.int64)
+    else:
+        numer = magnitude[:, None] * weights_arr
+        floors = numer // safe_sum[:, None]
+        # Remainders share one denominator per path, so compare them as integers.
+        remainders = numer % safe_sum[:, None]
+    leftover = magnitude - floors.sum(axis=1)
+    # Rank parts by remainder, largest first; a stable sort keeps ties in
+    # listed order. Parts with zero weight never receive a leftover penny.
+    remainders = np.where(weights_arr > 0, remainders, -1)
+    order = np.argsort(-remainders, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(parts)[None, :].repeat(paths, axis=0), axis=1)
+    extra = (rank < leftover[:, None]).astype(np.int64)
+    shares = (floors + extra) * has_weight[:, None]
+    return shares * sign[:, None]

@@ -1,0 +1,194 @@
+"""Monthly spend projection for every scheme: budgets moved by the drivers.
+
+Arrays are laid out ``(paths, years, schemes, months)``. The deterministic run
+is one path; a Monte Carlo run passes many paths of driver values through the
+same arithmetic. Spend for each scheme-month is rounded to the penny (half
+up) before anything is added up, so every total is an exact sum of pence.
+
+How a scenario moves spend (all relative to the budget, so the base scenario
+reproduces the budget to the penny):
+
+* inflation: ``prod over years so far of (1 + scenario%) / (1 + budgeted%)``
+  for the scheme's cost category;
+* demography: the same for the scheme's type (or ``all``);
+* demand: ``1 + elasticity x change%`` from the change's month onwards;
+* efficiency: ``prod over years so far of (1 - efficiency%)`` (recurrent);
+* shocks: pounds added in their month;
+* actuals: replace the months to date; the rest is forecast by the method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from pooledfund.model import BudgetAssumptions, Scheme
+from pooledfund.money import IntArray, allocate, pounds_array_to_pence
+from pooledfund.scenario import Scenario
+from pooledfund.types import percent_weight
+from pooledfund.years import month_of, parse_month
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DemandPath:
+    """One demand change: the driver, its % change on each path, and when it starts."""
+
+    driver: str
+    change_pct: FloatArray  # (paths,)
+    start_year: str | None
+    start_month: int
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Driver values for every path: the engine's only view of a scenario's drivers.
+
+    ``inflation`` and ``demography`` map a key to % a year with shape
+    ``(paths, years)``; ``efficiency`` is ``(paths, years)``.
+    """
+
+    paths: int
+    inflation: dict[str, FloatArray] = field(default_factory=dict)
+    demography: dict[str, FloatArray] = field(default_factory=dict)
+    demand: list[DemandPath] = field(default_factory=list)
+    efficiency: FloatArray | None = None
+
+    @staticmethod
+    def from_scenario(scenario: Scenario, years: list[str]) -> Drivers:
+        """The deterministic (one-path) drivers a scenario gives."""
+
+        def by_year(values: dict[str, Decimal]) -> FloatArray:
+            return np.array([[float(values[y]) if y in values else np.nan for y in years]])
+
+        return Drivers(
+            paths=1,
+            inflation={k: by_year(v) for k, v in scenario.inflation.items()},
+            demography={k: by_year(v) for k, v in scenario.demography.items()},
+            demand=[
+                DemandPath(
+                    driver=d.driver,
+                    change_pct=np.array([float(d.change_pct)]),
+                    start_year=month_of(d.effective_from)[0] if d.effective_from else None,
+                    start_month=month_of(d.effective_from)[1] if d.effective_from else 0,
+                )
+                for d in scenario.demand
+            ],
+            efficiency=by_year(scenario.efficiency) if scenario.efficiency else None,
+        )
+
+
+def budget_profile(schemes: list[Scheme], years: list[str]) -> IntArray:
+    """Each scheme's budget split across months by its phasing, ``(years, schemes, 12)`` pence."""
+    profile = np.zeros((len(years), len(schemes), 12), dtype=np.int64)
+    for s_index, scheme in enumerate(schemes):
+        weights = [1] * 12 if scheme.phasing == "flat" else [percent_weight(w) for w in scheme.phasing]
+        for y_index, year in enumerate(years):
+            profile[y_index, s_index] = allocate(scheme.budget.get(year, 0), weights)
+    return profile
+
+
+def _relative_level(
+    scenario_rates: FloatArray | None, budget_rates: dict[str, Decimal], years: list[str], paths: int
+) -> FloatArray:
+    """Cumulative price (or need) level of the scenario relative to the budget, ``(paths, years)``."""
+    budget = np.array([float(budget_rates.get(y, 0)) for y in years])[None, :]
+    if scenario_rates is None:
+        return np.ones((paths, len(years)))
+    rates = np.where(np.isnan(scenario_rates), budget, scenario_rates)
+    return np.cumprod((1 + rates / 100) / (1 + budget / 100), axis=1) * np.ones((paths, 1))
+
+
+def driver_factors(
+    schemes: list[Scheme], years: list[str], drivers: Drivers, assumptions: BudgetAssumptions
+) -> FloatArray:
+    """The multiplier on each scheme's budget, ``(paths, years, schemes, 12)``."""
+    paths = drivers.paths
+    factors = np.ones((paths, len(years), len(schemes), 12))
+    for s_index, scheme in enumerate(schemes):
+        category = scheme.cost_category
+        inflation = _relative_level(
+            drivers.inflation.get(category), assumptions.inflation.get(category, {}), years, paths
+        )
+        type_key = scheme.scheme_type.value
+        demog_key = type_key if (type_key in drivers.demography or type_key in assumptions.demography) else "all"
+        demography = _relative_level(
+            drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, paths
+        )
+        factors[:, :, s_index, :] *= (inflation * demography)[:, :, None]
+        for link in scheme.cost_drivers:
+            for change in drivers.demand:
+                if change.driver != link.driver:
+                    continue
+                active = np.ones((len(years), 12))
+                if change.start_year is not None:
+                    start = years.index(change.start_year) if change.start_year in years else (
+                        -1 if change.start_year < years[0] else len(years))
+                    for y_index in range(len(years)):
+                        if y_index < start:
+                            active[y_index] = 0
+                        elif y_index == start:
+                            active[y_index, : change.start_month] = 0
+                effect = 1 + float(link.elasticity) * change.change_pct[:, None, None] / 100
+                factors[:, :, s_index, :] *= np.where(active[None] > 0, effect, 1.0)
+    if drivers.efficiency is not None:
+        rates = np.nan_to_num(drivers.efficiency, nan=0.0)
+        factors *= np.cumprod(1 - rates / 100, axis=1)[:, :, None, None]
+    return factors
+
+
+def project_spend(
+    schemes: list[Scheme],
+    years: list[str],
+    drivers: Drivers,
+    assumptions: BudgetAssumptions,
+    scenario: Scenario,
+) -> IntArray:
+    """Projected spend per path, year, scheme and month in pence.
+
+    Budget months are scaled by the driver factors and rounded half up to the
+    penny; shocks are added; actuals replace the months to date.
+    """
+    budget = budget_profile(schemes, years)
+    factors = driver_factors(schemes, years, drivers, assumptions)
+    spend = pounds_array_to_pence(budget[None].astype(np.float64) / 100 * factors)
+    index = {s.id: i for i, s in enumerate(schemes)}
+    shocks = np.zeros_like(budget)
+    for shock in scenario.shocks:
+        if shock.scheme in index:
+            year, month = parse_month(shock.month)
+            if year in years:
+                shocks[years.index(year), index[shock.scheme], month] += shock.amount
+    for actual in scenario.actuals:
+        if actual.year not in years:
+            continue
+        y_index = years.index(actual.year)
+        _, last = parse_month(actual.to_month)
+        # Shocks already in the actual months are in the actuals themselves.
+        shocks[y_index, :, : last + 1] = 0
+        for scheme_id, months in actual.schemes.items():
+            if scheme_id not in index:
+                continue
+            s_index = index[scheme_id]
+            actual_months = np.array(months[: last + 1], dtype=np.int64)
+            spend[:, y_index, s_index, : last + 1] = actual_months
+            remaining = 11 - last
+            if remaining and actual.forecast_method != "budget_profile":
+                spend[:, y_index, s_index, last + 1 :] = _forecast(actual_months, remaining, actual.forecast_method)
+    return spend + shocks[None]
+
+
+def _forecast(actual_months: IntArray, remaining: int, method: str) -> IntArray:
+    """Forecast the remaining months from actuals by run rate or straight-line trend."""
+    count = len(actual_months)
+    if method == "run_rate" or count < 2:
+        per_month = pounds_array_to_pence(np.array([actual_months.sum() / count / 100]))[0]
+        return np.full(remaining, per_month, dtype=np.int64)
+    x = np.arange(count, dtype=np.float64)
+    slope, intercept = np.polyfit(x, actual_months.astype(np.float64), 1)
+    future = intercept + slope * np.arange(count, count + remaining)
+    return pounds_array_to_pence(np.maximum(future, 0) / 100)

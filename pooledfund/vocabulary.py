@@ -1,0 +1,143 @@
+"""BCF and Section 75 vocabulary: partner kinds, funding sources, scheme types.
+
+Values follow the 2023-25 BCF planning template's drop-down lists (domain
+brief, section 1). Each enumeration accepts its snake_case key or the
+template's wording, ignoring case and punctuation, so a planner can paste
+"Home-based intermediate care" or write ``home_based_intermediate_care``.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+class _Vocabulary(str, Enum):
+    """An enumeration whose members also match their template wording."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> _Vocabulary:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def _missing_(cls, value: object) -> _Vocabulary | None:
+        if not isinstance(value, str):
+            return None
+        wanted = _key(value)
+        for member in cls:
+            if wanted in (member.value, _key(member.label)):
+                return member
+        return None
+
+    @classmethod
+    def choices(cls) -> str:
+        """The accepted keys, for error messages and docs."""
+        return ", ".join(member.value for member in cls)
+
+
+class PartnerKind(_Vocabulary):
+    """What kind of public body a partner is."""
+
+    INTEGRATED_CARE_BOARD = ("integrated_care_board", "Integrated care board")
+    NHS_TRUST = ("nhs_trust", "NHS trust or foundation trust")
+    UNITARY_COUNCIL = ("unitary_council", "Unitary council")
+    COUNTY_COUNCIL = ("county_council", "County council")
+    DISTRICT_COUNCIL = ("district_council", "District council")
+    OTHER = ("other", "Other")
+
+
+class VatPosition(_Vocabulary):
+    """How the partner recovers VAT (HMRC VATGPB6640): s.33 for councils, limited for NHS bodies."""
+
+    COUNCIL_S33 = ("council_s33", "Council recovering VAT under VATA 1994 s.33")
+    NHS_LIMITED_RECOVERY = ("nhs_limited_recovery", "NHS body: contracted-out services refund only")
+    NONE = ("none", "No VAT recovery")
+
+
+class FundingSource(_Vocabulary):
+    """The BCF source of funding a contribution or a scheme's spend belongs to."""
+
+    NHS_MINIMUM = ("nhs_minimum", "Minimum NHS Contribution")
+    IBCF = ("ibcf", "iBCF")
+    DFG = ("dfg", "DFG")
+    ADDITIONAL_LA = ("additional_la", "Additional LA Contribution")
+    ADDITIONAL_NHS = ("additional_nhs", "Additional NHS Contribution")
+    LA_DISCHARGE = ("la_discharge", "Local Authority Discharge Funding")
+    ICB_DISCHARGE = ("icb_discharge", "ICB Discharge Funding")
+    OTHER = ("other", "Other")
+
+
+class AreaOfSpend(_Vocabulary):
+    """The BCF template's area of spend."""
+
+    SOCIAL_CARE = ("social_care", "Social Care")
+    MENTAL_HEALTH = ("mental_health", "Mental Health")
+    COMMUNITY_HEALTH = ("community_health", "Community Health")
+    CONTINUING_CARE = ("continuing_care", "Continuing Care")
+    PRIMARY_CARE = ("primary_care", "Primary Care")
+    ACUTE = ("acute", "Acute")
+    OTHER = ("other", "Other")
+
+
+class ProviderKind(_Vocabulary):
+    """The BCF template's provider categories."""
+
+    LA = ("la", "LA")
+    NHS_ACUTE = ("nhs_acute", "NHS Acute Provider")
+    NHS_COMMUNITY = ("nhs_community", "NHS Community Provider")
+    NHS_MENTAL_HEALTH = ("nhs_mental_health", "NHS Mental Health Provider")
+    PRIVATE_SECTOR = ("private_sector", "Private Sector")
+    CHARITY_VOLUNTARY = ("charity_voluntary", "Charity / Voluntary Sector")
+    OTHER = ("other", "Other")
+
+
+class SchemeType(_Vocabulary):
+    """The 2023-25 BCF scheme types (domain brief, section 1)."""
+
+    ASSISTIVE_TECHNOLOGY = ("assistive_technologies_and_equipment", "Assistive Technologies and Equipment")
+    BED_BASED_INTERMEDIATE_CARE = ("bed_based_intermediate_care", "Bed based intermediate Care Services")
+    CARE_ACT = ("care_act_implementation_related_duties", "Care Act Implementation Related Duties")
+    CARERS = ("carers_services", "Carers Services")
+    COMMUNITY_BASED = ("community_based_schemes", "Community Based Schemes")
+    DFG_RELATED = ("dfg_related_schemes", "DFG Related Schemes")
+    ENABLERS = ("enablers_for_integration", "Enablers for Integration")
+    HICM = ("high_impact_change_model", "High Impact Change Model for Managing Transfer of Care")
+    HOME_CARE = ("home_care_or_domiciliary_care", "Home Care or Domiciliary Care")
+    HOME_BASED_INTERMEDIATE_CARE = ("home_based_intermediate_care", "Home-based intermediate care services")
+    HOUSING = ("housing_related_schemes", "Housing Related Schemes")
+    CARE_PLANNING = ("integrated_care_planning_and_navigation", "Integrated Care Planning and Navigation")
+    URGENT_COMMUNITY_RESPONSE = ("urgent_community_response", "Urgent Community Response")
+    PERSONALISED_BUDGETING = ("personalised_budgeting_and_commissioning", "Personalised Budgeting and Commissioning")
+    PERSONALISED_CARE_AT_HOME = ("personalised_care_at_home", "Personalised Care at Home")
+    PREVENTION = ("prevention_early_intervention", "Prevention / Early Intervention")
+    RESIDENTIAL = ("residential_placements", "Residential Placements")
+    WORKFORCE = ("workforce_recruitment_and_retention", "Workforce recruitment and retention")
+    CONTINGENCY = ("contingency", "Contingency")
+    OTHER = ("other", "Other")
+
+
+# Aliases that planners commonly type for scheme types.
+_SCHEME_ALIASES = {
+    "home_based_intermediate_care_services": SchemeType.HOME_BASED_INTERMEDIATE_CARE,
+    "bed_based_intermediate_care_services": SchemeType.BED_BASED_INTERMEDIATE_CARE,
+    "home_care": SchemeType.HOME_CARE,
+    "domiciliary_care": SchemeType.HOME_CARE,
+    "assistive_technologies_equipment": SchemeType.ASSISTIVE_TECHNOLOGY,
+    "prevention": SchemeType.PREVENTION,
+}
+
+
+def scheme_type_from_text(text: str) -> SchemeType | None:
+    """Look a scheme type up by key, template wording or a common alias."""
+    try:
+        return SchemeType(text)
+    except ValueError:
+        return _SCHEME_ALIASES.get(_key(text))

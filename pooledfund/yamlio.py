@@ -1,0 +1,163 @@
+"""Safe YAML reading that remembers the line of every value.
+
+Only PyYAML's safe loader is used (no Python objects can be built from a
+file). Files over :data:`MAX_YAML_BYTES`, duplicate keys and documents that
+expand past :data:`MAX_NODES` values (alias bombs) are refused with a
+located message.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pooledfund.errors import InputError, PooledfundError, Source
+
+MAX_YAML_BYTES = 5 * 1024 * 1024
+MAX_NODES = 500_000
+
+PathKey = tuple[str | int, ...]
+LineMap = dict[PathKey, int]
+
+
+def format_path(path: PathKey) -> str:
+    """Render a field path as ``arrangements[0].schemes[3].budget``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain Python data plus a line map."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: LineMap = {}
+        self.errors: list[InputError] = []
+        self.count = 0
+        self._constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBigError
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._constructor.construct_object(key_node, deep=True)
+                if isinstance(key, (dict, list)):
+                    self.errors.append(
+                        InputError(Source(self.file, key_node.start_mark.line + 1, format_path(path)), "a key must be plain text")
+                    )
+                    continue
+                key = str(key) if not isinstance(key, (int, str)) else key
+                if key in result:
+                    self.errors.append(
+                        InputError(
+                            Source(self.file, key_node.start_mark.line + 1, format_path((*path, key))),
+                            f"{key!s} is given twice; keep one",
+                        )
+                    )
+                    continue
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self._constructor.construct_object(node, deep=True)
+
+
+class _TooBigError(Exception):
+    pass
+
+
+def read_yaml(path: str | Path, display_name: str | None = None) -> tuple[Any, LineMap, list[InputError]]:
+    """Read a YAML file safely into plain data, a line map and any errors.
+
+    ``display_name`` is the name used in messages (defaults to the path as given).
+    """
+    name = display_name or str(path)
+    file_path = Path(path)
+    try:
+        size = file_path.stat().st_size
+    except OSError as exc:
+        return None, {}, [InputError(Source(name), f"cannot read the file: {exc.strerror or exc}")]
+    if size > MAX_YAML_BYTES:
+        return None, {}, [
+            InputError(Source(name), f"the file is {size:,} bytes; files over {MAX_YAML_BYTES:,} bytes are refused")
+        ]
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, {}, [InputError(Source(name), "the file is not UTF-8 text; save it as UTF-8")]
+    except OSError as exc:
+        return None, {}, [InputError(Source(name), f"cannot read the file: {exc.strerror or exc}")]
+    return parse_yaml_text(text, name)
+
+
+def parse_yaml_text(text: str, name: str) -> tuple[Any, LineMap, list[InputError]]:
+    """Parse YAML text (already read) into plain data, a line map and errors."""
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        return None, {}, [InputError(Source(name), f"the text is over {MAX_YAML_BYTES:,} bytes and is refused")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        return None, {}, [InputError(Source(name, line), f"this is not valid YAML: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, {}, [InputError(Source(name), f"this is not valid YAML: {exc}")]
+    if node is None:
+        return None, {}, [InputError(Source(name), "the file is empty")]
+    builder = _Builder(name)
+    try:
+        data = builder.build(node, ())
+    except _TooBigError:
+        return None, {}, [InputError(Source(name), f"the document expands to more than {MAX_NODES:,} values and is refused")]
+    except yaml.YAMLError as exc:
+        return None, {}, [InputError(Source(name), f"this is not valid YAML: {exc}")]
+    return data, builder.lines, builder.errors
+
+
+def line_for(lines: LineMap, path: PathKey) -> int | None:
+    """The line of ``path``, or of its nearest parent that has one."""
+    current = tuple(path)
+    while True:
+        if current in lines:
+            return lines[current]
+        if not current:
+            return None
+        current = current[:-1]
+
+
+def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename.
+
+    An existing file is only replaced when ``force`` is true, so a user's
+    work is never overwritten by accident; a reader never sees half a file.
+    """
+    from pooledfund.errors import OutputExistsError
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise OutputExistsError(str(target))
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise PooledfundError(f"cannot write {target}: the folder {directory} does not exist")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
