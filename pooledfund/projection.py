@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pooledfund.model import BudgetAssumptions, Scheme
-from pooledfund.money import IntArray, allocate, pounds_array_to_pence
+from pooledfund.money import IntArray, allocate_paths, pounds_array_to_pence
 from pooledfund.scenario import Scenario
 from pooledfund.types import percent_weight
 from pooledfund.years import month_of, parse_month
@@ -84,12 +84,14 @@ class Drivers:
 
 def budget_profile(schemes: list[Scheme], years: list[str]) -> IntArray:
     """Each scheme's budget split across months by its phasing, ``(years, schemes, 12)`` pence."""
-    profile = np.zeros((len(years), len(schemes), 12), dtype=np.int64)
-    for s_index, scheme in enumerate(schemes):
-        weights = [1] * 12 if scheme.phasing == "flat" else [percent_weight(w) for w in scheme.phasing]
-        for y_index, year in enumerate(years):
-            profile[y_index, s_index] = allocate(scheme.budget.get(year, 0), weights)
-    return profile
+    weights = np.array(
+        [[1] * 12 if s.phasing == "flat" else [percent_weight(w) for w in s.phasing] for s in schemes],
+        dtype=np.int64,
+    ).reshape(len(schemes), 12)
+    totals = np.array([[s.budget.get(y, 0) for s in schemes] for y in years], dtype=np.int64)
+    # One vectorised largest-remainder split for every (year, scheme) pair.
+    flat = allocate_paths(totals.reshape(-1), np.tile(weights, (len(years), 1)))
+    return flat.reshape(len(years), len(schemes), 12)
 
 
 def _relative_level(

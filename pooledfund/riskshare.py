@@ -132,11 +132,13 @@ def _share_with_caps(target: IntArray, weights: IntArray, room: IntArray) -> tup
 
 def _commissioner_weights(context: ShareContext) -> IntArray:
     """Each partner's overspend on the schemes it commissions, ``(paths, partners)``."""
-    paths = context.scheme_overspend.shape[0]
-    weights = np.zeros((paths, len(context.partners)), dtype=np.int64)
-    for s_index in range(context.scheme_overspend.shape[1]):
-        weights += allocate_paths(context.scheme_overspend[:, s_index], context.commissioner_weights[s_index])
-    return weights
+    paths, schemes = context.scheme_overspend.shape
+    n = len(context.partners)
+    # Split every (path, scheme) overspend by that scheme's commissioner split in one call.
+    split = allocate_paths(
+        context.scheme_overspend.reshape(-1), np.tile(context.commissioner_weights, (paths, 1))
+    ).reshape(paths, schemes, n)
+    return split.sum(axis=1)
 
 
 def _proportional_weights(context: ShareContext, basis: str, only: list[str]) -> IntArray:
