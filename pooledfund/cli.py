@@ -68,22 +68,35 @@ def _combine(scenarios: list[Scenario]) -> Scenario:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check agreement and scenario files and report every problem."""
+    """Check agreement and scenario files and report every problem.
+
+    When exactly one agreement is among the files, each scenario is also
+    checked against it (scheme, partner and arrangement names, years).
+    """
     errors: list[InputError] = []
+    agreements: list[Agreement] = []
+    scenarios: list[tuple[str, Scenario]] = []
     for path in args.files:
         data, _, read_errors = read_yaml(path)
         if read_errors:
             errors += read_errors
             continue
         if isinstance(data, dict) and "scenario" in data:
-            _, found = load_scenario(path)
+            scenario, found = load_scenario(path)
             kind = "scenario"
+            if scenario is not None:
+                scenarios.append((path, scenario))
         else:
-            _, found = load_agreement(path)
+            agreement, found = load_agreement(path)
             kind = "agreement"
+            if agreement is not None:
+                agreements.append(agreement)
         errors += found
         if not found:
             print(f"{path}: valid {kind}")
+    if len(agreements) == 1:
+        for path, scenario in scenarios:
+            errors += check_scenario(scenario, agreements[0], path)
     if errors:
         _print_errors(errors)
         return EXIT_INVALID

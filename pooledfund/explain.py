@@ -161,6 +161,9 @@ def explain_arrangement(result: RunResult, row: ArrangementYear, agreement: Agre
         number = 2 if absorbed else 1
         for step in row.overspend.steps:
             target, taken = int(step.target[path]), step.taken[path].tolist()
+            if not int(step.available[path]):
+                lines.append(f"Nothing remains for layer {step.index + 1} onwards.")
+                break
             text = (f"Step {number}, layer {step.index + 1} ({_layer_text(result, step)}): of {format_gbp(int(step.available[path]))}"
                     f" remaining, this layer placed {format_gbp(sum(taken))}")
             text += f": {_who(result, taken)}." if sum(taken) else "."
@@ -206,6 +209,15 @@ def explain_arrangement(result: RunResult, row: ArrangementYear, agreement: Agre
                 + (f", gets back {format_gbp(returned)}" if returned else "")
                 + f"; net cost {format_gbp(int(row.net_cost[path, i]))}."
             )
+    position = row.cash_position
+    if position is not None and row.host:
+        months = position[path].tolist()
+        low = min(range(12), key=lambda m: months[m])
+        lines.append(
+            f"Cash: {names[row.host]}'s balance on the arrangement is lowest at the end of {month_label(row.year, low)} "
+            f"at {format_gbp(months[low])} and closes the year at {format_gbp(months[11])} "
+            "after the year-end settlement (carried forward less unfunded)."
+        )
     net = int(row.net_cost[path].sum())
     cf, unfunded, reinvested = int(row.carry_forward[path]), int(row.unfunded[path]), int(row.reinvested[path].sum())
     lines.append(
