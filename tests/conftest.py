@@ -1,0 +1,80 @@
+"""Shared helpers for the money, risk-share, engine and property tests.
+
+* ``load_doc`` (fixture): YAML text of an agreement -> a loaded ``Agreement``,
+  written to ``tmp_path`` and read back through ``pooledfund.loader``, failing
+  the test with every loader message if the text is not a valid agreement.
+* :func:`load_agreement_text`: the same as a plain function taking a folder,
+  for hypothesis tests (which must not use function-scoped fixtures).
+* :func:`exact_shares`: a reference largest-remainder split in Python integers.
+* :func:`P`: pounds (as text, to stay exact) -> integer pence, for readable sums.
+"""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pooledfund.agreement import Agreement
+from pooledfund.loader import load_agreement
+
+_COUNTER = itertools.count()
+
+
+def P(pounds: str | int) -> int:  # noqa: N802 - reads like a currency sign in sums
+    """Pounds to integer pence exactly: ``P("1,234.56") == 123456``."""
+    value = Decimal(str(pounds).replace(",", "")) * 100
+    assert value == value.to_integral_value(), f"{pounds} is not a whole number of pence"
+    return int(value)
+
+
+def load_agreement_text(text: str, folder: Path, name: str | None = None) -> Agreement:
+    """Write ``text`` (dedented) into ``folder`` and load it, asserting it is valid."""
+    path = folder / (name or f"agreement_{next(_COUNTER)}.yaml")
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    agreement, errors = load_agreement(path)
+    assert not errors, "the test agreement should be valid, but:\n" + "\n".join(str(e) for e in errors)
+    assert agreement is not None
+    return agreement
+
+
+@pytest.fixture
+def load_doc(tmp_path: Path) -> Callable[[str], Agreement]:
+    """Load an agreement from YAML text (see module docstring)."""
+
+    def _load(text: str) -> Agreement:
+        return load_agreement_text(text, tmp_path)
+
+    return _load
+
+
+def exact_shares(total: int, weights: list[int]) -> list[int]:
+    """Reference largest-remainder split in Python integers (no numpy, no overflow).
+
+    Negative totals mirror positive ones; ties go to the part listed first;
+    zero weights get nothing; all-zero weights give all zeros.
+    """
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        return [0] * len(weights)
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    floors = [magnitude * w // weight_sum for w in weights]
+    remainders = [magnitude * w % weight_sum for w in weights]
+    leftover = magnitude - sum(floors)
+    order = sorted((i for i, w in enumerate(weights) if w > 0), key=lambda i: (-remainders[i], i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [sign * f for f in floors]
+
+
+PARTNERS_YAML = """\
+partners:
+  - {id: council, name: Council, kind: unitary_council, vat: council_s33}
+  - {id: icb, name: ICB, kind: integrated_care_board, vat: nhs_limited_recovery}
+"""
+"""The two usual partners, council first (so ties go to the council)."""
