@@ -17,6 +17,7 @@ from pooledfund.agreement import Agreement
 from pooledfund.engine import run
 from pooledfund.errors import InputError, InvalidInputError, PooledfundError, Source
 from pooledfund.explain import explain
+from pooledfund.inputs import combine_scenarios, load_inputs
 from pooledfund.loader import load_agreement
 from pooledfund.report import (
     arrangement_frame,
@@ -28,43 +29,11 @@ from pooledfund.report import (
     to_pounds_csv,
 )
 from pooledfund.results import RunResult
-from pooledfund.scenario import BASE, Scenario, check_scenario, load_scenario
+from pooledfund.scenario import Scenario, check_scenario, load_scenario
 from pooledfund.yamlio import read_yaml, write_atomic
 from pooledfund.years import parse_year
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-def _load(agreement_path: str, scenario_paths: Sequence[str]) -> tuple[Agreement, list[Scenario]]:
-    agreement, errors = load_agreement(agreement_path)
-    scenarios: list[Scenario] = []
-    for path in scenario_paths:
-        scenario, scenario_errors = load_scenario(path)
-        errors += scenario_errors
-        if scenario is not None:
-            if agreement is not None:
-                errors += check_scenario(scenario, agreement, path)
-            scenarios.append(scenario)
-    if errors or agreement is None:
-        raise InvalidInputError(errors)
-    return agreement, scenarios
-
-
-def _combine(scenarios: list[Scenario]) -> Scenario:
-    """Several --scenario files apply in order, as if each extended the one before."""
-    if not scenarios:
-        return BASE
-    if len(scenarios) == 1:
-        return scenarios[0]
-    from pooledfund.scenario import _merge  # noqa: PLC0415 - one merge rule for files and flags
-
-    data: dict = {}
-    for scenario in scenarios:
-        data = _merge(data, scenario.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True))
-    data["id"] = "+".join(s.id for s in scenarios)
-    data["name"] = " + ".join(s.label for s in scenarios)
-    data.pop("extends", None)
-    return Scenario.model_validate(data)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -105,8 +74,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run an agreement under a scenario and print every partner's position."""
-    agreement, scenarios = _load(args.agreement, args.scenario)
-    result = run(agreement, _combine(scenarios))
+    agreement, scenarios = load_inputs(args.agreement, args.scenario)
+    result = run(agreement, combine_scenarios(scenarios))
     print(positions_text(result))
     if args.json:
         _write_json(result, args.json, args.force)
@@ -140,7 +109,7 @@ def _write_csv(result: RunResult, folder: Path, force: bool) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Partner positions under several scenarios side by side."""
-    agreement, scenarios = _load(args.agreement, args.scenarios)
+    agreement, scenarios = load_inputs(args.agreement, args.scenarios)
     results = [run(agreement, s) for s in scenarios]
     print(compare_text(results))
     return EXIT_OK
@@ -148,7 +117,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """The risk-share waterfall for one year, step by step, in words."""
-    agreement, scenarios = _load(args.agreement, args.scenario)
+    agreement, scenarios = load_inputs(args.agreement, args.scenario)
     try:
         year = parse_year(args.year)
     except ValueError as exc:
@@ -157,7 +126,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise InvalidInputError(
             [InputError(Source("--year"), f"{year} is not one of the agreement's years ({', '.join(agreement.years)})")]
         )
-    result = run(agreement, _combine(scenarios))
+    result = run(agreement, combine_scenarios(scenarios))
     print(explain(result, agreement, year))
     return EXIT_OK
 
