@@ -21,16 +21,21 @@ from pooledfund.model import (
     Record,
     ReinvestRule,
     ReturnFixedSplitRule,
+    field_line,
     source_of,
 )
 from pooledfund.money import format_gbp
 from pooledfund.years import parse_month
 
 
-def _err(record: Record, field: str, message: str, fallback: str = "") -> InputError:
-    source = source_of(record) or Source(fallback)
+def _err(record: Record, field: str, message: str, at: str | None = None) -> InputError:
+    """An error on ``field`` of ``record``, on the line of ``at`` (a key inside the field) or of the field."""
+    source = source_of(record) or Source("")
     path = f"{source.path}.{field}" if field and source.path else (field or source.path)
-    return InputError(Source(source.file, source.line, path), message)
+    inner: list[str | int] = field.split(".") if field else []
+    if at is not None:
+        inner.append(at)
+    return InputError(Source(source.file, field_line(record, *inner), path), message)
 
 
 def check_agreement(agreement: Agreement) -> list[InputError]:
@@ -48,8 +53,9 @@ def check_agreement(agreement: Agreement) -> list[InputError]:
     return errors
 
 
-def _unknown_partner(record: Record, field: str, partner: str, known: Iterable[str]) -> InputError:
-    return _err(record, field, f"{partner!r} is not one of the agreement's partners ({', '.join(sorted(known))})")
+def _unknown_partner(record: Record, field: str, partner: str, known: Iterable[str], at: str | None = None) -> InputError:
+    message = f"{partner!r} is not one of the agreement's partners ({', '.join(sorted(known))})"
+    return _err(record, field, message, at)
 
 
 def _check_ids(agreement: Agreement) -> list[InputError]:
@@ -68,11 +74,13 @@ def _check_ids(agreement: Agreement) -> list[InputError]:
     return errors
 
 
+def _outside(record: Record, field: str, year: str, years: set[str]) -> InputError:
+    return _err(record, field, f"{year} is outside the agreement's years ({', '.join(sorted(years))})")
+
+
 def _check_years(record: Record, field: str, given: Iterable[str], years: set[str]) -> list[InputError]:
-    outside = [y for y in given if y not in years]
-    if not outside:
-        return []
-    return [_err(record, f"{field}.{y}" if field else y, f"{y} is outside the agreement's years ({', '.join(sorted(years))})") for y in outside]
+    """Years used as keys of ``field`` (budgets, contingency, uplifts) that the agreement does not cover."""
+    return [_outside(record, f"{field}.{y}", y, years) for y in given if y not in years]
 
 
 def _check_schemes(agreement: Agreement, arrangement: object, partner_ids: set[str], years: set[str]) -> list[InputError]:
@@ -81,7 +89,7 @@ def _check_schemes(agreement: Agreement, arrangement: object, partner_ids: set[s
     for scheme in arrangement.schemes:
         for partner in scheme.commissioner_split():
             if partner not in partner_ids:
-                errors.append(_unknown_partner(scheme, "commissioner", partner, partner_ids))
+                errors.append(_unknown_partner(scheme, "commissioner", partner, partner_ids, at=partner))
         errors += _check_years(scheme, "budget", scheme.budget, years)
     del agreement
     return errors
@@ -100,7 +108,7 @@ def _check_funded(
         if contribution.partner not in partner_ids:
             errors.append(_unknown_partner(contribution, "partner", contribution.partner, partner_ids))
         if contribution.year not in years:
-            errors += _check_years(contribution, "", [contribution.year], years)
+            errors.append(_outside(contribution, "year", contribution.year, years))
             continue
         errors += _check_schedule(contribution)
     errors += _check_years(arrangement, "contingency", arrangement.contingency, years)
@@ -120,7 +128,8 @@ def _check_funded(
     for index, layer in enumerate(arrangement.risk_share):
         for partner in _layer_partners(layer):
             if partner not in partner_ids:
-                errors.append(_unknown_partner(layer, "partner" if not hasattr(layer, "shares") else "shares", partner, partner_ids))
+                field = "shares" if isinstance(layer, FixedSplitLayer) else "partners" if isinstance(layer, ProportionalLayer) else "partner"
+                errors.append(_unknown_partner(layer, field, partner, partner_ids, at=partner if field == "shares" else None))
         del index
     for rule in arrangement.underspend:
         if isinstance(rule, ReinvestRule) and rule.scheme not in scheme_ids:
@@ -128,7 +137,7 @@ def _check_funded(
         if isinstance(rule, ReturnFixedSplitRule):
             for partner in rule.shares:
                 if partner not in partner_ids:
-                    errors.append(_unknown_partner(rule, "shares", partner, partner_ids))
+                    errors.append(_unknown_partner(rule, "shares", partner, partner_ids, at=partner))
     caps = [layer.partner for layer in arrangement.risk_share if isinstance(layer, CapLayer)]
     for partner, count in Counter(caps).items():
         if count > 1:
@@ -184,7 +193,7 @@ def _check_agreed_value(arrangement: LeadCommissioning, years: set[str], ordered
     value = arrangement.agreed_value
     errors: list[InputError] = []
     if value.base_year not in years:
-        return _check_years(value, "", [value.base_year], years)
+        return [_outside(value, "base_year", value.base_year, years)]
     errors += _check_years(value, "uplifts", value.uplifts, years)
     later = ordered[ordered.index(value.base_year) + 1 :]
     for year in later:

@@ -8,7 +8,7 @@ from pooledfund.agreement import Agreement
 from pooledfund.checks import check_agreement
 from pooledfund.errors import InputError, InvalidInputError, Source
 from pooledfund.validation import validate_document
-from pooledfund.yamlio import read_yaml
+from pooledfund.yamlio import key_line, read_yaml
 
 
 def load_agreement(path: str | Path, display_name: str | None = None) -> tuple[Agreement | None, list[InputError]]:
@@ -30,7 +30,7 @@ def agreement_from_data(data: object, lines: dict, name: str) -> tuple[Agreement
         return None, [InputError(Source(name, 1), "the file must be a set of sections: agreement, partners, arrangements")]
     unknown = [k for k in data if k not in {"agreement", "partners", "arrangements", "assumptions"}]
     errors = [
-        InputError(Source(name, lines.get((k,)), str(k)), "is not a section of an agreement file (agreement, partners, "
+        InputError(Source(name, key_line(lines, (k,)), str(k)), "is not a section of an agreement file (agreement, partners, "
                    "arrangements, assumptions)")
         for k in unknown
     ]
@@ -43,7 +43,7 @@ def agreement_from_data(data: object, lines: dict, name: str) -> tuple[Agreement
     for section in ("partners", "arrangements", "assumptions"):
         if section in data:
             if section in header:
-                errors.append(InputError(Source(name, lines.get(("agreement", section)), f"agreement.{section}"),
+                errors.append(InputError(Source(name, key_line(lines, ("agreement", section)), f"agreement.{section}"),
                                          f"give {section} as its own section, not inside 'agreement'"))
             merged[section] = data[section]
     # The header's fields are validated at the top level of one record, so

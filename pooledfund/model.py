@@ -8,10 +8,21 @@ in files as pounds; percentages are exact decimals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pooledfund.errors import Source
 from pooledfund.types import Month, NonNegativeMoney, Percent, PositiveMoney, SharePercent, Year
@@ -23,6 +34,7 @@ class Record(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
     _source: Source | None = PrivateAttr(default=None)
+    _field_lines: Callable[[tuple[str | int, ...]], int | None] | None = PrivateAttr(default=None)
 
 
 def source_of(record: Record) -> Source | None:
@@ -30,9 +42,27 @@ def source_of(record: Record) -> Source | None:
     return record._source  # noqa: SLF001 - the one sanctioned accessor
 
 
-def set_source(record: Record, source: Source) -> None:
-    """Attach a source to a record after validation (records are otherwise frozen)."""
+def set_source(
+    record: Record, source: Source, field_lines: Callable[[tuple[str | int, ...]], int | None] | None = None
+) -> None:
+    """Attach a source to a record after validation (records are otherwise frozen).
+
+    ``field_lines`` maps a path inside the record (``("shares", "nhs")``) to
+    its line in the file, so a cross-check can point at the very field at fault.
+    """
     record._source = source  # noqa: SLF001
+    if field_lines is not None:
+        record._field_lines = field_lines  # noqa: SLF001
+
+
+def field_line(record: Record, *inner: str | int) -> int | None:
+    """The file line of a field inside ``record`` (or of its nearest parent), if known."""
+    lookup = record._field_lines  # noqa: SLF001
+    line = lookup(inner) if lookup is not None else None
+    if line is not None:
+        return line
+    source = source_of(record)
+    return source.line if source else None
 
 
 def check_percentages_total(shares: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -129,6 +159,13 @@ class Scheme(Record):
             check_percentages_total(value)
         return value
 
+    @field_validator("phasing", mode="before")
+    @classmethod
+    def _flat_or_a_list(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() != "flat":
+            raise ValueError(f"{value!r} is not a phasing; write flat (a twelfth each month) or 12 monthly weights from April")
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("phasing")
     @classmethod
     def _twelve_months(cls, value: str | list[Decimal]) -> str | list[Decimal]:
@@ -180,14 +217,39 @@ class PaymentSchedule(Record):
     withheld_until: Month | None = None
     withheld_condition: str = ""
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _withheld_needs_a_month(cls, data: object, handler: ModelWrapValidatorHandler[PaymentSchedule]) -> PaymentSchedule:
+        """Say when a withheld amount is paid, even if another field of the schedule is also wrong.
+
+        Checked on the raw data so the mistake is reported in the same pass as
+        (and not hidden by) a mistake in an instalment.
+        """
+        missing_month = (
+            isinstance(data, dict) and data.get("withheld") not in (None, 0, "0") and data.get("withheld_until") is None
+        )
+        message = "say in which month the withheld amount is paid once earned (withheld_until)"
+        try:
+            schedule = handler(data)
+        except ValidationError as exc:
+            if not missing_month:
+                raise
+            details: list[InitErrorDetails] = [
+                {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}  # type: ignore[typeddict-item]
+                for e in exc.errors()
+            ]
+            details.append({"type": PydanticCustomError("value_error", message), "loc": (), "input": data})
+            raise ValidationError.from_exception_data(cls.__name__, details) from None
+        if missing_month:
+            raise ValueError(message)
+        return schedule
+
     @model_validator(mode="after")
     def _consistent(self) -> PaymentSchedule:
         if self.kind == "instalments" and not self.instalments:
             raise ValueError("an instalments schedule needs its instalments listed")
         if self.kind != "instalments" and self.instalments:
             raise ValueError(f"instalments are listed but the schedule kind is {self.kind}; use kind: instalments")
-        if self.withheld and self.withheld_until is None:
-            raise ValueError("say in which month the withheld amount is paid once earned (withheld_until)")
         percents = [i.percent for i in self.instalments if i.percent is not None]
         if percents and len(percents) == len(self.instalments):
             check_percentages_total({f"instalment {n + 1}": p for n, p in enumerate(percents)})

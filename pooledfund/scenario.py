@@ -18,7 +18,7 @@ from pooledfund.errors import InputError, InvalidInputError, Source
 from pooledfund.model import Record
 from pooledfund.types import Date, Money, Month, NonNegativeMoney, Percent, Year
 from pooledfund.validation import validate_document
-from pooledfund.yamlio import LineMap, read_yaml
+from pooledfund.yamlio import LineMap, key_line, read_yaml
 
 
 class DemandChange(Record):
@@ -161,7 +161,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any] | No
     extra = [k for k in data if k != "scenario"]
     if extra:
         return None, lines, [
-            InputError(Source(str(path), lines.get((k,)), str(k)), "is not a section of a scenario file (only 'scenario')")
+            InputError(Source(str(path), key_line(lines, (k,)), str(k)), "is not a section of a scenario file (only 'scenario')")
             for k in extra
         ]
     body: dict[str, Any] = data["scenario"]

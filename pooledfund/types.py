@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-from pooledfund.money import MoneyError, pounds, to_pence
+from pooledfund.money import MoneyError, format_gbp, pounds, to_pence
 from pooledfund.years import parse_month, parse_year
 
 
@@ -25,13 +25,13 @@ def _money(value: object) -> int:
 
 def _non_negative(pence: int) -> int:
     if pence < 0:
-        raise ValueError(f"amount must not be negative (got £{pounds(pence):,})")
+        raise ValueError(f"amount must not be negative (got {format_gbp(pence)})")
     return pence
 
 
 def _positive(pence: int) -> int:
     if pence <= 0:
-        raise ValueError(f"amount must be more than £0.00 (got £{pounds(pence):,})")
+        raise ValueError(f"amount must be more than £0.00 (got {format_gbp(pence)})")
     return pence
 
 

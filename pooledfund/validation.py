@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from pooledfund.errors import InputError, Source
 from pooledfund.model import Record, set_source
-from pooledfund.yamlio import LineMap, PathKey, format_path, line_for
+from pooledfund.yamlio import LineMap, PathKey, format_path, key_line, line_for
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -33,6 +33,7 @@ _TYPE_WORDS = {
     "float_parsing": "expected a number",
     "greater_than_equal": "must not be negative",
 }
+_EMPTY_TEXT = "must not be empty; write some text"
 # Error types a union branch that does not apply produces; dropped when a
 # more useful error exists for the same field.
 _BRANCH_NOISE = {"string_type", "dict_type", "literal_error", "list_type", "model_type", "model_attributes_type"}
@@ -73,6 +74,8 @@ def _message(error: dict[str, Any]) -> str:
         return f"{error.get('input')!r} is not recognised; expected one of {ctx.get('expected', '')}"
     if kind == "literal_error":
         return f"{error.get('input')!r} is not allowed; expected {ctx.get('expected', '')}"
+    if kind == "string_too_short":
+        return _EMPTY_TEXT
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s)"
     if kind in {"value_error", "assertion_error"}:
@@ -85,7 +88,11 @@ def _message(error: dict[str, Any]) -> str:
 def _attach_sources(value: Any, path: PathKey, file: str, lines: LineMap) -> None:
     """Give every record in the tree its file, line and field path."""
     if isinstance(value, Record):
-        set_source(value, Source(file, line_for(lines, path), format_path(path)))
+        set_source(
+            value,
+            Source(file, line_for(lines, path), format_path(path)),
+            lambda inner, here=path: line_for(lines, (*here, *inner)),
+        )
         for field_name in type(value).model_fields:
             child = getattr(value, field_name)
             alias = type(value).model_fields[field_name].alias or field_name
@@ -111,6 +118,9 @@ def validate_document(
         found: dict[tuple[PathKey, str], dict[str, Any]] = {}
         for error in exc.errors(include_url=False):
             path = (*root, *_data_path(data, tuple(error["loc"]), error["type"]))
+            if error["type"] == "union_tag_invalid":
+                # The mistake is in the kind/layer/rule field itself: point there.
+                path = (*path, str((error.get("ctx") or {}).get("discriminator", "kind")).strip("'"))
             found.setdefault((path, _message(error)), error)
         useful_paths = {p for (p, _), e in found.items() if e["type"] not in _BRANCH_NOISE}
         errors = []
@@ -118,7 +128,9 @@ def validate_document(
             noisy = error["type"] in _BRANCH_NOISE
             if noisy and any(u[: len(path)] == path for u in useful_paths):
                 continue
-            errors.append(InputError(Source(file, line_for(lines, path), format_path(path)), message))
+            # A misspelt name is on its key's line; anything else on its value's.
+            line = key_line(lines, path) if error["type"] == "extra_forbidden" else line_for(lines, path)
+            errors.append(InputError(Source(file, line, format_path(path)), message))
         return None, errors
     _attach_sources(record, root, file, lines)
     return record, []

@@ -23,6 +23,11 @@ MAX_NODES = 500_000
 PathKey = tuple[str | int, ...]
 LineMap = dict[PathKey, int]
 
+#: Last element of a line-map path that holds the line of a mapping *key*
+#: (the value's own line is under the plain path). They differ for a block:
+#: ``underspend:`` on one line, its content from the next.
+KEY_LINE = "\x00key"
+
 
 def format_path(path: PathKey) -> str:
     """Render a field path as ``arrangements[0].schemes[3].budget``."""
@@ -45,11 +50,18 @@ class _Builder:
         self.count = 0
         self._constructor = yaml.SafeLoader("")
 
-    def build(self, node: yaml.Node, path: PathKey) -> Any:
+    def build(self, node: yaml.Node, path: PathKey, line: int | None = None) -> Any:
+        """Build ``node``; ``line`` is its key's line when it is a mapping's value.
+
+        Both lines are kept: a mistake in the value points at the value, a
+        mistake in the name (misspelt, unknown) at the key (see :func:`key_line`).
+        """
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBigError
         self.lines[path] = node.start_mark.line + 1
+        if line is not None:
+            self.lines[(*path, KEY_LINE)] = line
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -59,7 +71,8 @@ class _Builder:
                         InputError(Source(self.file, key_node.start_mark.line + 1, format_path(path)), "a key must be plain text")
                     )
                     continue
-                key = str(key) if not isinstance(key, (int, str)) else key
+                # Keys are names (ids, years): 2025 read as a number is still the name '2025'.
+                key = key if isinstance(key, str) else str(key)
                 if key in result:
                     self.errors.append(
                         InputError(
@@ -68,7 +81,7 @@ class _Builder:
                         )
                     )
                     continue
-                result[key] = self.build(value_node, (*path, key))
+                result[key] = self.build(value_node, (*path, key), key_node.start_mark.line + 1)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
@@ -110,10 +123,7 @@ def parse_yaml_text(text: str, name: str) -> tuple[Any, LineMap, list[InputError
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
-        return None, {}, [InputError(Source(name, line), f"this is not valid YAML: {problem}")]
+        return None, {}, [_syntax_error(exc, name)]
     except yaml.YAMLError as exc:
         return None, {}, [InputError(Source(name), f"this is not valid YAML: {exc}")]
     if node is None:
@@ -123,9 +133,34 @@ def parse_yaml_text(text: str, name: str) -> tuple[Any, LineMap, list[InputError
         data = builder.build(node, ())
     except _TooBigError:
         return None, {}, [InputError(Source(name), f"the document expands to more than {MAX_NODES:,} values and is refused")]
+    except yaml.MarkedYAMLError as exc:
+        return None, {}, [_syntax_error(exc, name)]
     except yaml.YAMLError as exc:
         return None, {}, [InputError(Source(name), f"this is not valid YAML: {exc}")]
     return data, builder.lines, builder.errors
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, name: str) -> InputError:
+    """One located line for a YAML mistake, pointing where the user must look.
+
+    PyYAML notices an unclosed quote or bracket only further on (at the end of
+    the file for a quote); the line that needs fixing is where it was opened.
+    A tag that would build a Python object is refused by the safe loader.
+    """
+    problem = (exc.problem or str(exc)).strip()
+    context = (exc.context or "").strip()
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and ("quoted scalar" in context or "flow" in context):
+        opened = exc.context_mark.line + 1
+        what = "quote" if "quoted scalar" in context else "bracket"
+        return InputError(
+            Source(name, opened),
+            f"this is not valid YAML: the {what} opened on line {opened} is not closed ({problem})",
+        )
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.rsplit("tag", 1)[-1].strip(" '")
+        problem = f"the tag {tag!r} is not allowed; write plain values (text, numbers, lists, 'name: value' lines)"
+    return InputError(Source(name, mark.line + 1 if mark else None), f"this is not valid YAML: {problem}")
 
 
 def line_for(lines: LineMap, path: PathKey) -> int | None:
@@ -137,6 +172,11 @@ def line_for(lines: LineMap, path: PathKey) -> int | None:
         if not current:
             return None
         current = current[:-1]
+
+
+def key_line(lines: LineMap, path: PathKey) -> int | None:
+    """The line of the key that names ``path`` (a block's heading), else the value's line."""
+    return lines.get((*path, KEY_LINE)) or line_for(lines, path)
 
 
 def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:

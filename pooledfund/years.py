@@ -27,7 +27,7 @@ def parse_year(text: object) -> str:
     start = int(match.group(1))
     end_text = match.group(2)
     end = int(end_text) if len(end_text) == 4 else (start // 100) * 100 + int(end_text)
-    if end_text != "00" and len(end_text) == 2 and end < start:
+    if len(end_text) == 2 and end < start:
         end += 100
     if end != start + 1:
         raise ValueError(f"{raw!r} is not a financial year: it must run from one April to the next March, like 2025-26")

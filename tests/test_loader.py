@@ -787,7 +787,7 @@ CROSS = [
      "arrangements[0].risk_share[2].partner", "county", ["'county'", "not one of"]),
     ("proportional-partner-unknown", mutate("      - layer: proportional\n",
                                             "      - {layer: proportional, partners: [council, nhs]}\n"),
-     "arrangements[0].risk_share[1].partners", "nhs", ["'nhs'", "not one of"]),
+     "arrangements[0].risk_share[1].partners", "partners: [council, nhs]", ["'nhs'", "not one of"]),
     ("underspend-share-partner-unknown",
      mutate("rule: return_proportional", "rule: fixed_split\n        shares: {council: 50, nhs: 50}"),
      "arrangements[0].underspend[0].shares", "nhs: 50", ["'nhs'", "not one of"]),
