@@ -48,6 +48,11 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
     monthly_spend: dict[str, IntArray] = {}
     monthly_budget: dict[str, IntArray] = {}
     agreed_values = {}
+    # Built once so that a contribution is the same object wherever it is looked up
+    # (a partner's change in £ is shared across all its contributions that year).
+    contributions = {
+        a.id: a.all_contributions(years) for a in agreement.arrangements if isinstance(a, FundedArrangement)
+    }
     for arrangement in agreement.arrangements:
         schemes = list(arrangement.schemes)
         spend = project_spend(schemes, years, drivers, agreement.assumptions, scenario)
@@ -58,7 +63,7 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
             rows += _aligned(arrangement, years, partners, schemes, spend, budget)
         else:
             assert isinstance(arrangement, FundedArrangement)
-            rows += _funded(agreement, arrangement, years, partners, schemes, spend, budget, scenario)
+            rows += _funded(agreement, arrangement, years, partners, schemes, spend, budget, scenario, contributions)
             if isinstance(arrangement, LeadCommissioning):
                 agreed_values[arrangement.id] = agreed_value_schedule(arrangement.agreed_value, years)
     result = RunResult(
@@ -138,9 +143,14 @@ def _aligned(
 
 
 def _changed_cash(
-    contribution: Contribution, arrangement_id: str, years: list[str], scenario: Scenario, all_for_partner: list[Contribution]
+    contribution: Contribution, arrangement_id: str, scenario: Scenario, contributions: dict[str, list[Contribution]]
 ) -> tuple[int, IntArray]:
-    """A contribution's cash after the scenario's changes, and the monthly change in cash."""
+    """A contribution's cash after the scenario's changes, and the monthly change in cash.
+
+    A change in pounds is made once per partner: it is shared across the
+    partner's contributions that year (in the named arrangement, or in every
+    arrangement when none is named) in proportion to their cash.
+    """
     change_months = np.zeros(12, dtype=np.int64)
     total_change = 0
     for change in scenario.contribution_changes:
@@ -156,7 +166,11 @@ def _changed_cash(
             annual += Decimal(contribution.cash) * change.change_pct / 100
         if change.change_amount is not None:
             # An amount is shared across the partner's contributions that year by their cash.
-            same_year = [c for c in all_for_partner if c.year == contribution.year]
+            pools = [arrangement_id] if change.arrangement else list(contributions)
+            same_year = [
+                c for pool in pools for c in contributions[pool]
+                if c.partner == contribution.partner and c.year == contribution.year
+            ]
             portions = allocate(change.change_amount, [c.cash for c in same_year])
             position = next(i for i, c in enumerate(same_year) if c is contribution)
             annual += portions[position]
@@ -165,7 +179,6 @@ def _changed_cash(
         delta = max(delta, -(contribution.cash + total_change))  # cash cannot go below nothing
         total_change += delta
         change_months += spread_change(delta, first_month)
-    del years
     return contribution.cash + total_change, change_months
 
 
@@ -178,6 +191,7 @@ def _funded(
     spend: IntArray,
     budget: IntArray,
     scenario: Scenario,
+    all_contributions: dict[str, list[Contribution]],
 ) -> list[ArrangementYear]:
     """Pooled funds, lead commissioning and integrated provision: share the variance."""
     paths = spend.shape[0]
@@ -186,7 +200,7 @@ def _funded(
     layers = arrangement.effective_risk_share(agreement.host_partner)
     rules = arrangement.effective_underspend()
     weights = _commissioner_weights(schemes, partners)
-    contributions = arrangement.all_contributions(years)
+    contributions = all_contributions[arrangement.id]
     brought_forward = np.zeros(paths, dtype=np.int64)
     rows = []
     for y_index, year in enumerate(years):
@@ -196,8 +210,7 @@ def _funded(
         by_source: dict[str, IntArray] = {}
         for contribution in (c for c in contributions if c.year == year):
             p_index = partners.index(contribution.partner)
-            same_partner = [c for c in contributions if c.partner == contribution.partner]
-            new_cash, change_months = _changed_cash(contribution, arrangement.id, years, scenario, same_partner)
+            new_cash, change_months = _changed_cash(contribution, arrangement.id, scenario, all_contributions)
             cash[p_index] += new_cash
             in_kind[p_index] += contribution.in_kind
             cash_in += payment_profile(contribution) + change_months

@@ -49,7 +49,10 @@ class Drivers:
     """Driver values for every path: the engine's only view of a scenario's drivers.
 
     ``inflation`` and ``demography`` map a key to % a year with shape
-    ``(paths, years)``; ``efficiency`` is ``(paths, years)``.
+    ``(paths, years)``; ``efficiency`` is ``(paths, years)``. ``extra_spend``
+    maps a scheme id to pence added to its spend on each path, ``(paths,
+    years, 12)`` (a Monte Carlo run's discrete events, such as a provider
+    failure on some paths); months already covered by actuals ignore it.
     """
 
     paths: int
@@ -57,6 +60,7 @@ class Drivers:
     demography: dict[str, FloatArray] = field(default_factory=dict)
     demand: list[DemandPath] = field(default_factory=list)
     efficiency: FloatArray | None = None
+    extra_spend: dict[str, IntArray] | None = None
 
     @staticmethod
     def from_scenario(scenario: Scenario, years: list[str]) -> Drivers:
@@ -160,6 +164,7 @@ def project_spend(
     spend = pounds_array_to_pence(budget[None].astype(np.float64) / 100 * factors)
     index = {s.id: i for i, s in enumerate(schemes)}
     shocks = np.zeros_like(budget)
+    open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in
     for shock in scenario.shocks:
         if shock.scheme in index:
             year, month = parse_month(shock.month)
@@ -170,18 +175,24 @@ def project_spend(
             continue
         y_index = years.index(actual.year)
         _, last = parse_month(actual.to_month)
-        # Shocks already in the actual months are in the actuals themselves.
-        shocks[y_index, :, : last + 1] = 0
         for scheme_id, months in actual.schemes.items():
             if scheme_id not in index:
                 continue
             s_index = index[scheme_id]
+            # A shock or event in a month with actuals is already in the actuals themselves.
+            shocks[y_index, s_index, : last + 1] = 0
+            open_months[y_index, s_index, : last + 1] = 0
             actual_months = np.array(months[: last + 1], dtype=np.int64)
             spend[:, y_index, s_index, : last + 1] = actual_months
             remaining = 11 - last
             if remaining and actual.forecast_method != "budget_profile":
                 spend[:, y_index, s_index, last + 1 :] = _forecast(actual_months, remaining, actual.forecast_method)
-    return spend + shocks[None]
+    spend = spend + shocks[None]
+    for s_index, scheme in enumerate(schemes):
+        extra = (drivers.extra_spend or {}).get(scheme.id)
+        if extra is not None:
+            spend[:, :, s_index, :] += extra * open_months[None, :, s_index, :]
+    return spend
 
 
 def _forecast(actual_months: IntArray, remaining: int, method: str) -> IntArray:

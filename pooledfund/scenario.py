@@ -9,16 +9,17 @@ lists (demand changes, contribution changes, shocks) are added to the parent's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from pooledfund.errors import InputError, InvalidInputError, Source
-from pooledfund.model import Record
+from pooledfund.model import Record, field_line, set_source, source_of
 from pooledfund.types import Date, Money, Month, NonNegativeMoney, Percent, Year
 from pooledfund.validation import validate_document
-from pooledfund.yamlio import LineMap, key_line, read_yaml
+from pooledfund.yamlio import LineMap, key_line, line_for, read_yaml
 
 
 class DemandChange(Record):
@@ -127,6 +128,8 @@ class Scenario(Record):
     contribution_changes: list[ContributionChange] = Field(default_factory=list)
     shocks: list[Shock] = Field(default_factory=list)
     actuals: list[Actuals] = Field(default_factory=list)
+    # Where each (field, key, year) rate was set, across an ``extends`` chain.
+    _origins: dict[tuple[str, ...], Source] = PrivateAttr(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -152,54 +155,101 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any] | None, LineMap, list[InputError]]:
-    data, lines, errors = read_yaml(path)
+@dataclass(frozen=True)
+class _ScenarioFile:
+    """One file of an ``extends`` chain: its name, its ``scenario:`` body and its line map."""
+
+    name: str
+    body: dict[str, Any]
+    lines: LineMap
+
+
+def _read_chain(path: Path, name: str, seen: tuple[Path, ...]) -> tuple[list[_ScenarioFile], list[InputError]]:
+    """The files of a scenario's ``extends`` chain, oldest ancestor first."""
+    data, lines, errors = read_yaml(path, name)
     if errors:
-        return None, lines, errors
+        return [], errors
     if not isinstance(data, dict) or not isinstance(data.get("scenario"), dict):
-        return None, lines, [InputError(Source(str(path), 1), "a scenario file starts with a 'scenario:' section")]
+        return [], [InputError(Source(name, 1), "a scenario file starts with a 'scenario:' section")]
     extra = [k for k in data if k != "scenario"]
     if extra:
-        return None, lines, [
-            InputError(Source(str(path), key_line(lines, (k,)), str(k)), "is not a section of a scenario file (only 'scenario')")
+        return [], [
+            InputError(Source(name, key_line(lines, (k,)), str(k)), "is not a section of a scenario file (only 'scenario')")
             for k in extra
         ]
-    body: dict[str, Any] = data["scenario"]
-    parent_name = body.get("extends")
+    here = _ScenarioFile(name, data["scenario"], lines)
+    parent_name = here.body.get("extends")
     if parent_name is None:
-        return body, lines, []
+        return [here], []
+    extends_at = Source(name, lines.get(("scenario", "extends")), "scenario.extends")
     parent_path = (path.parent / str(parent_name)).resolve()
     if parent_path in seen:
-        return None, lines, [
-            InputError(Source(str(path), lines.get(("scenario", "extends")), "scenario.extends"),
-                       f"{parent_name} extends this file again (a loop)")
-        ]
+        return [], [InputError(extends_at, f"{parent_name} extends this file again (a loop)")]
     if not parent_path.is_file():
-        return None, lines, [
-            InputError(Source(str(path), lines.get(("scenario", "extends")), "scenario.extends"),
-                       f"the scenario {parent_name} it extends was not found next to this file")
-        ]
-    parent, _, parent_errors = _read_chain(parent_path, (*seen, parent_path))
-    if parent_errors or parent is None:
-        return None, lines, parent_errors
-    parent = {k: v for k, v in parent.items() if k not in {"id", "name", "description"}}
-    return _merge(parent, body), lines, []
+        return [], [InputError(extends_at, f"the scenario {parent_name} it extends was not found next to this file")]
+    parent_display = str(Path(name).parent / str(parent_name))
+    chain, parent_errors = _read_chain(parent_path, parent_display, (*seen, parent_path))
+    if parent_errors:
+        return [], parent_errors
+    return [*chain, here], []
 
 
 def load_scenario(path: str | Path) -> tuple[Scenario | None, list[InputError]]:
-    """Read a scenario file (following ``extends``); return it or every problem."""
+    """Read a scenario file (following ``extends``); return it or every problem.
+
+    Each file of the chain is validated on its own, so a mistake is reported
+    in the file (and with the list numbering) where it was written; the
+    validated records are then merged, keeping where each came from.
+    """
     file_path = Path(path)
-    body, lines, errors = _read_chain(file_path, (file_path.resolve(),))
-    if errors or body is None:
+    chain, errors = _read_chain(file_path, str(path), (file_path.resolve(),))
+    records: list[tuple[_ScenarioFile, Scenario]] = []
+    for part in chain:
+        record, found = validate_document(
+            Scenario, part.body, part.lines, part.name, root=("scenario",), docs="docs/scenario-format.md"
+        )
+        errors += found
+        if record is not None:
+            records.append((part, record))
+    if errors:
         return None, errors
-    shifted = {p[1:]: line for p, line in lines.items() if p and p[0] == "scenario"}
-    scenario, errors = validate_document(Scenario, body, shifted, str(path), root=())
-    if scenario is None:
-        return None, [
-            InputError(Source(e.source.file, e.source.line, f"scenario.{e.source.path}".rstrip(".")), e.message)
-            for e in errors
-        ]
-    return scenario, []
+    return _merge_records(records), []
+
+
+def _merge_records(records: list[tuple[_ScenarioFile, Scenario]]) -> Scenario:
+    """Merge validated files, oldest first: lists append, mappings merge, later values win.
+
+    Records inside lists keep their own file and line; each year of a
+    mapping of rates remembers the file and line it was set in.
+    """
+    fields: dict[str, Any] = {}
+    origins: dict[tuple[str, ...], Source] = {}
+    for part, record in records:
+        given = record.model_fields_set
+        for name in type(record).model_fields:
+            if name not in given:
+                continue
+            value = getattr(record, name)
+            if name in _LIST_FIELDS:
+                fields[name] = [*fields.get(name, []), *value]
+            elif isinstance(value, dict):
+                fields[name] = _merge(fields.get(name, {}), value)
+            elif name not in {"name", "description"} or record is records[-1][1]:
+                fields[name] = value
+        for name in ("inflation", "demography"):
+            for key, by_year in getattr(record, name).items():
+                for year in by_year:
+                    line = line_for(part.lines, ("scenario", name, key, year))
+                    origins[(name, key, year)] = Source(part.name, line, f"scenario.{name}.{key}.{year}")
+        for year in record.efficiency:
+            line = line_for(part.lines, ("scenario", "efficiency", year))
+            origins[("efficiency", year)] = Source(part.name, line, f"scenario.efficiency.{year}")
+    fields.pop("extends", None)
+    merged = Scenario(**fields)
+    last_part, last = records[-1]
+    set_source(merged, source_of(last) or Source(last_part.name))
+    merged._origins = origins
+    return merged
 
 
 def require_scenario(path: str | Path) -> Scenario:
@@ -212,7 +262,6 @@ def require_scenario(path: str | Path) -> Scenario:
 
 def check_scenario(scenario: Scenario, agreement: Any, file: str) -> list[InputError]:
     """Check a scenario's references against the agreement it is run with."""
-    from pooledfund.model import source_of
     from pooledfund.years import parse_month
 
     errors: list[InputError] = []
@@ -222,8 +271,13 @@ def check_scenario(scenario: Scenario, agreement: Any, file: str) -> list[InputE
     arrangement_ids = {a.id for a in agreement.arrangements}
 
     def err(record: Record, field: str, message: str) -> None:
-        src = source_of(record) or Source(file)
-        errors.append(InputError(Source(src.file, src.line, f"scenario.{src.path}.{field}".replace("..", ".")), message))
+        src = source_of(record) or Source(file, None, "scenario")
+        line = field_line(record, *field.split("."))
+        errors.append(InputError(Source(src.file, line, f"{src.path}.{field}"), message))
+
+    def outside(origin: tuple[str, ...], year: str) -> None:
+        where = scenario._origins.get(origin) or Source(file, None, "scenario." + ".".join(origin))
+        errors.append(InputError(where, f"{year} is outside the agreement's years"))
 
     for shock in scenario.shocks:
         if shock.scheme not in scheme_ids:
@@ -253,9 +307,8 @@ def check_scenario(scenario: Scenario, agreement: Any, file: str) -> list[InputE
         for key, by_year in mapping.items():
             for year in by_year:
                 if year not in years:
-                    errors.append(InputError(Source(file, None, f"scenario.{field}.{key}.{year}"),
-                                             f"{year} is outside the agreement's years"))
+                    outside((field, key, year), year)
     for year in scenario.efficiency:
         if year not in years:
-            errors.append(InputError(Source(file, None, f"scenario.efficiency.{year}"), f"{year} is outside the agreement's years"))
+            outside(("efficiency", year), year)
     return errors

@@ -57,13 +57,13 @@ def _data_path(data: Any, loc: tuple[Any, ...], error_type: str) -> PathKey:
     return tuple(path)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: dict[str, Any], docs: str) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return "is required but missing"
     if kind == "extra_forbidden":
-        return "is not a field here; check the spelling (see docs/agreement-format.md)"
+        return f"is not a field here; check the spelling (see {docs})"
     if kind == "union_tag_invalid":
         expected = ctx.get("expected_tags", "")
         return f"{ctx.get('tag')!r} is not a known {ctx.get('discriminator', 'kind').strip(chr(39))}; use one of {expected}"
@@ -106,11 +106,18 @@ def _attach_sources(value: Any, path: PathKey, file: str, lines: LineMap) -> Non
 
 
 def validate_document(
-    model: type[ModelT], data: Any, lines: LineMap, file: str, *, root: PathKey = ()
+    model: type[ModelT],
+    data: Any,
+    lines: LineMap,
+    file: str,
+    *,
+    root: PathKey = (),
+    docs: str = "docs/agreement-format.md",
 ) -> tuple[ModelT | None, list[InputError]]:
     """Validate ``data`` as ``model``; return the record or every error found.
 
-    ``root`` is the path of ``data`` inside the file (e.g. ``("agreement",)``).
+    ``root`` is the path of ``data`` inside the file (e.g. ``("scenario",)``);
+    ``docs`` is the page a misspelt field name is sent to.
     """
     try:
         record = model.model_validate(data)
@@ -121,7 +128,7 @@ def validate_document(
             if error["type"] == "union_tag_invalid":
                 # The mistake is in the kind/layer/rule field itself: point there.
                 path = (*path, str((error.get("ctx") or {}).get("discriminator", "kind")).strip("'"))
-            found.setdefault((path, _message(error)), error)
+            found.setdefault((path, _message(error, docs)), error)
         useful_paths = {p for (p, _), e in found.items() if e["type"] not in _BRANCH_NOISE}
         errors = []
         for (path, message), error in found.items():

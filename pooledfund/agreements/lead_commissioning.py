@@ -31,6 +31,7 @@ from pooledfund.model import (
     RiskLayer,
     UnderspendRule,
 )
+from pooledfund.money import pounds
 from pooledfund.types import Date, Money, NonNegativeMoney, Percent, Year
 from pooledfund.vocabulary import FundingSource
 from pooledfund.years import month_of
@@ -214,7 +215,7 @@ class LeadCommissioning(FundedArrangement):
                 partner=self.delegating_partner,
                 year=built.year,
                 source=self.agreed_value.source,
-                cash=built.value,
+                cash=pounds(built.value),  # the record reads pounds
                 schedule=self.agreed_value.schedule,
             )
             for built in agreed_value_schedule(self.agreed_value, years)
