@@ -156,7 +156,8 @@ def explain_arrangement(result: RunResult, row: ArrangementYear, agreement: Agre
         lines.append(f"Result: an overspend of {format_gbp(variance)} (spend less money in).")
         if absorbed:
             lines.append(f"Step 1, risk pool: the contingency and the amount brought forward ({format_gbp(risk_pool)}), held "
-                         f"back from scheme budgets, absorbed {format_gbp(absorbed)} of the scheme overspends first.")
+                         f"back from scheme budgets, absorbed {format_gbp(absorbed)} of the scheme overspends "
+                         f"({format_gbp(variance + absorbed)}) first, leaving {format_gbp(variance)} to share.")
         assert row.overspend is not None
         number = 2 if absorbed else 1
         for step in row.overspend.steps:
