@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pooledfund import __version__
+from pooledfund import __version__, cli_uncertainty
 from pooledfund.agreement import Agreement
 from pooledfund.engine import run
 from pooledfund.errors import InputError, InvalidInputError, PooledfundError, Source
@@ -29,7 +29,8 @@ from pooledfund.report import (
     to_pounds_csv,
 )
 from pooledfund.results import RunResult
-from pooledfund.scenario import Scenario, check_scenario, load_scenario
+from pooledfund.scenario import Scenario, check_scenario
+from pooledfund.uncertainty import UncertaintySpec, check_uncertainty, load_uncertain_scenario
 from pooledfund.yamlio import read_yaml, write_atomic
 from pooledfund.years import parse_year
 
@@ -45,16 +46,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors: list[InputError] = []
     agreements: list[Agreement] = []
     scenarios: list[tuple[str, Scenario]] = []
+    specs: list[tuple[str, UncertaintySpec]] = []
     for path in args.files:
         data, _, read_errors = read_yaml(path)
         if read_errors:
             errors += read_errors
             continue
         if isinstance(data, dict) and "scenario" in data:
-            scenario, found = load_scenario(path)
-            kind = "scenario"
+            scenario, spec, found = load_uncertain_scenario(path)
+            kind = "scenario" if spec is None else "scenario with uncertainty"
             if scenario is not None:
                 scenarios.append((path, scenario))
+            if spec is not None:
+                specs.append((path, spec))
         else:
             agreement, found = load_agreement(path)
             kind = "agreement"
@@ -66,6 +70,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if len(agreements) == 1:
         for path, scenario in scenarios:
             errors += check_scenario(scenario, agreements[0], path)
+        for path, spec in specs:
+            errors += check_uncertainty(spec, agreements[0], path)
     if errors:
         _print_errors(errors)
         return EXIT_INVALID
@@ -170,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", action="append", default=[], metavar="S")
     p.add_argument("--year", required=True, help="financial year, e.g. 2025-26")
     p.set_defaults(func=cmd_explain)
+    cli_uncertainty.add_commands(sub)
     return parser
 
 

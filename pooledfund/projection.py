@@ -114,18 +114,23 @@ def driver_factors(
 ) -> FloatArray:
     """The multiplier on each scheme's budget, ``(paths, years, schemes, 12)``."""
     paths = drivers.paths
-    factors = np.ones((paths, len(years), len(schemes), 12))
+    factors = np.empty((paths, len(years), len(schemes), 12))
+    # Schemes sharing a cost category and a demography key move together: work
+    # out each pair's price-and-need level once, not once per scheme.
+    groups: dict[tuple[str, str], list[int]] = {}
     for s_index, scheme in enumerate(schemes):
-        category = scheme.cost_category
+        type_key = scheme.scheme_type.value
+        demog_key = type_key if (type_key in drivers.demography or type_key in assumptions.demography) else "all"
+        groups.setdefault((scheme.cost_category, demog_key), []).append(s_index)
+    for (category, demog_key), indices in groups.items():
         inflation = _relative_level(
             drivers.inflation.get(category), assumptions.inflation.get(category, {}), years, paths
         )
-        type_key = scheme.scheme_type.value
-        demog_key = type_key if (type_key in drivers.demography or type_key in assumptions.demography) else "all"
         demography = _relative_level(
             drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, paths
         )
-        factors[:, :, s_index, :] *= (inflation * demography)[:, :, None]
+        factors[:, :, indices, :] = (inflation * demography)[:, :, None, None]
+    for s_index, scheme in enumerate(schemes):
         for link in scheme.cost_drivers:
             for change in drivers.demand:
                 if change.driver != link.driver:

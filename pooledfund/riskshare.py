@@ -132,13 +132,27 @@ def _share_with_caps(target: IntArray, weights: IntArray, room: IntArray) -> tup
 
 def _commissioner_weights(context: ShareContext) -> IntArray:
     """Each partner's overspend on the schemes it commissions, ``(paths, partners)``."""
-    paths, schemes = context.scheme_overspend.shape
-    n = len(context.partners)
-    # Split every (path, scheme) overspend by that scheme's commissioner split in one call.
-    split = allocate_paths(
-        context.scheme_overspend.reshape(-1), np.tile(context.commissioner_weights, (paths, 1))
-    ).reshape(paths, schemes, n)
-    return split.sum(axis=1)
+    paths, _ = context.scheme_overspend.shape
+    weights = context.commissioner_weights
+    totals = np.zeros((paths, len(context.partners)), dtype=np.int64)
+    # A scheme with one commissioner passes its whole overspend to it (what
+    # the split would give), so only joint schemes need a largest-remainder
+    # split, and only among their own commissioners: schemes with the same
+    # commissioners share one vectorised call.
+    commissioners = weights > 0
+    sole = commissioners.sum(axis=1) == 1
+    if sole.any():
+        totals += context.scheme_overspend[:, sole] @ commissioners[sole].astype(np.int64)
+    for pattern in np.unique(commissioners[~sole], axis=0):
+        schemes = np.nonzero((commissioners == pattern).all(axis=1) & ~sole)[0]
+        parts = np.nonzero(pattern)[0]
+        if not parts.size:
+            continue
+        split = allocate_paths(
+            context.scheme_overspend[:, schemes].reshape(-1), np.tile(weights[np.ix_(schemes, parts)], (paths, 1))
+        ).reshape(paths, schemes.size, parts.size)
+        totals[:, parts] += split.sum(axis=1)
+    return totals
 
 
 def _proportional_weights(context: ShareContext, basis: str, only: list[str]) -> IntArray:

@@ -171,10 +171,14 @@ def _read_chain(path: Path, name: str, seen: tuple[Path, ...]) -> tuple[list[_Sc
         return [], errors
     if not isinstance(data, dict) or not isinstance(data.get("scenario"), dict):
         return [], [InputError(Source(name, 1), "a scenario file starts with a 'scenario:' section")]
-    extra = [k for k in data if k != "scenario"]
+    # `uncertainty:` (distributions for a Monte Carlo run) is read by pooledfund.uncertainty.
+    extra = [k for k in data if k not in ("scenario", "uncertainty")]
     if extra:
         return [], [
-            InputError(Source(name, key_line(lines, (k,)), str(k)), "is not a section of a scenario file (only 'scenario')")
+            InputError(
+                Source(name, key_line(lines, (k,)), str(k)),
+                "is not a section of a scenario file (only 'scenario' and 'uncertainty')",
+            )
             for k in extra
         ]
     here = _ScenarioFile(name, data["scenario"], lines)

@@ -1,0 +1,87 @@
+"""Plotly figures of a Monte Carlo run and a tornado: built here, drawn by the caller.
+
+Each function returns a ``plotly.graph_objects.Figure`` and never shows it;
+the dashboard passes it to ``st.plotly_chart``, tests inspect its traces.
+Money is shown in pounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from pooledfund.money import format_gbp
+from pooledfund.uncertainty.results import PartnerMeasure, SimulationResult
+from pooledfund.uncertainty.sensitivity import SensitivityResult
+from pooledfund.uncertainty.statistics import percentile_bands, summarise
+from pooledfund.years import month_label
+
+_BAND = "rgba(31, 119, 180, 0.2)"
+_LINE = "rgb(31, 119, 180)"
+_MEASURE_WORDS = {
+    "overspend_share": "overspend share",
+    "underspend_return": "underspend returned",
+    "net_cost": "net cost",
+    "year_end_position": "year-end position (overspend share less underspend returned)",
+}
+
+
+def fan_chart(sim: SimulationResult, arrangement_id: str) -> go.Figure:
+    """Cumulative spend month by month: the P10-P90 band, the P50 line and the budget."""
+    months = [month_label(year, m) for year in sim.years for m in range(12)]
+    p10, p50, p90 = percentile_bands(sim.cumulative_spend(arrangement_id)) / 100
+    budget = sim.cumulative_budget(arrangement_id) / 100
+    name = dict(sim.arrangements)[arrangement_id]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=months, y=p90, name="P90", mode="lines", line={"width": 0, "color": _LINE},
+                                hovertemplate="P90 £%{y:,.0f}<extra></extra>"))
+    figure.add_trace(go.Scatter(x=months, y=p10, name="P10 to P90", mode="lines", fill="tonexty", fillcolor=_BAND,
+                                line={"width": 0, "color": _LINE}, hovertemplate="P10 £%{y:,.0f}<extra></extra>"))
+    figure.add_trace(go.Scatter(x=months, y=p50, name="P50 (median)", mode="lines", line={"color": _LINE},
+                                hovertemplate="P50 £%{y:,.0f}<extra></extra>"))
+    figure.add_trace(go.Scatter(x=months, y=budget, name="Budget", mode="lines",
+                                line={"color": "black", "dash": "dash"}, hovertemplate="Budget £%{y:,.0f}<extra></extra>"))
+    figure.update_layout(title=f"{name}: cumulative spend, {sim.paths:,} paths (seed {sim.seed})",
+                         yaxis_title="£ spent since the start of the agreement", hovermode="x unified")
+    figure.update_yaxes(tickprefix="£", separatethousands=True)
+    return figure
+
+
+def position_histogram(
+    sim: SimulationResult, partner_id: str, year: str, measure: PartnerMeasure = "year_end_position"
+) -> go.Figure:
+    """How a partner's year-end figure is spread across paths, with P10, P50 and P90 marked."""
+    values = sim.partner_values(partner_id, year, measure)
+    summary = summarise(values)
+    figure = go.Figure(go.Histogram(x=values / 100, nbinsx=60, name="paths", marker={"color": _LINE},
+                                    hovertemplate="£%{x:,.0f}: %{y} paths<extra></extra>"))
+    for label, pence, dash in (("P10", summary.p10, "dot"), ("P50", summary.p50, "solid"), ("P90", summary.p90, "dot")):
+        figure.add_vline(x=pence / 100, line={"color": "firebrick", "dash": dash},
+                         annotation_text=f"{label} {format_gbp(pence)}", annotation_position="top")
+    words = _MEASURE_WORDS[measure]
+    figure.update_layout(title=f"{sim.partner_names[partner_id]}: {words}, {year}", xaxis_title=f"£ ({words})",
+                         yaxis_title="paths", showlegend=False, bargap=0.05)
+    figure.update_xaxes(tickprefix="£", separatethousands=True)
+    return figure
+
+
+def tornado_chart(sens: SensitivityResult, partner_id: str, year: str | None = None) -> go.Figure:
+    """Each driver's effect on a partner's net cost, low and high settings, largest swing on top."""
+    bars = sens.tornado(partner_id, year)
+    base = sens.base_net_cost(partner_id, year)
+    labels = [bar.label for bar in bars][::-1]
+    low = np.array([bar.net_cost_low - base for bar in bars][::-1]) / 100
+    high = np.array([bar.net_cost_high - base for bar in bars][::-1]) / 100
+    low_words = ["not happening" if bar.kind == "event" else f"P10 {bar.low_value:.2f}%" for bar in bars][::-1]
+    high_words = [f"happening, +{format_gbp(int(bar.high_value))}" if bar.kind == "event"
+                  else f"P90 {bar.high_value:.2f}%" for bar in bars][::-1]
+    figure = go.Figure()
+    figure.add_trace(go.Bar(y=labels, x=low, orientation="h", name="low setting", marker={"color": "seagreen"},
+                            customdata=low_words, hovertemplate="%{customdata}: £%{x:+,.0f}<extra></extra>"))
+    figure.add_trace(go.Bar(y=labels, x=high, orientation="h", name="high setting", marker={"color": "firebrick"},
+                            customdata=high_words, hovertemplate="%{customdata}: £%{x:+,.0f}<extra></extra>"))
+    period = year or f"{sens.years[0]} to {sens.years[-1]}"
+    figure.update_layout(barmode="overlay", title=f"{sens.partner_names[partner_id]}: change in net cost, {period} "
+                         f"(base {format_gbp(base)})", xaxis_title="£ change from every driver at its median")
+    figure.update_xaxes(tickprefix="£", separatethousands=True)
+    return figure

@@ -1,0 +1,184 @@
+"""What a Monte Carlo run keeps: the figures of every path, and their summaries.
+
+Only what the statistics, charts and JSON need is kept (per arrangement and
+year: variance, carry-forward, unfunded, whether a cap bound; per partner and
+year: overspend share, underspend return, net cost; per arrangement: monthly
+spend), so 100,000 paths stay small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from pooledfund.money import IntArray, pounds_float
+from pooledfund.uncertainty.statistics import PERCENTILES, Summary, mean_pence, probability, summarise
+
+PartnerMeasure = Literal["overspend_share", "underspend_return", "net_cost", "year_end_position"]
+
+
+@dataclass(frozen=True)
+class ArrangementSummary:
+    """One arrangement in one year across paths.
+
+    Attributes:
+        probability_of_overspend: share of paths where spend exceeds the budget.
+        variance: spend minus budget (positive is an overspend).
+        expected_carry_forward: mean underspend carried into next year.
+        probability_cap_binds: share of paths where some partner reaches its cap.
+        probability_unfunded: share of paths with an overspend no partner can take.
+        unfunded: the unfunded remainder.
+    """
+
+    arrangement_id: str
+    year: str
+    probability_of_overspend: float
+    variance: Summary
+    expected_carry_forward: int
+    probability_cap_binds: float
+    probability_unfunded: float
+    unfunded: Summary
+
+
+@dataclass(frozen=True)
+class PartnerSummary:
+    """One partner in one year (all arrangements together) across paths.
+
+    ``year_end_position`` is the overspend share minus the underspend
+    returned: what the partner pays in (positive) or gets back (negative)
+    at year end beyond its agreed contribution.
+    """
+
+    partner_id: str
+    year: str
+    probability_of_paying_overspend: float
+    overspend_share: Summary
+    underspend_return: Summary
+    net_cost: Summary
+    year_end_position: Summary
+
+
+@dataclass
+class ArrangementPaths:
+    """One arrangement-year's figures on every path (pence)."""
+
+    variance: IntArray
+    carry_forward: IntArray
+    unfunded: IntArray
+    cap_binds: npt.NDArray[np.bool_]
+
+
+@dataclass
+class SimulationResult:
+    """Every path's figures from a Monte Carlo run, and their summaries."""
+
+    agreement_id: str
+    agreement_title: str
+    scenario_id: str
+    scenario_name: str
+    years: list[str]
+    partners: list[str]
+    partner_names: dict[str, str]
+    arrangements: list[tuple[str, str]]  # (id, name) in agreement order
+    paths: int
+    seed: int
+    driver_ids: list[str]
+    driver_values: npt.NDArray[np.float64]  # (paths, drivers) in %
+    event_ids: list[str]
+    event_happens: npt.NDArray[np.bool_]  # (paths, events)
+    arrangement_paths: dict[tuple[str, str], ArrangementPaths]
+    partner_paths: dict[str, dict[str, IntArray]]  # year -> measure -> (paths, partners)
+    monthly_spend: dict[str, IntArray]  # arrangement -> (paths, years, 12)
+    monthly_budget: dict[str, IntArray]  # arrangement -> (years, 12)
+
+    def arrangement_summary(self, arrangement_id: str, year: str) -> ArrangementSummary:
+        """The summary of one arrangement in one year."""
+        figures = self.arrangement_paths[(arrangement_id, year)]
+        return ArrangementSummary(
+            arrangement_id=arrangement_id,
+            year=year,
+            probability_of_overspend=probability(figures.variance > 0),
+            variance=summarise(figures.variance),
+            expected_carry_forward=mean_pence(figures.carry_forward),
+            probability_cap_binds=probability(figures.cap_binds),
+            probability_unfunded=probability(figures.unfunded > 0),
+            unfunded=summarise(figures.unfunded),
+        )
+
+    def partner_values(self, partner_id: str, year: str, measure: PartnerMeasure = "net_cost") -> IntArray:
+        """One partner's figure for a year on every path, ``(paths,)`` pence."""
+        column = self.partners.index(partner_id)
+        table = self.partner_paths[year]
+        if measure == "year_end_position":
+            return table["overspend_share"][:, column] - table["underspend_return"][:, column]
+        return table[measure][:, column]
+
+    def partner_summary(self, partner_id: str, year: str) -> PartnerSummary:
+        """The summary of one partner in one year."""
+        return PartnerSummary(
+            partner_id=partner_id,
+            year=year,
+            probability_of_paying_overspend=probability(self.partner_values(partner_id, year, "overspend_share") > 0),
+            overspend_share=summarise(self.partner_values(partner_id, year, "overspend_share")),
+            underspend_return=summarise(self.partner_values(partner_id, year, "underspend_return")),
+            net_cost=summarise(self.partner_values(partner_id, year, "net_cost")),
+            year_end_position=summarise(self.partner_values(partner_id, year, "year_end_position")),
+        )
+
+    def cumulative_spend(self, arrangement_id: str) -> IntArray:
+        """Spend to the end of each month from the start of the agreement, ``(paths, years x 12)``."""
+        monthly = self.monthly_spend[arrangement_id]
+        return np.cumsum(monthly.reshape(monthly.shape[0], -1), axis=1)
+
+    def cumulative_budget(self, arrangement_id: str) -> IntArray:
+        """The schemes' phased budgets to the end of each month, ``(years x 12,)``."""
+        return np.cumsum(self.monthly_budget[arrangement_id].reshape(-1))
+
+    def to_json(self) -> dict[str, Any]:
+        """Summaries for every arrangement and partner, money in pounds (see docs/uncertainty.md)."""
+        years = []
+        for year in self.years:
+            arrangements = []
+            for arrangement_id, name in self.arrangements:
+                summary = self.arrangement_summary(arrangement_id, year)
+                arrangements.append({
+                    "id": arrangement_id,
+                    "name": name,
+                    "probability_of_overspend": round(summary.probability_of_overspend, 4),
+                    "variance": summary.variance.to_json(),
+                    "expected_carry_forward": pounds_float(summary.expected_carry_forward),
+                    "probability_cap_binds": round(summary.probability_cap_binds, 4),
+                    "probability_unfunded": round(summary.probability_unfunded, 4),
+                    "unfunded": summary.unfunded.to_json(),
+                })
+            partners = []
+            for partner_id in self.partners:
+                summary_p = self.partner_summary(partner_id, year)
+                partners.append({
+                    "id": partner_id,
+                    "name": self.partner_names[partner_id],
+                    "probability_of_paying_overspend": round(summary_p.probability_of_paying_overspend, 4),
+                    "overspend_share": summary_p.overspend_share.to_json(),
+                    "underspend_return": summary_p.underspend_return.to_json(),
+                    "net_cost": summary_p.net_cost.to_json(),
+                    "year_end_position": summary_p.year_end_position.to_json(),
+                })
+            years.append({"year": year, "arrangements": arrangements, "partners": partners})
+        return {
+            "agreement": self.agreement_id,
+            "agreement_title": self.agreement_title,
+            "scenario": self.scenario_id,
+            "scenario_name": self.scenario_name,
+            "paths": self.paths,
+            "seed": self.seed,
+            "percentiles": list(PERCENTILES),
+            "drivers": self.driver_ids,
+            "events": [
+                {"id": e, "probability_happened": round(probability(self.event_happens[:, i]), 4)}
+                for i, e in enumerate(self.event_ids)
+            ],
+            "years": years,
+        }

@@ -1,0 +1,144 @@
+"""Random draws for a Monte Carlo run: driver values and events, per path.
+
+Every driver is drawn through one standard normal per path. Correlated drivers
+share a Gaussian copula: independent normals are mixed by a factor of the
+correlation matrix, then each driver's normal is turned into its own
+distribution by the inverse of that distribution's CDF. A driver outside the
+matrix keeps its own independent normal.
+
+All draws for a run are made up front from one generator in a fixed order
+(driver normals, then each event's "does it happen" and "which month"
+uniforms), so the same seed gives the same paths whatever the chunk size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import betaincinv, ndtr, ndtri
+
+from pooledfund.uncertainty.spec import (
+    Distribution,
+    Event,
+    Lognormal,
+    Normal,
+    Pert,
+    Triangular,
+    UncertaintySpec,
+    Uniform,
+    window_months,
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The random numbers of a whole run.
+
+    Attributes:
+        drivers: each uncertain driver's value per path, ``(paths, drivers)``, in %.
+        event_happens: whether each event happens on each path, ``(paths, events)``.
+        event_month: the position within its window of the month each event falls in, ``(paths, events)``.
+    """
+
+    drivers: FloatArray
+    event_happens: npt.NDArray[np.bool_]
+    event_month: npt.NDArray[np.int64]
+
+    @property
+    def paths(self) -> int:
+        """The number of paths drawn."""
+        return int(self.drivers.shape[0])
+
+    def chunk(self, start: int, stop: int) -> Draws:
+        """Paths ``start`` to ``stop - 1``."""
+        return Draws(self.drivers[start:stop], self.event_happens[start:stop], self.event_month[start:stop])
+
+
+def quantile(distribution: Distribution, z: FloatArray) -> FloatArray:
+    """Values of ``distribution`` at standard-normal scores ``z`` (its inverse CDF at ``Phi(z)``).
+
+    A distribution with no spread (sd 0, or min = max) gives exactly its
+    value on every path, so such a run reproduces the deterministic one.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if isinstance(distribution, Normal):
+        return float(distribution.mean) + float(distribution.sd) * z
+    if isinstance(distribution, Lognormal):
+        mean, sd = float(distribution.mean), float(distribution.sd)
+        if sd == 0:
+            return np.full_like(z, mean)
+        sigma2 = np.log1p((sd / mean) ** 2)
+        return np.exp(np.log(mean) - sigma2 / 2 + np.sqrt(sigma2) * z)
+    low, high = float(distribution.min), float(distribution.max)
+    if low == high:
+        return np.full_like(z, low)
+    u = ndtr(z)
+    if isinstance(distribution, Uniform):
+        return low + (high - low) * u
+    mode = float(distribution.mode)
+    if isinstance(distribution, Triangular):
+        cut = (mode - low) / (high - low)
+        rising = low + np.sqrt(u * (high - low) * (mode - low))
+        falling = high - np.sqrt((1 - u) * (high - low) * (high - mode))
+        return np.where(u < cut, rising, falling)
+    assert isinstance(distribution, Pert)
+    shape = float(distribution.shape)
+    alpha = 1 + shape * (mode - low) / (high - low)
+    beta = 1 + shape * (high - mode) / (high - low)
+    return low + (high - low) * betaincinv(alpha, beta, u)
+
+
+def percentile_value(distribution: Distribution, pct: float) -> float:
+    """The value of ``distribution`` at percentile ``pct`` (0 to 100)."""
+    if pct <= 0 or pct >= 100:
+        raise ValueError(f"percentile must be strictly between 0 and 100 (got {pct})")
+    return float(quantile(distribution, np.array([ndtri(pct / 100)]))[0])
+
+
+def mixing_matrix(spec: UncertaintySpec) -> FloatArray:
+    """A matrix ``L`` with ``L @ L.T`` equal to the drivers' full correlation matrix.
+
+    Drivers outside the correlation block are independent (identity). A
+    matrix that is only semi-definite (e.g. two drivers correlated 1) has no
+    Cholesky factor, so the symmetric square root from its eigenvalues is used.
+    """
+    n = len(spec.drivers)
+    full = np.eye(n)
+    if spec.correlation is not None:
+        position = {d.id: i for i, d in enumerate(spec.drivers)}
+        index = [position[name] for name in spec.correlation.drivers]
+        full[np.ix_(index, index)] = np.array(spec.correlation.matrix, dtype=np.float64)
+    try:
+        return np.linalg.cholesky(full)
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(full)
+        return vectors * np.sqrt(np.clip(values, 0, None))[None, :]
+
+
+def draw(spec: UncertaintySpec, paths: int, seed: int) -> Draws:
+    """Draw every random number of a run of ``paths`` paths from ``seed``."""
+    if paths < 1:
+        raise ValueError(f"paths must be at least 1 (got {paths})")
+    rng = np.random.default_rng(seed)
+    n = len(spec.drivers)
+    normals = rng.standard_normal((paths, n))
+    if spec.correlation is not None:
+        normals = normals @ mixing_matrix(spec).T
+    values = np.empty((paths, n))
+    for index, driver in enumerate(spec.drivers):
+        values[:, index] = quantile(driver.distribution, normals[:, index])
+    happen_u = rng.random((paths, len(spec.events)))
+    month_u = rng.random((paths, len(spec.events)))
+    probability = np.array([float(e.probability_pct) / 100 for e in spec.events])
+    window = np.array([window_length(e) for e in spec.events], dtype=np.int64)
+    month = np.minimum((month_u * window).astype(np.int64), window - 1) if spec.events else month_u.astype(np.int64)
+    return Draws(values, happen_u < probability, month)
+
+
+def window_length(event: Event) -> int:
+    """How many months an event's window spans."""
+    return len(window_months(event))
