@@ -19,7 +19,7 @@ from pooledfund.errors import InputError, InvalidInputError, Source
 from pooledfund.model import Record, field_line, set_source, source_of
 from pooledfund.types import Date, Money, Month, NonNegativeMoney, Percent, Year
 from pooledfund.validation import validate_document
-from pooledfund.yamlio import LineMap, key_line, line_for, read_yaml
+from pooledfund.yamlio import LineMap, key_line, line_for, parse_yaml_text, read_yaml
 
 
 class DemandChange(Record):
@@ -165,10 +165,21 @@ class _ScenarioFile:
 
 
 def _read_chain(path: Path, name: str, seen: tuple[Path, ...]) -> tuple[list[_ScenarioFile], list[InputError]]:
-    """The files of a scenario's ``extends`` chain, oldest ancestor first."""
+    """The files of a scenario file's ``extends`` chain, oldest ancestor first."""
     data, lines, errors = read_yaml(path, name)
     if errors:
         return [], errors
+    return _chain_from_data(data, lines, name, path.parent, seen)
+
+
+def _chain_from_data(
+    data: Any, lines: LineMap, name: str, folder: Path, seen: tuple[Path, ...], *, bundled_only: bool = False
+) -> tuple[list[_ScenarioFile], list[InputError]]:
+    """The chain ending in already-parsed ``data``; parents are looked up in ``folder``.
+
+    ``bundled_only`` (an upload, which has no folder of its own) allows only a
+    plain file name of a scenario in ``folder``.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("scenario"), dict):
         return [], [InputError(Source(name, 1), "a scenario file starts with a 'scenario:' section")]
     # `uncertainty:` (distributions for a Monte Carlo run) is read by pooledfund.uncertainty.
@@ -186,27 +197,27 @@ def _read_chain(path: Path, name: str, seen: tuple[Path, ...]) -> tuple[list[_Sc
     if parent_name is None:
         return [here], []
     extends_at = Source(name, lines.get(("scenario", "extends")), "scenario.extends")
-    parent_path = (path.parent / str(parent_name)).resolve()
+    parent_path = (folder / str(parent_name)).resolve()
+    if bundled_only:
+        bundled = sorted(p.name for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        if str(parent_name) not in bundled:
+            return [], [InputError(extends_at, f"the scenario {parent_name} it extends is not one of the bundled "
+                                               f"scenarios ({', '.join(bundled) or 'none'}); an uploaded scenario "
+                                               "can only extend those")]
     if parent_path in seen:
         return [], [InputError(extends_at, f"{parent_name} extends this file again (a loop)")]
     if not parent_path.is_file():
         return [], [InputError(extends_at, f"the scenario {parent_name} it extends was not found next to this file")]
-    parent_display = str(Path(name).parent / str(parent_name))
+    parent_display = f"{folder.name}/{parent_name}" if bundled_only else str(Path(name).parent / str(parent_name))
     chain, parent_errors = _read_chain(parent_path, parent_display, (*seen, parent_path))
     if parent_errors:
         return [], parent_errors
     return [*chain, here], []
 
 
-def load_scenario(path: str | Path) -> tuple[Scenario | None, list[InputError]]:
-    """Read a scenario file (following ``extends``); return it or every problem.
-
-    Each file of the chain is validated on its own, so a mistake is reported
-    in the file (and with the list numbering) where it was written; the
-    validated records are then merged, keeping where each came from.
-    """
-    file_path = Path(path)
-    chain, errors = _read_chain(file_path, str(path), (file_path.resolve(),))
+def _validate_chain(chain: list[_ScenarioFile]) -> tuple[Scenario | None, list[InputError]]:
+    """Validate each file of a chain on its own, then merge them (see :func:`load_scenario`)."""
+    errors: list[InputError] = []
     records: list[tuple[_ScenarioFile, Scenario]] = []
     for part in chain:
         record, found = validate_document(
@@ -218,6 +229,36 @@ def load_scenario(path: str | Path) -> tuple[Scenario | None, list[InputError]]:
     if errors:
         return None, errors
     return _merge_records(records), []
+
+
+def scenario_from_text(text: str, name: str, bundled: Path) -> tuple[Scenario | None, list[InputError]]:
+    """A scenario from YAML text held in memory (an upload), named ``name`` in messages.
+
+    It has no folder of its own, so ``extends:`` may name only a scenario in
+    the ``bundled`` folder.
+    """
+    data, lines, errors = parse_yaml_text(text, name)
+    if errors:
+        return None, errors
+    chain, errors = _chain_from_data(data, lines, name, bundled, (), bundled_only=True)
+    if errors:
+        return None, errors
+    return _validate_chain(chain)
+
+
+def load_scenario(path: str | Path, display_name: str | None = None) -> tuple[Scenario | None, list[InputError]]:
+    """Read a scenario file (following ``extends``); return it or every problem.
+
+    Each file of the chain is validated on its own, so a mistake is reported
+    in the file (and with the list numbering) where it was written; the
+    validated records are then merged, keeping where each came from.
+    ``display_name`` is the name used in messages (defaults to the path as given).
+    """
+    file_path = Path(path)
+    chain, errors = _read_chain(file_path, display_name or str(path), (file_path.resolve(),))
+    if errors:
+        return None, errors
+    return _validate_chain(chain)
 
 
 def _merge_records(records: list[tuple[_ScenarioFile, Scenario]]) -> Scenario:

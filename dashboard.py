@@ -1,0 +1,421 @@
+"""pooledfund dashboard: who pays what if... (``streamlit run dashboard.py``).
+
+Thin on purpose: widgets and layout only. Reading files, the what-if
+scenario, the model run, tables, checks and figures all come from the
+package (:mod:`pooledfund.dashboard_inputs`, :mod:`pooledfund.adhoc`,
+:mod:`pooledfund.dashboard_data`, :mod:`pooledfund.figures`), which never
+imports streamlit. Nothing is written to disk: uploads are read in memory
+and downloads are built in memory.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from pooledfund.adhoc import AdhocSettings, adhoc_scenario, apply_adhoc
+from pooledfund.agreement import Agreement
+from pooledfund.budget_edits import BUDGET_COLUMN, apply_budget_edits, edits_key, read_budget_edits, schemes_table
+from pooledfund.dashboard_data import ALL_YEARS, ModelOutputs, build_outputs
+from pooledfund.dashboard_inputs import InputFile, agreement_from_file, bundled_files, content_hash, scenario_from_file
+from pooledfund.dashboard_tables import (
+    METRIC_COLUMNS,
+    agreement_months,
+    assumptions_frame,
+    demand_drivers,
+    partner_metrics,
+    scenario_changes,
+    simulation_tables,
+)
+from pooledfund.errors import InputError
+from pooledfund.excel import workbook_bytes
+from pooledfund.figures import (
+    MEASURE_WORDS,
+    cumulative_spend,
+    host_cash_position,
+    money_flow_waterfall,
+    risk_share_waterfall,
+    scenario_comparison,
+    spend_by_scheme_type,
+)
+from pooledfund.inputs import combine_scenarios
+from pooledfund.money import format_gbp
+from pooledfund.scenario import BASE, Scenario, check_scenario
+from pooledfund.uncertainty import (
+    SensitivityResult,
+    SimulationResult,
+    UncertaintySpec,
+    check_uncertainty,
+    load_uncertain_scenario,
+    sensitivity,
+    simulate,
+)
+from pooledfund.uncertainty.figures import fan_chart, position_histogram, tornado_chart
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLES = bundled_files(ROOT / "examples", "examples")
+SCENARIOS = bundled_files(ROOT / "scenarios", "scenarios")
+UNCERTAINTY = bundled_files(ROOT / "scenarios" / "uncertainty", "scenarios/uncertainty")
+DEFAULT_EXAMPLE = "examples/bcf_northmoor.yaml"
+TITLE = "Pooled budget dashboard: who pays what if…"
+NONE = "(none)"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+st.set_page_config(page_title="pooledfund dashboard", page_icon="£", layout="wide")
+# Figures to the penny are long: a smaller metric font keeps "£38,675,000.00" whole.
+st.markdown("<style>[data-testid='stMetricValue'] {font-size: 1.35rem;} "
+            "[data-testid='stAlert'] pre, [data-testid='stAlert'] pre code "
+            "{white-space: pre-wrap !important; overflow-wrap: anywhere;}</style>", unsafe_allow_html=True)
+
+
+# --- Cached steps (keyed by content hash) ------------------------------------------------------
+# Agreements and scenarios keep, on every record, a closure that finds a field's
+# line in its file; closures cannot be pickled, so st.cache_data cannot hold them.
+# They are frozen, so one shared copy per content hash is safe (st.cache_resource).
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def read_agreement(digest: str, _file: InputFile) -> tuple[Agreement | None, list[InputError]]:
+    """The agreement in a file (YAML or workbook), or every problem found."""
+    del digest
+    return agreement_from_file(_file)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def read_scenario(digest: str, _file: InputFile) -> tuple[Scenario | None, list[InputError]]:
+    """The scenario in a file, following ``extends`` into the bundled scenarios."""
+    del digest
+    return scenario_from_file(_file, ROOT / "scenarios")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def read_uncertainty(path: str, digest: str) -> tuple[UncertaintySpec | None, list[InputError]]:
+    """The ``uncertainty:`` section of a bundled file, or every problem found."""
+    del digest
+    _, spec, errors = load_uncertain_scenario(path)
+    return spec, errors
+
+
+@st.cache_data(max_entries=8, show_spinner="Running the simulation…")
+def simulation(agreement_key: str, scenario_key: str, spec_key: str, paths: int, seed: int, *,
+               _agreement: Agreement, _scenario: Scenario, _spec: UncertaintySpec) -> SimulationResult:
+    """A Monte Carlo run (plain arrays, so st.cache_data can keep it)."""
+    del agreement_key, scenario_key, spec_key
+    return simulate(_agreement, _scenario, _spec, paths=paths, seed=seed)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sensitivity_run(agreement_key: str, scenario_key: str, spec_key: str, _agreement: Agreement,
+                    _scenario: Scenario, _spec: UncertaintySpec) -> SensitivityResult:
+    """Each driver at its P10 and P90 with the others at their medians, for the tornado."""
+    del agreement_key, scenario_key, spec_key
+    return sensitivity(_agreement, _scenario, _spec)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_outputs(agreement_key: str, scenario_key: str, _agreement: Agreement, _scenario: Scenario) -> ModelOutputs:
+    """One model run's figures, tables and texts (plain data, so st.cache_data can keep it)."""
+    del agreement_key, scenario_key
+    return build_outputs(_agreement, _scenario)[0]
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """The content hash of a scenario: equal scenarios share one cached run."""
+    return content_hash(scenario.model_dump_json())
+
+
+# --- Small widget helpers -----------------------------------------------------------------------
+
+
+def keep_valid(key: str, options: list[str], default: str) -> None:
+    """Reset a widget whose remembered choice is not offered any more (another agreement)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        st.session_state[key] = default
+
+
+def show_problems(title: str, errors: list[InputError]) -> None:
+    """Every located problem, one a line, as the command line prints them."""
+    count = len(errors)
+    lines = "\n".join(str(e) for e in errors)
+    st.error(f"{title}: {count} problem{'s' if count != 1 else ''} found.\n\n```\n{lines}\n```", icon="⚠️")
+
+
+def uploaded(upload: UploadedFile) -> InputFile:
+    """An uploaded file as an in-memory input (never written to disk)."""
+    return InputFile(str(upload.name), bytes(upload.getvalue()))
+
+
+def reset_what_if() -> None:
+    """Put every what-if widget back to "no change"."""
+    for key in ("adhoc_inflation", "adhoc_demography", "adhoc_demand", "adhoc_contribution"):
+        st.session_state[key] = 0.0 if key in ("adhoc_inflation", "adhoc_demography") else 0
+    st.session_state["adhoc_shock_amount"] = 0.0
+
+
+def money_columns(frame: pd.DataFrame, columns: list[str]) -> object:
+    """A table whose pence columns read £1,234.56, negatives in brackets (numbers stay numbers)."""
+    return frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=columns)
+
+
+# --- Sidebar: what to model ---------------------------------------------------------------------
+
+problems = st.container()
+sidebar = st.sidebar
+sidebar.title("pooledfund")
+sidebar.header("Agreement")
+example_names = list(EXAMPLES)
+example = sidebar.selectbox("Bundled example", example_names, key="example",
+                            index=example_names.index(DEFAULT_EXAMPLE) if DEFAULT_EXAMPLE in example_names else 0)
+agreement_upload = sidebar.file_uploader("…or upload an agreement (YAML or Excel workbook)",
+                                         type=["yaml", "yml", "xlsx", "xlsm"], key="agreement_upload")
+chosen_file = uploaded(agreement_upload) if agreement_upload is not None else InputFile(example, EXAMPLES[example].read_bytes())
+agreement, agreement_errors = read_agreement(chosen_file.digest, chosen_file)
+if agreement is None:
+    with problems:
+        show_problems(f"{chosen_file.name} could not be used; the last valid agreement stays on screen", agreement_errors)
+    chosen_file = st.session_state.get("last_good_agreement") or InputFile(DEFAULT_EXAMPLE, EXAMPLES[DEFAULT_EXAMPLE].read_bytes())
+    agreement, _ = read_agreement(chosen_file.digest, chosen_file)
+    assert agreement is not None, "the bundled example must load"
+else:
+    st.session_state["last_good_agreement"] = chosen_file
+
+years = list(agreement.years)
+keep_valid("year", years, years[0])
+year = sidebar.selectbox("Year", years, key="year")
+
+sidebar.header("Scenario")
+chosen_names = sidebar.multiselect("Bundled scenarios (applied in order)", list(SCENARIOS), key="scenarios",
+                                   help="None chosen: the budget as agreed. Later scenarios apply on top of earlier ones.")
+scenario_uploads = sidebar.file_uploader("…or upload scenarios (YAML)", type=["yaml", "yml"],
+                                         accept_multiple_files=True, key="scenario_upload")
+scenario_files = [InputFile(n, SCENARIOS[n].read_bytes()) for n in chosen_names]
+scenario_files += [uploaded(u) for u in scenario_uploads or []]
+scenarios: list[Scenario] = []
+used_files: list[InputFile] = []
+for file in scenario_files:
+    scenario, errors = read_scenario(file.digest, file)
+    if scenario is not None:
+        errors = check_scenario(scenario, agreement, file.name)
+    if errors:
+        with problems:
+            show_problems(f"{file.name} could not be used and is left out", errors)
+        continue
+    scenarios.append(scenario)
+    used_files.append(file)
+chosen = combine_scenarios(scenarios)
+
+partner_names = {p.id: p.name for p in agreement.partners}
+arrangement_ids = [a.id for a in agreement.arrangements]
+arrangement_names = {a.id: a.name for a in agreement.arrangements}
+scheme_ids = [s.id for _, s in agreement.schemes()]
+drivers = demand_drivers(agreement)
+month_words = agreement_months(agreement)
+months = list(month_words)
+
+with sidebar.expander("What if… (ad-hoc scenario)", expanded=True):
+    inflation = st.slider("Inflation above plan (percentage points a year)", -5.0, 10.0, 0.0, 0.5, key="adhoc_inflation")
+    demography = st.slider("Demographic growth above plan (points a year)", -3.0, 5.0, 0.0, 0.5, key="adhoc_demography")
+    keep_valid("adhoc_driver", [NONE, *drivers], NONE)
+    driver = st.selectbox("Demand driver", [NONE, *drivers], key="adhoc_driver",
+                          format_func=lambda d: d.replace("_", " "))
+    demand = st.slider("Demand change (%)", -30, 50, 0, 1, key="adhoc_demand")
+    keep_valid("adhoc_demand_from", months, months[0])
+    demand_from = st.selectbox("Demand change from", months, key="adhoc_demand_from", format_func=month_words.get)
+    keep_valid("adhoc_partner", [NONE, *partner_names], NONE)
+    partner = st.selectbox("Partner changing its contribution", [NONE, *partner_names], key="adhoc_partner",
+                           format_func=lambda p: partner_names.get(p, p))
+    contribution = st.slider("Contribution change (%)", -50, 50, 0, 1, key="adhoc_contribution")
+    keep_valid("adhoc_contribution_from", months, months[0])
+    contribution_from = st.selectbox("Contribution change from", months, key="adhoc_contribution_from",
+                                     format_func=month_words.get)
+    keep_valid("adhoc_shock_scheme", [NONE, *scheme_ids], NONE)
+    shock_scheme = st.selectbox("Scheme with a one-off cost", [NONE, *scheme_ids], key="adhoc_shock_scheme")
+    shock_amount = st.number_input("One-off cost (£; negative for a saving)", value=0.0, step=10000.0,
+                                   format="%.2f", key="adhoc_shock_amount")
+    keep_valid("adhoc_shock_month", months, months[0])
+    shock_month = st.selectbox("One-off cost in", months, key="adhoc_shock_month", format_func=month_words.get)
+    st.button("Reset what-if", key="adhoc_reset", on_click=reset_what_if)
+
+settings = AdhocSettings(
+    inflation_points=inflation, demography_points=demography,
+    demand_driver=None if driver == NONE else driver, demand_change_pct=demand, demand_from=demand_from,
+    partner=None if partner == NONE else partner, contribution_change_pct=contribution,
+    contribution_from=contribution_from,
+    shock_scheme=None if shock_scheme == NONE else shock_scheme, shock_amount=shock_amount, shock_month=shock_month,
+)
+what_if, what_if_errors = adhoc_scenario(settings, agreement, chosen)
+if what_if_errors:
+    with problems:
+        show_problems("The what-if values could not be used and are left out", what_if_errors)
+current = apply_adhoc(chosen, what_if)
+
+# --- Main area ------------------------------------------------------------------------------------
+
+st.title(TITLE)
+st.caption(f"**{agreement.title}** ({chosen_file.name}) · scenario: **{current.label}** · year **{year}**")
+headline = st.container()
+downloads = st.container()
+charts = st.container()
+tab_schemes, tab_checks, tab_assumptions, tab_explain, tab_uncertainty = st.tabs(
+    ["Schemes (edit budgets)", "Checks", "Assumptions", "Explain", "Uncertainty"])
+
+# The schemes table comes first in the script (though lower on the page) so that
+# the budgets typed into it are in the model run the rest of the page shows.
+edit_store: dict[str, dict] = st.session_state.setdefault("budget_edits", {})
+edits = edit_store.get(chosen_file.digest, {})
+with tab_schemes:
+    st.caption("Type a new budget for any scheme in the chosen year and the whole page reruns with it. "
+               "Contributions stay as agreed, so in a balanced pool a higher budget shows as an overspend "
+               "(see the Checks tab).")
+    table = schemes_table(agreement, year, edits)
+    edited = st.data_editor(
+        table, key=f"schemes_editor_{year}", hide_index=True, width="stretch",
+        disabled=[c for c in table.columns if c != BUDGET_COLUMN],
+        column_config={BUDGET_COLUMN: st.column_config.NumberColumn(BUDGET_COLUMN, min_value=0.0, step=0.01,
+                                                                    format="accounting", required=True)},
+    )
+    edits, edit_errors = read_budget_edits(agreement, edited, year, edits)
+    edit_store[chosen_file.digest] = edits
+    if edit_errors:
+        show_problems("Some budgets typed in the table could not be used", edit_errors)
+    if edits:
+        st.info(f"{len(edits)} budget(s) edited: " + ", ".join(
+            f"{sid} {y} {format_gbp(p)}" for (sid, y), p in sorted(edits.items())))
+        if st.button("Put every budget back as agreed", key="reset_budgets"):
+            edit_store[chosen_file.digest] = {}
+            for key in [k for k in st.session_state if str(k).startswith("schemes_editor_")]:
+                del st.session_state[key]
+            st.rerun()
+
+model_agreement = apply_budget_edits(agreement, edits)
+agreement_key = content_hash(chosen_file.digest, edits_key(edits))
+outputs = model_outputs(agreement_key, scenario_key(current), model_agreement, current)
+base = model_outputs(agreement_key, scenario_key(BASE), model_agreement, BASE)
+
+with headline:
+    metrics = partner_metrics(outputs, base, year)
+    for row in metrics.itertuples(index=False):
+        with st.container(border=True):
+            st.markdown(f"**{row.partner_name}**")
+            cells = st.columns(6)
+            cells[0].metric(METRIC_COLUMNS["contribution"], format_gbp(row.contribution, brackets=True))
+            cells[1].metric(METRIC_COLUMNS["overspend_share"], format_gbp(row.overspend_share, brackets=True))
+            cells[2].metric(METRIC_COLUMNS["underspend_return"], format_gbp(row.underspend_return, brackets=True))
+            sign = "+" if row.change > 0 else ""
+            cells[3].metric(METRIC_COLUMNS["net_cost"], format_gbp(row.net_cost, brackets=True),
+                            delta=f"{sign}{format_gbp(row.change)}" if row.change else None, delta_color="inverse")
+            cells[4].metric(METRIC_COLUMNS["change"], f"{sign}{format_gbp(row.change, brackets=True)}",
+                            help="Net cost under this scenario less net cost with the budget as agreed")
+            cells[5].metric("Base net cost", format_gbp(row.base_net_cost, brackets=True),
+                            help="Net cost with the budget as agreed (no scenario)")
+
+with downloads:
+    # The pack shows the scenario on screen; the base and each chosen scenario sit beside it.
+    pack_scenarios = list({scenario_key(s): s for s in (current, BASE, *scenarios)}.values())
+    sources = {f.name: f.data for f in (chosen_file, *used_files)}
+    left, right, _ = st.columns([1, 1, 2])
+    left.download_button("Download the Excel sign-off pack", key="download_pack", on_click="ignore",
+                         data=partial(workbook_bytes, model_agreement, pack_scenarios, sources),
+                         file_name=f"{agreement.id}_{outputs.scenario_id}_sign_off.xlsx", mime=XLSX,
+                         help="Built when you click: summary, contributions, expenditure plan, projection, risk share "
+                              "with live formulas, scenarios, checks and assumptions")
+    right.download_button("Download results (JSON)", data=outputs.json_bytes(), mime="application/json",
+                          file_name=f"{agreement.id}_{outputs.scenario_id}.json", key="download_json", on_click="ignore")
+
+with charts:
+    keep_valid("arrangement", ["all", *arrangement_ids], "all")
+    choice = st.selectbox("Arrangement", ["all", *arrangement_ids], key="arrangement",
+                          format_func=lambda a: "All arrangements" if a == "all" else arrangement_names[a])
+    arrangement = None if choice == "all" else choice
+    st.plotly_chart(money_flow_waterfall(outputs, year, arrangement), key="chart_flow")
+    funded = outputs.risk_steps["arrangement"].drop_duplicates().tolist() or arrangement_ids
+    keep_valid("risk_arrangement", funded, funded[0])
+    risk_arrangement = st.selectbox("Risk share for", funded, key="risk_arrangement",
+                                    index=funded.index(arrangement) if arrangement in funded else 0,
+                                    format_func=arrangement_names.get)
+    st.plotly_chart(risk_share_waterfall(outputs, year, risk_arrangement), key="chart_risk")
+    left, right = st.columns(2)
+    with left:
+        measure = st.selectbox("Compare scenarios by", list(MEASURE_WORDS), key="compare_measure",
+                               format_func=MEASURE_WORDS.get)
+        compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
+        if compared[-1].scenario_name != outputs.scenario_name:
+            compared.append(outputs)
+        st.plotly_chart(scenario_comparison(compared, year, measure), key="chart_compare")
+    with right:
+        st.plotly_chart(host_cash_position(outputs, year), key="chart_cash")
+    left, right = st.columns(2)
+    left.plotly_chart(cumulative_spend(outputs, year, arrangement), key="chart_cumulative")
+    right.plotly_chart(spend_by_scheme_type(outputs), key="chart_types")
+
+with tab_checks:
+    checks = outputs.checks
+    shown = checks[checks["year"].isin([year, ALL_YEARS])]
+    failed = int((~shown["passed"]).sum())
+    if failed:
+        st.error(f"{failed} check(s) fail for {year}.")
+    else:
+        st.success(f"All {len(shown)} checks pass for {year}: every total reconciles to the penny.")
+    st.dataframe(
+        shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"})).rename(columns={
+            "check": "Check", "where": "Where", "year": "Year", "figure": "Figure", "should_be": "Should be",
+            "passed": "Result", "words": "What is checked"}),
+        hide_index=True, width="stretch")
+
+with tab_assumptions:
+    st.caption(f"Rates the budgets were set with ({agreement.assumptions.reference or 'no reference given'}) "
+               f"beside the rates this scenario uses, % a year.")
+    st.dataframe(assumptions_frame(model_agreement, current), hide_index=True, width="stretch")
+    changes = scenario_changes(current, agreement)
+    if not changes.empty:
+        st.subheader("Other changes in this scenario")
+        st.dataframe(changes, hide_index=True, width="stretch")
+
+with tab_explain:
+    st.code(outputs.explanations[year], language=None, wrap_lines=True)
+
+with tab_uncertainty:
+    fitting: dict[str, tuple[UncertaintySpec, str]] = {}
+    for name, path in UNCERTAINTY.items():
+        file = InputFile(name, path.read_bytes())
+        spec, _ = read_uncertainty(str(path), file.digest)
+        if spec is not None and not check_uncertainty(spec, agreement, name):
+            fitting[name] = (spec, file.digest)
+    if not fitting:
+        st.info("None of the bundled uncertainty files (scenarios/uncertainty/) fits this agreement.")
+    else:
+        st.caption("Monte Carlo: the uncertain drivers and events of a bundled file, drawn on top of the scenario "
+                   "on screen (including the what-if), run through the same engine path by path.")
+        cells = st.columns([3, 1, 1, 1])
+        keep_valid("mc_file", list(fitting), next(iter(fitting)))
+        spec_name = cells[0].selectbox("Uncertain drivers and events", list(fitting), key="mc_file")
+        paths = int(cells[1].number_input("Paths", 100, 100_000, 2_000, step=500, key="mc_paths"))
+        seed = int(cells[2].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="mc_seed"))
+        pressed = cells[3].button("Run simulation", key="mc_run", type="primary")
+        spec, spec_digest = fitting[spec_name]
+        request = (agreement_key, scenario_key(current), spec_digest, paths, seed)
+        if pressed:
+            st.session_state["mc_request"] = request
+        if st.session_state.get("mc_request") != request:
+            st.caption("Choose the paths and seed, then press Run simulation.")
+        else:
+            sim = simulation(*request, _agreement=model_agreement, _scenario=current, _spec=spec)
+            sens = sensitivity_run(agreement_key, scenario_key(current), spec_digest, model_agreement, current, spec)
+            by_arrangement, by_partner = simulation_tables(sim, year)
+            st.dataframe(money_columns(by_arrangement, [c for c in by_arrangement.columns if "P" in c[-3:]]),
+                         hide_index=True, width="stretch")
+            st.dataframe(money_columns(by_partner, [c for c in by_partner.columns if "P" in c[-3:]]),
+                         hide_index=True, width="stretch")
+            cells = st.columns(2)
+            mc_arrangement = cells[0].selectbox("Fan chart for", [a for a, _ in sim.arrangements], key="mc_arrangement",
+                                                format_func=arrangement_names.get)
+            mc_partner = cells[1].selectbox("Partner", list(partner_names), key="mc_partner",
+                                            format_func=partner_names.get)
+            st.plotly_chart(fan_chart(sim, mc_arrangement), key="chart_fan")
+            cells = st.columns(2)
+            cells[0].plotly_chart(position_histogram(sim, mc_partner, year), key="chart_histogram")
+            cells[1].plotly_chart(tornado_chart(sens, mc_partner, year), key="chart_tornado")
