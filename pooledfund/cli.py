@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pooledfund import __version__, cli_uncertainty
+from pooledfund import __version__, cli_excel, cli_uncertainty
 from pooledfund.agreement import Agreement
 from pooledfund.engine import run
 from pooledfund.errors import InputError, InvalidInputError, PooledfundError, Source
@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", required=True, help="financial year, e.g. 2025-26")
     p.set_defaults(func=cmd_explain)
     cli_uncertainty.add_commands(sub)
+    cli_excel.add_commands(sub)
     return parser
 
 

@@ -23,7 +23,6 @@ def require_tool(name: str) -> str:
     return path
 
 
-
 def recalculate(book: str, out: str) -> None:
     """Recalculate every formula of ``book`` with headless LibreOffice into ``out`` (skips without soffice)."""
     from pooledfund.excel.render import recalculate_xlsx

@@ -1,0 +1,68 @@
+"""Time the Excel sign-off pack: export, import back, and (if LibreOffice is installed) recalculation.
+
+Run: python benchmarks/bench_excel.py
+Prints the median wall-clock time of building the pack's bytes for each
+example and for the generated 200-scheme, 6-partner, 5-year pooled fund of
+bench_engine.py (target: under 3 s), the number of formula cells, the time
+to read the pack back into an agreement, and one LibreOffice recalculation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_engine import generated_agreement
+
+from pooledfund.excel import agreement_from_workbook_bytes, build_pack, workbook_bytes
+from pooledfund.excel.render import recalculate_xlsx
+from pooledfund.loader import load_agreement
+from pooledfund.scenario import Scenario
+
+
+def _median_seconds(action, repeat: int = 3) -> float:
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    """Print the timings."""
+    shock = Scenario(id="shock", inflation={"care_fees": {"2025-26": 6}},
+                     demand=[{"driver": "non_elective_admissions", "change_pct": 15}])
+    print("pooledfund Excel pack benchmark (median of 3 runs, wall clock)")
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        agreement, _ = load_agreement(path)
+        if agreement is None:
+            continue
+        export_s = _median_seconds(lambda a=agreement: workbook_bytes(a, [shock]))
+        print(f"{path.name}: export {export_s * 1000:.0f} ms")
+    big = generated_agreement()
+    export_s = _median_seconds(lambda: workbook_bytes(big, [shock]))
+    _, expectations = build_pack(big, [shock])
+    data = workbook_bytes(big, [shock])
+    import_s = _median_seconds(lambda: agreement_from_workbook_bytes(data, "generated.xlsx"))
+    print(f"generated 200 schemes x 6 partners x 5 years: export {export_s:.2f} s (target < 3 s), "
+          f"{len(expectations.cells):,} formula cells, {len(data) / 1e6:.1f} MB; import back {import_s:.2f} s")
+    if shutil.which("soffice"):
+        with tempfile.TemporaryDirectory() as folder:
+            book = Path(folder) / "generated.xlsx"
+            book.write_bytes(data)
+            start = time.perf_counter()
+            recalculate_xlsx(book, Path(folder) / "recalculated.xlsx")
+            print(f"LibreOffice recalculation of the generated pack: {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
