@@ -15,10 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pooledfund.agreement import Agreement  # noqa: E402
-from pooledfund.engine import run  # noqa: E402
-from pooledfund.loader import load_agreement  # noqa: E402
-from pooledfund.scenario import Scenario  # noqa: E402
+from pooledfund.agreement import Agreement
+from pooledfund.engine import run
+from pooledfund.loader import load_agreement
+from pooledfund.scenario import Scenario
 
 SCHEME_TYPES = ["home_care_or_domiciliary_care", "residential_placements", "carers_services",
                 "home_based_intermediate_care", "community_based_schemes", "enablers_for_integration"]

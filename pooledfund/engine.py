@@ -142,7 +142,7 @@ def _aligned(
     return rows
 
 
-def _changed_cash(
+def changed_cash(
     contribution: Contribution, arrangement_id: str, scenario: Scenario, contributions: dict[str, list[Contribution]]
 ) -> tuple[int, IntArray]:
     """A contribution's cash after the scenario's changes, and the monthly change in cash.
@@ -210,7 +210,7 @@ def _funded(
         by_source: dict[str, IntArray] = {}
         for contribution in (c for c in contributions if c.year == year):
             p_index = partners.index(contribution.partner)
-            new_cash, change_months = _changed_cash(contribution, arrangement.id, scenario, all_contributions)
+            new_cash, change_months = changed_cash(contribution, arrangement.id, scenario, all_contributions)
             cash[p_index] += new_cash
             in_kind[p_index] += contribution.in_kind
             cash_in += payment_profile(contribution) + change_months

@@ -92,7 +92,7 @@ def _agreed_value_text(built: AgreedValueYear, result: RunResult, agreement: Agr
         if u.note:
             lines.append(f"  Negotiation note: {u.note}")
     arrangement = next(a for a in agreement.arrangements if a.id == arrangement_id)
-    for change in getattr(arrangement, "agreed_value").changes:
+    for change in arrangement.agreed_value.changes:
         year, month = month_of(change.effective_from)
         if year == built.year:
             lines.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,10 +36,17 @@ class Record(BaseModel):
     _source: Source | None = PrivateAttr(default=None)
     _field_lines: Callable[[tuple[str | int, ...]], int | None] | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Records are equal when their fields are: where they were read from does not count."""
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+
 
 def source_of(record: Record) -> Source | None:
     """Where ``record`` was read from, if it was read from a file."""
-    return record._source  # noqa: SLF001 - the one sanctioned accessor
+    return record._source
 
 
 def set_source(
@@ -50,14 +57,14 @@ def set_source(
     ``field_lines`` maps a path inside the record (``("shares", "nhs")``) to
     its line in the file, so a cross-check can point at the very field at fault.
     """
-    record._source = source  # noqa: SLF001
+    record._source = source
     if field_lines is not None:
-        record._field_lines = field_lines  # noqa: SLF001
+        record._field_lines = field_lines
 
 
 def field_line(record: Record, *inner: str | int) -> int | None:
     """The file line of a field inside ``record`` (or of its nearest parent), if known."""
-    lookup = record._field_lines  # noqa: SLF001
+    lookup = record._field_lines
     line = lookup(inner) if lookup is not None else None
     if line is not None:
         return line
@@ -352,7 +359,7 @@ class CapLayer(Record):
 
 
 RiskLayer = Annotated[
-    Union[CommissionerLayer, BandLayer, FixedSplitLayer, ProportionalLayer, CapLayer],
+    CommissionerLayer | BandLayer | FixedSplitLayer | ProportionalLayer | CapLayer,
     Field(discriminator="layer"),
 ]
 
@@ -409,7 +416,7 @@ class RetainByHostRule(Record):
 
 
 UnderspendRule = Annotated[
-    Union[CarryForwardRule, ReinvestRule, ReturnFixedSplitRule, ReturnProportionalRule, RetainByHostRule],
+    CarryForwardRule | ReinvestRule | ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule,
     Field(discriminator="rule"),
 ]
 

@@ -25,7 +25,7 @@ from pooledfund.loader import load_agreement
 _COUNTER = itertools.count()
 
 
-def P(pounds: str | int) -> int:  # noqa: N802 - reads like a currency sign in sums
+def P(pounds: str | int) -> int:
     """Pounds to integer pence exactly: ``P("1,234.56") == 123456``."""
     value = Decimal(str(pounds).replace(",", "")) * 100
     assert value == value.to_integral_value(), f"{pounds} is not a whole number of pence"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from conftest import PARTNERS_YAML, P
 
 from pooledfund.agreement import Agreement
 from pooledfund.agreements import agreed_value_schedule
@@ -19,8 +20,6 @@ from pooledfund.errors import ConservationError
 from pooledfund.projection import Drivers
 from pooledfund.results import ArrangementYear, RunResult
 from pooledfund.scenario import BASE, Scenario
-
-from conftest import PARTNERS_YAML, P
 
 Loader = Callable[[str], Agreement]
 

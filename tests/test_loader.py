@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import pooledfund.yamlio as yamlio
+from pooledfund import yamlio
 from pooledfund.errors import InputError, InvalidInputError, OutputExistsError, PooledfundError
 from pooledfund.loader import load_agreement, require_agreement
 from pooledfund.model import source_of
@@ -995,3 +995,14 @@ def test_golden_every_marked_mistake_is_reported_on_its_line() -> None:
     missed = [n for n in marked if n not in reported]
     assert missed == [], f"mistakes on these lines of errors.yaml are not reported there: {missed}"
     assert all(e.source.file == "tests/data/errors.yaml" for e in _golden_errors())
+
+
+def test_the_same_file_loaded_twice_gives_equal_records(tmp_path: Path) -> None:
+    # Where a record was read from (file, lines) is not part of its value.
+    first, _ = load_text(tmp_path, BASE)
+    second, _ = load_text(tmp_path, BASE, name="b.yaml")
+    assert first is not None and second is not None
+    assert first == second
+    assert first.partners[0] == second.partners[0] and hash(first.partners[0]) == hash(second.partners[0])
+    changed, _ = load_text(tmp_path, mutate("Test pool", "Another pool"), name="c.yaml")
+    assert changed != first

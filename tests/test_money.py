@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from conftest import exact_shares
 
 from pooledfund.money import (
     MoneyError,
@@ -21,8 +22,6 @@ from pooledfund.money import (
     round_half_up,
     to_pence,
 )
-
-from conftest import exact_shares
 
 # --- allocate: largest remainder, ties to the part listed first ----------------------
 
@@ -276,7 +275,7 @@ def test_round_half_up(value: float | Decimal, expected: str) -> None:
 
 def test_round_half_up_other_places() -> None:
     # 1234.5 to 0 places -> 1235; 0.0005 to 3 places -> 0.001.
-    assert round_half_up(1234.5, 0) == Decimal("1235")
+    assert round_half_up(1234.5, 0) == Decimal(1235)
     assert round_half_up(0.0005, 3) == Decimal("0.001")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from conftest import exact_shares, load_agreement_text
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -26,8 +27,6 @@ from pooledfund.model import CapLayer, RiskLayer, UnderspendRule
 from pooledfund.money import allocate_paths, format_gbp, pounds, pounds_array_to_pence, to_pence
 from pooledfund.riskshare import ShareContext, deal_with_underspend, share_overspend
 from pooledfund.scenario import Scenario
-
-from conftest import exact_shares, load_agreement_text
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINE = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import P
 from pydantic import TypeAdapter
 
 from pooledfund.model import RiskLayer, UnderspendRule
-from pooledfund.riskshare import OverspendOutcome, ShareContext, UnderspendOutcome, deal_with_underspend, share_overspend
+from pooledfund.riskshare import (
+    OverspendOutcome,
+    ShareContext,
+    UnderspendOutcome,
+    deal_with_underspend,
+    share_overspend,
+)
 from pooledfund.types import percent_weight
-
-from conftest import P
 
 _LAYERS = TypeAdapter(list[RiskLayer])
 _RULES = TypeAdapter(list[UnderspendRule])

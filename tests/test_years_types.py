@@ -291,7 +291,7 @@ def test_share_percent_is_between_0_and_100() -> None:
 
 def test_percent_written_back() -> None:
     assert PERCENT.dump_python(Decimal("3.5")) == 3.5
-    assert PERCENT.dump_python(Decimal("3")) == 3 and isinstance(PERCENT.dump_python(Decimal("3")), int)
+    assert PERCENT.dump_python(Decimal(3)) == 3 and isinstance(PERCENT.dump_python(Decimal(3)), int)
 
 
 def test_percent_weight_is_exact() -> None:

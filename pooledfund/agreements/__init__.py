@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 from pydantic import Field
 
@@ -20,7 +20,7 @@ from pooledfund.agreements.lead_commissioning import (
 from pooledfund.agreements.pooled_fund import PooledFund
 
 Arrangement = Annotated[
-    Union[PooledFund, AlignedBudget, LeadCommissioning, IntegratedProvision],
+    PooledFund | AlignedBudget | LeadCommissioning | IntegratedProvision,
     Field(discriminator="kind"),
 ]
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from pooledfund.agreements import FundedArrangement
 from pooledfund.cashflow import payment_profile
-from pooledfund.engine import _changed_cash
+from pooledfund.engine import changed_cash
 from pooledfund.excel import styles
 from pooledfund.excel.cells import col_range, ref, sum_where
 from pooledfund.excel.context import PackContext, Table
@@ -57,7 +57,7 @@ def write(ctx: PackContext) -> None:
     for arrangement in funded:
         for contribution in everything[arrangement.id]:
             row += 1
-            new_cash, change_months = _changed_cash(contribution, arrangement.id, ctx.scenario, everything)
+            new_cash, change_months = changed_cash(contribution, arrangement.id, ctx.scenario, everything)
             months = payment_profile(contribution) + change_months
             rows.append((arrangement.id, contribution, new_cash))
             partner = agreement.partner(contribution.partner)
