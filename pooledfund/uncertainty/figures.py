@@ -33,7 +33,8 @@ def fan_chart(sim: SimulationResult, arrangement_id: str) -> go.Figure:
     budget = sim.cumulative_budget(arrangement_id) / 100
     name = dict(sim.arrangements)[arrangement_id]
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=months, y=p90, name="P90", mode="lines", line={"width": 0, "color": _LINE},
+    figure.add_trace(go.Scatter(x=months, y=p90, name="P90", mode="lines", showlegend=False,
+                                line={"width": 0, "color": _LINE},
                                 hovertemplate="P90 £%{y:,.0f}<extra></extra>"))
     figure.add_trace(go.Scatter(x=months, y=p10, name="P10 to P90", mode="lines", fill="tonexty", fillcolor=_BAND,
                                 line={"width": 0, "color": _LINE}, hovertemplate="P10 £%{y:,.0f}<extra></extra>"))
