@@ -20,7 +20,8 @@ def header(ws: Worksheet, row: int, first_col: int, headings: list[str]) -> dict
     styles.style_header_row(ws, row, first_col, first_col + len(headings) - 1)
     longest = max((len(h) for h in headings), default=0)
     if longest > 14:
-        ws.row_dimensions[row].height = 45 if longest > 30 else 30  # room for a wrapped heading
+        # Room for a wrapped heading: about 14 characters a line, 15 points a line.
+        ws.row_dimensions[row].height = min(15 * -(-longest // 14) + 3, 90)
     return columns
 
 
