@@ -31,7 +31,7 @@ from pooledfund.report import (
 from pooledfund.results import RunResult
 from pooledfund.scenario import Scenario, check_scenario
 from pooledfund.uncertainty import UncertaintySpec, check_uncertainty, load_uncertain_scenario
-from pooledfund.yamlio import read_yaml, write_atomic
+from pooledfund.yamlio import check_output, read_yaml, write_atomic
 from pooledfund.years import parse_year
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -80,6 +80,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run an agreement under a scenario and print every partner's position."""
+    inputs = (args.agreement, *args.scenario)
+    if args.json:  # refuse a bad output before the run, not after
+        check_output(args.json, force=args.force, inputs=inputs)
+    if args.csv and Path(args.csv).exists() and not Path(args.csv).is_dir():
+        raise PooledfundError(f"--csv {args.csv} is a file; give a folder for the CSV files")
     agreement, scenarios = load_inputs(args.agreement, args.scenario)
     result = run(agreement, combine_scenarios(scenarios))
     print(positions_text(result))

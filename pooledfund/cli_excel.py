@@ -18,11 +18,11 @@ from pathlib import Path
 from pooledfund import __version__
 from pooledfund.agreement_yaml import agreement_yaml
 from pooledfund.conditions import ConditionThresholds, thresholds_from_data
-from pooledfund.errors import InvalidInputError
+from pooledfund.errors import InvalidInputError, PooledfundError
 from pooledfund.excel import export_workbook, import_workbook
 from pooledfund.inputs import combine_scenarios, load_inputs
 from pooledfund.scenario import Scenario
-from pooledfund.yamlio import read_yaml, write_atomic
+from pooledfund.yamlio import check_output, read_yaml, write_atomic
 
 
 def _scenario_groups(values: list[str]) -> list[list[str]]:
@@ -46,6 +46,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the sign-off pack for an agreement under one or more scenarios."""
     groups = _scenario_groups(args.scenario)
     files = [path for group in groups for path in group]
+    if Path(args.xlsx).suffix.lower() != ".xlsx":
+        raise PooledfundError(f"--xlsx {args.xlsx}: give the pack a name ending in .xlsx")
+    check_output(args.xlsx, force=args.force, inputs=(args.agreement, *files, *((args.thresholds,) if args.thresholds else ())))
     agreement, loaded = load_inputs(args.agreement, files)
     scenarios: list[Scenario] = []
     position = 0
@@ -64,6 +67,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import_xlsx(args: argparse.Namespace) -> int:
     """Read a workbook into an agreement file."""
+    check_output(args.output, force=args.force, inputs=(args.book,))
     agreement, errors = import_workbook(args.book, args.sheet)
     if agreement is None:
         raise InvalidInputError(errors)

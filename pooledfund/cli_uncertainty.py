@@ -32,7 +32,7 @@ from pooledfund.uncertainty import (
 from pooledfund.uncertainty.results import SimulationResult
 from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
 from pooledfund.uncertainty.simulate import MAX_PATHS
-from pooledfund.yamlio import write_atomic
+from pooledfund.yamlio import check_output, write_atomic
 from pooledfund.years import parse_year
 
 
@@ -112,6 +112,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     _positive_int("--paths", args.paths, MAX_PATHS)
     if args.chunk_size is not None:
         _positive_int("--chunk-size", args.chunk_size, MAX_PATHS)
+    if args.seed < 0:
+        raise InvalidInputError([InputError(Source("--seed"), f"must be 0 or more (got {args.seed:,})")])
+    if args.json:  # refuse a bad output before minutes of simulation, not after
+        check_output(args.json, force=args.force, inputs=(args.agreement, *args.scenario))
     agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
     sim = simulate(agreement, scenario, spec, paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
                    progress=sys.stderr.isatty())
@@ -151,6 +155,8 @@ def sensitivity_text(sens: SensitivityResult, year: str | None, found: list[Brea
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Print each partner's tornado and, if asked, a driver's break-even value."""
+    if args.json:
+        check_output(args.json, force=args.force, inputs=(args.agreement, *args.scenario))
     agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
     year = _year_option(args.year, agreement)
     found: list[BreakEven] = []
@@ -166,6 +172,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         low, high = args.range if args.range else (None, None)
         if low is not None and not low < high:
             raise InvalidInputError([InputError(Source("--range"), f"LOW must be below HIGH (got {low} and {high})")])
+        if low is not None and not (-100 < low and high <= 1000):
+            raise InvalidInputError([InputError(Source("--range"), "a driver's % must lie above -100 and at most 1000 "
+                                                                    f"(got {low} to {high})")])
         for arrangement_id in [args.arrangement] if args.arrangement else arrangement_ids:
             for y in [year] if year else agreement.years:
                 found.append(break_even(agreement, scenario, spec, args.break_even, arrangement_id, y, low, high))

@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pooledfund.errors import Source
-from pooledfund.types import Month, NonNegativeMoney, Percent, PositiveMoney, SharePercent, Year
+from pooledfund.types import Month, NonNegativeMoney, Percent, PositiveMoney, RatePercent, SharePercent, Year
 from pooledfund.vocabulary import AreaOfSpend, FundingSource, PartnerKind, ProviderKind, SchemeType, VatPosition
 
 
@@ -433,6 +433,6 @@ class BudgetAssumptions(Record):
         reference: where the rates came from (e.g. "ICB financial plan 2025-26").
     """
 
-    inflation: dict[str, dict[Year, Percent]] = Field(default_factory=dict)
-    demography: dict[str, dict[Year, Percent]] = Field(default_factory=dict)
+    inflation: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
+    demography: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
     reference: str = ""

@@ -28,6 +28,11 @@ class MoneyError(ValueError):
     """A value could not be read as an amount of money in pounds and pence."""
 
 
+#: The largest amount accepted anywhere (£100 billion): far above any English
+#: pooled budget, and far below where pence would lose exactness in the engine.
+MAX_POUNDS = 100_000_000_000
+
+
 def to_pence(value: object) -> int:
     """Convert pounds (a number or text such as "£1,250.50") to integer pence.
 
@@ -37,12 +42,14 @@ def to_pence(value: object) -> int:
     """
     if isinstance(value, bool):
         raise MoneyError(f"expected an amount in pounds, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) <= MAX_POUNDS:
         return value * PENCE_PER_POUND
     if isinstance(value, float):
         if not np.isfinite(value):
             raise MoneyError(f"expected an amount in pounds, got {value!r}")
         text = repr(value)
+    elif isinstance(value, int):
+        text = str(value)
     elif isinstance(value, (str, Decimal)):
         text = str(value).strip().replace(",", "").replace("£", "")
         if text.startswith("(") and text.endswith(")"):
@@ -55,6 +62,8 @@ def to_pence(value: object) -> int:
         raise MoneyError(f"expected an amount in pounds such as 1250000.00, got {value!r}") from None
     if not amount.is_finite():
         raise MoneyError(f"expected an amount in pounds, got {value!r}")
+    if abs(amount) > MAX_POUNDS:
+        raise MoneyError(f"{value!r} is more than £{MAX_POUNDS:,}, far beyond any pooled budget; check the figure")
     pence = amount * PENCE_PER_POUND
     if pence != pence.to_integral_value():
         raise MoneyError(f"{value!r} has fractions of a penny; give pounds with at most 2 decimal places")

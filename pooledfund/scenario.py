@@ -17,7 +17,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from pooledfund.errors import InputError, InvalidInputError, Source
 from pooledfund.model import Record, field_line, set_source, source_of
-from pooledfund.types import Date, Money, Month, NonNegativeMoney, Percent, Year
+from pooledfund.types import ChangePercent, Date, Money, Month, NonNegativeMoney, RatePercent, SavingPercent, Year
 from pooledfund.validation import validate_document
 from pooledfund.yamlio import LineMap, key_line, line_for, parse_yaml_text, read_yaml
 
@@ -32,7 +32,7 @@ class DemandChange(Record):
     """
 
     driver: str = Field(min_length=1)
-    change_pct: Percent
+    change_pct: ChangePercent
     effective_from: Date | None = Field(default=None, alias="from")
 
 
@@ -54,7 +54,7 @@ class ContributionChange(Record):
     partner: str
     arrangement: str | None = None
     effective_from: Date = Field(alias="from")
-    change_pct: Percent | None = None
+    change_pct: ChangePercent | None = None
     change_amount: Money | None = None
 
     @model_validator(mode="after")
@@ -121,10 +121,10 @@ class Scenario(Record):
     name: str = ""
     description: str = ""
     extends: str | None = None
-    inflation: dict[str, dict[Year, Percent]] = Field(default_factory=dict)
-    demography: dict[str, dict[Year, Percent]] = Field(default_factory=dict)
+    inflation: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
+    demography: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
     demand: list[DemandChange] = Field(default_factory=list)
-    efficiency: dict[Year, Percent] = Field(default_factory=dict)
+    efficiency: dict[Year, SavingPercent] = Field(default_factory=dict)
     contribution_changes: list[ContributionChange] = Field(default_factory=list)
     shocks: list[Shock] = Field(default_factory=list)
     actuals: list[Actuals] = Field(default_factory=list)

@@ -84,6 +84,38 @@ def _percent_out(value: Decimal) -> float | int:
 Percent = Annotated[Decimal, BeforeValidator(_percent), PlainSerializer(_percent_out)]
 
 
+def _rate(value: Decimal) -> Decimal:
+    if value <= -100 or value > 1000:
+        raise ValueError(f"a rate of change must be above -100% and at most 1000% a year (got {value}%)")
+    return value
+
+
+#: A yearly rate of change (inflation, demography, an uplift): above -100%
+#: (a price cannot fall to nothing) and at most 1000%, so a mistyped figure
+#: cannot turn spend negative or overflow.
+RatePercent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_rate), PlainSerializer(_percent_out)]
+
+
+def _change(value: Decimal) -> Decimal:
+    if value < -100 or value > 1000:
+        raise ValueError(f"a change must be between -100% (all of it gone) and 1000% (got {value}%)")
+    return value
+
+
+#: A change in an amount (demand, a contribution): -100% (all of it gone) to 1000%.
+ChangePercent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_change), PlainSerializer(_percent_out)]
+
+
+def _saving(value: Decimal) -> Decimal:
+    if value <= -100 or value > 100:
+        raise ValueError(f"an efficiency saving must be at most 100% of spend (got {value}%)")
+    return value
+
+
+#: An efficiency saving, % of spend a year: at most 100% (spend cannot go below nothing).
+SavingPercent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_saving), PlainSerializer(_percent_out)]
+
+
 def _share(value: Decimal) -> Decimal:
     if value < 0 or value > 100:
         raise ValueError(f"a share must be between 0% and 100% (got {value}%)")

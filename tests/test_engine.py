@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from conftest import PARTNERS_YAML, P
+from pydantic import ValidationError
 
 from pooledfund.agreement import Agreement
 from pooledfund.agreements import agreed_value_schedule
@@ -708,10 +709,30 @@ def test_contribution_cut_by_amount_across_all_arrangements_is_made_once(load_do
 
 
 def test_contribution_cut_cannot_take_cash_below_nothing(load_doc: Loader) -> None:
-    # A cut of 150% from 1 April 2025 would be -1,800,000 on 1,200,000: cash stops at 0.
-    cut = scenario(contribution_changes=[{"partner": "council", "from": "2025-04-01", "change_pct": -150}])
-    result = run(load_doc(CUT_POOL), cut)
-    assert row_of(result, "pool", "2025-26").cash.tolist() == pence_row(0, 1_800_000)
+    # A cut of 100% from 1 April 2025 takes the council's 1,200,000 to exactly 0; a £2m cut
+    # (more than it pays) also stops at 0 rather than turning into a payment out of the pool.
+    for change in ({"change_pct": -100}, {"change_amount": -2_000_000}):
+        cut = scenario(contribution_changes=[{"partner": "council", "from": "2025-04-01", **change}])
+        result = run(load_doc(CUT_POOL), cut)
+        assert row_of(result, "pool", "2025-26").cash.tolist() == pence_row(0, 1_800_000)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("inflation", {"care_fees": {"2025-26": -150}}, "above -100%"),
+        ("inflation", {"care_fees": {"2025-26": 1e20}}, "at most 1000%"),
+        ("demography", {"all": {"2025-26": -100}}, "above -100%"),
+        ("efficiency", {"2025-26": 120}, "at most 100%"),
+        ("contribution_changes", [{"partner": "council", "from": "2025-04-01", "change_pct": -150}], "-100%"),
+        ("demand", [{"driver": "admissions", "change_pct": -101}], "-100%"),
+    ],
+)
+def test_impossible_rates_are_refused(field: str, value: object, words: str) -> None:
+    # -150% inflation would make spend negative; 1e20% would overflow: both are typing mistakes.
+    with pytest.raises(ValidationError) as caught:
+        scenario(**{field: value})
+    assert words in str(caught.value)
 
 
 # --- shocks and actuals ------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from pooledfund.model import (
     UnderspendRule,
 )
 from pooledfund.money import pounds
-from pooledfund.types import Date, Money, NonNegativeMoney, Percent, Year
+from pooledfund.types import Date, Money, NonNegativeMoney, RatePercent, Year
 from pooledfund.vocabulary import FundingSource
 from pooledfund.years import month_of
 
@@ -51,10 +51,10 @@ class Uplift(Record):
         note: the reason, as the negotiation recorded it.
     """
 
-    inflation_pct: Percent = Decimal(0)
-    demography_pct: Percent = Decimal(0)
-    efficiency_pct: Percent = Decimal(0)
-    other_pct: Percent = Decimal(0)
+    inflation_pct: RatePercent = Decimal(0)
+    demography_pct: RatePercent = Decimal(0)
+    efficiency_pct: RatePercent = Decimal(0)
+    other_pct: RatePercent = Decimal(0)
     new_statutory_requirements: Money = 0
     planned_changes: Money = 0
     note: str = ""
