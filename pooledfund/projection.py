@@ -2,8 +2,10 @@
 
 Arrays are laid out ``(paths, years, schemes, months)``. The deterministic run
 is one path; a Monte Carlo run passes many paths of driver values through the
-same arithmetic. Spend for each scheme-month is rounded to the penny (half
-up) before anything is added up, so every total is an exact sum of pence.
+same arithmetic. Each scheme's running total of spend through the year is
+rounded to the penny (half up) and each month is the step between running
+totals, so every month is within a penny of its exact value, the year is
+exactly round(budget x factor), and every total is an exact sum of pence.
 
 How a scenario moves spend (all relative to the budget, so the base scenario
 reproduces the budget to the penny):
@@ -161,12 +163,18 @@ def project_spend(
 ) -> IntArray:
     """Projected spend per path, year, scheme and month in pence.
 
-    Budget months are scaled by the driver factors and rounded half up to the
-    penny; shocks are added; actuals replace the months to date.
+    Budget months are scaled by the driver factors, the running total is
+    rounded half up to the penny; shocks are added; actuals replace the months to date.
     """
     budget = budget_profile(schemes, years)
     factors = driver_factors(schemes, years, drivers, assumptions)
-    spend = pounds_array_to_pence(budget[None].astype(np.float64) / 100 * factors)
+    # Round the running total, not each month: every month is within a penny of
+    # its exact value AND the year comes to exactly round(budget x factor), so a
+    # £1,000,000 budget with 10% inflation costs £1,100,000.00, not £1,099,999.96.
+    # The base scenario (factor 1) gives back the budget's own months exactly.
+    exact = budget[None] / 100 * factors
+    spend = pounds_array_to_pence(np.cumsum(exact, axis=-1, out=exact))
+    spend[..., 1:] -= spend[..., :-1].copy()  # each month: the step between running totals
     index = {s.id: i for i, s in enumerate(schemes)}
     shocks = np.zeros_like(budget)
     open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in

@@ -147,21 +147,40 @@ def test_inflation_scenario_overspend_shared_by_layers(load_doc: Loader) -> None
     assert out["overspend_shares"] == {"council": 40000.00, "icb": 20000.00}
 
 
-def test_inflation_is_relative_to_the_budgeted_rate_and_rounded_monthly(load_doc: Loader) -> None:
+def test_inflation_is_relative_to_the_budgeted_rate_and_the_year_is_exact(load_doc: Loader) -> None:
     # Budgets assumed 2% general inflation; the scenario has 5%.
-    # Each month: 100,000 x 1.05 / 1.02 = 102,941.176470... -> £102,941.18 (half up, per month);
-    # the year is 12 x 102,941.18 = £1,235,294.16 (rounding the annual figure would give .12).
-    # Overspend £35,294.16: council band 20,000; the £15,294.16 left split 50/50 = 7,647.08 each.
+    # Each month exactly: 100,000 x 1.05 / 1.02 = 102,941.176470...; the running total is rounded
+    # (half up) and each month is the step between running totals:
+    #   month 1: 102,941.18; month 2: 205,882.35 - 102,941.18 = 102,941.17; month 3: 308,823.53 - 205,882.35
+    #   = 102,941.18; ... the year is round(1,200,000 x 1.05 / 1.02) = round(1,235,294.1176) = £1,235,294.12
+    #   (rounding each month would give 12 x 102,941.18 = £1,235,294.16, 4p adrift).
+    # Overspend £35,294.12: council band 20,000; the £15,294.12 left split 50/50 = 7,647.06 each.
     text = FLAT_POOL.replace(
         "arrangements:", "assumptions:\n  inflation:\n    general: {2025-26: 2}\narrangements:", 1
     )
     result = run(load_doc(text), Scenario(id="inflation", inflation={"general": {"2025-26": 5}}))
     row = row_of(result, "pool", "2025-26")
-    assert result.monthly_spend["pool"][0, 0, 0].tolist() == [P("102941.18")] * 12
-    assert row.spend.tolist() == [P("1235294.16")]
-    assert row.overspend_shares.tolist() == [pence_row("27647.08", "7647.08")]
+    high, low = P("102941.18"), P("102941.17")
+    assert result.monthly_spend["pool"][0, 0, 0].tolist() == [high, low, high, high, low, high,
+                                                             high, low, high, low, high, high]
+    assert row.spend.tolist() == [P("1235294.12")]
+    assert row.overspend_shares.tolist() == [pence_row("27647.06", "7647.06")]
     # The base scenario uses the budgeted rate and so reproduces the budget exactly.
     assert row_of(run(load_doc(text), BASE), "pool", "2025-26").spend.tolist() == [P(1_200_000)]
+
+
+def test_ten_percent_on_a_million_is_exactly_one_million_one_hundred_thousand(load_doc: Loader) -> None:
+    # The budget's months are 83,333.34 x 4 and 83,333.33 x 8 (largest remainder). 10% more,
+    # month by month and rounded each month, would come to £1,099,999.96; the year must be
+    # 1,000,000 x 1.1 = £1,100,000.00 exactly, with every month within a penny of 91,666.67.
+    text = FLAT_POOL.replace("1200000", "1000000").replace("cash: 480000", "cash: 400000").replace(
+        "cash: 720000", "cash: 600000").replace(
+        "arrangements:", "assumptions:\n  inflation:\n    general: {2025-26: 0}\narrangements:", 1
+    )
+    result = run(load_doc(text), Scenario(id="ten", inflation={"general": {"2025-26": 10}}))
+    months = result.monthly_spend["pool"][0, 0, 0]
+    assert int(months.sum()) == P(1_100_000)
+    assert all(abs(int(m) - 9_166_667) <= 1 for m in months)
 
 
 def test_inflation_price_level_persists_into_later_years(load_doc: Loader) -> None:
