@@ -18,6 +18,7 @@ defusedxml (openpyxl uses it when installed, and this module insists).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from pathlib import Path
@@ -26,12 +27,14 @@ import openpyxl.xml
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pooledfund.agreement import Agreement
 from pooledfund.errors import InputError, PooledfundError, Source
 from pooledfund.excel import layout
+from pooledfund.excel.commissioners import reconcile
 from pooledfund.excel.flatten import PathError, parse_path, read_value, unflatten
-from pooledfund.excel.plan import PlanScheme, read_plan
+from pooledfund.excel.plan import PlanScheme, find_header, read_plan
 from pooledfund.excel.sheet_assumptions import AGREEMENT_ROWS, FIELD, INPUT_OF, TYPE, VALUE
 from pooledfund.loader import agreement_from_data
 from pooledfund.money import pounds
@@ -40,6 +43,10 @@ from pooledfund.vocabulary import FundingSource
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _NHS_SOURCES = {FundingSource.NHS_MINIMUM, FundingSource.ADDITIONAL_NHS, FundingSource.ICB_DISCHARGE}
+#: Sheets only a pooledfund pack has; with Risk share and one other, a workbook is taken to be a pack.
+PACK_SHEETS = ["Cover", "Summary", "Contributions", "Projection", "Risk share", "Checks"]
+_RESTORE = ("export the pack again, or import the plan alone by copying the Expenditure plan sheet into a new "
+            "workbook")
 
 
 def _where(name: str, sheet: str, cell: str = "") -> Source:
@@ -92,6 +99,9 @@ def agreement_from_workbook_bytes(
     inputs_data, errors = _read_inputs(workbook, name)
     if errors:
         return None, errors
+    if sheet is None and inputs_data is not None and layout.SHEET_PLAN not in workbook.sheetnames:
+        return None, [InputError(Source(name), f"this pack has no {layout.SHEET_PLAN!r} sheet; the schemes are read "
+                                               "from it: put it back (or name the plan's sheet with --sheet)")]
     plan_sheet = sheet or _find_plan_sheet(workbook)
     if plan_sheet is None and inputs_data is None:
         return None, [InputError(Source(name), "no sheet has an expenditure plan: expected a header row with "
@@ -104,7 +114,7 @@ def agreement_from_workbook_bytes(
             return None, errors
     if inputs_data is not None:
         if plan_sheet is not None:
-            errors = _apply_plan(inputs_data, schemes, name, plan_sheet)
+            errors = _apply_plan(inputs_data, schemes, name, plan_sheet, find_header(workbook[plan_sheet]) or 0)
             if errors:
                 return None, errors
         return agreement_from_data(inputs_data, {}, name)
@@ -135,9 +145,31 @@ def _find_plan_sheet(workbook: Workbook) -> str | None:
     return None
 
 
+def pack_signs(workbook: Workbook) -> str:
+    """Why the workbook looks like a pack this package exported ("" if it does not)."""
+    names = [str(n) for n in workbook.defined_names if str(n).startswith("pf_")]
+    if names:
+        return f"it has the pack's defined names, such as {names[0]}"
+    sheets = [s for s in PACK_SHEETS if s in workbook.sheetnames]
+    if "Risk share" in sheets and len(sheets) >= 2:
+        return f"it has the pack's {', '.join(sheets)} sheets"
+    return ""
+
+
 def _read_inputs(workbook: Workbook, name: str) -> tuple[dict | None, list[InputError]]:
-    """The agreement's rows of an exported pack's inputs table, rebuilt as data (None if there is none)."""
+    """The agreement's rows of an exported pack's inputs table, rebuilt as data (None if there is none).
+
+    A workbook that is recognisably a pack (:func:`pack_signs`) but whose
+    inputs table cannot be found is an error, not a plain plan: building a
+    generic agreement around it would quietly lose the agreement's partners
+    and rules.
+    """
+    signs = pack_signs(workbook)
     if layout.SHEET_INPUTS not in workbook.sheetnames:
+        if signs:
+            return None, [InputError(Source(name), f"this is a pooledfund pack ({signs}) but its "
+                                                   f"{layout.SHEET_INPUTS!r} sheet is missing; the agreement is "
+                                                   f"rebuilt from that sheet's Inputs table: {_RESTORE}")]
         return None, []
     ws = workbook[layout.SHEET_INPUTS]
     header_row = None
@@ -146,7 +178,7 @@ def _read_inputs(workbook: Workbook, name: str) -> tuple[dict | None, list[Input
             header_row = row[0].row
             break
     if header_row is None:
-        return None, []
+        return None, _missing_inputs_table(ws, name, signs)
     rows: list[tuple[list[str | int], object]] = []
     errors: list[InputError] = []
     for cells in ws.iter_rows(min_row=header_row + 1, min_col=1, max_col=4):
@@ -154,15 +186,44 @@ def _read_inputs(workbook: Workbook, name: str) -> tuple[dict | None, list[Input
         if group != AGREEMENT_ROWS:
             continue
         try:
-            rows.append((parse_path(str(path or "")), read_value(str(kind or ""), value)))
+            parts = parse_path(str(path or ""))
         except PathError as exc:
-            errors.append(InputError(_where(name, ws.title, f"B{cells[0].row}"), str(exc)))
+            errors.append(InputError(_where(name, ws.title, cells[1].coordinate), str(exc)))
+            continue
+        try:
+            rows.append((parts, read_value(str(kind or ""), value)))
+        except PathError as exc:
+            # a wrong type word is the Type cell's fault; anything else is the Value cell's
+            cell = cells[2] if "is not a type" in str(exc) else cells[3]
+            errors.append(InputError(_where(name, ws.title, cell.coordinate), f"{path}: {exc}"))
     if errors:
         return None, errors
+    if not rows:
+        return None, [InputError(_where(name, ws.title, f"A{header_row}:D{header_row}"),
+                                 f"the Inputs table has no {AGREEMENT_ROWS!r} rows; they hold the agreement: "
+                                 f"{_RESTORE}")]
     try:
         return unflatten(rows), []
     except PathError as exc:
         return None, [InputError(_where(name, ws.title), f"the agreement's inputs do not fit together: {exc}")]
+
+
+def _missing_inputs_table(ws: Worksheet, name: str, signs: str) -> list[InputError]:
+    """The error for a pack whose Inputs table header is damaged (nothing if the workbook is not a pack)."""
+    if not signs:
+        return []
+    expected = f"{INPUT_OF}, {FIELD}, {TYPE}, {VALUE}"
+    for cells in ws.iter_rows(min_col=1, max_col=4):
+        if cells[0].value == "Inputs" or cells[0].value == INPUT_OF:
+            row = cells[0].row + (1 if cells[0].value == "Inputs" else 0)
+            found = ", ".join(repr(ws.cell(row=row, column=c).value) for c in range(1, 5))
+            return [InputError(_where(name, ws.title, f"A{row}:D{row}"),
+                               f"the Inputs table's headings should read {expected} in columns A to D, but they are "
+                               f"{found}; a column has been deleted or moved, so the agreement cannot be rebuilt: "
+                               f"undo that, or {_RESTORE}")]
+    return [InputError(_where(name, ws.title), f"this is a pooledfund pack ({signs}) but its Inputs table (headed "
+                                               f"{expected}) cannot be found, so the agreement cannot be rebuilt: "
+                                               f"{_RESTORE}")]
 
 
 def _scheme_data(scheme: PlanScheme) -> dict[str, object]:
@@ -181,24 +242,35 @@ def _scheme_data(scheme: PlanScheme) -> dict[str, object]:
     }
 
 
-def _apply_plan(data: dict, schemes: list[PlanScheme], name: str, sheet: str) -> list[InputError]:
+def _apply_plan(data: dict, schemes: list[PlanScheme], name: str, sheet: str, header_row: int) -> list[InputError]:
     """Put the plan's schemes into the rebuilt agreement, keeping the fields the plan does not show."""
     arrangements = data.get("arrangements")
     if not isinstance(arrangements, list):
         return []
     by_id = {a.get("id"): a for a in arrangements if isinstance(a, dict)}
+    listing = ", ".join(str(k) for k in by_id)
+    if schemes and not any(s.arrangement_cell for s in schemes):
+        return [InputError(_where(name, sheet, f"{header_row}:{header_row}"),
+                           f"the column {layout.ARRANGEMENT!r} is missing from the header row (row {header_row}); "
+                           f"the pack needs it to know which arrangement each scheme belongs to ({listing})")]
+    kinds = {str(p.get("id")): str(p.get("kind")) for p in data.get("partners", []) if isinstance(p, dict)}
     new_lists: dict[str, list[dict]] = {key: [] for key in by_id}
     errors = []
     for scheme in schemes:
         arrangement = by_id.get(scheme.arrangement)
         if arrangement is None:
+            said = (f"{scheme.arrangement!r} is not one of" if scheme.arrangement
+                    else "the Arrangement is empty; expected")
             errors.append(InputError(_where(name, sheet, scheme.arrangement_cell),
-                                     f"{scheme.arrangement!r} is not one of the agreement's arrangements "
-                                     f"({', '.join(str(k) for k in by_id)})"))
+                                     f"{said} the agreement's arrangements ({listing})"))
+            continue
+        commissioner, error = reconcile(scheme, kinds, name, sheet)
+        if error is not None:
+            errors.append(error)
             continue
         old = {s.get("id"): s for s in arrangement.get("schemes", []) if isinstance(s, dict)}
         merged = dict(old.get(scheme.id, {}))
-        merged.update(_scheme_data(scheme))
+        merged.update(_scheme_data(dataclasses.replace(scheme, commissioner=commissioner)))
         new_lists[scheme.arrangement].append(merged)
     for key, arrangement in by_id.items():
         arrangement["schemes"] = new_lists[key]
