@@ -132,22 +132,30 @@ def driver_factors(
             drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, paths
         )
         factors[:, :, indices, :] = (inflation * demography)[:, :, None, None]
+    # Likewise each demand change moves every scheme that responds to it with the
+    # same elasticity in one pass (a scheme naming a driver twice feels it twice).
+    responders: dict[tuple[int, Decimal, int], list[int]] = {}
     for s_index, scheme in enumerate(schemes):
+        seen: dict[tuple[int, Decimal], int] = {}
         for link in scheme.cost_drivers:
-            for change in drivers.demand:
-                if change.driver != link.driver:
-                    continue
-                active = np.ones((len(years), 12))
-                if change.start_year is not None:
-                    start = years.index(change.start_year) if change.start_year in years else (
-                        -1 if change.start_year < years[0] else len(years))
-                    for y_index in range(len(years)):
-                        if y_index < start:
-                            active[y_index] = 0
-                        elif y_index == start:
-                            active[y_index, : change.start_month] = 0
-                effect = 1 + float(link.elasticity) * change.change_pct[:, None, None] / 100
-                factors[:, :, s_index, :] *= np.where(active[None] > 0, effect, 1.0)
+            for c_index, change in enumerate(drivers.demand):
+                if change.driver == link.driver:
+                    key = (c_index, link.elasticity)
+                    seen[key] = seen.get(key, 0) + 1
+                    responders.setdefault((*key, seen[key]), []).append(s_index)
+    for (c_index, elasticity, _), indices in responders.items():
+        change = drivers.demand[c_index]
+        active = np.ones((len(years), 12))
+        if change.start_year is not None:
+            start = years.index(change.start_year) if change.start_year in years else (
+                -1 if change.start_year < years[0] else len(years))
+            for y_index in range(len(years)):
+                if y_index < start:
+                    active[y_index] = 0
+                elif y_index == start:
+                    active[y_index, : change.start_month] = 0
+        effect = 1 + float(elasticity) * change.change_pct[:, None, None] / 100
+        factors[:, :, indices, :] *= np.where(active[None] > 0, effect, 1.0)[:, :, None, :]
     if drivers.efficiency is not None:
         rates = np.nan_to_num(drivers.efficiency, nan=0.0)
         factors *= np.cumprod(1 - rates / 100, axis=1)[:, :, None, None]
@@ -172,9 +180,15 @@ def project_spend(
     # its exact value AND the year comes to exactly round(budget x factor), so a
     # £1,000,000 budget with 10% inflation costs £1,100,000.00, not £1,099,999.96.
     # The base scenario (factor 1) gives back the budget's own months exactly.
-    exact = budget[None] / 100 * factors
-    spend = pounds_array_to_pence(np.cumsum(exact, axis=-1, out=exact))
-    spend[..., 1:] -= spend[..., :-1].copy()  # each month: the step between running totals
+    exact = factors  # scaled in place: the factors are not needed again
+    exact *= budget[None] / 100
+    # Running totals through the year, then each month as the step between them.
+    # Twelve strided passes are far quicker than np.cumsum/np.diff over millions of 12-month rows.
+    for month in range(1, 12):
+        exact[..., month] += exact[..., month - 1]
+    spend = pounds_array_to_pence(exact)
+    for month in range(11, 0, -1):
+        spend[..., month] -= spend[..., month - 1]
     index = {s.id: i for i, s in enumerate(schemes)}
     shocks = np.zeros_like(budget)
     open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in
