@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,8 @@ def generated_agreement(schemes: int = 200, partners: int = 6, years: int = 5) -
     return Agreement.model_validate(data)
 
 
-def _median_seconds(action, repeat: int = 7) -> float:
+def median_seconds(action: Callable[[], object], repeat: int = 7) -> float:
+    """Median wall-clock seconds of ``repeat`` calls (shared by every benchmark)."""
     timings = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -81,13 +83,13 @@ def main() -> None:
         if agreement is None:
             print(f"{path.name}: does not load ({len(errors)} problems)")
             continue
-        load_s = _median_seconds(lambda p=path: load_agreement(p))
-        run_s = _median_seconds(lambda a=agreement: run(a, shock))
+        load_s = median_seconds(lambda p=path: load_agreement(p))
+        run_s = median_seconds(lambda a=agreement: run(a, shock))
         schemes = sum(len(a.schemes) for a in agreement.arrangements)
         print(f"{path.name}: {schemes} schemes, {len(agreement.years)} years: load {load_s * 1000:.1f} ms, "
               f"run {run_s * 1000:.1f} ms")
     big = generated_agreement()
-    run_s = _median_seconds(lambda: run(big, shock))
+    run_s = median_seconds(lambda: run(big, shock))
     print(f"generated 200 schemes x 6 partners x 5 years: deterministic run {run_s * 1000:.1f} ms")
 
 

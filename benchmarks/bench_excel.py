@@ -10,7 +10,6 @@ to read the pack back into an agreement, and one LibreOffice recalculation.
 from __future__ import annotations
 
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -20,21 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_engine import generated_agreement
+from bench_engine import generated_agreement, median_seconds
 
 from pooledfund.excel import agreement_from_workbook_bytes, build_pack, workbook_bytes
 from pooledfund.excel.render import recalculate_xlsx
 from pooledfund.loader import load_agreement
 from pooledfund.scenario import Scenario
-
-
-def _median_seconds(action, repeat: int = 3) -> float:
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
 
 
 def main() -> None:
@@ -46,13 +36,13 @@ def main() -> None:
         agreement, _ = load_agreement(path)
         if agreement is None:
             continue
-        export_s = _median_seconds(lambda a=agreement: workbook_bytes(a, [shock]))
+        export_s = median_seconds(lambda a=agreement: workbook_bytes(a, [shock]), 3)
         print(f"{path.name}: export {export_s * 1000:.0f} ms")
     big = generated_agreement()
-    export_s = _median_seconds(lambda: workbook_bytes(big, [shock]))
+    export_s = median_seconds(lambda: workbook_bytes(big, [shock]), 3)
     _, expectations = build_pack(big, [shock])
     data = workbook_bytes(big, [shock])
-    import_s = _median_seconds(lambda: agreement_from_workbook_bytes(data, "generated.xlsx"))
+    import_s = median_seconds(lambda: agreement_from_workbook_bytes(data, "generated.xlsx"), 3)
     print(f"generated 200 schemes x 6 partners x 5 years: export {export_s:.2f} s (target < 3 s), "
           f"{len(expectations.cells):,} formula cells, {len(data) / 1e6:.1f} MB; import back {import_s:.2f} s")
     if shutil.which("soffice"):

@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_engine import generated_agreement
+from bench_engine import generated_agreement, median_seconds
 
 from pooledfund.agreement import Agreement
 from pooledfund.engine import run
@@ -58,16 +56,6 @@ def benchmark_spec() -> UncertaintySpec:
                  "window": {"from": "2025-10", "to": "2026-03"}, "impact": 1_200_000}],
         correlation={"drivers": ["care_fees", "pay"], "matrix": [[1, 0.6], [0.6, 1]]},
     )
-
-
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    """Median wall-clock seconds of ``repeat`` calls."""
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
 
 
 def numpy_floor(agreement: Agreement, spec: UncertaintySpec, paths: int) -> None:
