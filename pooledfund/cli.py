@@ -93,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nJSON written to {args.json}")
     if args.csv:
         _write_csv(result, Path(args.csv), args.force)
-        print(f"CSV files written to {args.csv}/")
+        print(f"CSV files written to {Path(args.csv)}/")
     return EXIT_OK
 
 

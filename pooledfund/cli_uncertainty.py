@@ -78,24 +78,27 @@ def _pct(value: float) -> str:
 def simulation_text(sim: SimulationResult) -> str:
     """The run's summaries as text tables: arrangements then partners, per year."""
     lines = [f"{sim.agreement_title}", f"Scenario: {sim.scenario_name}",
-             f"{sim.paths:,} paths, seed {sim.seed}. P10/P50/P90: 10%/50%/90% of paths are at or below.", ""]
+             f"{sim.paths:,} paths, seed {sim.seed}. P10/P50/P90: 10%/50%/90% of paths are at or below.",
+             "Variance is spend less money in: positive is an overspend. Negative figures are in brackets.", ""]
+    # Names are shown whole: the first column is as wide as the longest one.
+    w = max(len(name) for name in [*(n for _, n in sim.arrangements), *sim.partner_names.values(), "Arrangement"]) + 2
     for year in sim.years:
         lines.append(f"== {year} ==")
-        lines.append(f"{'Arrangement':<34}{'P(over)':>9}{'Variance P10':>16}{'P50':>16}{'P90':>16}{'Mean':>16}"
+        lines.append(f"{'Arrangement':<{w}}{'P(over)':>9}{'Variance P10':>16}{'P50':>16}{'P90':>16}{'Mean':>16}"
                      f"{'E[carry fwd]':>16}{'P(cap)':>8}{'P(unfunded)':>12}")
         for arrangement_id, name in sim.arrangements:
             s = sim.arrangement_summary(arrangement_id, year)
-            lines.append(f"{name[:33]:<34}{_pct(s.probability_of_overspend):>9}{format_gbp(s.variance.p10):>16}"
-                         f"{format_gbp(s.variance.p50):>16}{format_gbp(s.variance.p90):>16}"
-                         f"{format_gbp(s.variance.mean):>16}{format_gbp(s.expected_carry_forward):>16}"
+            lines.append(f"{name:<{w}}{_pct(s.probability_of_overspend):>9}{format_gbp(s.variance.p10, brackets=True):>16}"
+                         f"{format_gbp(s.variance.p50, brackets=True):>16}{format_gbp(s.variance.p90, brackets=True):>16}"
+                         f"{format_gbp(s.variance.mean, brackets=True):>16}{format_gbp(s.expected_carry_forward):>16}"
                          f"{_pct(s.probability_cap_binds):>8}{_pct(s.probability_unfunded):>12}")
         lines.append("")
-        lines.append(f"{'Partner':<34}{'Figure':<17}{'P10':>16}{'P50':>16}{'P90':>16}{'Mean':>16}")
+        lines.append(f"{'Partner':<{w}}{'Figure':<17}{'P10':>16}{'P50':>16}{'P90':>16}{'Mean':>16}")
         for partner_id in sim.partners:
             p = sim.partner_summary(partner_id, year)
-            name = sim.partner_names[partner_id][:33]
+            name = sim.partner_names[partner_id]
             for label, summary in (("overspend share", p.overspend_share), ("net cost", p.net_cost)):
-                lines.append(f"{name:<34}{label:<17}{format_gbp(summary.p10):>16}{format_gbp(summary.p50):>16}"
+                lines.append(f"{name:<{w}}{label:<17}{format_gbp(summary.p10):>16}{format_gbp(summary.p50):>16}"
                              f"{format_gbp(summary.p90):>16}{format_gbp(summary.mean):>16}")
                 name = ""
         lines.append("")
@@ -133,11 +136,13 @@ def sensitivity_text(sens: SensitivityResult, year: str | None, found: list[Brea
     for partner_id in sens.partners:
         lines.append(f"{sens.partner_names[partner_id]}: net cost {format_gbp(sens.base_net_cost(partner_id, year))} "
                      "with every driver at its median")
-        lines.append(f"  {'Driver':<34}{'Low':>12}{'High':>14}{'Net cost low':>18}{'Net cost high':>18}{'Swing':>16}")
-        for bar in sens.tornado(partner_id, year):
+        bars = sens.tornado(partner_id, year)
+        w = max([len(bar.label) for bar in bars] + [len("Driver")]) + 2
+        lines.append(f"  {'Driver':<{w}}{'Low':>10}{'High':>17}{'Net cost low':>18}{'Net cost high':>18}{'Swing':>16}")
+        for bar in bars:
             low, high = ((f"{bar.low_value:.2f}%", f"{bar.high_value:.2f}%") if bar.kind == "driver"
                          else ("no", f"+{format_gbp(int(bar.high_value))}"))
-            lines.append(f"  {bar.label[:33]:<34}{low:>12}{high:>14}{format_gbp(bar.net_cost_low):>18}"
+            lines.append(f"  {bar.label:<{w}}{low:>10}{high:>17}{format_gbp(bar.net_cost_low):>18}"
                          f"{format_gbp(bar.net_cost_high):>18}{format_gbp(bar.swing):>16}")
         lines.append("")
     for item in found:
