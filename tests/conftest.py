@@ -78,3 +78,38 @@ partners:
   - {id: icb, name: ICB, kind: integrated_care_board, vat: nhs_limited_recovery}
 """
 """The two usual partners, council first (so ties go to the council)."""
+
+
+#: A small valid two-partner pooled fund: the starting point of the loader and scenario tests.
+SMALL_AGREEMENT = """\
+agreement:
+  id: test
+  title: Test pool
+  years: [2025-26, 2026-27]
+  host_partner: council
+partners:
+  - {id: council, name: Council, kind: unitary_council, vat: council_s33}
+  - {id: icb, name: ICB, kind: integrated_care_board, vat: nhs_limited_recovery}
+arrangements:
+  - id: pool
+    kind: pooled_fund
+    name: Pool
+    contributions:
+      - {partner: council, year: 2025-26, source: additional_la, cash: 400000}
+      - {partner: icb, year: 2025-26, source: nhs_minimum, cash: 600000}
+    schemes:
+      - id: S1
+        name: Reablement
+        scheme_type: Home-based intermediate care services
+        area_of_spend: social_care
+        commissioner: {council: 50, icb: 50}
+        provider: la
+        funding_source: nhs_minimum
+        budget: {2025-26: 1000000}
+    risk_share:
+      - layer: fixed_split
+        shares: {council: 50, icb: 50}
+      - layer: proportional
+    underspend:
+      - rule: return_proportional
+"""

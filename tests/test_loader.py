@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_AGREEMENT
 
 from pooledfund import yamlio
 from pooledfund.errors import InputError, InvalidInputError, OutputExistsError, PooledfundError
@@ -20,38 +21,7 @@ from pooledfund.loader import load_agreement, require_agreement
 from pooledfund.model import source_of
 from pooledfund.yamlio import parse_yaml_text, read_yaml, write_atomic
 
-BASE = """\
-agreement:
-  id: test
-  title: Test pool
-  years: [2025-26, 2026-27]
-  host_partner: council
-partners:
-  - {id: council, name: Council, kind: unitary_council, vat: council_s33}
-  - {id: icb, name: ICB, kind: integrated_care_board, vat: nhs_limited_recovery}
-arrangements:
-  - id: pool
-    kind: pooled_fund
-    name: Pool
-    contributions:
-      - {partner: council, year: 2025-26, source: additional_la, cash: 400000}
-      - {partner: icb, year: 2025-26, source: nhs_minimum, cash: 600000}
-    schemes:
-      - id: S1
-        name: Reablement
-        scheme_type: Home-based intermediate care services
-        area_of_spend: social_care
-        commissioner: {council: 50, icb: 50}
-        provider: la
-        funding_source: nhs_minimum
-        budget: {2025-26: 1000000}
-    risk_share:
-      - layer: fixed_split
-        shares: {council: 50, icb: 50}
-      - layer: proportional
-    underspend:
-      - rule: return_proportional
-"""
+BASE = SMALL_AGREEMENT
 
 COUNCIL_CONTRIBUTION = "      - {partner: council, year: 2025-26, source: additional_la, cash: 400000}\n"
 ICB_CONTRIBUTION = "      - {partner: icb, year: 2025-26, source: nhs_minimum, cash: 600000}\n"

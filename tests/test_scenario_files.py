@@ -6,44 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_AGREEMENT
 
 from pooledfund.errors import InputError, InvalidInputError
 from pooledfund.loader import load_agreement
 from pooledfund.model import source_of
 from pooledfund.scenario import BASE, Scenario, check_scenario, load_scenario, require_scenario
 
-AGREEMENT = """\
-agreement:
-  id: test
-  title: Test pool
-  years: [2025-26, 2026-27]
-  host_partner: council
-partners:
-  - {id: council, name: Council, kind: unitary_council, vat: council_s33}
-  - {id: icb, name: ICB, kind: integrated_care_board, vat: nhs_limited_recovery}
-arrangements:
-  - id: pool
-    kind: pooled_fund
-    name: Pool
-    contributions:
-      - {partner: council, year: 2025-26, source: additional_la, cash: 400000}
-      - {partner: icb, year: 2025-26, source: nhs_minimum, cash: 600000}
-    schemes:
-      - id: S1
-        name: Reablement
-        scheme_type: Home-based intermediate care services
-        area_of_spend: social_care
-        commissioner: {council: 50, icb: 50}
-        provider: la
-        funding_source: nhs_minimum
-        budget: {2025-26: 1000000}
-    risk_share:
-      - layer: fixed_split
-        shares: {council: 50, icb: 50}
-      - layer: proportional
-    underspend:
-      - rule: return_proportional
-"""
+AGREEMENT = SMALL_AGREEMENT
 
 PARENT = """\
 scenario:
