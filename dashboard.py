@@ -2,8 +2,8 @@
 
 Thin on purpose: widgets and layout only. Reading files, the what-if
 scenario, the model run, tables, checks and figures all come from the
-package (:mod:`pooledfund.dashboard_inputs`, :mod:`pooledfund.adhoc`,
-:mod:`pooledfund.dashboard_data`, :mod:`pooledfund.figures`), which never
+package (:mod:`pooledfund.dashboard.uploads`, :mod:`pooledfund.dashboard.whatif`,
+:mod:`pooledfund.dashboard.data`, :mod:`pooledfund.dashboard.figures`), which never
 imports streamlit. Nothing is written to disk: uploads are read in memory
 and downloads are built in memory.
 """
@@ -17,23 +17,17 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from pooledfund.adhoc import AdhocSettings, adhoc_scenario, apply_adhoc
-from pooledfund.agreement import Agreement
-from pooledfund.budget_edits import BUDGET_COLUMN, apply_budget_edits, edits_key, read_budget_edits, schemes_table
-from pooledfund.dashboard_data import ALL_YEARS, ModelOutputs, build_outputs
-from pooledfund.dashboard_inputs import InputFile, agreement_from_file, bundled_files, content_hash, scenario_from_file
-from pooledfund.dashboard_tables import (
-    METRIC_COLUMNS,
-    agreement_months,
-    assumptions_frame,
-    demand_drivers,
-    partner_metrics,
-    scenario_changes,
-    simulation_tables,
+from pooledfund.core.errors import InputError
+from pooledfund.core.money import format_gbp
+from pooledfund.dashboard.budget_edits import (
+    BUDGET_COLUMN,
+    apply_budget_edits,
+    edits_key,
+    read_budget_edits,
+    schemes_table,
 )
-from pooledfund.errors import InputError
-from pooledfund.excel import workbook_bytes
-from pooledfund.figures import (
+from pooledfund.dashboard.data import ALL_YEARS, ModelOutputs, build_outputs
+from pooledfund.dashboard.figures import (
     MEASURE_WORDS,
     cumulative_spend,
     host_cash_position,
@@ -42,15 +36,27 @@ from pooledfund.figures import (
     scenario_comparison,
     spend_by_scheme_type,
 )
-from pooledfund.inputs import combine_scenarios
-from pooledfund.money import format_gbp
-from pooledfund.scenario import BASE, Scenario, check_scenario
+from pooledfund.dashboard.tables import (
+    METRIC_COLUMNS,
+    agreement_months,
+    assumptions_frame,
+    demand_drivers,
+    partner_metrics,
+    scenario_changes,
+    simulation_tables,
+)
+from pooledfund.dashboard.uploads import InputFile, agreement_from_file, bundled_files, content_hash, scenario_from_file
+from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
+from pooledfund.io.excel import workbook_bytes
+from pooledfund.io.inputs import combine_scenarios
+from pooledfund.io.uncertainty_files import load_uncertain_scenario
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE, Scenario, check_scenario
 from pooledfund.uncertainty import (
     SensitivityResult,
     SimulationResult,
     UncertaintySpec,
     check_uncertainty,
-    load_uncertain_scenario,
     sensitivity,
     simulate,
 )

@@ -29,9 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pooledfund.adhoc import AdhocSettings, adhoc_scenario, apply_adhoc
-from pooledfund.dashboard_data import ModelOutputs, build_outputs
-from pooledfund.figures import (
+from pooledfund.dashboard.data import ModelOutputs, build_outputs
+from pooledfund.dashboard.figures import (
     cumulative_spend,
     host_cash_position,
     money_flow_waterfall,
@@ -39,8 +38,9 @@ from pooledfund.figures import (
     scenario_comparison,
     spend_by_scheme_type,
 )
-from pooledfund.loader import load_agreement
-from pooledfund.scenario import BASE
+from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
+from pooledfund.io.loader import load_agreement
+from pooledfund.model.scenario import BASE
 
 YEAR = "2025-26"
 TARGET_MS = 300

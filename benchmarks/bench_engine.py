@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pooledfund.agreement import Agreement
-from pooledfund.engine import run
-from pooledfund.loader import load_agreement
-from pooledfund.scenario import Scenario
+from pooledfund.engine.runner import run
+from pooledfund.io.loader import load_agreement
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import Scenario
 
 SCHEME_TYPES = ["home_care_or_domiciliary_care", "residential_placements", "carers_services",
                 "home_based_intermediate_care", "community_based_schemes", "enablers_for_integration"]

@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_engine import generated_agreement, median_seconds
 
-from pooledfund.excel import agreement_from_workbook_bytes, build_pack, workbook_bytes
-from pooledfund.excel.render import recalculate_xlsx
-from pooledfund.loader import load_agreement
-from pooledfund.scenario import Scenario
+from pooledfund.io.excel import agreement_from_workbook_bytes, build_pack, workbook_bytes
+from pooledfund.io.excel.render import recalculate_xlsx
+from pooledfund.io.loader import load_agreement
+from pooledfund.model.scenario import Scenario
 
 
 def main() -> None:

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_engine import generated_agreement, median_seconds
 
-from pooledfund.agreement import Agreement
-from pooledfund.engine import run
-from pooledfund.scenario import BASE
+from pooledfund.engine.runner import run
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE
 from pooledfund.uncertainty import UncertaintySpec, sensitivity, simulate, spec_from_simple
 from pooledfund.uncertainty.sampling import draw
 

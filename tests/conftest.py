@@ -1,7 +1,7 @@
 """Shared helpers for the money, risk-share, engine and property tests.
 
 * ``load_doc`` (fixture): YAML text of an agreement -> a loaded ``Agreement``,
-  written to ``tmp_path`` and read back through ``pooledfund.loader``, failing
+  written to ``tmp_path`` and read back through ``pooledfund.io.loader``, failing
   the test with every loader message if the text is not a valid agreement.
 * :func:`load_agreement_text`: the same as a plain function taking a folder,
   for hypothesis tests (which must not use function-scoped fixtures).
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from pooledfund.agreement import Agreement
-from pooledfund.loader import load_agreement
+from pooledfund.io.loader import load_agreement
+from pooledfund.model.agreement import Agreement
 
 _COUNTER = itertools.count()
 

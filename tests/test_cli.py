@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pooledfund.cli import main
+from pooledfund.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -74,7 +74,7 @@ def test_base_scenario_has_no_variance(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_explain_every_year(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from pooledfund.loader import load_agreement
+    from pooledfund.io.loader import load_agreement
 
     agreement, _ = load_agreement(example)
     assert agreement is not None

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pooledfund.adhoc import AdhocSettings, adhoc_scenario, apply_adhoc
-from pooledfund.agreement import Agreement
-from pooledfund.budget_edits import BUDGET_COLUMN, apply_budget_edits
-from pooledfund.engine import run
-from pooledfund.loader import load_agreement
-from pooledfund.money import format_gbp
-from pooledfund.scenario import BASE, Scenario
-from pooledfund.yamlio import MAX_YAML_BYTES, read_yaml
+from pooledfund.core.money import format_gbp
+from pooledfund.dashboard.budget_edits import BUDGET_COLUMN, apply_budget_edits
+from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
+from pooledfund.engine.runner import run
+from pooledfund.io.loader import load_agreement
+from pooledfund.io.yamlio import MAX_YAML_BYTES, read_yaml
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard.py")
@@ -207,8 +207,8 @@ def test_a_bad_scenario_upload_is_left_out_with_its_message(app: AppTest, bcf: A
 
 
 def test_choosing_bundled_scenarios_applies_them_in_order(app: AppTest, bcf: Agreement) -> None:
-    from pooledfund.inputs import combine_scenarios
-    from pooledfund.scenario import load_scenario
+    from pooledfund.io.inputs import combine_scenarios
+    from pooledfund.io.scenario_files import load_scenario
 
     app.multiselect(key="scenarios").set_value(["scenarios/council_cut.yaml", "scenarios/high_inflation.yaml"])
     app.selectbox(key="year").set_value("2026-27").run()
@@ -237,7 +237,8 @@ def test_the_explain_text_is_for_the_chosen_year(app: AppTest) -> None:
 
 
 def test_the_uncertainty_tab_runs_a_simulation_on_request(app: AppTest) -> None:
-    from pooledfund.uncertainty import load_uncertain_scenario, simulate
+    from pooledfund.io.uncertainty_files import load_uncertain_scenario
+    from pooledfund.uncertainty import simulate
 
     assert app.selectbox(key="mc_file").value == "scenarios/uncertainty/uncertain_bcf.yaml"
     assert len(app.get("plotly_chart")) == 6  # nothing is simulated until asked
@@ -263,7 +264,7 @@ def test_the_uncertainty_tab_runs_a_simulation_on_request(app: AppTest) -> None:
 
 def _cli_workbook_messages(tmp_path: Path, name: str, data: bytes) -> list[str]:
     """What reading the workbook file gives (the CLI's reader), with ``name`` as its path."""
-    from pooledfund.excel import import_workbook
+    from pooledfund.io.excel import import_workbook
 
     path = tmp_path / name
     path.write_bytes(data)
@@ -299,7 +300,7 @@ def test_a_wrong_workbook_shows_the_cli_message(app: AppTest, tmp_path: Path, na
 
 
 def test_a_sign_off_pack_uploaded_back_gives_the_same_figures(app: AppTest, bcf: Agreement) -> None:
-    from pooledfund.excel import workbook_bytes
+    from pooledfund.io.excel import workbook_bytes
 
     pack = workbook_bytes(bcf, [BASE])
     app.file_uploader(key="agreement_upload").set_value(("northmoor_pack.xlsx", pack, XLSX)).run()

@@ -16,9 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pooledfund.adhoc import ADHOC_SOURCE, AdhocSettings, adhoc_data, adhoc_label, adhoc_scenario, apply_adhoc
-from pooledfund.agreement import Agreement
-from pooledfund.budget_edits import (
+from pooledfund.dashboard.budget_edits import (
     BUDGET_COLUMN,
     TABLE_SOURCE,
     apply_budget_edits,
@@ -26,16 +24,8 @@ from pooledfund.budget_edits import (
     read_budget_edits,
     schemes_table,
 )
-from pooledfund.dashboard_data import build_outputs, reconciliation_checks
-from pooledfund.dashboard_inputs import (
-    InputFile,
-    agreement_from_file,
-    bundled_files,
-    content_hash,
-    read_text,
-    scenario_from_file,
-)
-from pooledfund.dashboard_tables import (
+from pooledfund.dashboard.data import build_outputs, reconciliation_checks
+from pooledfund.dashboard.tables import (
     agreement_months,
     assumptions_frame,
     comparison_frame,
@@ -43,10 +33,28 @@ from pooledfund.dashboard_tables import (
     partner_metrics,
     scenario_changes,
 )
-from pooledfund.engine import run
-from pooledfund.loader import load_agreement
-from pooledfund.scenario import BASE, load_scenario
-from pooledfund.yamlio import MAX_YAML_BYTES, read_yaml
+from pooledfund.dashboard.uploads import (
+    InputFile,
+    agreement_from_file,
+    bundled_files,
+    content_hash,
+    read_text,
+    scenario_from_file,
+)
+from pooledfund.dashboard.whatif import (
+    ADHOC_SOURCE,
+    AdhocSettings,
+    adhoc_data,
+    adhoc_label,
+    adhoc_scenario,
+    apply_adhoc,
+)
+from pooledfund.engine.runner import run
+from pooledfund.io.loader import load_agreement
+from pooledfund.io.scenario_files import load_scenario
+from pooledfund.io.yamlio import MAX_YAML_BYTES, read_yaml
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE
 
 ROOT = Path(__file__).resolve().parents[1]
 BCF = ROOT / "examples" / "bcf_northmoor.yaml"
@@ -469,7 +477,7 @@ def test_the_agreements_months_and_drivers(bcf: Agreement) -> None:
 
 
 def test_the_national_conditions_are_among_the_checks(bcf: Agreement) -> None:
-    from pooledfund.conditions import national_conditions
+    from pooledfund.reports.conditions import national_conditions
 
     outputs, result = build_outputs(bcf, BASE)
     national = outputs.checks[outputs.checks["where"] == "National conditions"]

@@ -14,13 +14,13 @@ import pytest
 from conftest import PARTNERS_YAML, P
 from pydantic import ValidationError
 
-from pooledfund.agreement import Agreement
 from pooledfund.agreements import agreed_value_schedule
-from pooledfund.engine import check_conservation, run
-from pooledfund.errors import ConservationError
-from pooledfund.projection import Drivers
-from pooledfund.results import ArrangementYear, RunResult
-from pooledfund.scenario import BASE, Scenario
+from pooledfund.core.errors import ConservationError
+from pooledfund.engine.projection import Drivers
+from pooledfund.engine.results import ArrangementYear, RunResult
+from pooledfund.engine.runner import check_conservation, run
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE, Scenario
 
 Loader = Callable[[str], Agreement]
 

@@ -6,15 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from pooledfund.conditions import (
+from pooledfund.engine.runner import run
+from pooledfund.model.scenario import Scenario
+from pooledfund.reports.conditions import (
     DEFAULT_THRESHOLDS,
     ConditionCheck,
     ConditionThresholds,
     national_conditions,
     thresholds_from_data,
 )
-from pooledfund.engine import run
-from pooledfund.scenario import Scenario
 
 PLAN = """
 agreement:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from pooledfund.cli import main
-from pooledfund.errors import OutputExistsError
-from pooledfund.excel import build_pack, export_workbook, workbook_bytes
-from pooledfund.inputs import load_inputs
+from pooledfund.cli.app import main
+from pooledfund.core.errors import OutputExistsError
+from pooledfund.io.excel import build_pack, export_workbook, workbook_bytes
+from pooledfund.io.inputs import load_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 NORTHMOOR = str(ROOT / "examples" / "bcf_northmoor.yaml")

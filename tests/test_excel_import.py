@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from pooledfund.agreement import Agreement
-from pooledfund.agreement_yaml import agreement_yaml
-from pooledfund.cli import main
-from pooledfund.engine import run
-from pooledfund.excel import agreement_from_workbook_bytes, import_workbook, workbook_bytes
-from pooledfund.excel.flatten import PathError, flatten, parse_path, read_value, unflatten
-from pooledfund.inputs import load_inputs
-from pooledfund.loader import load_agreement
-from pooledfund.scenario import Scenario
+from pooledfund.cli.app import main
+from pooledfund.engine.runner import run
+from pooledfund.io.agreement_yaml import agreement_yaml
+from pooledfund.io.excel import agreement_from_workbook_bytes, import_workbook, workbook_bytes
+from pooledfund.io.excel.flatten import PathError, flatten, parse_path, read_value, unflatten
+from pooledfund.io.inputs import load_inputs
+from pooledfund.io.loader import load_agreement
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -257,7 +257,7 @@ def test_not_a_workbook_and_too_big(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     agreement, errors = agreement_from_workbook_bytes(b"name,budget\nR1,100\n", "plan.csv")
     assert agreement is None
     assert [str(e) for e in errors] == ["plan.csv: this is not an Excel workbook (.xlsx); save it as an Excel workbook"]
-    from pooledfund.excel import importer
+    from pooledfund.io.excel import importer
 
     monkeypatch.setattr(importer, "MAX_WORKBOOK_BYTES", 1000)
     data = _bytes(_template())
@@ -272,7 +272,7 @@ def test_not_a_workbook_and_too_big(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_zip_bomb_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pooledfund.excel import importer
+    from pooledfund.io.excel import importer
 
     monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 2000)
     _, errors = agreement_from_workbook_bytes(_bytes(_template()), "bomb.xlsx")

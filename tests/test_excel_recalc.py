@@ -18,13 +18,13 @@ from conftest import load_agreement_text
 from openpyxl import Workbook, load_workbook
 from tools import recalculate, require_tool
 
-from pooledfund.agreement import Agreement
-from pooledfund.engine import run
-from pooledfund.excel import build_pack
-from pooledfund.excel.cells import Expectations
-from pooledfund.excel.render import render_sheet_png
-from pooledfund.inputs import load_inputs
-from pooledfund.scenario import Scenario
+from pooledfund.engine.runner import run
+from pooledfund.io.excel import build_pack
+from pooledfund.io.excel.cells import Expectations
+from pooledfund.io.excel.render import render_sheet_png
+from pooledfund.io.inputs import load_inputs
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {

@@ -9,9 +9,9 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
-from pooledfund.agreement import Agreement
-from pooledfund.dashboard_data import ModelOutputs, build_outputs
-from pooledfund.figures import (
+from pooledfund.core.money import format_gbp
+from pooledfund.dashboard.data import ModelOutputs, build_outputs
+from pooledfund.dashboard.figures import (
     cumulative_spend,
     gbp_tick,
     host_cash_position,
@@ -22,10 +22,11 @@ from pooledfund.figures import (
     spend_by_scheme_type,
     wrap,
 )
-from pooledfund.loader import load_agreement
-from pooledfund.money import format_gbp
-from pooledfund.results import RunResult
-from pooledfund.scenario import BASE, Scenario, load_scenario
+from pooledfund.engine.results import RunResult
+from pooledfund.io.loader import load_agreement
+from pooledfund.io.scenario_files import load_scenario
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = "2025-26"
@@ -188,7 +189,7 @@ def test_host_cash_position_ends_at_the_year_end_balance(cut: tuple[ModelOutputs
 
 
 def test_the_package_never_imports_streamlit() -> None:
-    code = ("import sys, pooledfund.figures, pooledfund.dashboard_data, pooledfund.dashboard_tables, "
-            "pooledfund.budget_edits, pooledfund.adhoc, pooledfund.dashboard_inputs; "
+    code = ("import sys, pooledfund.dashboard.figures, pooledfund.dashboard.data, pooledfund.dashboard.tables, "
+            "pooledfund.dashboard.budget_edits, pooledfund.dashboard.whatif, pooledfund.dashboard.uploads; "
             "sys.exit(1 if 'streamlit' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_AGREEMENT
 
-from pooledfund import yamlio
-from pooledfund.errors import InputError, InvalidInputError, OutputExistsError, PooledfundError
-from pooledfund.loader import load_agreement, require_agreement
-from pooledfund.model import source_of
-from pooledfund.yamlio import parse_yaml_text, read_yaml, write_atomic
+from pooledfund.core.errors import InputError, InvalidInputError, OutputExistsError, PooledfundError
+from pooledfund.io import yamlio
+from pooledfund.io.loader import load_agreement, require_agreement
+from pooledfund.io.yamlio import parse_yaml_text, read_yaml, write_atomic
+from pooledfund.model.records import source_of
 
 BASE = SMALL_AGREEMENT
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import exact_shares
 
-from pooledfund.money import (
+from pooledfund.core.money import (
     MoneyError,
     allocate,
     allocate_paths,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pooledfund.cli import main
-from pooledfund.money import MoneyError, to_pence
+from pooledfund.cli.app import main
+from pooledfund.core.money import MoneyError, to_pence
 
 ROOT = Path(__file__).resolve().parent.parent
 BCF = str(ROOT / "examples" / "bcf_northmoor.yaml")

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from pooledfund.engine import run
-from pooledfund.model import CapLayer, RiskLayer, UnderspendRule
-from pooledfund.money import allocate_paths, format_gbp, pounds, pounds_array_to_pence, to_pence
-from pooledfund.riskshare import ShareContext, deal_with_underspend, share_overspend
-from pooledfund.scenario import Scenario
+from pooledfund.core.money import allocate_paths, format_gbp, pounds, pounds_array_to_pence, to_pence
+from pooledfund.engine.riskshare import ShareContext, deal_with_underspend, share_overspend
+from pooledfund.engine.runner import run
+from pooledfund.model.records import CapLayer, RiskLayer, UnderspendRule
+from pooledfund.model.scenario import Scenario
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINE = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -12,15 +12,15 @@ import pytest
 from conftest import P
 from pydantic import TypeAdapter
 
-from pooledfund.model import RiskLayer, UnderspendRule
-from pooledfund.riskshare import (
+from pooledfund.core.types import percent_weight
+from pooledfund.engine.riskshare import (
     OverspendOutcome,
     ShareContext,
     UnderspendOutcome,
     deal_with_underspend,
     share_overspend,
 )
-from pooledfund.types import percent_weight
+from pooledfund.model.records import RiskLayer, UnderspendRule
 
 _LAYERS = TypeAdapter(list[RiskLayer])
 _RULES = TypeAdapter(list[UnderspendRule])

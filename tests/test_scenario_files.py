@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_AGREEMENT
 
-from pooledfund.errors import InputError, InvalidInputError
-from pooledfund.loader import load_agreement
-from pooledfund.model import source_of
-from pooledfund.scenario import BASE, Scenario, check_scenario, load_scenario, require_scenario
+from pooledfund.core.errors import InputError, InvalidInputError
+from pooledfund.io.loader import load_agreement
+from pooledfund.io.scenario_files import load_scenario, require_scenario
+from pooledfund.model.records import source_of
+from pooledfund.model.scenario import BASE, Scenario, check_scenario
 
 AGREEMENT = SMALL_AGREEMENT
 

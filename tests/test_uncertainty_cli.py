@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from uncertainty_fixtures import ROOT, write
 
-from pooledfund.cli import main
-from pooledfund.loader import load_agreement
-from pooledfund.scenario import BASE
-from pooledfund.uncertainty import check_uncertainty, load_uncertain_scenario, sensitivity, simulate
+from pooledfund.cli.app import main
+from pooledfund.io.loader import load_agreement
+from pooledfund.io.uncertainty_files import load_uncertain_scenario
+from pooledfund.model.scenario import BASE
+from pooledfund.uncertainty import check_uncertainty, sensitivity, simulate
 from pooledfund.uncertainty.figures import fan_chart, position_histogram, tornado_chart
 
 EXAMPLES = {

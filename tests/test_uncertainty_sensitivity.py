@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from uncertainty_fixtures import proportional_pool
 
-from pooledfund.scenario import BASE, Scenario
+from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty import break_even, sensitivity, spec_from_simple
 
 Z90 = 1.2815515655446004

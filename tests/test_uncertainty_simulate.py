@@ -10,9 +10,9 @@ import pytest
 from conftest import load_agreement_text
 from uncertainty_fixtures import PROPORTIONAL_POOL, ROOT, proportional_pool
 
-from pooledfund.engine import run
-from pooledfund.loader import load_agreement
-from pooledfund.scenario import BASE, Scenario
+from pooledfund.engine.runner import run
+from pooledfund.io.loader import load_agreement
+from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty import NO_UNCERTAINTY, simulate, spec_from_simple
 from pooledfund.uncertainty.simulate import default_chunk_size
 from pooledfund.uncertainty.statistics import mean_pence, summarise

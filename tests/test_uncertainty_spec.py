@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from uncertainty_fixtures import proportional_pool, write
 
-from pooledfund.errors import InvalidInputError
-from pooledfund.uncertainty import check_uncertainty, load_uncertain_scenario, load_uncertainty, spec_from_simple
+from pooledfund.core.errors import InvalidInputError
+from pooledfund.io.uncertainty_files import load_uncertain_scenario, load_uncertainty
+from pooledfund.uncertainty import check_uncertainty, spec_from_simple
 from pooledfund.uncertainty.spec import Lognormal, Normal, Pert, Triangular, Uniform, window_months
 
 GOOD = """\

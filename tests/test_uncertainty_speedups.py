@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pooledfund.money import _remainder_rank, allocate_paths, pounds_array_to_pence
-from pooledfund.riskshare import ShareContext, _commissioner_weights
+from pooledfund.core.money import _remainder_rank, allocate_paths, pounds_array_to_pence
+from pooledfund.engine.riskshare import ShareContext, _commissioner_weights
 
 
 def plain_pence(values: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from pooledfund.money import MoneyError, format_gbp, to_pence
-from pooledfund.types import (
+from pooledfund.core.money import MoneyError, format_gbp, to_pence
+from pooledfund.core.types import (
     Date,
     Money,
     Month,
@@ -20,7 +20,15 @@ from pooledfund.types import (
     Year,
     percent_weight,
 )
-from pooledfund.years import month_from_label, month_label, month_of, next_year, parse_month, parse_year, year_start
+from pooledfund.core.years import (
+    month_from_label,
+    month_label,
+    month_of,
+    next_year,
+    parse_month,
+    parse_year,
+    year_start,
+)
 
 # --- years ------------------------------------------------------------------------------------------
 

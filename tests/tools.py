@@ -25,7 +25,7 @@ def require_tool(name: str) -> str:
 
 def recalculate(book: str, out: str) -> None:
     """Recalculate every formula of ``book`` with headless LibreOffice into ``out`` (skips without soffice)."""
-    from pooledfund.excel.render import recalculate_xlsx
+    from pooledfund.io.excel.render import recalculate_xlsx
 
     require_tool("soffice")
     recalculate_xlsx(book, out)

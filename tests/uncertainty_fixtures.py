@@ -15,7 +15,7 @@ from pathlib import Path
 
 from conftest import PARTNERS_YAML, load_agreement_text
 
-from pooledfund.agreement import Agreement
+from pooledfund.model.agreement import Agreement
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pooledfund.model import Contribution, Record, RiskLayer, Scheme, UnderspendRule
-from pooledfund.types import NonNegativeMoney, Year
+from pooledfund.core.types import NonNegativeMoney, Year
+from pooledfund.model.records import Contribution, Record, RiskLayer, Scheme, UnderspendRule
 
 
 class ArrangementBase(Record):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pooledfund.agreements.base import FundedArrangement
-from pooledfund.model import FixedSplitLayer, RetainByHostRule, RiskLayer, UnderspendRule
+from pooledfund.model.records import FixedSplitLayer, RetainByHostRule, RiskLayer, UnderspendRule
 
 
 class IntegratedProvision(FundedArrangement):

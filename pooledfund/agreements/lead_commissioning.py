@@ -22,7 +22,11 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from pooledfund.agreements.base import FundedArrangement
-from pooledfund.model import (
+from pooledfund.core.money import pounds
+from pooledfund.core.types import Date, Money, NonNegativeMoney, RatePercent, Year
+from pooledfund.core.vocabulary import FundingSource
+from pooledfund.core.years import month_of
+from pooledfund.model.records import (
     Contribution,
     FixedSplitLayer,
     PaymentSchedule,
@@ -31,10 +35,6 @@ from pooledfund.model import (
     RiskLayer,
     UnderspendRule,
 )
-from pooledfund.money import pounds
-from pooledfund.types import Date, Money, NonNegativeMoney, RatePercent, Year
-from pooledfund.vocabulary import FundingSource
-from pooledfund.years import month_of
 
 
 class Uplift(Record):

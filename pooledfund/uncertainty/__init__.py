@@ -2,8 +2,8 @@
 
 The public entry points (used by the CLI and the dashboard):
 
-* :func:`load_uncertainty` / :func:`load_uncertain_scenario` read a scenario
-  file's ``uncertainty:`` section; :func:`spec_from_simple` builds one in code;
+* :func:`spec_from_simple` builds a spec in code (files are read by
+  :mod:`pooledfund.io.uncertainty_files`);
   :func:`check_uncertainty` checks it against an agreement;
 * :func:`simulate` runs the paths and returns a :class:`SimulationResult`;
 * :func:`sensitivity` gives the tornado and break-even values;
@@ -21,8 +21,6 @@ from pooledfund.uncertainty.spec import (
     NO_UNCERTAINTY,
     UncertaintySpec,
     check_uncertainty,
-    load_uncertain_scenario,
-    load_uncertainty,
     spec_from_simple,
 )
 from pooledfund.uncertainty.statistics import Summary
@@ -38,8 +36,6 @@ __all__ = [
     "UncertaintySpec",
     "break_even",
     "check_uncertainty",
-    "load_uncertain_scenario",
-    "load_uncertainty",
     "sensitivity",
     "simulate",
     "spec_from_simple",

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from pooledfund.money import format_gbp
+from pooledfund.core.money import format_gbp
+from pooledfund.core.years import month_label
 from pooledfund.uncertainty.results import PartnerMeasure, SimulationResult
 from pooledfund.uncertainty.sensitivity import SensitivityResult
 from pooledfund.uncertainty.statistics import percentile_bands, summarise
-from pooledfund.years import month_label
 
 _BAND = "rgba(31, 119, 180, 0.2)"
 _LINE = "rgb(31, 119, 180)"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pooledfund.money import IntArray
-from pooledfund.projection import DemandPath, Drivers, FloatArray
-from pooledfund.scenario import Scenario
+from pooledfund.core.money import IntArray
+from pooledfund.core.years import month_of
+from pooledfund.engine.projection import DemandPath, Drivers, FloatArray
+from pooledfund.model.scenario import Scenario
 from pooledfund.uncertainty.sampling import Draws
 from pooledfund.uncertainty.spec import UncertaintySpec, window_months
-from pooledfund.years import month_of
 
 
 def build_drivers(years: list[str], scenario: Scenario, spec: UncertaintySpec, draws: Draws) -> Drivers:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from pooledfund.money import IntArray, pounds_float
+from pooledfund.core.money import IntArray, pounds_float
 from pooledfund.uncertainty.statistics import PERCENTILES, Summary, mean_pence, probability, summarise
 
 PartnerMeasure = Literal["overspend_share", "underspend_return", "net_cost", "year_end_position"]

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pooledfund.agreement import Agreement
-from pooledfund.engine import run
-from pooledfund.money import IntArray
-from pooledfund.results import RunResult
-from pooledfund.scenario import BASE, Scenario
+from pooledfund.core.money import IntArray
+from pooledfund.engine.results import RunResult
+from pooledfund.engine.runner import run
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty.pathdrivers import build_drivers
 from pooledfund.uncertainty.sampling import Draws, percentile_value
 from pooledfund.uncertainty.spec import NO_UNCERTAINTY, UncertaintySpec
@@ -89,7 +89,7 @@ class SensitivityResult:
 
     def to_json(self) -> dict[str, object]:
         """The tornado of every partner, over all years and per year, money in pounds."""
-        from pooledfund.money import pounds_float
+        from pooledfund.core.money import pounds_float
 
         def bars(partner_id: str, year: str | None) -> list[dict[str, object]]:
             return [

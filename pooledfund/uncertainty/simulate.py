@@ -1,7 +1,7 @@
 """Monte Carlo runs: many paths through the same engine, a chunk at a time.
 
 All random numbers are drawn first (:mod:`pooledfund.uncertainty.sampling`),
-then the paths go through :func:`pooledfund.engine.run` in chunks along its
+then the paths go through :func:`pooledfund.engine.runner.run` in chunks along its
 leading paths axis. Only the figures the statistics need are kept from each
 chunk, so memory stays bounded whatever the number of paths, and the result
 is the same whatever the chunk size.
@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from pooledfund.agreement import Agreement
-from pooledfund.engine import run
-from pooledfund.money import IntArray
-from pooledfund.results import RunResult
-from pooledfund.scenario import BASE, Scenario
+from pooledfund.core.money import IntArray
+from pooledfund.engine.results import RunResult
+from pooledfund.engine.runner import run
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty.pathdrivers import build_drivers
 from pooledfund.uncertainty.results import ArrangementPaths, SimulationResult
 from pooledfund.uncertainty.sampling import draw

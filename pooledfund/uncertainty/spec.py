@@ -7,7 +7,8 @@ of months and an impact in pounds), and how the uncertain drivers move
 together (a correlation matrix, applied through a Gaussian copula). See
 docs/uncertainty.md for the format field by field.
 
-Problems are values, like every other input: :func:`load_uncertainty` returns
+Problems are values, like every other input: :func:`spec_from_data` (and
+:func:`pooledfund.io.uncertainty_files.load_uncertainty`) return
 ``(spec or None, [InputError, ...])`` with each error located by file, line
 and field path; :func:`check_uncertainty` checks a spec against the agreement
 it is run with.
@@ -16,19 +17,17 @@ it is run with.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from pooledfund.errors import InputError, Source
-from pooledfund.model import Record, source_of
-from pooledfund.scenario import Scenario, load_scenario
-from pooledfund.types import Date, Money, Month, Percent, SharePercent, Year
-from pooledfund.validation import validate_document
-from pooledfund.yamlio import LineMap, format_path, line_for, read_yaml
-from pooledfund.years import month_of, parse_month
+from pooledfund.core.errors import InputError, Source
+from pooledfund.core.locations import LineMap, format_path, line_for
+from pooledfund.core.types import Date, Money, Month, Percent, SharePercent, Year
+from pooledfund.core.years import month_of, parse_month
+from pooledfund.model.records import Record, source_of
+from pooledfund.model.validation import validate_document
 
 DriverType = Literal["inflation", "demography", "demand", "efficiency"]
 
@@ -262,7 +261,7 @@ def spec_from_simple(
     ``{"from": "2025-10", "to": "2026-03"}``. Raises ``InvalidInputError``
     listing every problem, located by field path.
     """
-    from pooledfund.errors import InvalidInputError
+    from pooledfund.core.errors import InvalidInputError
 
     data: dict[str, Any] = {"drivers": drivers or [], "events": events or []}
     if correlation is not None:
@@ -344,41 +343,6 @@ def _check_correlation(spec: UncertaintySpec, lines: LineMap, file: str) -> list
                                    "these correlations contradict each other (the matrix is not positive semi-definite, "
                                    f"smallest eigenvalue {smallest:.4f}); weaken the strongest ones"))
     return errors
-
-
-def load_uncertainty(path: str | Path) -> tuple[UncertaintySpec | None, list[InputError]]:
-    """Read the ``uncertainty:`` section of a scenario file; return it or every problem.
-
-    A file without the section gives ``(None, [error])`` saying so.
-    """
-    name = str(path)
-    data, lines, errors = read_yaml(path, name)
-    if errors:
-        return None, errors
-    if not isinstance(data, dict) or "uncertainty" not in data:
-        return None, [InputError(Source(name, 1), "this file has no 'uncertainty:' section (see docs/uncertainty.md)")]
-    return spec_from_data(data["uncertainty"], lines, name)
-
-
-def has_uncertainty(path: str | Path) -> bool:
-    """Whether a readable YAML file has an ``uncertainty:`` section at its top level."""
-    data, _, errors = read_yaml(path)
-    return not errors and isinstance(data, dict) and "uncertainty" in data
-
-
-def load_uncertain_scenario(path: str | Path) -> tuple[Scenario | None, UncertaintySpec | None, list[InputError]]:
-    """Read a scenario file and its ``uncertainty:`` section, if any.
-
-    Returns ``(scenario, spec, errors)``; ``spec`` is None when the file has no
-    such section. The ``scenario:`` part is read exactly as
-    :func:`pooledfund.scenario.load_scenario` reads it.
-    """
-    if not has_uncertainty(path):
-        scenario, errors = load_scenario(path)
-        return scenario, None, errors
-    spec, spec_errors = load_uncertainty(path)
-    scenario, scenario_errors = load_scenario(path)
-    return scenario, spec, scenario_errors + spec_errors
 
 
 def check_uncertainty(spec: UncertaintySpec, agreement: Any, file: str) -> list[InputError]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pooledfund.money import IntArray, pounds_array_to_pence, pounds_float
+from pooledfund.core.money import IntArray, pounds_array_to_pence, pounds_float
 
 PERCENTILES = (10, 50, 90)
 

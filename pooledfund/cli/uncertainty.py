@@ -1,0 +1,235 @@
+"""The ``simulate`` and ``sensitivity`` commands (Monte Carlo and tornado).
+
+``pooledfund simulate AGREEMENT --scenario S --paths 10000 --seed 42 [--json OUT]``
+``pooledfund sensitivity AGREEMENT --scenario S [--break-even DRIVER] [--json OUT]``
+
+Problems in the files or the options are listed, located, and exit with 1,
+like every other command (the errors are raised as ``InvalidInputError`` and
+printed by :func:`pooledfund.cli.app.main`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from pooledfund.core.errors import InputError, InvalidInputError, Source
+from pooledfund.core.money import format_gbp
+from pooledfund.core.years import parse_year
+from pooledfund.io.inputs import combine_scenarios
+from pooledfund.io.loader import load_agreement
+from pooledfund.io.uncertainty_files import load_uncertain_scenario
+from pooledfund.io.yamlio import check_output, write_atomic
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import Scenario, check_scenario
+from pooledfund.uncertainty import (
+    UncertaintySpec,
+    break_even,
+    check_uncertainty,
+    sensitivity,
+    simulate,
+)
+from pooledfund.uncertainty.results import SimulationResult
+from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
+from pooledfund.uncertainty.simulate import MAX_PATHS
+
+
+def load_uncertain_inputs(agreement_path: str, scenario_paths: Sequence[str]) -> tuple[Agreement, Scenario, UncertaintySpec]:
+    """The agreement, the combined scenario and the one ``uncertainty:`` section among the files.
+
+    Raises ``InvalidInputError`` listing every problem in any file; exactly
+    one scenario file must carry an ``uncertainty:`` section.
+    """
+    agreement, errors = load_agreement(agreement_path)
+    scenarios: list[Scenario] = []
+    specs: list[tuple[str, UncertaintySpec]] = []
+    for path in scenario_paths:
+        scenario, spec, found = load_uncertain_scenario(path)
+        errors += found
+        if scenario is not None:
+            scenarios.append(scenario)
+            if agreement is not None:
+                errors += check_scenario(scenario, agreement, path)
+        if spec is not None:
+            specs.append((path, spec))
+            if agreement is not None:
+                errors += check_uncertainty(spec, agreement, path)
+    if not errors and not specs:
+        errors.append(InputError(Source("--scenario"), "none of the scenario files has an 'uncertainty:' section; "
+                                                       "add one to say which drivers are uncertain (docs/uncertainty.md)"))
+    if len(specs) > 1:
+        errors.append(InputError(Source(specs[1][0]), f"only one scenario file may have an 'uncertainty:' section; "
+                                                      f"{specs[0][0]} has one too"))
+    if errors or agreement is None:
+        raise InvalidInputError(errors)
+    return agreement, combine_scenarios(scenarios), specs[0][1]
+
+
+def _write_json(data: object, path: str, force: bool) -> None:
+    write_atomic(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), force=force)
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def simulation_text(sim: SimulationResult) -> str:
+    """The run's summaries as text tables: arrangements then partners, per year."""
+    lines = [f"{sim.agreement_title}", f"Scenario: {sim.scenario_name}",
+             f"{sim.paths:,} paths, seed {sim.seed}. P10/P50/P90: 10%/50%/90% of paths are at or below.",
+             "Variance is spend less money in: positive is an overspend. Negative figures are in brackets.", ""]
+    # Names are shown whole: the first column is as wide as the longest one.
+    w = max(len(name) for name in [*(n for _, n in sim.arrangements), *sim.partner_names.values(), "Arrangement"]) + 2
+    for year in sim.years:
+        lines.append(f"== {year} ==")
+        lines.append(f"{'Arrangement':<{w}}{'P(over)':>9}{'Variance P10':>16}{'P50':>16}{'P90':>16}{'Mean':>16}"
+                     f"{'E[carry fwd]':>16}{'P(cap)':>8}{'P(unfunded)':>12}")
+        for arrangement_id, name in sim.arrangements:
+            s = sim.arrangement_summary(arrangement_id, year)
+            lines.append(f"{name:<{w}}{_pct(s.probability_of_overspend):>9}{format_gbp(s.variance.p10, brackets=True):>16}"
+                         f"{format_gbp(s.variance.p50, brackets=True):>16}{format_gbp(s.variance.p90, brackets=True):>16}"
+                         f"{format_gbp(s.variance.mean, brackets=True):>16}{format_gbp(s.expected_carry_forward):>16}"
+                         f"{_pct(s.probability_cap_binds):>8}{_pct(s.probability_unfunded):>12}")
+        lines.append("")
+        lines.append(f"{'Partner':<{w}}{'Figure':<17}{'P10':>16}{'P50':>16}{'P90':>16}{'Mean':>16}")
+        for partner_id in sim.partners:
+            p = sim.partner_summary(partner_id, year)
+            name = sim.partner_names[partner_id]
+            for label, summary in (("overspend share", p.overspend_share), ("net cost", p.net_cost)):
+                lines.append(f"{name:<{w}}{label:<17}{format_gbp(summary.p10):>16}{format_gbp(summary.p50):>16}"
+                             f"{format_gbp(summary.p90):>16}{format_gbp(summary.mean):>16}")
+                name = ""
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _positive_int(option: str, value: int, most: int) -> None:
+    if not 1 <= value <= most:
+        raise InvalidInputError([InputError(Source(option), f"must be between 1 and {most:,} (got {value:,})")])
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run the Monte Carlo paths and print each arrangement's and partner's percentiles."""
+    _positive_int("--paths", args.paths, MAX_PATHS)
+    if args.chunk_size is not None:
+        _positive_int("--chunk-size", args.chunk_size, MAX_PATHS)
+    if args.seed < 0:
+        raise InvalidInputError([InputError(Source("--seed"), f"must be 0 or more (got {args.seed:,})")])
+    if args.json:  # refuse a bad output before minutes of simulation, not after
+        check_output(args.json, force=args.force, inputs=(args.agreement, *args.scenario))
+    agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
+    sim = simulate(agreement, scenario, spec, paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
+                   progress=sys.stderr.isatty())
+    print(simulation_text(sim), end="")
+    if args.json:
+        _write_json(sim.to_json(), args.json, args.force)
+        print(f"\nJSON written to {args.json}")
+    return 0
+
+
+def sensitivity_text(sens: SensitivityResult, year: str | None, found: list[BreakEven]) -> str:
+    """Each partner's tornado as a table, then any break-even values."""
+    period = year or f"{sens.years[0]} to {sens.years[-1]}"
+    lines = [f"Tornado: each driver at its P10 and P90, the others at their medians; net cost over {period}", ""]
+    for partner_id in sens.partners:
+        lines.append(f"{sens.partner_names[partner_id]}: net cost {format_gbp(sens.base_net_cost(partner_id, year))} "
+                     "with every driver at its median")
+        bars = sens.tornado(partner_id, year)
+        w = max([len(bar.label) for bar in bars] + [len("Driver")]) + 2
+        lines.append(f"  {'Driver':<{w}}{'Low':>10}{'High':>17}{'Net cost low':>18}{'Net cost high':>18}{'Swing':>16}")
+        for bar in bars:
+            low, high = ((f"{bar.low_value:.2f}%", f"{bar.high_value:.2f}%") if bar.kind == "driver"
+                         else ("no", f"+{format_gbp(int(bar.high_value))}"))
+            lines.append(f"  {bar.label:<{w}}{low:>10}{high:>17}{format_gbp(bar.net_cost_low):>18}"
+                         f"{format_gbp(bar.net_cost_high):>18}{format_gbp(bar.swing):>16}")
+        lines.append("")
+    for item in found:
+        where = f"{item.arrangement_id} {item.year}"
+        if item.value is None:
+            side = "overspend" if item.variance_low > 0 else "underspend"
+            lines.append(f"Break-even of {item.driver_id} for {where}: none between {item.low:g}% and {item.high:g}% "
+                         f"(stays in {side}: {format_gbp(item.variance_low)} to {format_gbp(item.variance_high)})")
+        else:
+            direction = "above" if item.overspend_above else "below"
+            lines.append(f"Break-even of {item.driver_id} for {where}: {item.value:.4f}% "
+                         f"(overspend {direction} it)")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Print each partner's tornado and, if asked, a driver's break-even value."""
+    if args.json:
+        check_output(args.json, force=args.force, inputs=(args.agreement, *args.scenario))
+    agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
+    year = _year_option(args.year, agreement)
+    found: list[BreakEven] = []
+    if args.break_even:
+        ids = [d.id for d in spec.drivers]
+        if args.break_even not in ids:
+            raise InvalidInputError([InputError(Source("--break-even"), f"{args.break_even!r} is not an uncertain driver; "
+                                                                        f"use one of {', '.join(ids) or '(none)'}")])
+        arrangement_ids = [a.id for a in agreement.arrangements]
+        if args.arrangement and args.arrangement not in arrangement_ids:
+            raise InvalidInputError([InputError(Source("--arrangement"), f"{args.arrangement!r} is not an arrangement; "
+                                                                         f"use one of {', '.join(arrangement_ids)}")])
+        low, high = args.range if args.range else (None, None)
+        if low is not None and not low < high:
+            raise InvalidInputError([InputError(Source("--range"), f"LOW must be below HIGH (got {low} and {high})")])
+        if low is not None and not (-100 < low and high <= 1000):
+            raise InvalidInputError([InputError(Source("--range"), "a driver's % must lie above -100 and at most 1000 "
+                                                                    f"(got {low} to {high})")])
+        for arrangement_id in [args.arrangement] if args.arrangement else arrangement_ids:
+            for y in [year] if year else agreement.years:
+                found.append(break_even(agreement, scenario, spec, args.break_even, arrangement_id, y, low, high))
+    sens = sensitivity(agreement, scenario, spec)
+    print(sensitivity_text(sens, year, found), end="")
+    if args.json:
+        data = sens.to_json()
+        data["break_even"] = [
+            {"driver": b.driver_id, "arrangement": b.arrangement_id, "year": b.year, "value": b.value,
+             "overspend_above": b.overspend_above, "low": b.low, "high": b.high}
+            for b in found
+        ]
+        _write_json(data, args.json, args.force)
+        print(f"\nJSON written to {args.json}")
+    return 0
+
+
+def _year_option(text: str | None, agreement: Agreement) -> str | None:
+    if text is None:
+        return None
+    try:
+        year = parse_year(text)
+    except ValueError as exc:
+        raise InvalidInputError([InputError(Source("--year"), str(exc))]) from None
+    if year not in agreement.years:
+        raise InvalidInputError([InputError(Source("--year"), f"{year} is not one of the agreement's years "
+                                                              f"({', '.join(agreement.years)})")])
+    return year
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``simulate`` and ``sensitivity`` on the ``pooledfund`` parser."""
+    p = sub.add_parser("simulate", help="Monte Carlo: probability of overspend and P10/P50/P90 per partner")
+    p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("--scenario", action="append", default=[], required=True, metavar="S",
+                   help="scenario file; one of them has the 'uncertainty:' section; repeat to apply several in order")
+    p.add_argument("--paths", type=int, default=10_000, help="number of paths (default 10000)")
+    p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same figures (default 42)")
+    p.add_argument("--chunk-size", type=int, default=None, help="paths per engine call (default: sized to memory)")
+    p.add_argument("--json", metavar="OUT", help="also write the summaries as JSON")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("sensitivity", help="tornado of each driver's swing in partners' net cost; break-even values")
+    p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("--scenario", action="append", default=[], required=True, metavar="S")
+    p.add_argument("--year", help="one financial year (default: all years together)")
+    p.add_argument("--break-even", metavar="DRIVER", help="find where this driver turns each pool from under- to overspend")
+    p.add_argument("--arrangement", help="the arrangement for --break-even (default: every arrangement)")
+    p.add_argument("--range", nargs=2, type=float, metavar=("LOW", "HIGH"), help="search range in %% for --break-even")
+    p.add_argument("--json", metavar="OUT", help="also write the tornado as JSON")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=cmd_sensitivity)

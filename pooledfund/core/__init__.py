@@ -1,0 +1,3 @@
+"""The bottom layer: pence arithmetic, financial years, field types, the BCF word lists, located errors.
+
+Imports nothing else from pooledfund. See docs.md in this folder."""

@@ -1,0 +1,160 @@
+"""Annotated field types shared by the agreement and scenario schemas.
+
+Money is held in integer pence (read from pounds in files), years in the
+"2025-26" form and percentages as exact decimals, so nothing drifts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+
+from pooledfund.core.money import MoneyError, format_gbp, pounds, to_pence
+from pooledfund.core.years import parse_month, parse_year
+
+
+def _money(value: object) -> int:
+    try:
+        return to_pence(value)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _non_negative(pence: int) -> int:
+    if pence < 0:
+        raise ValueError(f"amount must not be negative (got {format_gbp(pence)})")
+    return pence
+
+
+def _positive(pence: int) -> int:
+    if pence <= 0:
+        raise ValueError(f"amount must be more than £0.00 (got {format_gbp(pence)})")
+    return pence
+
+
+def _money_out(pence: int) -> float:
+    return float(pounds(pence))
+
+
+_MONEY_SCHEMA = WithJsonSchema({"type": "number", "description": "pounds, at most 2 decimal places", "unit": "GBP"})
+
+#: Any amount of money, held as integer pence; written in files as pounds.
+Money = Annotated[int, BeforeValidator(_money), PlainSerializer(_money_out), _MONEY_SCHEMA]
+#: Money that must be zero or more (budgets, contributions).
+NonNegativeMoney = Annotated[
+    int, BeforeValidator(_money), AfterValidator(_non_negative), PlainSerializer(_money_out), _MONEY_SCHEMA
+]
+#: Money that must be more than zero (limits, caps, bands).
+PositiveMoney = Annotated[
+    int, BeforeValidator(_money), AfterValidator(_positive), PlainSerializer(_money_out), _MONEY_SCHEMA
+]
+
+
+def _year(value: object) -> str:
+    return parse_year(value)
+
+
+#: A UK financial year, "2025-26".
+Year = Annotated[str, BeforeValidator(_year)]
+
+
+def _percent(value: object) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
+    text = str(value).strip().rstrip("%").strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"expected a percentage such as 3.5, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
+    if number != number.quantize(Decimal("0.0001")):
+        raise ValueError(f"{value!r} has more than 4 decimal places; percentages are kept to 4")
+    return number
+
+
+def _percent_out(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+#: A percentage written as 3.5 (meaning 3.5%), kept as an exact decimal.
+Percent = Annotated[Decimal, BeforeValidator(_percent), PlainSerializer(_percent_out)]
+
+
+def _rate(value: Decimal) -> Decimal:
+    if value <= -100 or value > 1000:
+        raise ValueError(f"a rate of change must be above -100% and at most 1000% a year (got {value}%)")
+    return value
+
+
+#: A yearly rate of change (inflation, demography, an uplift): above -100%
+#: (a price cannot fall to nothing) and at most 1000%, so a mistyped figure
+#: cannot turn spend negative or overflow.
+RatePercent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_rate), PlainSerializer(_percent_out)]
+
+
+def _change(value: Decimal) -> Decimal:
+    if value < -100 or value > 1000:
+        raise ValueError(f"a change must be between -100% (all of it gone) and 1000% (got {value}%)")
+    return value
+
+
+#: A change in an amount (demand, a contribution): -100% (all of it gone) to 1000%.
+ChangePercent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_change), PlainSerializer(_percent_out)]
+
+
+def _saving(value: Decimal) -> Decimal:
+    if value <= -100 or value > 100:
+        raise ValueError(f"an efficiency saving must be at most 100% of spend (got {value}%)")
+    return value
+
+
+#: An efficiency saving, % of spend a year: at most 100% (spend cannot go below nothing).
+SavingPercent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_saving), PlainSerializer(_percent_out)]
+
+
+def _share(value: Decimal) -> Decimal:
+    if value < 0 or value > 100:
+        raise ValueError(f"a share must be between 0% and 100% (got {value}%)")
+    return value
+
+
+#: A share of something, 0 to 100 (%).
+SharePercent = Annotated[Decimal, BeforeValidator(_percent), AfterValidator(_share), PlainSerializer(_percent_out)]
+
+
+def _month(value: object) -> str:
+    year, index = parse_month(value)
+    start = int(year[:4])
+    calendar_year = start if index < 9 else start + 1
+    return f"{calendar_year}-{(index + 3) % 12 + 1:02d}"
+
+
+#: A calendar month, written "2025-10" (a full date is accepted and its month kept).
+Month = Annotated[str, BeforeValidator(_month)]
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date; write it like 2025-10-01") from None
+
+
+#: A calendar date, written 2025-10-01.
+Date = Annotated[dt.date, BeforeValidator(_date)]
+
+PERCENT_SCALE = 10_000
+"""Percentages become integer weights by multiplying by this (4 decimal places)."""
+
+
+def percent_weight(value: Decimal) -> int:
+    """A percentage as an exact integer weight for pence allocation."""
+    return int(value * PERCENT_SCALE)

@@ -1,0 +1,403 @@
+"""Plotly figures of a run, built from :class:`~pooledfund.dashboard.data.ModelOutputs`.
+
+Every function is pure: it takes plain frames, returns a ``go.Figure`` and
+draws nothing, so the dashboard only places them and the tests can read
+their data. Money on axes is in pounds with "£1.5m" ticks and negatives in
+brackets; hover text gives the exact figure to the penny (``£1,234.56``).
+Years are categories ("2025-26"), never read as dates.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from pooledfund.core.money import format_gbp
+from pooledfund.dashboard.data import ModelOutputs
+from pooledfund.dashboard.tables import comparison_frame
+
+#: Partner colours, in the agreement's partner order (colour-blind safe, Okabe-Ito).
+PARTNER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+GREY = "#8c8c8c"
+RED = "#C0392B"
+GREEN = "#2E8B57"
+BLUE = "#1F4E79"
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+
+def gbp_tick(pounds_value: float) -> str:
+    """An axis label: £0, £250k, £1.5m, (£2m) for negatives."""
+    size = abs(pounds_value)
+    if size >= 1_000_000:
+        text = f"{size / 1_000_000:,.2f}".rstrip("0").rstrip(".") + "m"
+    elif size >= 1_000:
+        text = f"{size / 1_000:,.1f}".rstrip("0").rstrip(".") + "k"
+    else:
+        text = f"{size:,.0f}"
+    return f"(£{text})" if pounds_value < 0 else f"£{text}"
+
+
+def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten) covering ``low`` to ``high`` and 0."""
+    low, high = min(low, 0.0), max(high, 0.0)
+    if high == low:
+        high = low + 1
+    raw = (high - low) / max(count - 1, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 6))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def _money_axis(fig: go.Figure, values: Sequence[float], axis: str = "y", title: str = "") -> None:
+    """Put £ ticks (pounds, brackets for negatives) on an axis covering ``values`` (pounds)."""
+    finite = [v for v in values if v is not None and not math.isnan(v)] or [0.0]
+    ticks = nice_ticks(min(finite), max(finite))
+    update = {"tickvals": ticks, "ticktext": [gbp_tick(t) for t in ticks], "title": {"text": title},
+              "zeroline": True, "zerolinecolor": "#bbbbbb", "gridcolor": "#eeeeee",
+              "range": [ticks[0] - (ticks[1] - ticks[0]) * 0.05, ticks[-1] + (ticks[1] - ticks[0]) * 0.05]}
+    if axis == "y":
+        fig.update_yaxes(**update)
+    else:
+        fig.update_xaxes(**update)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420, subtitle: str = "") -> go.Figure:
+    """House style: title top left (with an optional subtitle), legend in a row under it."""
+    title_spec: dict = {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "yref": "container",
+                        "font": {"size": 16}}
+    if subtitle:
+        title_spec["subtitle"] = {"text": subtitle, "font": {"size": 12, "color": "#666666"}}
+    fig.update_layout(
+        title=title_spec,
+        template="plotly_white",
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 70, "r": 20, "t": 100 if subtitle else 85, "b": 60},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    return fig
+
+
+def wrap(text: str, width: int = 16) -> str:
+    """Break a long label into lines (``<br>``) so axis labels never overlap."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _partner_colour(outputs: ModelOutputs, partner: str) -> str:
+    return PARTNER_COLOURS[outputs.partners.index(partner) % len(PARTNER_COLOURS)]
+
+
+def _colour_by_name(outputs: ModelOutputs) -> dict[str, str]:
+    return {outputs.partner_names[p]: _partner_colour(outputs, p) for p in outputs.partners}
+
+
+def _month_axis(fig: go.Figure, labels: list[str]) -> None:
+    """Months as "Apr" ... "Mar", with the calendar year under April and January."""
+    text = [f"{label[:3]}<br>{label[4:]}" if label[:3] in ("Apr", "Jan") else label[:3] for label in labels]
+    fig.update_xaxes(type="category", tickvals=labels, ticktext=text, tickangle=0)
+
+
+def _pounds(pence: float) -> float:
+    return float(pence) / 100
+
+
+def _where(outputs: ModelOutputs, arrangement: str | None) -> str:
+    if arrangement is None:
+        return "all arrangements"
+    rows = outputs.arrangements_frame[outputs.arrangements_frame["arrangement"] == arrangement]
+    return str(rows["name"].iloc[0]) if len(rows) else arrangement
+
+
+# --- 1. Contributions -> spend -> shares ----------------------------------------------------
+
+
+def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | None = None) -> go.Figure:
+    """A waterfall from each partner's contribution, less spend, to each partner's share of the result.
+
+    Contributions (and anything brought forward) add up to the money in;
+    spend takes it down to the variance; each partner's overspend share (or
+    underspend returned), the carry-forward, reinvestment and any unfunded
+    amount bring it back to nothing, which is the conservation check drawn.
+    """
+    parts = outputs.arrangement_partners
+    parts = parts[parts["year"] == year]
+    rows = outputs.arrangements_frame[outputs.arrangements_frame["year"] == year]
+    if arrangement is not None:
+        parts = parts[parts["arrangement"] == arrangement]
+        rows = rows[rows["arrangement"] == arrangement]
+    by_partner = parts.groupby("partner", sort=False)[["cash", "in_kind", "overspend_share", "underspend_return"]].sum()
+    labels: list[str] = []
+    measures: list[str] = []
+    values: list[int] = []
+
+    def bar(label: str, pence: int, measure: str = "relative") -> None:
+        labels.append(label)
+        measures.append(measure)
+        values.append(int(pence))
+
+    for partner in outputs.partners:
+        if partner in by_partner.index and (by_partner.loc[partner, "cash"] + by_partner.loc[partner, "in_kind"]):
+            bar(wrap(f"{outputs.partner_names[partner]} contribution"),
+                by_partner.loc[partner, "cash"] + by_partner.loc[partner, "in_kind"])
+    brought = int(rows["brought_forward"].sum())
+    if brought:
+        bar("Brought<br>forward", brought)
+    money_in = sum(values)
+    bar("Money in", 0, "total")
+    spend = int(rows["spend"].sum())
+    bar("Spend", -spend)
+    bar("Over (−) or<br>under (+) spend", 0, "total")
+    for partner in outputs.partners:
+        if partner in by_partner.index and by_partner.loc[partner, "overspend_share"]:
+            bar(wrap(f"{outputs.partner_names[partner]} overspend share"), by_partner.loc[partner, "overspend_share"])
+    for partner in outputs.partners:
+        if partner in by_partner.index and by_partner.loc[partner, "underspend_return"]:
+            bar(wrap(f"{outputs.partner_names[partner]} underspend returned"),
+                -by_partner.loc[partner, "underspend_return"])
+    for column, label, sign in (("carry_forward", "Carried<br>forward", -1), ("reinvested", "Reinvested", -1),
+                                ("unfunded", "Unfunded<br>(board)", 1)):
+        amount = int(rows[column].sum())
+        if amount:
+            bar(label, sign * amount)
+    bar("Left in the pool", 0, "total")
+    running, shown = 0, []
+    for measure, value in zip(measures, values):
+        running = running + value if measure == "relative" else running
+        shown.append(value if measure == "relative" else running)
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=[_pounds(v) for v in values], measure=measures,
+        text=[format_gbp(v, brackets=True) for v in shown], textposition="outside",
+        customdata=[format_gbp(v, brackets=True) for v in shown],
+        hovertemplate="%{customdata}<extra></extra>",
+        increasing={"marker": {"color": BLUE}}, decreasing={"marker": {"color": RED}},
+        totals={"marker": {"color": GREY}}, connector={"line": {"color": "#cccccc"}},
+        cliponaxis=False,
+    ))
+    cumulative = [0]
+    for measure, value in zip(measures, values):
+        cumulative.append(cumulative[-1] + value if measure == "relative" else cumulative[-1])
+    _money_axis(fig, [_pounds(v) for v in cumulative] + [_pounds(money_in) * 1.08])
+    fig.update_xaxes(type="category", tickangle=0)
+    fig.update_traces(textfont={"size": 11})
+    return _layout(fig, f"Money in, spend and who bears the result, {year}", 500,
+                   subtitle=f"{_where(outputs, arrangement).capitalize()}: contributions less spend, then each "
+                            "partner's share; the last bar is nothing left, which is the books balancing")
+
+
+# --- 2. Spend by scheme type and year ------------------------------------------------------
+
+
+def spend_by_scheme_type(outputs: ModelOutputs) -> go.Figure:
+    """Stacked bars of projected spend by BCF scheme type, one bar per year."""
+    frame = outputs.schemes_frame.groupby(["year", "scheme_type"], sort=False)["spend"].sum().reset_index()
+    order = frame.groupby("scheme_type")["spend"].sum().sort_values(ascending=False).index.tolist()
+    fig = go.Figure()
+    palette = [*qualitative.Dark24, *qualitative.Light24]
+    for index, scheme_type in enumerate(order):
+        rows = frame[frame["scheme_type"] == scheme_type].set_index("year").reindex(outputs.years, fill_value=0)
+        fig.add_bar(
+            x=outputs.years, y=[_pounds(v) for v in rows["spend"]], name=wrap(scheme_type, 26),
+            marker={"color": palette[index % len(palette)]},
+            customdata=[format_gbp(int(v)) for v in rows["spend"]],
+            hovertemplate=f"{scheme_type}<br>%{{x}}: %{{customdata}}<extra></extra>",
+        )
+    totals = frame.groupby("year")["spend"].sum().reindex(outputs.years, fill_value=0)
+    _money_axis(fig, [0.0, *(_pounds(v) * 1.06 for v in totals)])
+    fig.update_xaxes(type="category")
+    for year, total in totals.items():
+        fig.add_annotation(x=year, y=_pounds(total), text=format_gbp(int(total)), showarrow=False, yshift=12)
+    fig = _layout(fig, "Projected spend by scheme type and year", 640,
+                  subtitle="Largest scheme types at the bottom of each bar")
+    fig.update_layout(barmode="stack", bargap=0.35, margin={"r": 10},
+                      legend={"orientation": "v", "y": 1, "x": 1.02, "xanchor": "left", "yanchor": "top",
+                              "font": {"size": 10}, "traceorder": "reversed", "itemwidth": 30})
+    return fig
+
+
+# --- 3. Cumulative spend against budget ----------------------------------------------------
+
+
+def cumulative_spend(outputs: ModelOutputs, year: str, arrangement: str | None = None) -> go.Figure:
+    """Cumulative monthly spend against the phased budget, actuals to date then the forecast."""
+    frame = outputs.monthly_frame[outputs.monthly_frame["year"] == year]
+    if arrangement is not None:
+        frame = frame[frame["arrangement"] == arrangement]
+    months = frame.groupby("month")[["budget", "spend"]].sum().sort_index()
+    labels = frame.drop_duplicates("month").sort_values("month")["label"].tolist()
+    budget = months["budget"].cumsum().tolist()
+    spend = months["spend"].cumsum().tolist()
+    last_actual = outputs.actuals_to.get(year)
+    fig = go.Figure()
+    fig.add_scatter(x=labels, y=[_pounds(v) for v in budget], name="Budget", mode="lines",
+                    line={"color": GREY, "width": 2, "dash": "dot"},
+                    customdata=[format_gbp(v) for v in budget], hovertemplate="Budget to %{x}: %{customdata}<extra></extra>")
+    if last_actual is None:
+        fig.add_scatter(x=labels, y=[_pounds(v) for v in spend], name="Projected spend", mode="lines+markers",
+                        line={"color": BLUE, "width": 3}, customdata=[format_gbp(v) for v in spend],
+                        hovertemplate="Projected spend to %{x}: %{customdata}<extra></extra>")
+    else:
+        cut = last_actual + 1
+        fig.add_scatter(x=labels[:cut], y=[_pounds(v) for v in spend[:cut]], name="Actual to date",
+                        mode="lines+markers", line={"color": BLUE, "width": 3},
+                        customdata=[format_gbp(v) for v in spend[:cut]],
+                        hovertemplate="Actual to %{x}: %{customdata}<extra></extra>")
+        fig.add_scatter(x=labels[last_actual:], y=[_pounds(v) for v in spend[last_actual:]], name="Forecast",
+                        mode="lines+markers", line={"color": BLUE, "width": 3, "dash": "dash"},
+                        customdata=[format_gbp(v) for v in spend[last_actual:]],
+                        hovertemplate="Forecast to %{x}: %{customdata}<extra></extra>")
+    gap = spend[-1] - budget[-1] if spend else 0
+    verdict = "over" if gap > 0 else "under" if gap < 0 else "on"
+    fig.add_annotation(x=labels[-1], y=_pounds(spend[-1]) if spend else 0, xanchor="right", yshift=18, showarrow=False,
+                       text=f"Year end: {format_gbp(abs(gap))} {verdict} budget" if gap else "Year end: on budget",
+                       font={"color": RED if gap > 0 else GREEN})
+    _money_axis(fig, [0.0, *(_pounds(v) * 1.05 for v in budget + spend)])
+    _month_axis(fig, labels)
+    subtitle = _where(outputs, arrangement).capitalize()
+    if last_actual is not None:
+        subtitle += f"; actuals to {labels[last_actual]}, then the forecast"
+    return _layout(fig, f"Cumulative spend against budget, {year}", subtitle=subtitle)
+
+
+# --- 4. The risk-share waterfall, layer by layer ---------------------------------------------
+
+
+def risk_share_waterfall(outputs: ModelOutputs, year: str, arrangement: str) -> go.Figure:
+    """The overspend (or underspend) passing down the agreement's layers, each bar split by who took it.
+
+    Each step is drawn floating above what is left after it, so the bars step
+    down from the variance to nothing (or to the unfunded remainder).
+    """
+    steps = outputs.risk_steps
+    steps = steps[(steps["year"] == year) & (steps["arrangement"] == arrangement)]
+    title = f"Risk share step by step, {year}"
+    subtitle = _where(outputs, arrangement)
+    fig = go.Figure()
+    if steps.empty:
+        fig.add_annotation(text="Spend equals the money in (or the arrangement keeps its own variances): "
+                                "nothing passes through the risk share.",
+                           showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return _layout(fig, title, 300, subtitle=subtitle)
+    steps = steps.assign(label=[wrap(label, 14) for label in steps["label"]])
+    labels = steps.drop_duplicates("order").sort_values("order")["label"].tolist()
+    ordered = steps.drop_duplicates("order").sort_values("order")
+    base = [0 if stage in ("start", "end") else int(rem) for stage, rem in zip(ordered["stage"], ordered["remaining"])]
+    fig.add_bar(x=labels, y=[_pounds(v) for v in base], marker={"color": "rgba(0,0,0,0)"}, showlegend=False,
+                hoverinfo="skip", name="")
+    colours = _colour_by_name(outputs)
+    special = {"Risk pool (contingency and brought forward)": GREY, "Carried forward": "#7F7F7F",
+               "Reinvested": GREEN, "Unfunded (for the board)": RED}
+    whos = [w for w in steps["who"].drop_duplicates() if w and steps[steps["who"] == w]["amount"].any()]
+    for who in whos:
+        mine = steps[steps["who"] == who].set_index("label").groupby(level=0)["amount"].sum()
+        amounts = [int(mine.get(label, 0)) for label in labels]
+        fig.add_bar(x=labels, y=[_pounds(v) for v in amounts], name=who,
+                    marker={"color": colours.get(who, special.get(who, GREY))},
+                    customdata=[format_gbp(v) for v in amounts],
+                    hovertemplate=f"{who}<br>%{{x}}: %{{customdata}}<extra></extra>")
+    starts = ordered[ordered["stage"] == "start"]
+    fig.add_bar(x=starts["label"].tolist(), y=[_pounds(v) for v in starts["amount"]], name="To share",
+                marker={"color": "#4d4d4d"}, customdata=[format_gbp(int(v)) for v in starts["amount"]],
+                hovertemplate="%{x}: %{customdata}<extra></extra>")
+    totals = steps.groupby("order")["amount"].sum()
+    for (order, label), stage in zip(ordered[["order", "label"]].itertuples(index=False), ordered["stage"]):
+        top = int(totals[order]) + (0 if stage in ("start", "end") else base[labels.index(label)])
+        fig.add_annotation(x=label, y=_pounds(top), text=format_gbp(int(totals[order])), showarrow=False, yshift=10,
+                           font={"size": 11})
+    fig.update_layout(barmode="stack", bargap=0.35)
+    _money_axis(fig, [0.0, _pounds(int(starts["amount"].max())) * 1.1])
+    fig.update_xaxes(type="category", tickangle=0)
+    fig = _layout(fig, title, 480, subtitle=subtitle)
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0, "xanchor": "left", "yanchor": "top"},
+                      margin={"b": 120})
+    return fig
+
+
+# --- 5. Scenario comparison ------------------------------------------------------------------
+
+MEASURE_WORDS = {
+    "net_cost": "Net cost",
+    "overspend_share": "Overspend share",
+    "underspend_return": "Underspend returned",
+    "cash_contribution": "Cash contribution",
+}
+
+
+def scenario_comparison(outputs: list[ModelOutputs], year: str, measure: str = "net_cost") -> go.Figure:
+    """Grouped bars: each partner's ``measure`` under each scenario, with the change against the first."""
+    frame = comparison_frame(outputs, year, measure)
+    fig = go.Figure()
+    first = outputs[0]
+    shades = ("#9e9e9e", "#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+    for index, item in enumerate(outputs):
+        rows = frame[frame["scenario"] == item.scenario_name]
+        change = [("" if index == 0 else f" ({'+' if c > 0 else ''}{format_gbp(c, brackets=True)})") for c in rows["change"]]
+        fig.add_bar(
+            x=rows["partner_name"].tolist(), y=[_pounds(v) for v in rows["value"]], name=_short(item.scenario_name),
+            marker={"color": shades[index % len(shades)]},
+            customdata=[f"{format_gbp(int(v), brackets=True)}{c}" for v, c in zip(rows["value"], change)],
+            hovertemplate=f"{item.scenario_name}<br>%{{x}}: %{{customdata}}<extra></extra>",
+            text=[format_gbp(int(c), brackets=True) if index and c else "" for c in rows["change"]],
+            textposition="outside", cliponaxis=False,
+        )
+    fig.update_layout(barmode="group")
+    _money_axis(fig, [0.0, *(_pounds(v) * 1.08 for v in frame["value"])])
+    fig.update_xaxes(type="category")
+    fig.update_xaxes(ticktext=[wrap(n, 24) for n in frame["partner_name"].drop_duplicates()],
+                     tickvals=frame["partner_name"].drop_duplicates().tolist(), tickangle=0)
+    fig = _layout(fig, f"{MEASURE_WORDS.get(measure, measure)} by partner and scenario, {year}", 460,
+                  subtitle=f"Labels: change against {_short(first.scenario_name, 40)}")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0, "xanchor": "left", "yanchor": "top"},
+                      margin={"b": 150}, height=520)
+    return fig
+
+
+def _short(name: str, limit: int = 48) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+# --- 6. The host's cash position ---------------------------------------------------------------
+
+
+def host_cash_position(outputs: ModelOutputs, year: str) -> go.Figure:
+    """The host's month-end balance on each funded arrangement: receipts less payments, then the year-end settlement."""
+    frame = outputs.cash_frame
+    title = f"Host's cash position on each pool at month end, {year}"
+    fig = go.Figure()
+    if frame.empty or frame[frame["year"] == year].empty:
+        fig.add_annotation(text="No funded arrangement holds cash this year.", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper")
+        return _layout(fig, title, 300)
+    frame = frame[frame["year"] == year]
+    names = outputs.arrangements_frame.drop_duplicates("arrangement").set_index("arrangement")["name"]
+    colours = ("#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+    values: list[float] = [0.0]
+    for index, (arrangement, rows) in enumerate(frame.groupby("arrangement", sort=False)):
+        host = outputs.partner_names.get(str(rows["host"].iloc[0]), str(rows["host"].iloc[0]))
+        position = rows["position"].tolist()
+        values += [_pounds(v) for v in position]
+        hover = [f"{format_gbp(v, brackets=True)} (in {format_gbp(r)}, out {format_gbp(o)}"
+                 + (f", year-end settlement {format_gbp(s, brackets=True)}" if s else "") + ")"
+                 for v, r, o, s in zip(position, rows["received"], rows["paid_out"], rows["year_end_settlement"])]
+        fig.add_scatter(x=rows["month"].tolist(), y=[_pounds(v) for v in position], mode="lines+markers",
+                        name=f"{names.get(arrangement, arrangement)} (held by {host})",
+                        line={"color": colours[index % len(colours)], "width": 3}, customdata=hover,
+                        hovertemplate="%{x}: %{customdata}<extra></extra>")
+    fig.add_hline(y=0, line={"color": RED, "width": 1})
+    _money_axis(fig, values)
+    _month_axis(fig, frame.drop_duplicates("month")["month"].tolist())
+    return _layout(fig, title, subtitle="Receipts less payments; March includes the year-end settlement")

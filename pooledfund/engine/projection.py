@@ -1,0 +1,234 @@
+"""Monthly spend projection for every scheme: budgets moved by the drivers.
+
+Arrays are laid out ``(paths, years, schemes, months)``. The deterministic run
+is one path; a Monte Carlo run passes many paths of driver values through the
+same arithmetic. Each scheme's running total of spend through the year is
+rounded to the penny (half up) and each month is the step between running
+totals, so every month is within a penny of its exact value, the year is
+exactly round(budget x factor), and every total is an exact sum of pence.
+
+How a scenario moves spend (all relative to the budget, so the base scenario
+reproduces the budget to the penny):
+
+* inflation: ``prod over years so far of (1 + scenario%) / (1 + budgeted%)``
+  for the scheme's cost category;
+* demography: the same for the scheme's type (or ``all``);
+* demand: ``1 + elasticity x change%`` from the change's month onwards;
+* efficiency: ``prod over years so far of (1 - efficiency%)`` (recurrent);
+* shocks: pounds added in their month;
+* actuals: replace the months to date; the rest is forecast by the method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from pooledfund.core.money import IntArray, allocate_paths, pounds_array_to_pence
+from pooledfund.core.types import percent_weight
+from pooledfund.core.years import month_of, parse_month
+from pooledfund.model.records import BudgetAssumptions, Scheme
+from pooledfund.model.scenario import Scenario
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DemandPath:
+    """One demand change: the driver, its % change on each path, and when it starts."""
+
+    driver: str
+    change_pct: FloatArray  # (paths,)
+    start_year: str | None
+    start_month: int
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Driver values for every path: the engine's only view of a scenario's drivers.
+
+    ``inflation`` and ``demography`` map a key to % a year with shape
+    ``(paths, years)``; ``efficiency`` is ``(paths, years)``. ``extra_spend``
+    maps a scheme id to pence added to its spend on each path, ``(paths,
+    years, 12)`` (a Monte Carlo run's discrete events, such as a provider
+    failure on some paths); months already covered by actuals ignore it.
+    """
+
+    paths: int
+    inflation: dict[str, FloatArray] = field(default_factory=dict)
+    demography: dict[str, FloatArray] = field(default_factory=dict)
+    demand: list[DemandPath] = field(default_factory=list)
+    efficiency: FloatArray | None = None
+    extra_spend: dict[str, IntArray] | None = None
+
+    @staticmethod
+    def from_scenario(scenario: Scenario, years: list[str]) -> Drivers:
+        """The deterministic (one-path) drivers a scenario gives."""
+
+        def by_year(values: dict[str, Decimal]) -> FloatArray:
+            return np.array([[float(values[y]) if y in values else np.nan for y in years]])
+
+        return Drivers(
+            paths=1,
+            inflation={k: by_year(v) for k, v in scenario.inflation.items()},
+            demography={k: by_year(v) for k, v in scenario.demography.items()},
+            demand=[
+                DemandPath(
+                    driver=d.driver,
+                    change_pct=np.array([float(d.change_pct)]),
+                    start_year=month_of(d.effective_from)[0] if d.effective_from else None,
+                    start_month=month_of(d.effective_from)[1] if d.effective_from else 0,
+                )
+                for d in scenario.demand
+            ],
+            efficiency=by_year(scenario.efficiency) if scenario.efficiency else None,
+        )
+
+
+def budget_profile(schemes: list[Scheme], years: list[str]) -> IntArray:
+    """Each scheme's budget split across months by its phasing, ``(years, schemes, 12)`` pence."""
+    weights = np.array(
+        [[1] * 12 if s.phasing == "flat" else [percent_weight(w) for w in s.phasing] for s in schemes],
+        dtype=np.int64,
+    ).reshape(len(schemes), 12)
+    totals = np.array([[s.budget.get(y, 0) for s in schemes] for y in years], dtype=np.int64)
+    # One vectorised largest-remainder split for every (year, scheme) pair.
+    flat = allocate_paths(totals.reshape(-1), np.tile(weights, (len(years), 1)))
+    return flat.reshape(len(years), len(schemes), 12)
+
+
+def _relative_level(
+    scenario_rates: FloatArray | None, budget_rates: dict[str, Decimal], years: list[str], paths: int
+) -> FloatArray:
+    """Cumulative price (or need) level of the scenario relative to the budget, ``(paths, years)``."""
+    budget = np.array([float(budget_rates.get(y, 0)) for y in years])[None, :]
+    if scenario_rates is None:
+        return np.ones((paths, len(years)))
+    rates = np.where(np.isnan(scenario_rates), budget, scenario_rates)
+    return np.cumprod((1 + rates / 100) / (1 + budget / 100), axis=1) * np.ones((paths, 1))
+
+
+def driver_factors(
+    schemes: list[Scheme], years: list[str], drivers: Drivers, assumptions: BudgetAssumptions
+) -> FloatArray:
+    """The multiplier on each scheme's budget, ``(paths, years, schemes, 12)``."""
+    paths = drivers.paths
+    factors = np.empty((paths, len(years), len(schemes), 12))
+    # Schemes sharing a cost category and a demography key move together: work
+    # out each pair's price-and-need level once, not once per scheme.
+    groups: dict[tuple[str, str], list[int]] = {}
+    for s_index, scheme in enumerate(schemes):
+        type_key = scheme.scheme_type.value
+        demog_key = type_key if (type_key in drivers.demography or type_key in assumptions.demography) else "all"
+        groups.setdefault((scheme.cost_category, demog_key), []).append(s_index)
+    for (category, demog_key), indices in groups.items():
+        inflation = _relative_level(
+            drivers.inflation.get(category), assumptions.inflation.get(category, {}), years, paths
+        )
+        demography = _relative_level(
+            drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, paths
+        )
+        factors[:, :, indices, :] = (inflation * demography)[:, :, None, None]
+    # Likewise each demand change moves every scheme that responds to it with the
+    # same elasticity in one pass (a scheme naming a driver twice feels it twice).
+    responders: dict[tuple[int, Decimal, int], list[int]] = {}
+    for s_index, scheme in enumerate(schemes):
+        seen: dict[tuple[int, Decimal], int] = {}
+        for link in scheme.cost_drivers:
+            for c_index, change in enumerate(drivers.demand):
+                if change.driver == link.driver:
+                    key = (c_index, link.elasticity)
+                    seen[key] = seen.get(key, 0) + 1
+                    responders.setdefault((*key, seen[key]), []).append(s_index)
+    for (c_index, elasticity, _), indices in responders.items():
+        change = drivers.demand[c_index]
+        active = np.ones((len(years), 12))
+        if change.start_year is not None:
+            start = years.index(change.start_year) if change.start_year in years else (
+                -1 if change.start_year < years[0] else len(years))
+            for y_index in range(len(years)):
+                if y_index < start:
+                    active[y_index] = 0
+                elif y_index == start:
+                    active[y_index, : change.start_month] = 0
+        effect = 1 + float(elasticity) * change.change_pct[:, None, None] / 100
+        factors[:, :, indices, :] *= np.where(active[None] > 0, effect, 1.0)[:, :, None, :]
+    if drivers.efficiency is not None:
+        rates = np.nan_to_num(drivers.efficiency, nan=0.0)
+        factors *= np.cumprod(1 - rates / 100, axis=1)[:, :, None, None]
+    return factors
+
+
+def project_spend(
+    schemes: list[Scheme],
+    years: list[str],
+    drivers: Drivers,
+    assumptions: BudgetAssumptions,
+    scenario: Scenario,
+) -> IntArray:
+    """Projected spend per path, year, scheme and month in pence.
+
+    Budget months are scaled by the driver factors, the running total is
+    rounded half up to the penny; shocks are added; actuals replace the months to date.
+    """
+    budget = budget_profile(schemes, years)
+    factors = driver_factors(schemes, years, drivers, assumptions)
+    # Round the running total, not each month: every month is within a penny of
+    # its exact value AND the year comes to exactly round(budget x factor), so a
+    # £1,000,000 budget with 10% inflation costs £1,100,000.00, not £1,099,999.96.
+    # The base scenario (factor 1) gives back the budget's own months exactly.
+    exact = factors  # scaled in place: the factors are not needed again
+    exact *= budget[None] / 100
+    # Running totals through the year, then each month as the step between them.
+    # Twelve strided passes are far quicker than np.cumsum/np.diff over millions of 12-month rows.
+    for month in range(1, 12):
+        exact[..., month] += exact[..., month - 1]
+    spend = pounds_array_to_pence(exact)
+    for month in range(11, 0, -1):
+        spend[..., month] -= spend[..., month - 1]
+    index = {s.id: i for i, s in enumerate(schemes)}
+    shocks = np.zeros_like(budget)
+    open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in
+    for shock in scenario.shocks:
+        if shock.scheme in index:
+            year, month = parse_month(shock.month)
+            if year in years:
+                shocks[years.index(year), index[shock.scheme], month] += shock.amount
+    for actual in scenario.actuals:
+        if actual.year not in years:
+            continue
+        y_index = years.index(actual.year)
+        _, last = parse_month(actual.to_month)
+        for scheme_id, months in actual.schemes.items():
+            if scheme_id not in index:
+                continue
+            s_index = index[scheme_id]
+            # A shock or event in a month with actuals is already in the actuals themselves.
+            shocks[y_index, s_index, : last + 1] = 0
+            open_months[y_index, s_index, : last + 1] = 0
+            actual_months = np.array(months[: last + 1], dtype=np.int64)
+            spend[:, y_index, s_index, : last + 1] = actual_months
+            remaining = 11 - last
+            if remaining and actual.forecast_method != "budget_profile":
+                spend[:, y_index, s_index, last + 1 :] = _forecast(actual_months, remaining, actual.forecast_method)
+    spend = spend + shocks[None]
+    for s_index, scheme in enumerate(schemes):
+        extra = (drivers.extra_spend or {}).get(scheme.id)
+        if extra is not None:
+            spend[:, :, s_index, :] += extra * open_months[None, :, s_index, :]
+    return spend
+
+
+def _forecast(actual_months: IntArray, remaining: int, method: str) -> IntArray:
+    """Forecast the remaining months from actuals by run rate or straight-line trend."""
+    count = len(actual_months)
+    if method == "run_rate" or count < 2:
+        per_month = pounds_array_to_pence(np.array([actual_months.sum() / count / 100]))[0]
+        return np.full(remaining, per_month, dtype=np.int64)
+    x = np.arange(count, dtype=np.float64)
+    slope, intercept = np.polyfit(x, actual_months.astype(np.float64), 1)
+    future = intercept + slope * np.arange(count, count + remaining)
+    return pounds_array_to_pence(np.maximum(future, 0) / 100)

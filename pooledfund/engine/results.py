@@ -1,0 +1,163 @@
+"""Results of a run: arrays per arrangement and year, and the JSON contract.
+
+Every money array is integer pence with a leading *paths* axis. The JSON
+contract (read by other tools; extend, never rename) reports path 0, the
+deterministic run, in pounds with two decimals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pooledfund.core.money import IntArray, pounds_float
+from pooledfund.engine.riskshare import OverspendOutcome, UnderspendOutcome
+
+
+@dataclass
+class ArrangementYear:
+    """One arrangement in one year, every figure in pence per path.
+
+    ``budget`` is the money the arrangement has for the year: contributions
+    plus anything brought forward (for an aligned budget, the schemes'
+    budgets). ``variance`` is spend minus budget: positive is an overspend.
+    """
+
+    arrangement_id: str
+    name: str
+    kind: str
+    year: str
+    host: str | None
+    partners: list[str]
+    scheme_ids: list[str]
+    scheme_budget: IntArray  # (schemes,)
+    scheme_spend: IntArray  # (paths, schemes)
+    contingency: int
+    cash: IntArray  # (partners,)
+    in_kind: IntArray  # (partners,)
+    budget: IntArray  # (paths,)
+    spend: IntArray  # (paths,)
+    brought_forward: IntArray  # (paths,)
+    carry_forward: IntArray  # (paths,)
+    unfunded: IntArray  # (paths,)
+    reinvested: IntArray  # (paths, schemes)
+    overspend_shares: IntArray  # (paths, partners)
+    underspend_returns: IntArray  # (paths, partners)
+    cash_by_source: dict[str, IntArray] = field(default_factory=dict)  # source -> (partners,)
+    overspend: OverspendOutcome | None = None
+    underspend: UnderspendOutcome | None = None
+    cash_in: IntArray | None = None  # (12,) pool receipts by month
+    cash_out: IntArray | None = None  # (paths, 12) pool payments by month
+    settlement: IntArray | None = None  # (paths,) year-end settlement in March
+
+    @property
+    def variance(self) -> IntArray:
+        """Spend minus budget, per path: positive is an overspend."""
+        return self.spend - self.budget
+
+    @property
+    def net_cost(self) -> IntArray:
+        """Each partner's net cost: cash + in kind + overspend share - underspend returned."""
+        return (self.cash + self.in_kind)[None, :] + self.overspend_shares - self.underspend_returns
+
+    @property
+    def cash_position(self) -> IntArray | None:
+        """The host's month-end balance on the arrangement's account, ``(paths, 12)``."""
+        if self.cash_in is None or self.cash_out is None or self.settlement is None:
+            return None
+        flows = self.cash_in[None, :] - self.cash_out
+        flows[:, 11] += self.settlement
+        return self.brought_forward[:, None] + np.cumsum(flows, axis=1)
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced."""
+
+    agreement_id: str
+    agreement_title: str
+    scenario_id: str
+    scenario_name: str
+    years: list[str]
+    partners: list[str]
+    partner_names: dict[str, str]
+    paths: int
+    arrangement_years: list[ArrangementYear]
+    monthly_spend: dict[str, IntArray]  # arrangement -> (paths, years, schemes, 12)
+    monthly_budget: dict[str, IntArray]  # arrangement -> (years, schemes, 12)
+    agreed_values: dict[str, list[Any]] = field(default_factory=dict)
+
+    def for_year(self, year: str) -> list[ArrangementYear]:
+        """The arrangements' results for one year, in agreement order."""
+        return [a for a in self.arrangement_years if a.year == year]
+
+    def partner_totals(self, year: str) -> dict[str, IntArray]:
+        """Each partner's totals across arrangements for a year, ``(paths, partners)`` each."""
+        rows = self.for_year(year)
+        paths, n = self.paths, len(self.partners)
+        totals = {key: np.zeros((paths, n), dtype=np.int64) for key in
+                  ("cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost")}
+        for row in rows:
+            totals["cash_contribution"] += row.cash[None, :]
+            totals["in_kind"] += row.in_kind[None, :]
+            totals["overspend_share"] += row.overspend_shares
+            totals["underspend_return"] += row.underspend_returns
+            totals["net_cost"] += row.net_cost
+        return totals
+
+    def to_json(self, path: int = 0) -> dict[str, Any]:
+        """The JSON contract for one path (0: the deterministic run), money in pounds."""
+        years = []
+        for year in self.years:
+            arrangements = []
+            for row in self.for_year(year):
+                arrangements.append(
+                    {
+                        "id": row.arrangement_id,
+                        "name": row.name,
+                        "kind": row.kind,
+                        "host": row.host,
+                        "budget": pounds_float(row.budget[path]),
+                        "spend": pounds_float(row.spend[path]),
+                        "variance": pounds_float(row.variance[path]),
+                        "brought_forward": pounds_float(row.brought_forward[path]),
+                        "carry_forward": pounds_float(row.carry_forward[path]),
+                        "unfunded": pounds_float(row.unfunded[path]),
+                        "reinvested": pounds_float(row.reinvested[path].sum()),
+                        "contingency": pounds_float(row.contingency),
+                        "overspend_shares": {
+                            p: pounds_float(v) for p, v in zip(row.partners, row.overspend_shares[path]) if v
+                        },
+                        "underspend_returns": {
+                            p: pounds_float(v) for p, v in zip(row.partners, row.underspend_returns[path]) if v
+                        },
+                        "schemes": [
+                            {
+                                "id": sid,
+                                "budget": pounds_float(row.scheme_budget[i]),
+                                "spend": pounds_float(row.scheme_spend[path, i]),
+                                "variance": pounds_float(row.scheme_spend[path, i] - row.scheme_budget[i]),
+                            }
+                            for i, sid in enumerate(row.scheme_ids)
+                        ],
+                    }
+                )
+            totals = self.partner_totals(year)
+            partners = [
+                {
+                    "id": pid,
+                    "name": self.partner_names[pid],
+                    **{key: pounds_float(values[path, i]) for key, values in totals.items()},
+                }
+                for i, pid in enumerate(self.partners)
+            ]
+            years.append({"year": year, "arrangements": arrangements, "partners": partners})
+        return {
+            "agreement": self.agreement_id,
+            "agreement_title": self.agreement_title,
+            "scenario": self.scenario_id,
+            "scenario_name": self.scenario_name,
+            "years": years,
+        }

@@ -1,0 +1,193 @@
+"""Writing cells safely, and recording what every formula must come to.
+
+Every formula written through :class:`Sheet` is recorded with the figure
+the engine (or its exact Python mirror) gives for that cell, so the tests
+can recalculate the workbook and compare every formula cell to the penny.
+Text that could be read as a formula is always written as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pooledfund.core.money import pounds_float
+from pooledfund.io.excel import styles
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+ExpectKind = Literal["money", "number", "text"]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a formula cell must show: pence (money), a plain number, or text."""
+
+    kind: ExpectKind
+    value: int | float | str
+
+
+@dataclass
+class Expectations:
+    """Every formula cell of the pack: ``(sheet, "B7") -> Expected``."""
+
+    cells: dict[tuple[str, str], Expected] = field(default_factory=dict)
+
+
+def ref(col: int, row: int, *, absolute: bool = False, sheet: str | None = None) -> str:
+    """An A1 reference, optionally absolute and on another sheet."""
+    letter = get_column_letter(col)
+    text = f"${letter}${row}" if absolute else f"{letter}{row}"
+    return f"{quote(sheet)}!{text}" if sheet else text
+
+
+def col_range(col: int, first: int, last: int, sheet: str | None = None) -> str:
+    """An absolute range down one column, e.g. ``'Projection'!$R$5:$R$90``."""
+    letter = get_column_letter(col)
+    text = f"${letter}${first}:${letter}${last}"
+    return f"{quote(sheet)}!{text}" if sheet else text
+
+
+def quote(sheet: str) -> str:
+    """A sheet name as a formula writes it."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def formula_text(value: str) -> str:
+    """A text constant inside a formula: quoted, with its quotes doubled."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def write_text_cell(cell: Cell, value: str) -> None:
+    """Put ``value`` in ``cell`` as text, never as a formula.
+
+    openpyxl treats any string starting with "=" as a formula; here such a
+    string (and one starting with +, -, @, tab or CR, which other programs may
+    evaluate) is stored as a plain string with Excel's quote prefix.
+    """
+    cell.value = value
+    if value.startswith(_FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+class Sheet:
+    """A worksheet plus the pack's expectations: small helpers for each kind of cell."""
+
+    def __init__(self, ws: Worksheet, expectations: Expectations) -> None:
+        self.ws = ws
+        self.name = ws.title
+        self.expectations = expectations
+
+    def text(self, row: int, col: int, value: str, *, font: Font | None = None, wrap: bool = False) -> Cell:
+        """A text cell (escaped: never a formula)."""
+        cell = self.ws.cell(row=row, column=col)
+        if wrap:
+            cell.alignment = styles.WRAP
+        write_text_cell(cell, value)
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def value(self, row: int, col: int, value: object, number_format: str | None = None, *,
+              input_cell: bool = False) -> Cell:
+        """A plain value; text is escaped, ``None`` leaves the cell empty."""
+        cell = self.ws.cell(row=row, column=col)
+        if isinstance(value, str):
+            write_text_cell(cell, value)
+        else:
+            cell.value = value
+        if number_format:
+            cell.number_format = number_format
+        if input_cell:
+            cell.fill = styles.INPUT_FILL
+        return cell
+
+    def money(self, row: int, col: int, pence: int | None, *, input_cell: bool = False) -> Cell:
+        """An amount in pounds (from pence), formatted £ with brackets; ``None`` leaves it empty."""
+        return self.value(row, col, None if pence is None else pounds_float(pence), styles.GBP,
+                          input_cell=input_cell)
+
+    def formula(self, row: int, col: int, formula: str, expected: Expected,
+                number_format: str | None = styles.GBP) -> Cell:
+        """A live formula and the figure it must come to."""
+        cell = self.ws.cell(row=row, column=col)
+        cell.value = "=" + formula
+        if number_format:
+            cell.number_format = number_format
+        self.expectations.cells[(self.name, cell.coordinate)] = expected
+        return cell
+
+    def money_formula(self, row: int, col: int, formula: str, pence: int, number_format: str = styles.GBP) -> Cell:
+        """A formula that must come to ``pence``."""
+        return self.formula(row, col, formula, Expected("money", int(pence)), number_format)
+
+
+def money(pence: int) -> Expected:
+    """Expect an amount of money (pence)."""
+    return Expected("money", int(pence))
+
+
+def number(value: float) -> Expected:
+    """Expect a plain number (compared to 1 part in a billion)."""
+    return Expected("number", float(value))
+
+
+def text(value: str) -> Expected:
+    """Expect text."""
+    return Expected("text", value)
+
+
+def define_name(wb: Workbook, name: str, sheet: str, col: int, row: int) -> None:
+    """A workbook-level defined name for one input cell."""
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{quote(sheet)}!{ref(col, row, absolute=True)}")
+
+
+def safe_name(*parts: str) -> str:
+    """A valid defined name from ids: letters, digits and underscores, never like a cell reference."""
+    cleaned = "_".join("".join(ch if ch.isalnum() else "_" for ch in part) for part in parts)
+    return f"pf_{cleaned}"
+
+
+def sum_where(values: str, criteria: list[tuple[str, str]]) -> str:
+    """``SUMPRODUCT`` of ``values`` over the rows where each range equals its text.
+
+    Used instead of SUMIFS so that criteria such as "2025-26" or an id with a
+    wildcard character are compared as plain text, never parsed.
+    """
+    tests = "*".join(f"({rng}={formula_text(text)})" for rng, text in criteria)
+    return f"SUMPRODUCT({tests}*{values})" if tests else f"SUM({values})"
+
+
+EPSILON = "1E-6"
+
+
+def split_formula(amount: str, weights: str, weight: str) -> str:
+    """Split ``amount`` (pounds) by the ``weights`` row exactly as the engine does, for the part at ``weight``.
+
+    Largest remainder in whole pence: each part gets the whole pence of its
+    exact share; the pence left over go one each to the largest remainders,
+    ties to the part listed first (the leftmost column); a part with no
+    weight gets nothing. A negative amount is split as its size, then negated.
+    ``1E-6`` of a penny absorbs floating-point noise in the comparisons.
+    """
+    n = f"ROUND(ABS({amount})*100,0)"
+    total = f"SUM({weights})"
+    exact_all = f"{n}*{weights}/{total}"
+    exact_one = f"{n}*{weight}/{total}"
+    whole_all = f"INT({exact_all}+{EPSILON})"
+    whole_one = f"INT({exact_one}+{EPSILON})"
+    rem_all = f"({exact_all}-{whole_all})"
+    rem_one = f"({exact_one}-{whole_one})"
+    left = f"({n}-SUMPRODUCT({whole_all}))"
+    rank = (f"SUMPRODUCT(({weights}>0)*({rem_all}>{rem_one}+{EPSILON}))"
+            f"+SUMPRODUCT(({weights}>0)*(COLUMN({weights})<COLUMN({weight}))*(ABS({rem_all}-{rem_one})<={EPSILON}))")
+    return (f"IF(OR(N({weight})<=0,{total}<=0),0,"
+            f"SIGN({amount})*({whole_one}+IF({rank}<{left},1,0))/100)")

@@ -1,0 +1,79 @@
+"""What every sheet of the pack is built from, and where each sheet put its tables.
+
+Sheets are filled in dependency order (the expenditure plan and contributions
+before the risk share that sums them, the risk share before the summary that
+adds up its positions); each records the ranges later sheets refer to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from openpyxl.workbook.workbook import Workbook
+
+from pooledfund.core.version import __version__
+from pooledfund.engine.results import RunResult
+from pooledfund.io.excel.cells import Expectations, Sheet
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import Scenario
+from pooledfund.reports.conditions import ConditionCheck, ConditionThresholds
+
+
+@dataclass
+class Table:
+    """Where a table sits: its first and last data rows and its columns by heading."""
+
+    sheet: str
+    first: int
+    last: int
+    columns: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class PackContext:
+    """The inputs of the pack, the workbook being written, and the tables written so far."""
+
+    agreement: Agreement
+    scenarios: list[Scenario]
+    results: list[RunResult]
+    thresholds: ConditionThresholds
+    checks: list[ConditionCheck]
+    source_files: dict[str, bytes]
+    created: dt.date
+    workbook: Workbook
+    expectations: Expectations = field(default_factory=Expectations)
+    tables: dict[str, Table] = field(default_factory=dict)
+    #: Risk share cells for Summary: (arrangement, year, line) -> {partner or "" -> (col, row)}.
+    positions: dict[tuple[str, str, str], dict[str, tuple[int, int]]] = field(default_factory=dict)
+    #: The Expenditure plan row of each (arrangement, scheme).
+    plan_rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Check rows for Summary: number of rows and the result column range.
+    check_results: str = ""
+
+    @property
+    def result(self) -> RunResult:
+        """The main scenario's run."""
+        return self.results[0]
+
+    @property
+    def scenario(self) -> Scenario:
+        """The main scenario."""
+        return self.scenarios[0]
+
+    def sheet(self, title: str) -> Sheet:
+        """The named sheet with the pack's expectations attached."""
+        return Sheet(self.workbook[title], self.expectations)
+
+    @property
+    def run_id(self) -> str:
+        """A short hash of every input: the agreement, the scenarios and the tool version."""
+        payload = {
+            "agreement": self.agreement.model_dump(mode="json", by_alias=True),
+            "scenarios": [s.model_dump(mode="json", by_alias=True) for s in self.scenarios],
+            "version": __version__,
+        }
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+        return digest[:16]

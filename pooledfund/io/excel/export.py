@@ -1,0 +1,108 @@
+"""Build the Health and Wellbeing Board sign-off pack and write it atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from pooledfund.engine.runner import run
+from pooledfund.io.excel import (
+    sheet_assumptions,
+    sheet_checks,
+    sheet_contributions,
+    sheet_cover,
+    sheet_expenditure,
+    sheet_projection,
+    sheet_riskshare,
+    sheet_scenarios,
+    sheet_summary,
+)
+from pooledfund.io.excel.cells import Expectations
+from pooledfund.io.excel.context import PackContext
+from pooledfund.io.yamlio import write_atomic
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import BASE, Scenario
+from pooledfund.reports.conditions import ConditionThresholds, national_conditions
+
+#: Sheets in the order a reader meets them (Scenarios only with two or more scenarios).
+SHEET_ORDER = ["Cover", "Summary", "Contributions", "Expenditure plan", "Projection", "Risk share", "Scenarios",
+               "Checks", "Assumptions"]
+
+
+def build_pack(
+    agreement: Agreement,
+    scenarios: list[Scenario],
+    source_files: dict[str, bytes] | None = None,
+    thresholds: ConditionThresholds | None = None,
+    created: dt.date | None = None,
+) -> tuple[Workbook, Expectations]:
+    """The pack as an openpyxl workbook, with what every formula cell must come to.
+
+    ``scenarios``: the first is the main one (the sheets show it); the others
+    appear beside it on the Scenarios sheet. An empty list means the base.
+    """
+    scenarios = list(scenarios) or [BASE]
+    results = [run(agreement, s) for s in scenarios]
+    thresholds = thresholds or ConditionThresholds()
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name in SHEET_ORDER:
+        if name == "Scenarios" and len(scenarios) < 2:
+            continue
+        workbook.create_sheet(name)
+    ctx = PackContext(
+        agreement=agreement,
+        scenarios=scenarios,
+        results=results,
+        thresholds=thresholds,
+        checks=national_conditions(agreement, results[0], thresholds),
+        source_files=dict(source_files or {}),
+        created=created or dt.date.today(),
+        workbook=workbook,
+    )
+    sheet_expenditure.write(ctx)
+    sheet_contributions.write(ctx)
+    sheet_projection.write(ctx)
+    sheet_riskshare.write(ctx)
+    sheet_checks.write(ctx)
+    sheet_summary.write(ctx)
+    if len(scenarios) > 1:
+        sheet_scenarios.write(ctx)
+    sheet_assumptions.write(ctx)
+    sheet_cover.write(ctx)
+    workbook.active = workbook.sheetnames.index("Summary")
+    workbook.calculation.fullCalcOnLoad = True
+    return workbook, ctx.expectations
+
+
+def workbook_bytes(
+    agreement: Agreement,
+    scenarios: list[Scenario],
+    source_files: dict[str, bytes] | None = None,
+    thresholds: ConditionThresholds | None = None,
+) -> bytes:
+    """The full pack as .xlsx bytes (the first scenario is the main one; an empty list is the base)."""
+    workbook, _ = build_pack(agreement, scenarios, source_files, thresholds)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_workbook(
+    agreement: Agreement,
+    scenarios: list[Scenario],
+    path: str | Path,
+    force: bool = False,
+    source_files: dict[str, bytes] | None = None,
+    thresholds: ConditionThresholds | None = None,
+) -> None:
+    """Write the pack to ``path`` via a temporary file and a rename; never over a file unless ``force``."""
+    target = Path(path)
+    if target.exists() and not force:
+        from pooledfund.core.errors import OutputExistsError
+
+        raise OutputExistsError(str(target))
+    write_atomic(target, workbook_bytes(agreement, scenarios, source_files, thresholds), force=force)

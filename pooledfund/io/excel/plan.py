@@ -1,0 +1,394 @@
+"""Read an expenditure plan sheet in the BCF template's layout, cell by cell, with located errors.
+
+The header row may be anywhere in the first 30 rows; columns are found by
+their headings (other headings the template uses are accepted, and columns
+this tool does not model, such as Expected outputs, are ignored); blank rows
+are skipped and a row starting "Total" ends the plan (anything written below
+it is refused, never dropped). A heading that looks like a misspelt expected
+one, a missing or repeated column, merged cells (in the header row or the
+rows below it), text in a money cell, a percentage outside 0 to 100 and
+unknown words in the template's lists each give one error naming the sheet,
+the cell and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pooledfund.core.errors import InputError, Source
+from pooledfund.core.money import MoneyError, to_pence
+from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, ProviderKind, SchemeType, scheme_type_from_text
+from pooledfund.core.years import parse_year
+from pooledfund.io.excel import layout
+
+HEADER_SEARCH_ROWS = 30
+#: The template's Commissioner words, as the side they stand for: LA, NHS (an ICB or NHS trust) or JOINT.
+COMMISSIONER_WORDS = {"LA": "LA", "LOCAL AUTHORITY": "LA", "ICB": "NHS", "CCG": "NHS", "NHS": "NHS",
+                      "JOINT": "JOINT"}
+
+
+def percent_words(value: Decimal) -> str:
+    """A percentage as a person writes it: 150, 33.3333 (never 1.5E+2)."""
+    return format(value.normalize(), "f")
+
+
+@dataclass
+class StatedCommissioner:
+    """What the template's Commissioner, % NHS and % LA cells of a row say, with their cells."""
+
+    side: str  # LA, NHS or JOINT; "" when the Commissioner cell is blank
+    word: str  # as written, in capitals
+    nhs: Decimal | None
+    la: Decimal | None
+    cells: dict[str, str]  # heading -> coordinate, e.g. {"Commissioner": "G5", "% NHS": "H5", "% LA": "I5"}
+
+
+@dataclass
+class PlanScheme:
+    """One scheme row as read from the sheet."""
+
+    id: str
+    name: str
+    description: str
+    scheme_type: SchemeType
+    sub_type: str
+    area_of_spend: AreaOfSpend
+    commissioner: str | dict[str, str]
+    provider: ProviderKind
+    funding_source: FundingSource
+    budget: dict[str, int] = field(default_factory=dict)
+    new_or_existing: str = "existing"
+    arrangement: str = ""
+    arrangement_cell: str = ""
+    stated: StatedCommissioner | None = None
+    split_cell: str = ""  # the Commissioner split cell, when it is filled in
+
+
+class _Row:
+    """The cells of one plan row, by heading, collecting errors as they are read."""
+
+    def __init__(self, ws: Worksheet, name: str, cells: dict[str, Cell], errors: list[InputError]) -> None:
+        self.ws = ws
+        self.name = name
+        self.cells = cells
+        self.errors = errors
+
+    def coordinate(self, heading: str) -> str:
+        """The cell of a heading in this row ("" if the sheet has no such column)."""
+        cell = self.cells.get(heading)
+        return "" if cell is None else cell.coordinate
+
+    def error(self, heading: str, message: str) -> None:
+        cell = self.cells[heading]
+        self.errors.append(InputError(Source(self.name, None, f"'{self.ws.title}'!{cell.coordinate}"), message))
+
+    def text(self, heading: str, *, required: bool = False) -> str:
+        cell = self.cells.get(heading)
+        value = None if cell is None else cell.value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required and cell is not None:
+                self.error(heading, f"{heading} is empty; every scheme row needs one")
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    def choice(self, heading: str, lookup: object, words: list[str]) -> object:
+        text = self.text(heading, required=True)
+        if not text:
+            return None
+        found = lookup(text)  # type: ignore[operator]
+        if found is None:
+            self.error(heading, f"{text!r} is not a {heading.lower()} in the template's list; expected one of: "
+                                f"{'; '.join(words)}")
+        return found
+
+    def percent(self, heading: str) -> Decimal | None:
+        cell = self.cells.get(heading)
+        if cell is None or cell.value is None or cell.value == "":
+            return None
+        value = cell.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(heading, f"{value!r} is text; expected a percentage as a number, such as 60")
+            return None
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if "%" in (cell.number_format or "") and "\"%\"" not in cell.number_format:
+            number *= 100  # a cell formatted as a percentage holds 0.6 for 60%
+        if not 0 <= number <= 100:
+            self.error(heading, f"{percent_words(number)}% is not a share; expected a percentage between 0 and 100")
+            return None
+        return number.normalize()
+
+    def money(self, heading: str) -> int | None:
+        cell = self.cells[heading]
+        value = cell.value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(heading, f"{value!r} is text; expected an amount in pounds as a number, such as 1250000.00")
+            return None
+        try:
+            # as a float, a whole number gets the size check too (exact: anything that float would blur is refused)
+            pence = to_pence(float(value) if isinstance(value, int) else value)
+        except MoneyError as exc:
+            self.error(heading, str(exc))
+            return None
+        if pence < 0:
+            self.error(heading, f"{value} is negative; a planned expenditure must be zero or more")
+            return None
+        return pence
+
+
+def _lookup(enum: type) -> object:
+    def find(text: str) -> object:
+        try:
+            return enum(text)
+        except ValueError:
+            return None
+    return find
+
+
+def find_header(ws: Worksheet) -> int | None:
+    """The row of the plan's headings: the first of the first 30 rows with a Scheme ID heading."""
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, HEADER_SEARCH_ROWS)):
+        for cell in row:
+            if isinstance(cell.value, str) and layout.ALIASES.get(layout.header_key(cell.value)) == layout.SCHEME_ID:
+                return cell.row
+    return None
+
+
+def _columns(ws: Worksheet, header_row: int, name: str, errors: list[InputError]) -> tuple[dict[str, int], dict[str, int]]:
+    """Headings found: canonical name -> column, and year -> column."""
+    columns: dict[str, int] = {}
+    years: dict[str, int] = {}
+    expected = [*layout.BEFORE_YEARS, *layout.AFTER_YEARS, *layout.EXTRAS]
+    renamed: set[str] = set()
+    for cell in ws[header_row]:
+        if cell.value is None or str(cell.value).strip() == "":
+            continue
+        text = str(cell.value)
+        canonical = layout.ALIASES.get(layout.header_key(text))
+        where = Source(name, None, f"'{ws.title}'!{cell.coordinate}")
+        if canonical is not None:
+            if canonical in columns:
+                errors.append(InputError(where, f"the column {canonical!r} appears twice; keep one"))
+            columns[canonical] = cell.column
+            continue
+        year_text = layout.year_of_header(text)
+        if year_text is not None:
+            try:
+                year = parse_year(year_text)
+            except ValueError as exc:
+                errors.append(InputError(where, f"the heading {text!r}: {exc}"))
+                continue
+            if year in years:
+                errors.append(InputError(where, f"the column {layout.expenditure_header(year)!r} appears twice; "
+                                                "keep one"))
+                continue
+            years[year] = cell.column
+            continue
+        close = difflib.get_close_matches(layout.header_key(text), [layout.header_key(e) for e in expected], n=1,
+                                          cutoff=0.75)
+        if close:
+            wanted = next(e for e in expected if layout.header_key(e) == close[0])
+            if wanted not in columns:
+                renamed.add(wanted)
+                errors.append(InputError(where, f"the column is headed {text!r}; expected {wanted!r} "
+                                                "(the template's heading)"))
+        elif "expenditure" in layout.header_key(text):
+            errors.append(InputError(where, f"the heading {text!r} does not say which year; expected "
+                                            "'Expenditure 2025-26'"))
+    for wanted in layout.REQUIRED:
+        if wanted not in columns and wanted not in renamed:
+            errors.append(InputError(Source(name, None, f"'{ws.title}'!{header_row}:{header_row}"),
+                                     f"the column {wanted!r} is missing from the header row (row {header_row}); "
+                                     f"expected the template's columns: {', '.join(layout.BEFORE_YEARS)}, "
+                                     "Expenditure by year, New/Existing"))
+    if not years:
+        errors.append(InputError(Source(name, None, f"'{ws.title}'!{header_row}:{header_row}"),
+                                 f"no expenditure columns in the header row (row {header_row}); expected one per "
+                                 "year headed like 'Expenditure 2025-26'"))
+    return columns, years
+
+
+def read_plan(ws: Worksheet, name: str) -> tuple[list[PlanScheme], list[str], list[InputError]]:
+    """Every scheme row of the sheet, the years of its expenditure columns, and every problem found."""
+    errors: list[InputError] = []
+    header_row = find_header(ws)
+    if header_row is None:
+        return [], [], [InputError(Source(name, None, f"'{ws.title}'"),
+                                   f"no header row with 'Scheme ID' in the first {HEADER_SEARCH_ROWS} rows; expected "
+                                   f"the template's columns: {', '.join(layout.BEFORE_YEARS)}, Expenditure by year")]
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row <= header_row <= merged.max_row:
+            errors.append(InputError(Source(name, None, f"'{ws.title}'!{merged.coord}"),
+                                     "merged cells in the header row; unmerge them so that each column has its own "
+                                     "heading (a merged heading hides the columns under it)"))
+    if errors:
+        return [], [], errors
+    columns, year_columns = _columns(ws, header_row, name, errors)
+    if errors:
+        return [], [], errors
+    used = set(columns.values()) | set(year_columns.values())
+    for merged in ws.merged_cells.ranges:
+        if merged.max_row > header_row and any(merged.min_col <= c <= merged.max_col for c in used):
+            errors.append(InputError(Source(name, None, f"'{ws.title}'!{merged.coord}"),
+                                     "merged cells; unmerge them so that each scheme has its own value in each column"))
+    if errors:
+        return [], [], errors
+    years = sorted(year_columns)
+    schemes: list[PlanScheme] = []
+    total_row = 0
+    for cells in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
+        by_heading = {h: cells[c - 1] for h, c in columns.items() if c - 1 < len(cells)}
+        by_heading.update({y: cells[c - 1] for y, c in year_columns.items() if c - 1 < len(cells)})
+        filled = [cell for cell in by_heading.values() if not (cell.value is None or str(cell.value).strip() == "")]
+        if not filled:
+            continue
+        first = by_heading.get(layout.SCHEME_ID)
+        if total_row:
+            where = first if first is not None else min(filled, key=lambda c: c.column)
+            errors.append(InputError(Source(name, None, f"'{ws.title}'!{where.coordinate}"),
+                                     f"this row is below the Total row (row {total_row}), so it is not part of the "
+                                     "plan; insert schemes above the Total row, or delete this row"))
+            continue
+        if first is not None and isinstance(first.value, str) and first.value.strip().lower() == "total":
+            total_row = first.row
+            continue
+        scheme = _read_row(_Row(ws, name, by_heading, errors), years)
+        if scheme is not None:
+            schemes.append(scheme)
+    seen: dict[tuple[str, str], int] = {}
+    for index, scheme in enumerate(schemes):
+        key = (scheme.arrangement, scheme.id)
+        if key in seen:
+            errors.append(InputError(Source(name, None, f"'{ws.title}'!{get_column_letter(columns[layout.SCHEME_ID])}"),
+                                     f"scheme {scheme.id!r} is listed twice; each scheme ID must be unique"))
+        seen[key] = index
+    if not schemes and not errors:
+        errors.append(InputError(Source(name, None, f"'{ws.title}'"), f"no scheme rows under the header row "
+                                                                      f"(row {header_row})"))
+    return schemes, years, errors
+
+
+def _stated(row: _Row, *, split_given: bool) -> StatedCommissioner | None:
+    """The Commissioner, % NHS and % LA cells as written (None after an error).
+
+    Without a Commissioner split they decide, so they are checked against
+    each other here; with one, the importer checks them against the split.
+    """
+    before = len(row.errors)
+    word = row.text(layout.COMMISSIONER, required=not split_given).upper()
+    side = COMMISSIONER_WORDS.get(word, "") if word else ""
+    if word and not side:
+        row.error(layout.COMMISSIONER, f"{word!r} is not a commissioner in the template's list; expected LA, ICB or "
+                                       "Joint")
+    nhs, la = row.percent(layout.PCT_NHS), row.percent(layout.PCT_LA)
+    if len(row.errors) > before:
+        return None
+    cells = {h: row.coordinate(h) for h in (layout.COMMISSIONER, layout.PCT_NHS, layout.PCT_LA)}
+    if split_given:
+        return StatedCommissioner(side, word, nhs, la, cells)
+    if side == "JOINT":
+        if nhs is None or la is None:
+            row.error(layout.COMMISSIONER, "a Joint scheme needs its % NHS and % LA filled in")
+            return None
+        if nhs + la != 100:
+            row.error(layout.PCT_NHS, f"% NHS {percent_words(nhs)} and % LA {percent_words(la)} add up to "
+                                      f"{percent_words(nhs + la)}%; a Joint scheme's shares must add up to 100")
+            return None
+    elif side:
+        nhs_should = Decimal(100) if side == "NHS" else Decimal(0)
+        for heading, value, should in ((layout.PCT_NHS, nhs, nhs_should), (layout.PCT_LA, la, 100 - nhs_should)):
+            if value is not None and value != should:
+                row.error(heading, f"{heading} is {percent_words(value)} but the Commissioner is {word}, which "
+                                   f"means {heading} {percent_words(should)}; write Joint for a shared scheme, or "
+                                   "correct the percentage")
+                return None
+    return StatedCommissioner(side, word, nhs, la, cells)
+
+
+def _split(row: _Row, text: str) -> str | dict[str, str] | None:
+    """The Commissioner split column: a partner id, or 'icb 60%; council 40%'."""
+    parts = [p.strip() for p in text.split(";") if p.strip()]
+    if len(parts) == 1 and "%" not in parts[0]:
+        return parts[0]
+    shares: dict[str, str] = {}
+    for part in parts:
+        partner, _, pct = part.rpartition(" ")
+        try:
+            shares[partner.strip()] = percent_words(Decimal(pct.rstrip("%")))
+        except InvalidOperation:
+            row.error(layout.SPLIT, f"{part!r} is not 'partner percent%'; write e.g. 'icb 60%; council 40%'")
+            return None
+        if not partner.strip():
+            row.error(layout.SPLIT, f"{part!r} has no partner id; write e.g. 'icb 60%; council 40%'")
+            return None
+    total = sum((Decimal(pct) for pct in shares.values()), Decimal(0))
+    if total != 100 or any(Decimal(pct) < 0 for pct in shares.values()):
+        row.error(layout.SPLIT, f"the shares in {text!r} add up to {percent_words(total)}%; each must be 0 to 100 "
+                                "and together they must add up to 100")
+        return None
+    return shares
+
+
+def default_commissioner(stated: StatedCommissioner) -> str | dict[str, str]:
+    """A plain plan's commissioner: LA is the partner ``council``; ICB, CCG and NHS are ``icb``."""
+    if stated.side == "JOINT":
+        return {"icb": percent_words(stated.nhs or Decimal(0)), "council": percent_words(stated.la or Decimal(0))}
+    return "council" if stated.side == "LA" else "icb"
+
+
+def _commissioner(row: _Row) -> tuple[str | dict[str, str] | None, StatedCommissioner | None, str]:
+    """The scheme's commissioner, what the template's cells state, and the split cell if it was filled in.
+
+    A filled Commissioner split decides the commissioner; the importer of a
+    pack checks the template's cells agree with it (:mod:`.commissioners`).
+    """
+    split_text = row.text(layout.SPLIT) if layout.SPLIT in row.cells else ""
+    stated = _stated(row, split_given=bool(split_text))
+    if split_text:
+        return _split(row, split_text), stated, row.coordinate(layout.SPLIT)
+    if stated is None:
+        return None, None, ""
+    return default_commissioner(stated), stated, ""
+
+
+def _read_row(row: _Row, years: list[str]) -> PlanScheme | None:
+    before = len(row.errors)
+    scheme_id = row.text(layout.SCHEME_ID, required=True)
+    name = row.text(layout.NAME, required=True)
+    type_text = row.text(layout.SCHEME_TYPE, required=True)
+    scheme_type = scheme_type_from_text(type_text) if type_text else None
+    if type_text and scheme_type is None:
+        row.error(layout.SCHEME_TYPE, f"{type_text!r} is not a BCF scheme type; expected one of: "
+                                      f"{'; '.join(t.label for t in SchemeType)}")
+    area = row.choice(layout.AREA, _lookup(AreaOfSpend), [a.label for a in AreaOfSpend])
+    provider = row.choice(layout.PROVIDER, _lookup(ProviderKind), [p.label for p in ProviderKind])
+    source = row.choice(layout.SOURCE, _lookup(FundingSource), [s.label for s in FundingSource])
+    commissioner, stated, split_cell = _commissioner(row)
+    budget = {}
+    for year in years:
+        pence = row.money(year)
+        if pence is not None:
+            budget[year] = pence
+    status = row.text(layout.NEW_OR_EXISTING).lower() if layout.NEW_OR_EXISTING in row.cells else ""
+    if status and status not in {"new", "existing"}:
+        row.error(layout.NEW_OR_EXISTING, f"{status!r} is not New or Existing")
+    arrangement = row.text(layout.ARRANGEMENT) if layout.ARRANGEMENT in row.cells else ""
+    if len(row.errors) > before or None in (scheme_type, area, provider, source, commissioner):
+        return None
+    arrangement_cell = row.cells[layout.ARRANGEMENT].coordinate if layout.ARRANGEMENT in row.cells else ""
+    return PlanScheme(
+        id=scheme_id, name=name, description=row.text(layout.DESCRIPTION), scheme_type=scheme_type,  # type: ignore[arg-type]
+        sub_type=row.text(layout.SUB_TYPE), area_of_spend=area, commissioner=commissioner,  # type: ignore[arg-type]
+        provider=provider, funding_source=source, budget=budget,  # type: ignore[arg-type]
+        new_or_existing=status or "existing", arrangement=arrangement, arrangement_cell=arrangement_cell,
+        stated=stated, split_cell=split_cell,
+    )

@@ -1,0 +1,131 @@
+"""Contributions: each partner's money in, by funding source and year, and when it is paid.
+
+One row per contribution of each funded arrangement (the agreed value of a
+lead commissioning arrangement included), with the scenario's change, the
+cash after it, the in-kind value kept apart, and the payment in each month.
+Below, partner x source x year totals (cash), then in kind on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pooledfund.agreements import FundedArrangement
+from pooledfund.core.money import format_gbp
+from pooledfund.core.vocabulary import FundingSource
+from pooledfund.core.years import MONTH_NAMES
+from pooledfund.engine.cashflow import payment_profile
+from pooledfund.engine.runner import changed_cash
+from pooledfund.io.excel import styles
+from pooledfund.io.excel.cells import col_range, ref, sum_where
+from pooledfund.io.excel.context import PackContext, Table
+from pooledfund.io.excel.tables import add_table, header, title
+from pooledfund.model.records import Contribution, PaymentSchedule
+
+SHEET = "Contributions"
+HEADER_ROW = 4
+ARRANGEMENT, PARTNER, PARTNER_NAME, YEAR, SOURCE = "Arrangement", "Partner", "Partner name", "Year", "Source of funding"
+AGREED, CHANGE, CASH, IN_KIND, TOTAL = "Cash as agreed", "Scenario change", "Cash", "In kind", "Total"
+IN_KIND_WHAT, SCHEDULE, PAID = "In-kind description", "Payment schedule", "Paid in year"
+HEADINGS = [ARRANGEMENT, PARTNER, PARTNER_NAME, YEAR, SOURCE, AGREED, CHANGE, CASH, IN_KIND, TOTAL, IN_KIND_WHAT,
+            SCHEDULE, *MONTH_NAMES, PAID]
+
+
+def schedule_text(schedule: PaymentSchedule) -> str:
+    """The payment schedule in words."""
+    words = {"monthly": "1/12 monthly", "quarterly_in_advance": "quarterly in advance",
+             "instalments": "instalments"}[schedule.kind]
+    if schedule.withheld:
+        words += f"; {format_gbp(schedule.withheld)} withheld until {schedule.withheld_until}"
+    return words
+
+
+def write(ctx: PackContext) -> None:
+    """Fill the Contributions sheet and record the table the risk share and checks sum."""
+    agreement = ctx.agreement
+    years = list(agreement.years)
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    title(ws, f"Contributions - {agreement.title}",
+          f"Scenario: {ctx.scenario.label}. Cash after the scenario's changes; in kind apart; payments by month "
+          "(April first).")
+    columns = header(ws, HEADER_ROW, 1, HEADINGS)
+    funded = [a for a in agreement.arrangements if isinstance(a, FundedArrangement)]
+    everything = {a.id: a.all_contributions(years) for a in funded}
+    row = HEADER_ROW
+    rows: list[tuple[str, Contribution, int]] = []
+    for arrangement in funded:
+        for contribution in everything[arrangement.id]:
+            row += 1
+            new_cash, change_months = changed_cash(contribution, arrangement.id, ctx.scenario, everything)
+            months = payment_profile(contribution) + change_months
+            rows.append((arrangement.id, contribution, new_cash))
+            partner = agreement.partner(contribution.partner)
+            sheet.value(row, columns[ARRANGEMENT], arrangement.id)
+            sheet.value(row, columns[PARTNER], partner.id)
+            sheet.value(row, columns[PARTNER_NAME], partner.name)
+            sheet.value(row, columns[YEAR], contribution.year)
+            sheet.value(row, columns[SOURCE], contribution.source.label)
+            sheet.money(row, columns[AGREED], contribution.cash, input_cell=True)
+            sheet.money(row, columns[CHANGE], new_cash - contribution.cash, input_cell=True)
+            sheet.money_formula(row, columns[CASH], f"{ref(columns[AGREED], row)}+{ref(columns[CHANGE], row)}",
+                                new_cash)
+            sheet.money(row, columns[IN_KIND], contribution.in_kind, input_cell=True)
+            sheet.money_formula(row, columns[TOTAL], f"{ref(columns[CASH], row)}+{ref(columns[IN_KIND], row)}",
+                                new_cash + contribution.in_kind)
+            sheet.value(row, columns[IN_KIND_WHAT], contribution.in_kind_description)
+            sheet.value(row, columns[SCHEDULE], schedule_text(contribution.schedule))
+            for index, name in enumerate(MONTH_NAMES):
+                sheet.money(row, columns[name], int(months[index]))
+            first, last = ref(columns[MONTH_NAMES[0]], row), ref(columns[MONTH_NAMES[-1]], row)
+            sheet.money_formula(row, columns[PAID], f"SUM({first}:{last})", int(np.sum(months)))
+    last_row = max(row, HEADER_ROW + 1)
+    add_table(ws, "Contributions", HEADER_ROW, row, 1, len(HEADINGS))
+    ctx.tables["contributions"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
+    _write_totals(ctx, row + 3, rows)
+    widths = {columns[ARRANGEMENT]: 18, columns[PARTNER]: 12, columns[PARTNER_NAME]: 30, columns[YEAR]: 9,
+              columns[SOURCE]: 26, columns[IN_KIND_WHAT]: 30, columns[SCHEDULE]: 30}
+    widths.update({columns[h]: 15 for h in (AGREED, CHANGE, CASH, IN_KIND, TOTAL, PAID)})
+    widths.update({columns[m]: 13 for m in MONTH_NAMES})
+    styles.set_widths(ws, widths)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contribution, int]]) -> None:
+    """Partner x source x year cash, then in kind by partner and year, as SUMIFS of the table above."""
+    sheet = ctx.sheet(SHEET)
+    table = ctx.tables["contributions"]
+    years = list(ctx.agreement.years)
+    col = table.columns
+
+    def span(heading: str) -> str:
+        return col_range(col[heading], table.first, table.last)
+
+    sheet.text(start, 1, "Cash by partner, source of funding and year", font=styles.SUBTITLE_FONT)
+    header(sheet.ws, start + 1, 1, [PARTNER, SOURCE, *years])
+    row = start + 1
+    for partner in ctx.agreement.partners:
+        for source in FundingSource:
+            amounts = {y: sum(cash for _, c, cash in rows if c.partner == partner.id and c.source == source
+                              and c.year == y) for y in years}
+            if not any(c.partner == partner.id and c.source == source for _, c, _ in rows):
+                continue
+            row += 1
+            sheet.value(row, 1, partner.name)
+            sheet.value(row, 2, source.label)
+            for offset, year in enumerate(years):
+                formula = sum_where(span(CASH), [(span(PARTNER), partner.id), (span(SOURCE), source.label),
+                                                 (span(YEAR), year)])
+                sheet.money_formula(row, 3 + offset, formula, amounts[year])
+    row += 2
+    sheet.text(row, 1, "In kind by partner and year (not cash: seconded staff, premises)", font=styles.SUBTITLE_FONT)
+    header(sheet.ws, row + 1, 1, [PARTNER, "", *years])
+    row += 1
+    for partner in ctx.agreement.partners:
+        row += 1
+        sheet.value(row, 1, partner.name)
+        for offset, year in enumerate(years):
+            amount = sum(c.in_kind for _, c, _ in rows if c.partner == partner.id and c.year == year)
+            formula = sum_where(span(IN_KIND), [(span(PARTNER), partner.id), (span(YEAR), year)])
+            sheet.money_formula(row, 3 + offset, formula, amount)

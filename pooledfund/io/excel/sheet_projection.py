@@ -1,0 +1,133 @@
+"""Projection: each scheme's spend by month and year, its budget, forecast outturn and variance.
+
+Monthly spend is the engine's projection (actuals where the scenario gives
+them); the outturn, variance and overspend are formulas, and the budget
+links to the Expenditure plan, so a changed budget flows through to the risk
+share. To the right, each scheme's split between its commissioners: the
+budget and spend of aligned budgets (each partner keeps its own), and the
+overspend a commissioner bears where a risk share has a commissioner layer.
+"""
+
+from __future__ import annotations
+
+from pooledfund.agreements import AlignedBudget, FundedArrangement
+from pooledfund.core.money import allocate
+from pooledfund.core.types import percent_weight
+from pooledfund.core.years import MONTH_NAMES
+from pooledfund.io.excel import layout, styles
+from pooledfund.io.excel.cells import col_range, ref, split_formula
+from pooledfund.io.excel.context import PackContext, Table
+from pooledfund.io.excel.tables import add_table, header, title
+from pooledfund.model.records import CommissionerLayer
+
+SHEET = "Projection"
+HEADER_ROW = 4
+ARRANGEMENT, SCHEME, NAME, TYPE, YEAR = "Arrangement", "Scheme ID", "Scheme name", "Scheme type", "Year"
+OUTTURN, BUDGET, VARIANCE, OVERSPEND = "Forecast outturn", "Budget", "Variance", "Overspend"
+
+
+def share_heading(kind: str, partner: str) -> str:
+    """The heading of a per-partner column: ``% icb``, ``Budget: icb``, ``Spend: icb``, ``Overspend: icb``."""
+    return f"% {partner}" if kind == "%" else f"{kind}: {partner}"
+
+
+def write(ctx: PackContext) -> None:
+    """Fill the Projection sheet and record its table for the risk share and summary."""
+    agreement = ctx.agreement
+    result = ctx.result
+    years = list(agreement.years)
+    partners = agreement.partner_ids
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    title(ws, f"Projection - {agreement.title}",
+          f"Scenario: {ctx.scenario.label}. Spend by scheme and month (actuals where given, forecast after); "
+          "variance is outturn less budget, positive an overspend.")
+    headings = [ARRANGEMENT, SCHEME, NAME, TYPE, YEAR, *MONTH_NAMES, OUTTURN, BUDGET, VARIANCE, OVERSPEND]
+    for kind in ("%", "Budget", "Spend", "Overspend"):
+        headings += [share_heading(kind, p) for p in partners]
+    columns = header(ws, HEADER_ROW, 1, headings)
+    plan = ctx.tables["plan"]
+    row = HEADER_ROW
+    for arrangement in agreement.arrangements:
+        aligned = isinstance(arrangement, AlignedBudget)
+        commissioner_layer = isinstance(arrangement, FundedArrangement) and any(
+            isinstance(layer, CommissionerLayer) for layer in arrangement.effective_risk_share(agreement.host_partner))
+        spend = result.monthly_spend[arrangement.id][0]  # (years, schemes, 12), path 0
+        for s_index, scheme in enumerate(arrangement.schemes):
+            split = scheme.commissioner_split()
+            weights = [percent_weight(split.get(p, 0)) for p in partners]
+            for y_index, year in enumerate(years):
+                row += 1
+                months = [int(v) for v in spend[y_index, s_index]]
+                outturn = sum(months)
+                budget = scheme.budget.get(year, 0)
+                sheet.value(row, columns[ARRANGEMENT], arrangement.id)
+                sheet.value(row, columns[SCHEME], scheme.id)
+                sheet.value(row, columns[NAME], scheme.name)
+                sheet.value(row, columns[TYPE], scheme.scheme_type.label)
+                sheet.value(row, columns[YEAR], year)
+                for m_index, month in enumerate(MONTH_NAMES):
+                    sheet.money(row, columns[month], months[m_index], input_cell=True)
+                first, last = ref(columns[MONTH_NAMES[0]], row), ref(columns[MONTH_NAMES[-1]], row)
+                sheet.money_formula(row, columns[OUTTURN], f"SUM({first}:{last})", outturn)
+                plan_cell = ref(plan.columns[layout.expenditure_header(year)], ctx.plan_rows[(arrangement.id, scheme.id)],
+                                sheet=layout.SHEET_PLAN)
+                sheet.money_formula(row, columns[BUDGET], f"N({plan_cell})", budget)
+                sheet.money_formula(row, columns[VARIANCE],
+                                    f"{ref(columns[OUTTURN], row)}-{ref(columns[BUDGET], row)}", outturn - budget)
+                overspend = max(outturn - budget, 0)
+                sheet.money_formula(row, columns[OVERSPEND], f"MAX({ref(columns[VARIANCE], row)},0)", overspend)
+                for partner in partners:
+                    pct = split.get(partner)
+                    if pct is not None:
+                        sheet.value(row, columns[share_heading("%", partner)], float(pct), styles.PERCENT,
+                                    input_cell=True)
+                weights_range = (f"{ref(columns[share_heading('%', partners[0])], row, absolute=True)}:"
+                                 f"{ref(columns[share_heading('%', partners[-1])], row, absolute=True)}")
+                parts: dict[str, tuple[str, list[int]]] = {}
+                if aligned:
+                    parts["Budget"] = (BUDGET, allocate(budget, weights))
+                    parts["Spend"] = (OUTTURN, allocate(abs(outturn), weights))
+                    if outturn < 0:
+                        parts["Spend"] = (OUTTURN, [-v for v in parts["Spend"][1]])
+                if commissioner_layer:
+                    parts["Overspend"] = (OVERSPEND, allocate(overspend, weights))
+                for kind, (source_heading, shares) in parts.items():
+                    amount = ref(columns[source_heading], row, absolute=True)
+                    for p_index, partner in enumerate(partners):
+                        weight = ref(columns[share_heading("%", partner)], row)
+                        sheet.money_formula(row, columns[share_heading(kind, partner)],
+                                            split_formula(amount, weights_range, weight), shares[p_index])
+    last_row = max(row, HEADER_ROW + 1)
+    add_table(ws, "Projection", HEADER_ROW, row, 1, len(headings))
+    ctx.tables["projection"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
+    total_row = row + 1
+    sheet.text(total_row, 1, "Total", font=styles.BOLD)
+    for heading in (*MONTH_NAMES, OUTTURN, BUDGET, VARIANCE):
+        col = columns[heading]
+        expected = _total(ctx, heading)
+        cell = sheet.money_formula(total_row, col, f"SUBTOTAL(109,{col_range(col, HEADER_ROW + 1, last_row)})",
+                                   expected)
+        cell.font = styles.BOLD
+        cell.border = styles.TOP_LINE
+    widths = {columns[ARRANGEMENT]: 18, columns[SCHEME]: 10, columns[NAME]: 32, columns[TYPE]: 26, columns[YEAR]: 9}
+    widths.update({columns[h]: 13 for h in headings[5:]})
+    styles.set_widths(ws, widths)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=4)
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _total(ctx: PackContext, heading: str) -> int:
+    """The engine's total of a column over every scheme and year."""
+    total = 0
+    for arrangement in ctx.agreement.arrangements:
+        spend = ctx.result.monthly_spend[arrangement.id][0]
+        if heading in MONTH_NAMES:
+            total += int(spend[:, :, MONTH_NAMES.index(heading)].sum())
+        elif heading == OUTTURN:
+            total += int(spend.sum())
+        elif heading == BUDGET:
+            total += sum(s.budget.get(y, 0) for s in arrangement.schemes for y in ctx.agreement.years)
+        else:
+            total += int(spend.sum()) - sum(s.budget.get(y, 0) for s in arrangement.schemes for y in ctx.agreement.years)
+    return total

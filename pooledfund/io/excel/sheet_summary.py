@@ -1,0 +1,185 @@
+"""Summary: every partner's position per year, the pool figures, headline checks and two charts.
+
+Positions add up the Risk share sheet's cells, so they move with its inputs.
+"""
+
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, Reference
+
+from pooledfund.core.vocabulary import FundingSource
+from pooledfund.io.excel import styles
+from pooledfund.io.excel.cells import col_range, number, ref, sum_where
+from pooledfund.io.excel.context import PackContext
+from pooledfund.io.excel.sheet_contributions import PARTNER as C_PARTNER
+from pooledfund.io.excel.sheet_contributions import SOURCE as C_SOURCE
+from pooledfund.io.excel.sheet_contributions import TOTAL as C_TOTAL
+from pooledfund.io.excel.sheet_projection import OUTTURN as P_OUTTURN
+from pooledfund.io.excel.sheet_projection import TYPE as P_TYPE
+from pooledfund.io.excel.sheet_projection import YEAR as P_YEAR
+from pooledfund.io.excel.sheet_riskshare import SHEET as RISK
+from pooledfund.io.excel.tables import add_table, header, title
+
+SHEET = "Summary"
+HEADER_ROW = 4
+LINES = [("Cash", "cash", "cash_contribution"), ("In kind", "in_kind", "in_kind"),
+         ("Overspend share", "overspend", "overspend_share"), ("Underspend returned", "underspend", "underspend_return"),
+         ("Net cost", "net", "net_cost")]
+
+
+def _sum_of_positions(ctx: PackContext, year: str, line: str, partner: str) -> str:
+    cells = [ref(*ctx.positions[(a.id, year, line)][partner], sheet=RISK) for a in ctx.agreement.arrangements
+             if (a.id, year, line) in ctx.positions]
+    return "+".join(cells) if cells else "0"
+
+
+def write(ctx: PackContext) -> None:
+    """Fill the Summary sheet."""
+    agreement = ctx.agreement
+    result = ctx.result
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    title(ws, f"Summary - {agreement.title}",
+          f"Scenario: {ctx.scenario.label}. Run {ctx.run_id}. Each partner's position per year, all arrangements "
+          "together; negative figures in brackets.")
+    columns = header(ws, HEADER_ROW, 1, ["Year", "Partner", *(label for label, _, _ in LINES)])
+    row = HEADER_ROW
+    for year in agreement.years:
+        totals = result.partner_totals(year)
+        for p_index, partner in enumerate(agreement.partners):
+            row += 1
+            sheet.value(row, 1, year)
+            sheet.value(row, 2, partner.name)
+            for label, line, key in LINES:
+                sheet.money_formula(row, columns[label], _sum_of_positions(ctx, year, line, partner.id),
+                                    int(totals[key][0, p_index]))
+    add_table(ws, "Positions", HEADER_ROW, row, 1, 2 + len(LINES))
+    row = _pool_block(ctx, row + 2)
+    row = _headline(ctx, row + 1)
+    _charts(ctx, row + 2)
+    styles.set_widths(ws, {1: 11, 2: 46, 3: 17, 4: 17, 5: 17, 6: 17, 7: 17, 8: 3, 9: 17, 10: 17, 11: 17, 12: 17})
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _pool_block(ctx: PackContext, start: int) -> int:
+    sheet = ctx.sheet(SHEET)
+    sheet.text(start, 1, "Arrangements", font=styles.SUBTITLE_FONT)
+    header(sheet.ws, start + 1, 1, ["Year", "Arrangement", "Money in", "Spend", "Variance", "Unfunded",
+                                    "Carried forward"])
+    row = start + 1
+    for year in ctx.agreement.years:
+        for arrangement_year in ctx.result.for_year(year):
+            row += 1
+            cells = ctx.positions[(arrangement_year.arrangement_id, year, "pool")]
+            sheet.value(row, 1, year)
+            sheet.value(row, 2, arrangement_year.name)
+            sheet.money_formula(row, 3, ref(*cells["budget"], sheet=RISK), int(arrangement_year.budget[0]))
+            sheet.money_formula(row, 4, ref(*cells["spend"], sheet=RISK), int(arrangement_year.spend[0]))
+            sheet.money_formula(row, 5, f"{ref(4, row)}-{ref(3, row)}", int(arrangement_year.variance[0]))
+            for col, key, value in ((6, "unfunded", arrangement_year.unfunded), (7, "carried",
+                                                                              arrangement_year.carry_forward)):
+                if key in cells:
+                    sheet.money_formula(row, col, ref(*cells[key], sheet=RISK), int(value[0]))
+                else:
+                    sheet.money(row, col, 0)
+    return row
+
+
+def _headline(ctx: PackContext, start: int) -> int:
+    sheet = ctx.sheet(SHEET)
+    passed = sum(1 for c in ctx.checks if c.passed)
+    failed = len(ctx.checks) - passed
+    sheet.text(start + 1, 1, "Checks", font=styles.SUBTITLE_FONT)
+    sheet.text(start + 2, 2, "National conditions and reconciliations passed")
+    sheet.formula(start + 2, 3, f'COUNTIF({ctx.check_results},"Pass")', number(passed), styles.COUNT)
+    sheet.text(start + 3, 2, "Failed (see the Checks sheet)")
+    cell = sheet.formula(start + 3, 3, f'COUNTIF({ctx.check_results},"Fail")', number(failed), styles.COUNT)
+    cell.font = styles.FAIL_FONT if failed else styles.PASS_FONT
+    for failing in [c for c in ctx.checks if not c.passed][:5]:
+        start += 1
+        sheet.text(start + 3, 2, f"Fail: {failing.words}", font=styles.NOTE_FONT, wrap=True)
+        sheet.ws.merge_cells(start_row=start + 3, start_column=2, end_row=start + 3, end_column=7)
+        sheet.ws.row_dimensions[start + 3].height = 24
+    return start + 3
+
+
+def _charts(ctx: PackContext, start: int) -> None:
+    """Chart data (live formulas) and two native bar charts."""
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    contributions = ctx.tables["contributions"]
+    projection = ctx.tables["projection"]
+
+    def c(heading: str) -> str:
+        return col_range(contributions.columns[heading], contributions.first, contributions.last, contributions.sheet)
+
+    def p(heading: str) -> str:
+        return col_range(projection.columns[heading], projection.first, projection.last, projection.sheet)
+
+    years = list(ctx.agreement.years)
+    sources = [s for s in FundingSource if any(row.cash_by_source.get(s.value) is not None
+                                               for row in ctx.result.arrangement_years)]
+    sheet.text(start, 1, "Contributions by source of funding and partner, all years (cash and in kind)",
+               font=styles.SUBTITLE_FONT)
+    partners = ctx.agreement.partners
+    header(ws, start + 1, 2, ["Source of funding", *(p.name for p in partners)])
+    row = start + 1
+    for source in sources:
+        row += 1
+        sheet.value(row, 2, source.label)
+        for p_index, partner in enumerate(partners):
+            total = sum(int(r.cash_by_source[source.value][p_index]) for r in ctx.result.arrangement_years
+                        if source.value in r.cash_by_source)
+            sheet.money_formula(row, 3 + p_index, sum_where(c(C_TOTAL), [(c(C_PARTNER), partner.id),
+                                                                         (c(C_SOURCE), source.label)]), total)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Contributions by partner and source (all years)"
+    chart.y_axis.numFmt = "£#,##0"
+    chart.legend.position = "b"
+    if sources:
+        data = Reference(ws, min_col=2, max_col=2 + len(partners), min_row=start + 2, max_row=row)
+        chart.add_data(data, from_rows=True, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=3, max_col=2 + len(partners), min_row=start + 1, max_row=start + 1))
+    chart.height, chart.width = 10, 17
+
+    row += 2
+    types = []
+    for arrangement in ctx.agreement.arrangements:
+        for scheme in arrangement.schemes:
+            if scheme.scheme_type not in types:
+                types.append(scheme.scheme_type)
+    sheet.text(row, 1, "Spend (forecast outturn) by scheme type and year", font=styles.SUBTITLE_FONT)
+    type_header = row + 1
+    header(ws, type_header, 2, ["Scheme type", *years])
+    row = type_header
+    spend = {}
+    for arrangement in ctx.agreement.arrangements:
+        monthly = ctx.result.monthly_spend[arrangement.id][0]
+        for s_index, scheme in enumerate(arrangement.schemes):
+            for y_index, year in enumerate(years):
+                key = (scheme.scheme_type, year)
+                spend[key] = spend.get(key, 0) + int(monthly[y_index, s_index].sum())
+    for scheme_type in types:
+        row += 1
+        sheet.value(row, 2, scheme_type.label)
+        for y_index, year in enumerate(years):
+            sheet.money_formula(row, 3 + y_index, sum_where(p(P_OUTTURN), [(p(P_TYPE), scheme_type.label),
+                                                                            (p(P_YEAR), year)]),
+                                spend[(scheme_type, year)])
+    spend_chart = BarChart()
+    spend_chart.type = "bar"
+    spend_chart.title = "Spend by scheme type"
+    spend_chart.x_axis.title = None
+    spend_chart.y_axis.numFmt = "£#,##0"
+    if types:
+        data = Reference(ws, min_col=3, max_col=2 + len(years), min_row=type_header, max_row=row)
+        spend_chart.add_data(data, titles_from_data=True)
+        spend_chart.set_categories(Reference(ws, min_col=2, min_row=type_header + 1, max_row=row))
+    spend_chart.height, spend_chart.width = max(9, 0.8 * len(types) + 3), 17
+    spend_chart.legend.position = "b"
+    ws.add_chart(chart, f"I{HEADER_ROW}")
+    ws.add_chart(spend_chart, f"I{HEADER_ROW + 22}")

@@ -1,0 +1,58 @@
+"""The agreement: partners, years, host and the arrangements between them."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from pooledfund.agreements import Arrangement
+from pooledfund.core.types import Year
+from pooledfund.model.records import BudgetAssumptions, Partner, Record, Scheme
+
+
+class Agreement(Record):
+    """A Section 75 agreement (or BCF plan) as the finance leads describe it.
+
+    Attributes:
+        id: short identifier for the agreement.
+        title: the agreement's title.
+        place: the Health and Wellbeing Board area it covers.
+        years: the financial years it runs for, in order ("2025-26", ...).
+        host_partner: the partner that holds the pooled fund and reports it
+            in its accounts (regulation 7(4)).
+        pooled_fund_manager: the officer the host appoints to manage the fund.
+        partners: the bodies that are party to it.
+        arrangements: the pooled funds, aligned budgets, lead commissioning
+            and integrated provision it sets up.
+        assumptions: the inflation and demography the budgets were set with.
+    """
+
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    place: str = ""
+    years: list[Year] = Field(min_length=1)
+    host_partner: str
+    pooled_fund_manager: str = ""
+    partners: list[Partner] = Field(min_length=2)
+    arrangements: list[Arrangement] = Field(min_length=1)
+    assumptions: BudgetAssumptions = Field(default_factory=BudgetAssumptions)
+
+    @field_validator("years")
+    @classmethod
+    def _consecutive(cls, years: list[str]) -> list[str]:
+        for before, after in zip(years, years[1:]):
+            if int(after[:4]) != int(before[:4]) + 1:
+                raise ValueError(f"years must be consecutive and in order; {after} does not follow {before}")
+        return years
+
+    def partner(self, partner_id: str) -> Partner:
+        """The partner with this id."""
+        return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def partner_ids(self) -> list[str]:
+        """Partner ids in the order listed (the order ties are broken in)."""
+        return [p.id for p in self.partners]
+
+    def schemes(self) -> list[tuple[str, Scheme]]:
+        """Every scheme with the id of its arrangement."""
+        return [(a.id, s) for a in self.arrangements for s in a.schemes]

@@ -1,0 +1,234 @@
+"""Cross-checks on a structurally valid agreement.
+
+Each check returns a list of located errors instead of raising, so every
+problem is reported in one pass: unknown or duplicate ids, years outside the
+agreement, unbalanced pools, rules that cannot work.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from pooledfund.agreements import AlignedBudget, FundedArrangement, IntegratedProvision, LeadCommissioning, PooledFund
+from pooledfund.core.errors import InputError, Source
+from pooledfund.core.money import format_gbp
+from pooledfund.core.years import parse_month
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.records import (
+    BandLayer,
+    CapLayer,
+    FixedSplitLayer,
+    ProportionalLayer,
+    Record,
+    ReinvestRule,
+    ReturnFixedSplitRule,
+    field_line,
+    source_of,
+)
+
+
+def _err(record: Record, field: str, message: str, at: str | None = None) -> InputError:
+    """An error on ``field`` of ``record``, on the line of ``at`` (a key inside the field) or of the field."""
+    source = source_of(record) or Source("")
+    path = f"{source.path}.{field}" if field and source.path else (field or source.path)
+    inner: list[str | int] = field.split(".") if field else []
+    if at is not None:
+        inner.append(at)
+    return InputError(Source(source.file, field_line(record, *inner), path), message)
+
+
+def check_agreement(agreement: Agreement) -> list[InputError]:
+    """Run every cross-check; an empty list means the agreement can be run."""
+    errors: list[InputError] = []
+    errors += _check_ids(agreement)
+    partner_ids = set(agreement.partner_ids)
+    years = set(agreement.years)
+    if agreement.host_partner not in partner_ids:
+        errors.append(_unknown_partner(agreement, "host_partner", agreement.host_partner, partner_ids))
+    for arrangement in agreement.arrangements:
+        errors += _check_schemes(agreement, arrangement, partner_ids, years)
+        if isinstance(arrangement, FundedArrangement):
+            errors += _check_funded(agreement, arrangement, partner_ids, years)
+    return errors
+
+
+def _unknown_partner(record: Record, field: str, partner: str, known: Iterable[str], at: str | None = None) -> InputError:
+    message = f"{partner!r} is not one of the agreement's partners ({', '.join(sorted(known))})"
+    return _err(record, field, message, at)
+
+
+def _check_ids(agreement: Agreement) -> list[InputError]:
+    errors: list[InputError] = []
+    for label, records in (
+        ("partner", agreement.partners),
+        ("arrangement", agreement.arrangements),
+        ("scheme", [s for _, s in agreement.schemes()]),
+    ):
+        counts = Counter(r.id for r in records)
+        seen: set[str] = set()
+        for record in records:
+            if counts[record.id] > 1 and record.id in seen:
+                errors.append(_err(record, "id", f"{label} id {record.id!r} is used {counts[record.id]} times; ids must be unique"))
+            seen.add(record.id)
+    return errors
+
+
+def _outside(record: Record, field: str, year: str, years: set[str]) -> InputError:
+    return _err(record, field, f"{year} is outside the agreement's years ({', '.join(sorted(years))})")
+
+
+def _check_years(record: Record, field: str, given: Iterable[str], years: set[str]) -> list[InputError]:
+    """Years used as keys of ``field`` (budgets, contingency, uplifts) that the agreement does not cover."""
+    return [_outside(record, f"{field}.{y}", y, years) for y in given if y not in years]
+
+
+def _check_schemes(agreement: Agreement, arrangement: object, partner_ids: set[str], years: set[str]) -> list[InputError]:
+    errors: list[InputError] = []
+    assert isinstance(arrangement, (PooledFund, AlignedBudget, LeadCommissioning, IntegratedProvision))
+    for scheme in arrangement.schemes:
+        for partner in scheme.commissioner_split():
+            if partner not in partner_ids:
+                errors.append(_unknown_partner(scheme, "commissioner", partner, partner_ids, at=partner))
+        errors += _check_years(scheme, "budget", scheme.budget, years)
+    del agreement
+    return errors
+
+
+def _check_funded(
+    agreement: Agreement, arrangement: FundedArrangement, partner_ids: set[str], years: set[str]
+) -> list[InputError]:
+    errors: list[InputError] = []
+    scheme_ids = {s.id for s in arrangement.schemes}
+    for field in ("host_partner", "provider", "lead_commissioner", "delegating_partner"):
+        value = getattr(arrangement, field, None)
+        if value is not None and value not in partner_ids:
+            errors.append(_unknown_partner(arrangement, field, value, partner_ids))
+    for contribution in arrangement.contributions:
+        if contribution.partner not in partner_ids:
+            errors.append(_unknown_partner(contribution, "partner", contribution.partner, partner_ids))
+        if contribution.year not in years:
+            errors.append(_outside(contribution, "year", contribution.year, years))
+            continue
+        errors += _check_schedule(contribution)
+    errors += _check_years(arrangement, "contingency", arrangement.contingency, years)
+    if isinstance(arrangement, LeadCommissioning):
+        errors += _check_agreed_value(arrangement, years, agreement.years)
+    if isinstance(arrangement, PooledFund):
+        contributors = {c.partner for c in arrangement.contributions}
+        if len(contributors) < 2:
+            errors.append(
+                _err(arrangement, "contributions", "a pooled fund needs contributions from two or more partners "
+                     f"(found {len(contributors)})")
+            )
+        if not arrangement.risk_share:
+            errors.append(_err(arrangement, "risk_share", "a pooled fund must say how an overspend is shared (risk_share)"))
+        if not arrangement.underspend:
+            errors.append(_err(arrangement, "underspend", "a pooled fund must say what happens to an underspend (underspend)"))
+    for index, layer in enumerate(arrangement.risk_share):
+        for partner in _layer_partners(layer):
+            if partner not in partner_ids:
+                field = "shares" if isinstance(layer, FixedSplitLayer) else "partners" if isinstance(layer, ProportionalLayer) else "partner"
+                errors.append(_unknown_partner(layer, field, partner, partner_ids, at=partner if field == "shares" else None))
+        del index
+    for rule in arrangement.underspend:
+        if isinstance(rule, ReinvestRule) and rule.scheme not in scheme_ids:
+            errors.append(_err(rule, "scheme", f"{rule.scheme!r} is not a scheme of this arrangement"))
+        if isinstance(rule, ReturnFixedSplitRule):
+            for partner in rule.shares:
+                if partner not in partner_ids:
+                    errors.append(_unknown_partner(rule, "shares", partner, partner_ids, at=partner))
+    caps = [layer.partner for layer in arrangement.risk_share if isinstance(layer, CapLayer)]
+    for partner, count in Counter(caps).items():
+        if count > 1:
+            errors.append(_err(arrangement, "risk_share", f"{partner!r} has {count} caps; give one cap per partner"))
+    if arrangement.balanced:
+        errors += _check_balanced(agreement, arrangement)
+    return errors
+
+
+def _layer_partners(layer: object) -> list[str]:
+    if isinstance(layer, (BandLayer, CapLayer)):
+        return [layer.partner]
+    if isinstance(layer, FixedSplitLayer):
+        return list(layer.shares)
+    if isinstance(layer, ProportionalLayer):
+        return list(layer.partners)
+    return []
+
+
+def _check_schedule(contribution: object) -> list[InputError]:
+    from pooledfund.model.records import Contribution
+
+    assert isinstance(contribution, Contribution)
+    errors: list[InputError] = []
+    schedule = contribution.schedule
+    for instalment in schedule.instalments:
+        year, _ = parse_month(instalment.month)
+        if year != contribution.year:
+            errors.append(_err(instalment, "month", f"{instalment.month} is not in {contribution.year}"))
+    if schedule.withheld_until is not None and parse_month(schedule.withheld_until)[0] != contribution.year:
+        errors.append(_err(schedule, "withheld_until", f"{schedule.withheld_until} is not in {contribution.year}"))
+    if schedule.withheld > contribution.cash:
+        errors.append(
+            _err(schedule, "withheld", f"withholds {format_gbp(schedule.withheld)}, more than the cash contribution "
+                 f"of {format_gbp(contribution.cash)}")
+        )
+    amounts = [i.amount for i in schedule.instalments if i.amount is not None]
+    if schedule.instalments and len(amounts) == len(schedule.instalments):
+        due = contribution.cash - schedule.withheld
+        total = sum(amounts)
+        if total != due:
+            gap = total - due
+            errors.append(
+                _err(schedule, "instalments", f"instalments add up to {format_gbp(total)} but the cash to pay by "
+                     f"instalment is {format_gbp(due)} ({format_gbp(abs(gap))} too {'much' if gap > 0 else 'little'})")
+            )
+    elif schedule.instalments and amounts:
+        errors.append(_err(schedule, "instalments", "give every instalment as an amount, or every one as a percent"))
+    return errors
+
+
+def _check_agreed_value(arrangement: LeadCommissioning, years: set[str], ordered: list[str]) -> list[InputError]:
+    value = arrangement.agreed_value
+    errors: list[InputError] = []
+    if value.base_year not in years:
+        return [_outside(value, "base_year", value.base_year, years)]
+    errors += _check_years(value, "uplifts", value.uplifts, years)
+    later = ordered[ordered.index(value.base_year) + 1 :]
+    for year in later:
+        if year not in value.uplifts:
+            errors.append(_err(value, "uplifts", f"no uplift is given for {year}; give one (all components 0 if the value is unchanged)"))
+    for year in value.uplifts:
+        if year in years and year not in later:
+            errors.append(_err(value, f"uplifts.{year}", f"{year} is not after the base year {value.base_year}"))
+    if arrangement.lead_commissioner == arrangement.delegating_partner:
+        errors.append(_err(arrangement, "delegating_partner", "the delegating partner and the lead commissioner must differ"))
+    for change in value.changes:
+        year = parse_month(change.effective_from)[0]
+        if year not in years:
+            errors.append(_err(change, "from", f"{change.effective_from} is outside the agreement's years"))
+    return errors
+
+
+def _check_balanced(agreement: Agreement, arrangement: FundedArrangement) -> list[InputError]:
+    errors: list[InputError] = []
+    contributions = arrangement.all_contributions(agreement.years)
+    for year in agreement.years:
+        paid = sum(c.total for c in contributions if c.year == year)
+        budgets = sum(s.budget.get(year, 0) for s in arrangement.schemes)
+        contingency = arrangement.contingency.get(year, 0)
+        needed = budgets + contingency
+        if paid != needed:
+            gap = paid - needed
+            errors.append(
+                _err(
+                    arrangement,
+                    "contributions",
+                    f"{year}: contributions {format_gbp(paid)} do not match scheme budgets {format_gbp(budgets)}"
+                    f" + contingency {format_gbp(contingency)} = {format_gbp(needed)} "
+                    f"({format_gbp(abs(gap))} too {'much' if gap > 0 else 'little'}); "
+                    "the pool must balance (or set balanced: false)",
+                )
+            )
+    return errors

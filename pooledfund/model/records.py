@@ -1,0 +1,438 @@
+"""The records an agreement is made of: partners, schemes, contributions, rules.
+
+Every record is an immutable pydantic model that forbids unknown fields (a
+misspelt field is an error, not silently ignored) and can say where it was
+read from (:func:`source_of`). Money fields hold integer pence and are written
+in files as pounds; percentages are exact decimals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from pooledfund.core.errors import Source
+from pooledfund.core.types import Month, NonNegativeMoney, Percent, PositiveMoney, RatePercent, SharePercent, Year
+from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, PartnerKind, ProviderKind, SchemeType, VatPosition
+
+
+class Record(BaseModel):
+    """Base of every agreement record: frozen, strict about field names, located."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    _source: Source | None = PrivateAttr(default=None)
+    _field_lines: Callable[[tuple[str | int, ...]], int | None] | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Records are equal when their fields are: where they were read from does not count."""
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+
+
+def source_of(record: Record) -> Source | None:
+    """Where ``record`` was read from, if it was read from a file."""
+    return record._source
+
+
+def set_source(
+    record: Record, source: Source, field_lines: Callable[[tuple[str | int, ...]], int | None] | None = None
+) -> None:
+    """Attach a source to a record after validation (records are otherwise frozen).
+
+    ``field_lines`` maps a path inside the record (``("shares", "nhs")``) to
+    its line in the file, so a cross-check can point at the very field at fault.
+    """
+    record._source = source
+    if field_lines is not None:
+        record._field_lines = field_lines
+
+
+def field_line(record: Record, *inner: str | int) -> int | None:
+    """The file line of a field inside ``record`` (or of its nearest parent), if known."""
+    lookup = record._field_lines
+    line = lookup(inner) if lookup is not None else None
+    if line is not None:
+        return line
+    source = source_of(record)
+    return source.line if source else None
+
+
+def check_percentages_total(shares: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Refuse a split whose percentages do not add up to exactly 100%."""
+    total = sum(shares.values(), Decimal(0))
+    if not shares:
+        raise ValueError("give at least one partner and its percentage")
+    if total != 100:
+        listing = " + ".join(f"{k} {v}%" for k, v in shares.items())
+        gap = abs(100 - total)
+        direction = "short of" if total < 100 else "over"
+        raise ValueError(
+            f"percentages add up to {total}%, they must add up to 100% ({listing}; {gap}% {direction} 100%)"
+        )
+    return shares
+
+
+class Partner(Record):
+    """A body that is party to the agreement.
+
+    Attributes:
+        id: short identifier used everywhere else in the file (``icb``, ``council``).
+        name: the body's legal name as it appears on the agreement.
+        kind: integrated care board, NHS trust, unitary / county / district council, or other.
+        vat: how the partner recovers VAT: a council under VATA s.33, an NHS body
+            only through the contracted-out services refund (HMRC VATGPB6640).
+    """
+
+    id: str = Field(min_length=1, description="Short identifier used elsewhere in the file")
+    name: str = Field(min_length=1, description="The body's legal name")
+    kind: PartnerKind = Field(description="Kind of public body")
+    vat: VatPosition = Field(description="How the partner recovers VAT")
+
+
+class DriverLink(Record):
+    """A cost driver a scheme's spend responds to, with its elasticity.
+
+    Attributes:
+        driver: name of a demand driver used by scenarios (``non_elective_admissions``).
+        elasticity: how much of a change in the driver flows into cost: 1 means a
+            10% rise in the driver raises cost 10%; 0.5 means 5%.
+    """
+
+    driver: str = Field(min_length=1)
+    elasticity: Percent = Field(default=Decimal(1), description="Share of the driver's change that flows into cost")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: object) -> object:
+        return {"driver": data} if isinstance(data, str) else data
+
+
+class Scheme(Record):
+    """A service line the arrangement pays for (one row of the BCF expenditure plan).
+
+    Attributes:
+        id: the scheme ID (unique across the agreement).
+        name: scheme name as in the plan.
+        description: brief description.
+        scheme_type: one of the BCF scheme types.
+        sub_type: the template's sub type, free text.
+        area_of_spend: BCF area of spend (social care, community health, ...).
+        commissioner: the commissioning partner's id, or for a joint scheme a
+            mapping of partner id to percentage adding up to 100.
+        provider: BCF provider category.
+        funding_source: the BCF source of funding this line is paid from.
+        budget: the budget for each financial year, in pounds.
+        phasing: ``flat`` (1/12 a month) or twelve monthly weights from April.
+        cost_category: the inflation category that applies to this scheme's cost
+            (``care_fees``, ``pay``, ``prices``; ``general`` by default).
+        cost_drivers: demand drivers this scheme's cost responds to.
+        new_or_existing: whether the scheme is new or existing in the plan.
+    """
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    description: str = ""
+    scheme_type: SchemeType
+    sub_type: str = ""
+    area_of_spend: AreaOfSpend
+    commissioner: str | dict[str, SharePercent]
+    provider: ProviderKind
+    funding_source: FundingSource
+    budget: dict[Year, NonNegativeMoney]
+    phasing: Literal["flat"] | list[Annotated[Decimal, Field(ge=0)]] = "flat"
+    cost_category: str = Field(default="general", min_length=1)
+    cost_drivers: list[DriverLink] = Field(default_factory=list)
+    new_or_existing: Literal["new", "existing"] = "existing"
+
+    @field_validator("commissioner")
+    @classmethod
+    def _joint_split_totals_100(cls, value: str | dict[str, Decimal]) -> str | dict[str, Decimal]:
+        if isinstance(value, dict):
+            check_percentages_total(value)
+        return value
+
+    @field_validator("phasing", mode="before")
+    @classmethod
+    def _flat_or_a_list(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() != "flat":
+            raise ValueError(f"{value!r} is not a phasing; write flat (a twelfth each month) or 12 monthly weights from April")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("phasing")
+    @classmethod
+    def _twelve_months(cls, value: str | list[Decimal]) -> str | list[Decimal]:
+        if isinstance(value, list):
+            if len(value) != 12:
+                raise ValueError(f"give 12 monthly weights from April to March (got {len(value)})")
+            if sum(value) <= 0:
+                raise ValueError("monthly weights must not all be zero")
+        return value
+
+    def commissioner_split(self) -> dict[str, Decimal]:
+        """The commissioner as a partner -> percentage mapping (100% for a single commissioner)."""
+        if isinstance(self.commissioner, str):
+            return {self.commissioner: Decimal(100)}
+        return dict(self.commissioner)
+
+
+class Instalment(Record):
+    """One payment in an instalment schedule: a month and either an amount or a percentage."""
+
+    month: Month
+    amount: NonNegativeMoney | None = None
+    percent: SharePercent | None = None
+
+    @model_validator(mode="after")
+    def _amount_or_percent(self) -> Instalment:
+        if (self.amount is None) == (self.percent is None):
+            raise ValueError("give either amount or percent for each instalment, not both or neither")
+        return self
+
+
+class PaymentSchedule(Record):
+    """When a contribution's cash is paid into the pool.
+
+    Attributes:
+        kind: ``monthly`` (1/12 each month from April), ``quarterly_in_advance``
+            (a quarter each on 1 April, 1 July, 1 October and 1 January) or
+            ``instalments`` (the listed months and amounts).
+        instalments: for ``instalments`` only, the payments in order.
+        withheld: an amount held back (e.g. a pay-for-performance element) and
+            paid only when earned; it is not part of the schedule above.
+        withheld_until: the month in which the withheld amount is paid once earned.
+        withheld_condition: what must happen for the withheld amount to be paid.
+    """
+
+    kind: Literal["monthly", "quarterly_in_advance", "instalments"] = "monthly"
+    instalments: list[Instalment] = Field(default_factory=list)
+    withheld: NonNegativeMoney = 0
+    withheld_until: Month | None = None
+    withheld_condition: str = ""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _withheld_needs_a_month(cls, data: object, handler: ModelWrapValidatorHandler[PaymentSchedule]) -> PaymentSchedule:
+        """Say when a withheld amount is paid, even if another field of the schedule is also wrong.
+
+        Checked on the raw data so the mistake is reported in the same pass as
+        (and not hidden by) a mistake in an instalment.
+        """
+        missing_month = (
+            isinstance(data, dict) and data.get("withheld") not in (None, 0, "0") and data.get("withheld_until") is None
+        )
+        message = "say in which month the withheld amount is paid once earned (withheld_until)"
+        try:
+            schedule = handler(data)
+        except ValidationError as exc:
+            if not missing_month:
+                raise
+            details: list[InitErrorDetails] = [
+                {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}  # type: ignore[typeddict-item]
+                for e in exc.errors()
+            ]
+            details.append({"type": PydanticCustomError("value_error", message), "loc": (), "input": data})
+            raise ValidationError.from_exception_data(cls.__name__, details) from None
+        if missing_month:
+            raise ValueError(message)
+        return schedule
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PaymentSchedule:
+        if self.kind == "instalments" and not self.instalments:
+            raise ValueError("an instalments schedule needs its instalments listed")
+        if self.kind != "instalments" and self.instalments:
+            raise ValueError(f"instalments are listed but the schedule kind is {self.kind}; use kind: instalments")
+        percents = [i.percent for i in self.instalments if i.percent is not None]
+        if percents and len(percents) == len(self.instalments):
+            check_percentages_total({f"instalment {n + 1}": p for n, p in enumerate(percents)})
+        return self
+
+
+class Contribution(Record):
+    """What one partner puts into an arrangement for one year from one funding source.
+
+    Attributes:
+        partner: the contributing partner's id.
+        year: the financial year.
+        source: the BCF funding source.
+        cash: cash paid into the pool, in pounds.
+        in_kind: value of contributions in kind (seconded staff, premises), in
+            pounds, always shown apart from cash.
+        in_kind_description: what the in-kind contribution is.
+        schedule: when the cash is paid.
+    """
+
+    partner: str = Field(min_length=1)
+    year: Year
+    source: FundingSource = FundingSource.OTHER
+    cash: NonNegativeMoney = 0
+    in_kind: NonNegativeMoney = 0
+    in_kind_description: str = ""
+    schedule: PaymentSchedule = Field(default_factory=PaymentSchedule)
+
+    @property
+    def total(self) -> int:
+        """Cash plus in kind, in pence."""
+        return self.cash + self.in_kind
+
+
+# --- Risk-share layers (overspend) ------------------------------------------------
+
+
+class CommissionerLayer(Record):
+    """The overspend is borne by the commissioners of the schemes that overspent.
+
+    Each partner's slice is in proportion to the overspends of the schemes it
+    commissions (joint schemes by their split). ``limit`` caps the layer.
+    """
+
+    layer: Literal["commissioner"]
+    limit: PositiveMoney | None = None
+    note: str = ""
+
+
+class BandLayer(Record):
+    """One partner bears a band of the overspend, e.g. the host's first £250,000."""
+
+    layer: Literal["band"]
+    partner: str
+    limit: PositiveMoney
+    note: str = ""
+
+
+class FixedSplitLayer(Record):
+    """The overspend (or a band of it, up to ``limit``) is split by fixed percentages."""
+
+    layer: Literal["fixed_split"]
+    shares: dict[str, SharePercent]
+    limit: PositiveMoney | None = None
+    note: str = ""
+
+    @field_validator("shares")
+    @classmethod
+    def _total_100(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        return check_percentages_total(value)
+
+
+class ProportionalLayer(Record):
+    """The overspend is split in proportion to each partner's contribution that year.
+
+    ``basis`` is ``total`` (cash plus in kind, the default) or ``cash``;
+    ``partners`` limits the layer to some partners (all contributors by default).
+    """
+
+    layer: Literal["proportional"]
+    basis: Literal["total", "cash"] = "total"
+    partners: list[str] = Field(default_factory=list)
+    limit: PositiveMoney | None = None
+    note: str = ""
+
+
+class CapLayer(Record):
+    """A cap on one partner's total overspend share for the year, across every layer.
+
+    ``cap`` is ``contribution`` (the partner's contribution to the arrangement
+    that year) or an amount in pounds. Wherever it is listed, it applies to the
+    whole waterfall; the excess passes to the uncapped partners of the layer
+    being shared, then to later layers, and finally is left unfunded for the board.
+    """
+
+    layer: Literal["cap"]
+    partner: str
+    cap: Literal["contribution"] | PositiveMoney
+    note: str = ""
+
+
+RiskLayer = Annotated[
+    CommissionerLayer | BandLayer | FixedSplitLayer | ProportionalLayer | CapLayer,
+    Field(discriminator="layer"),
+]
+
+
+# --- Underspend rules ------------------------------------------------------------------
+
+
+class CarryForwardRule(Record):
+    """Carry the underspend into next year's pool (its risk pool), up to ``cap``."""
+
+    rule: Literal["carry_forward"]
+    cap: PositiveMoney | None = None
+    note: str = ""
+
+
+class ReinvestRule(Record):
+    """Spend the underspend in-year, non-recurrently, on a named scheme, up to ``cap``."""
+
+    rule: Literal["reinvest"]
+    scheme: str
+    cap: PositiveMoney | None = None
+    note: str = ""
+
+
+class ReturnFixedSplitRule(Record):
+    """Return the underspend (up to ``limit``) to partners by fixed percentages."""
+
+    rule: Literal["fixed_split"]
+    shares: dict[str, SharePercent]
+    limit: PositiveMoney | None = None
+    note: str = ""
+
+    @field_validator("shares")
+    @classmethod
+    def _total_100(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        return check_percentages_total(value)
+
+
+class ReturnProportionalRule(Record):
+    """Return the underspend (up to ``limit``) in proportion to contributions."""
+
+    rule: Literal["return_proportional"]
+    basis: Literal["total", "cash"] = "total"
+    limit: PositiveMoney | None = None
+    note: str = ""
+
+
+class RetainByHostRule(Record):
+    """The host partner keeps the underspend (up to ``limit``)."""
+
+    rule: Literal["retain_by_host"]
+    limit: PositiveMoney | None = None
+    note: str = ""
+
+
+UnderspendRule = Annotated[
+    CarryForwardRule | ReinvestRule | ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule,
+    Field(discriminator="rule"),
+]
+
+
+class BudgetAssumptions(Record):
+    """The inflation and demography the budgets were set with.
+
+    Scenarios compare their own rates with these: spend moves by the ratio of
+    scenario to budgeted price level, so the base scenario reproduces the budget.
+
+    Attributes:
+        inflation: % a year by cost category (``care_fees``, ``pay``...) and year.
+        demography: % a year by scheme type key (or ``all``) and year.
+        reference: where the rates came from (e.g. "ICB financial plan 2025-26").
+    """
+
+    inflation: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
+    demography: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
+    reference: str = ""

@@ -1,0 +1,192 @@
+"""Scenarios: changes to the drivers of spend, never to the agreement.
+
+Records only: reading scenario files (``extends`` chains, merging) is
+:mod:`pooledfund.io.scenario_files`.
+
+A scenario file says what happens to prices, need, demand, efficiency,
+partners' contributions, one-off shocks and in-year actuals. The base
+scenario (an empty one) reproduces the budgets exactly. A scenario may
+``extends:`` another file; its values then override the parent's, and its
+lists (demand changes, contribution changes, shocks) are added to the parent's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from pooledfund.core.errors import InputError, InvalidInputError, Source
+from pooledfund.core.types import ChangePercent, Date, Money, Month, NonNegativeMoney, RatePercent, SavingPercent, Year
+from pooledfund.model.records import Record, field_line, set_source, source_of
+
+
+class DemandChange(Record):
+    """A change in a demand driver from a date, e.g. non-elective admissions -23%.
+
+    Attributes:
+        driver: the driver's name, as schemes list it in ``cost_drivers``.
+        change_pct: the change in the driver, % (negative for a fall).
+        effective_from: the first day it applies; it persists to the end of the agreement.
+    """
+
+    driver: str = Field(min_length=1)
+    change_pct: ChangePercent
+    effective_from: Date | None = Field(default=None, alias="from")
+
+
+class ContributionChange(Record):
+    """A partner changes its contribution from a date (e.g. a council cut).
+
+    Give ``change_pct`` (of the annual contribution) or ``change_amount``
+    (pounds a year); the change applies pro rata to the months from
+    ``effective_from`` to March, and to every later year in full.
+
+    Attributes:
+        partner: whose contribution changes.
+        arrangement: which arrangement (all the partner's contributions if omitted).
+        effective_from: first day of the change.
+        change_pct: % change to the annual contribution (negative for a cut).
+        change_amount: change to the annual contribution in pounds.
+    """
+
+    partner: str
+    arrangement: str | None = None
+    effective_from: Date = Field(alias="from")
+    change_pct: ChangePercent | None = None
+    change_amount: Money | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ContributionChange:
+        if (self.change_pct is None) == (self.change_amount is None):
+            raise ValueError("give either change_pct or change_amount, not both or neither")
+        return self
+
+
+class Shock(Record):
+    """A one-off cost in one month on one scheme (e.g. a provider failure).
+
+    Attributes:
+        scheme: the scheme that bears it.
+        month: the month it falls in, "2025-12".
+        amount: pounds (negative for a one-off saving).
+        description: what happened.
+    """
+
+    scheme: str
+    month: Month
+    amount: Money
+    description: str = ""
+
+
+class Actuals(Record):
+    """Spend to date in a year and how to forecast the rest.
+
+    Attributes:
+        year: the financial year the actuals are for.
+        to_month: the last month with actuals, "2025-09".
+        forecast_method: ``budget_profile`` (the remaining budget, moved by the
+            scenario's drivers), ``run_rate`` (the average actual month so far
+            for every remaining month) or ``trend`` (a straight line fitted
+            through the actual months).
+        schemes: for each scheme, the actual spend of each month from April
+            to ``to_month``. A scheme not listed is forecast for the whole year.
+    """
+
+    year: Year
+    to_month: Month
+    forecast_method: Literal["budget_profile", "run_rate", "trend"] = "budget_profile"
+    schemes: dict[str, list[NonNegativeMoney]] = Field(default_factory=dict)
+
+
+class Scenario(Record):
+    """A named set of driver changes.
+
+    Attributes:
+        id: short name of the scenario.
+        name: what it is called in reports.
+        description: what it represents and why.
+        extends: another scenario file this one builds on (relative to this file).
+        inflation: % a year by cost category and year (replacing the budgeted rate).
+        demography: % a year by scheme type key (or ``all``) and year.
+        demand: demand driver changes from dates.
+        efficiency: % of spend saved each year beyond the budget (recurrent).
+        contribution_changes: partners' contribution changes from dates.
+        shocks: one-off costs.
+        actuals: in-year actuals and a forecast method.
+    """
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    description: str = ""
+    extends: str | None = None
+    inflation: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
+    demography: dict[str, dict[Year, RatePercent]] = Field(default_factory=dict)
+    demand: list[DemandChange] = Field(default_factory=list)
+    efficiency: dict[Year, SavingPercent] = Field(default_factory=dict)
+    contribution_changes: list[ContributionChange] = Field(default_factory=list)
+    shocks: list[Shock] = Field(default_factory=list)
+    actuals: list[Actuals] = Field(default_factory=list)
+    # Where each (field, key, year) rate was set, across an ``extends`` chain.
+    _origins: dict[tuple[str, ...], Source] = PrivateAttr(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The scenario's display name."""
+        return self.name or self.id
+
+
+BASE = Scenario(id="base", name="Base (budget as agreed)")
+
+def check_scenario(scenario: Scenario, agreement: Any, file: str) -> list[InputError]:
+    """Check a scenario's references against the agreement it is run with."""
+    from pooledfund.core.years import parse_month
+
+    errors: list[InputError] = []
+    years = set(agreement.years)
+    scheme_ids = {s.id for _, s in agreement.schemes()}
+    partner_ids = set(agreement.partner_ids)
+    arrangement_ids = {a.id for a in agreement.arrangements}
+
+    def err(record: Record, field: str, message: str) -> None:
+        src = source_of(record) or Source(file, None, "scenario")
+        line = field_line(record, *field.split("."))
+        errors.append(InputError(Source(src.file, line, f"{src.path}.{field}"), message))
+
+    def outside(origin: tuple[str, ...], year: str) -> None:
+        where = scenario._origins.get(origin) or Source(file, None, "scenario." + ".".join(origin))
+        errors.append(InputError(where, f"{year} is outside the agreement's years"))
+
+    for shock in scenario.shocks:
+        if shock.scheme not in scheme_ids:
+            err(shock, "scheme", f"{shock.scheme!r} is not a scheme in {agreement.id}")
+        if parse_month(shock.month)[0] not in years:
+            err(shock, "month", f"{shock.month} is outside the agreement's years")
+    for change in scenario.contribution_changes:
+        if change.partner not in partner_ids:
+            err(change, "partner", f"{change.partner!r} is not a partner in {agreement.id}")
+        if change.arrangement is not None and change.arrangement not in arrangement_ids:
+            err(change, "arrangement", f"{change.arrangement!r} is not an arrangement in {agreement.id}")
+    for actual in scenario.actuals:
+        if actual.year not in years:
+            err(actual, "year", f"{actual.year} is outside the agreement's years")
+            continue
+        year, last = parse_month(actual.to_month)
+        if year != actual.year:
+            err(actual, "to_month", f"{actual.to_month} is not in {actual.year}")
+            continue
+        for scheme_id, months in actual.schemes.items():
+            if scheme_id not in scheme_ids:
+                err(actual, f"schemes.{scheme_id}", f"{scheme_id!r} is not a scheme in {agreement.id}")
+            elif len(months) != last + 1:
+                err(actual, f"schemes.{scheme_id}",
+                    f"gives {len(months)} months of actuals; April to {actual.to_month} is {last + 1} months")
+    for field, mapping in (("inflation", scenario.inflation), ("demography", scenario.demography)):
+        for key, by_year in mapping.items():
+            for year in by_year:
+                if year not in years:
+                    outside((field, key, year), year)
+    for year in scenario.efficiency:
+        if year not in years:
+            outside(("efficiency", year), year)
+    return errors

@@ -1,0 +1,393 @@
+"""The BCF national conditions and reconciliations, as figures with a threshold and a verdict.
+
+Shared by the Excel sign-off pack (the Checks sheet, which recomputes the
+same figures with live formulas) and the dashboard. Pure: no file formats.
+
+What is checked (domain brief, section 1 "Automatic checks" and "National conditions"):
+
+* **NHS minimum contribution**: the partners' NHS minimum contribution
+  (cash and in kind, after the scenario's changes) is at least the required
+  minimum for the year.
+* **Adult social care maintained**: spend from the NHS minimum on social
+  care, commissioned by the council (its share of joint schemes), is at least
+  the maintenance figure.
+* **NHS-commissioned out-of-hospital spend**: spend from the NHS minimum on
+  any area but acute, commissioned by NHS bodies (their share of joint
+  schemes), is at least the ring-fence.
+* **DFG on DFG schemes**: no Disabled Facilities Grant money is planned on
+  schemes that are not DFG Related Schemes.
+* **Joint splits**: every scheme's NHS and LA percentages add up to 100%.
+* **Income equals expenditure per source**: in each balanced pool, each
+  funding source's income equals the schemes it pays for (the template's
+  running balance); an additional or "other" source may exceed them by the
+  risk pool it funds. This applies to pools with a mandatory BCF source; every
+  balanced pool as a whole must equal scheme budgets plus the contingency.
+
+A required figure for a year is the value configured for that year, or else
+last year's required figure uplifted by the year's published percentage
+(rounded half up to the penny). With nothing configured, the first plan year
+is its own baseline: the words then say the local figure should be set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from pooledfund.agreements import FundedArrangement
+from pooledfund.core.errors import InputError, Source
+from pooledfund.core.money import MoneyError, format_gbp, to_pence
+from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, PartnerKind, SchemeType
+from pooledfund.core.years import parse_year
+from pooledfund.engine.results import RunResult
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.records import Scheme
+
+#: Partner kinds whose commissioning counts as NHS (the template's "% NHS").
+NHS_KINDS = frozenset({PartnerKind.INTEGRATED_CARE_BOARD, PartnerKind.NHS_TRUST})
+
+#: Sources the BCF policy framework requires to be spent in full (running balance zero).
+MANDATORY_SOURCES = frozenset(
+    {FundingSource.NHS_MINIMUM, FundingSource.IBCF, FundingSource.DFG, FundingSource.LA_DISCHARGE,
+     FundingSource.ICB_DISCHARGE}
+)
+
+#: Published uplifts of the NHS minimum and of the ASC maintenance figure, % on the year before.
+PUBLISHED_UPLIFTS: dict[str, Decimal] = {
+    "2021-22": Decimal("5.3"),
+    "2022-23": Decimal("5.66"),
+    "2023-24": Decimal("5.66"),
+    "2024-25": Decimal("5.66"),
+    "2025-26": Decimal("3.9"),
+}
+PUBLISHED_SOURCE = (
+    "BCF policy framework and planning requirements as summarised in the domain brief, section 1 and 4: "
+    "NHS minimum +5.3% in 2021-22 (gov.uk release), +5.66% a year in 2022-25 and the ASC maintenance "
+    "figure +5.66% a year in 2023-25 (NHS England BCF pages), +3.9% over the 2024-25 baseline in 2025-26 "
+    "(NHS England grants and funding page)"
+)
+
+
+@dataclass(frozen=True)
+class ConditionThresholds:
+    """The required figures the conditions are measured against, per year.
+
+    Attributes:
+        uplift_pct: % uplift of each required figure on the year before, by year.
+            Years after the last listed use the last rate (an assumption, said so
+            in the words); years before the first use the first.
+        nhs_minimum: the local NHS minimum contribution required, pence by year.
+        asc_maintenance: the required NHS-funded adult social care spend, pence by year.
+        out_of_hospital: the NHS-commissioned out-of-hospital ring-fence, pence by year.
+        source: where the uplifts come from (shown next to every check).
+    """
+
+    uplift_pct: dict[str, Decimal] = field(default_factory=lambda: dict(PUBLISHED_UPLIFTS))
+    nhs_minimum: dict[str, int] = field(default_factory=dict)
+    asc_maintenance: dict[str, int] = field(default_factory=dict)
+    out_of_hospital: dict[str, int] = field(default_factory=dict)
+    source: str = PUBLISHED_SOURCE
+
+    def uplift(self, year: str) -> tuple[Decimal, bool]:
+        """The uplift for ``year`` and whether it was published for that year (not rolled on)."""
+        if year in self.uplift_pct:
+            return self.uplift_pct[year], True
+        known = sorted(self.uplift_pct)
+        if not known:
+            return Decimal(0), False
+        return self.uplift_pct[known[-1] if year > known[-1] else known[0]], False
+
+
+DEFAULT_THRESHOLDS = ConditionThresholds()
+
+
+@dataclass(frozen=True)
+class ConditionCheck:
+    """One condition in one year, with its figure, threshold and verdict.
+
+    Attributes:
+        name: what is tested, in a finance lead's words.
+        year: the financial year ("" when the check covers every year).
+        figure: the plan's figure: pence, or a count (see ``unit``).
+        threshold: what the figure is measured against, in the same unit.
+        passed: whether the condition is met.
+        words: the result in a sentence, with both figures.
+        source: where the threshold comes from.
+        key: a stable identifier of the condition (``asc_maintenance``...).
+        unit: ``pence`` or ``count``.
+        comparison: how figure meets threshold: ``>=``, ``<=`` or ``==``.
+        funding_source: for a per-source reconciliation, the source's key.
+        arrangement: for a reconciliation of one pool, the arrangement's id.
+    """
+
+    name: str
+    year: str
+    figure: int
+    threshold: int
+    passed: bool
+    words: str
+    source: str
+    key: str = ""
+    unit: str = "pence"
+    comparison: str = ">="
+    funding_source: str = ""
+    arrangement: str = ""
+
+
+def nhs_share(agreement: Agreement, scheme: Scheme) -> Decimal:
+    """The % of a scheme commissioned by NHS bodies; the rest counts as the council's (% LA)."""
+    kinds = {p.id: p.kind for p in agreement.partners}
+    return sum(
+        (pct for partner, pct in scheme.commissioner_split().items() if kinds.get(partner) in NHS_KINDS), Decimal(0)
+    )
+
+
+def _half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _uplifted(pence: int, pct: Decimal) -> int:
+    return _half_up(Decimal(pence) * (100 + pct) / 100)
+
+
+def _passes(figure: int, threshold: int, comparison: str) -> bool:
+    if comparison == ">=":
+        return figure >= threshold
+    if comparison == "<=":
+        return figure <= threshold
+    return figure == threshold
+
+
+def _required(
+    years: list[str], figures: dict[str, int], configured: dict[str, int], thresholds: ConditionThresholds
+) -> dict[str, tuple[int, str]]:
+    """Each year's required figure and where it came from (configured, baseline or uplifted)."""
+    required: dict[str, tuple[int, str]] = {}
+    previous: int | None = None
+    for year in years:
+        if year in configured:
+            value, how = configured[year], "the configured local figure"
+        elif previous is None:
+            value = figures[year]
+            how = "the plan's own figure taken as the baseline (configure the published local figure)"
+        else:
+            pct, published = thresholds.uplift(year)
+            value = _uplifted(previous, pct)
+            assumed = "" if published else ", assumed: the latest published rate rolled forward"
+            how = f"last year's required figure uplifted by {pct}%{assumed}"
+        required[year] = (value, how)
+        previous = value
+    return required
+
+
+def _minimum_checks(
+    key: str, name: str, what: str, years: list[str], figures: dict[str, int], configured: dict[str, int],
+    thresholds: ConditionThresholds,
+) -> list[ConditionCheck]:
+    checks = []
+    for year, (threshold, how) in _required(years, figures, configured, thresholds).items():
+        figure = figures[year]
+        passed = figure >= threshold
+        verdict = "is at least" if passed else "is below"
+        gap = "" if passed else f", {format_gbp(threshold - figure)} short"
+        words = (f"{year}: {what} {format_gbp(figure)} {verdict} the required {format_gbp(threshold)}{gap} "
+                 f"(required figure: {how}).")
+        checks.append(ConditionCheck(name, year, figure, threshold, passed, words, thresholds.source, key))
+    return checks
+
+
+def planned_spend(agreement: Agreement, year: str, source: FundingSource, *, area: str = "", not_area: str = "",
+                  share: str = "") -> int:
+    """Planned scheme spend from ``source`` in ``year`` (optionally one area, or all but one, and one side's share).
+
+    ``share`` is ``nhs`` or ``la`` to take only that side's percentage of each
+    scheme; the total is rounded half up to the penny once, as the workbook does.
+    """
+    total = Decimal(0)
+    for _, scheme in agreement.schemes():
+        if scheme.funding_source != source or (area and scheme.area_of_spend != area):
+            continue
+        if not_area and scheme.area_of_spend == not_area:
+            continue
+        budget = Decimal(scheme.budget.get(year, 0))
+        if share:
+            nhs = nhs_share(agreement, scheme)
+            total += budget * (nhs if share == "nhs" else 100 - nhs) / 100
+        else:
+            total += budget
+    return _half_up(total)
+
+
+def _income_by_source(result: RunResult, arrangement_id: str, year: str) -> dict[str, int]:
+    for row in result.for_year(year):
+        if row.arrangement_id == arrangement_id:
+            return {source: int(values.sum()) for source, values in row.cash_by_source.items()}
+    return {}
+
+
+def national_conditions(
+    agreement: Agreement, result: RunResult, thresholds: ConditionThresholds | None = None
+) -> list[ConditionCheck]:
+    """Every national condition and reconciliation for every year of the run.
+
+    Conditions on the NHS minimum apply only when the agreement has an NHS
+    minimum contribution or scheme; the DFG condition only when there is DFG.
+    Contributions are taken from ``result`` (after the scenario's changes);
+    spend is the planned scheme budgets.
+    """
+    thresholds = thresholds or DEFAULT_THRESHOLDS
+    years = list(agreement.years)
+    checks: list[ConditionCheck] = []
+    sources_used = {s.funding_source for _, s in agreement.schemes()}
+    funded = [a for a in agreement.arrangements if isinstance(a, FundedArrangement)]
+    sources_used |= {c.source for a in funded for c in a.all_contributions(years)}
+    if FundingSource.NHS_MINIMUM in sources_used:
+        contributed = {
+            y: sum(_income_by_source(result, a.id, y).get(FundingSource.NHS_MINIMUM.value, 0) for a in funded)
+            for y in years
+        }
+        checks += _minimum_checks("nhs_minimum", "NHS minimum contribution", "the NHS minimum contribution", years,
+                                  contributed, thresholds.nhs_minimum, thresholds)
+        asc = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, area=AreaOfSpend.SOCIAL_CARE, share="la")
+               for y in years}
+        checks += _minimum_checks(
+            "asc_maintenance", "NHS-funded adult social care maintained",
+            "NHS minimum spend on social care commissioned by the council", years, asc, thresholds.asc_maintenance,
+            thresholds)
+        ooh = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, not_area=AreaOfSpend.ACUTE, share="nhs")
+               for y in years}
+        checks += _minimum_checks(
+            "out_of_hospital", "NHS-commissioned out-of-hospital ring-fence",
+            "NHS minimum spend on out-of-hospital services commissioned by the NHS", years, ooh,
+            thresholds.out_of_hospital, thresholds)
+    if FundingSource.DFG in sources_used:
+        checks += _dfg_checks(agreement, years)
+    checks.append(_joint_split_check(agreement))
+    for arrangement in funded:
+        if arrangement.balanced:
+            checks += _balance_checks(agreement, arrangement, result, years)
+    return checks
+
+
+def dfg_elsewhere(agreement: Agreement, year: str) -> int:
+    """DFG-funded planned spend on schemes that are not DFG Related Schemes, in pence."""
+    return sum(
+        s.budget.get(year, 0) for _, s in agreement.schemes()
+        if s.funding_source == FundingSource.DFG and s.scheme_type != SchemeType.DFG_RELATED
+    )
+
+
+def _dfg_checks(agreement: Agreement, years: list[str]) -> list[ConditionCheck]:
+    checks = []
+    for year in years:
+        figure = dfg_elsewhere(agreement, year)
+        total = planned_spend(agreement, year, FundingSource.DFG)
+        passed = figure == 0
+        words = (f"{year}: all {format_gbp(total)} of DFG-funded spend is on DFG Related Schemes."
+                 if passed else f"{year}: {format_gbp(figure)} of the {format_gbp(total)} DFG-funded spend is on "
+                 "schemes that are not DFG Related Schemes; the DFG is a capital grant for adaptations.")
+        checks.append(ConditionCheck(
+            "DFG spent on DFG schemes", year, figure, 0, passed, words,
+            "DFG grant conditions (Local Government Act 2003 s.31); BCF planning template", "dfg", "pence", "=="))
+    return checks
+
+
+def _joint_split_check(agreement: Agreement) -> ConditionCheck:
+    wrong = [s.id for _, s in agreement.schemes() if sum(s.commissioner_split().values(), Decimal(0)) != 100]
+    joint = sum(1 for _, s in agreement.schemes() if len(s.commissioner_split()) > 1)
+    words = (f"All {joint} joint schemes' NHS and LA percentages add up to 100%." if not wrong
+             else f"The splits of {', '.join(wrong)} do not add up to 100%.")
+    return ConditionCheck("Joint splits add up to 100%", "", len(wrong), 0, not wrong, words,
+                          "BCF planning template, expenditure tab (% NHS and % LA for joint schemes)",
+                          "joint_splits", "count", "==")
+
+
+def _balance_checks(
+    agreement: Agreement, arrangement: FundedArrangement, result: RunResult, years: list[str]
+) -> list[ConditionCheck]:
+    checks = []
+    source_text = "BCF planning template, income and expenditure tabs (running balance per source)"
+    for year in years:
+        income = _income_by_source(result, arrangement.id, year)
+        spend: dict[str, int] = {}
+        for scheme in arrangement.schemes:
+            key = scheme.funding_source.value
+            spend[key] = spend.get(key, 0) + scheme.budget.get(year, 0)
+        # The running balance per source is a BCF template rule: a pool with no
+        # mandatory BCF source (a learning disability pool, say) is checked as a whole only.
+        bcf_pool = any(FundingSource(key) in MANDATORY_SOURCES for key in (*income, *spend))
+        for source in FundingSource:
+            if not bcf_pool or (source.value not in income and source.value not in spend):
+                continue
+            paid, planned = income.get(source.value, 0), spend.get(source.value, 0)
+            balance = paid - planned
+            mandatory = source in MANDATORY_SOURCES
+            comparison = "==" if mandatory else ">="
+            passed = _passes(balance, 0, comparison)
+            if balance == 0:
+                words = f"{year}: {source.label} income {format_gbp(paid)} equals planned spend."
+            elif balance > 0:
+                words = (f"{year}: {source.label} income {format_gbp(paid)} exceeds planned spend "
+                         f"{format_gbp(planned)} by {format_gbp(balance)}"
+                         + (" (held in the risk pool)." if not mandatory else "; the source must be spent in full."))
+            else:
+                words = (f"{year}: {source.label} income {format_gbp(paid)} falls short of planned spend "
+                         f"{format_gbp(planned)} by {format_gbp(-balance)}.")
+            checks.append(ConditionCheck(
+                f"{arrangement.name}: income equals expenditure, {source.label}", year, balance, 0, passed, words,
+                source_text, "income_expenditure", "pence", comparison, source.value, arrangement.id))
+        total_in = sum(income.values())
+        total_out = sum(spend.values())
+        contingency = arrangement.contingency.get(year, 0)
+        figure = total_in - total_out
+        passed = figure == contingency
+        words = (f"{year}: income {format_gbp(total_in)} less scheme budgets {format_gbp(total_out)} leaves "
+                 f"{format_gbp(figure)}, {'equal to' if passed else 'not equal to'} the risk pool "
+                 f"{format_gbp(contingency)}.")
+        checks.append(ConditionCheck(
+            f"{arrangement.name}: pool balances (income = schemes + risk pool)", year, figure, contingency, passed,
+            words, "Section 75 agreement: the pool must balance (SI 2000/617 reg 7(3))", "pool_balance", "pence",
+            "==", "", arrangement.id))
+    return checks
+
+
+def thresholds_from_data(data: object, name: str) -> tuple[ConditionThresholds | None, list[InputError]]:
+    """Read configured thresholds (``uplift_pct``, ``nhs_minimum``, ``asc_maintenance``, ``out_of_hospital``).
+
+    Each is a mapping of financial year to a percentage (uplifts) or pounds;
+    ``source`` names where the figures come from. Unknown keys are errors.
+    """
+    errors: list[InputError] = []
+    if not isinstance(data, dict):
+        return None, [InputError(Source(name, 1), "expected a set of 'name: value' lines (uplift_pct, nhs_minimum, "
+                                                   "asc_maintenance, out_of_hospital, source)")]
+    values: dict[str, dict[str, int] | dict[str, Decimal]] = {}
+    for key, raw in data.items():
+        if key == "source":
+            continue
+        if key not in {"uplift_pct", "nhs_minimum", "asc_maintenance", "out_of_hospital"}:
+            errors.append(InputError(Source(name, None, str(key)), "is not a threshold; use uplift_pct, nhs_minimum, "
+                                     "asc_maintenance, out_of_hospital or source"))
+            continue
+        if not isinstance(raw, dict):
+            errors.append(InputError(Source(name, None, key), "expected years with a value each, like 2025-26: 3.9"))
+            continue
+        parsed: dict = {}
+        for year_text, value in raw.items():
+            where = Source(name, None, f"{key}.{year_text}")
+            try:
+                year = parse_year(year_text)
+                parsed[year] = Decimal(str(value)) if key == "uplift_pct" else to_pence(value)
+            except (ValueError, MoneyError, ArithmeticError) as exc:
+                errors.append(InputError(where, str(exc) or f"{value!r} is not a number"))
+        values[key] = parsed
+    if errors:
+        return None, errors
+    uplifts = values.get("uplift_pct")
+    return ConditionThresholds(
+        uplift_pct={**PUBLISHED_UPLIFTS, **uplifts} if uplifts else dict(PUBLISHED_UPLIFTS),  # type: ignore[dict-item]
+        nhs_minimum=values.get("nhs_minimum", {}),  # type: ignore[arg-type]
+        asc_maintenance=values.get("asc_maintenance", {}),  # type: ignore[arg-type]
+        out_of_hospital=values.get("out_of_hospital", {}),  # type: ignore[arg-type]
+        source=str(data.get("source") or PUBLISHED_SOURCE),
+    ), []

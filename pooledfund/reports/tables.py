@@ -1,0 +1,180 @@
+"""Plain-text tables and CSV frames of a run's results, for the CLI.
+
+Tables come from pandas frames built here (figures in pence, formatted at
+the last moment), so the CLI, CSV export and later the workbook share one
+set of numbers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pooledfund.core.money import format_gbp, pounds
+from pooledfund.engine.results import RunResult
+
+POSITION_COLUMNS = {
+    "cash_contribution": "Cash",
+    "in_kind": "In kind",
+    "overspend_share": "Overspend share",
+    "underspend_return": "Underspend returned",
+    "net_cost": "Net cost",
+}
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_text(value: object) -> object:
+    """Make a text cell safe for spreadsheets: never let it start a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """One row per year and partner: cash, in kind, shares and net cost in pence."""
+    rows = []
+    for year in result.years:
+        totals = result.partner_totals(year)
+        for index, partner in enumerate(result.partners):
+            row = {"year": year, "partner": partner, "partner_name": result.partner_names[partner]}
+            row.update({key: int(values[path, index]) for key, values in totals.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def arrangement_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """One row per year and arrangement: budget, spend, variance, carry-forwards, in pence."""
+    rows = []
+    for row in result.arrangement_years:
+        rows.append(
+            {
+                "year": row.year,
+                "arrangement": row.arrangement_id,
+                "kind": row.kind,
+                "host": row.host or "",
+                "budget": int(row.budget[path]),
+                "spend": int(row.spend[path]),
+                "variance": int(row.variance[path]),
+                "brought_forward": int(row.brought_forward[path]),
+                "carry_forward": int(row.carry_forward[path]),
+                "unfunded": int(row.unfunded[path]),
+                "reinvested": int(row.reinvested[path].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def scheme_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """One row per year and scheme: budget, spend and variance in pence."""
+    rows = []
+    for row in result.arrangement_years:
+        for index, scheme in enumerate(row.scheme_ids):
+            budget = int(row.scheme_budget[index])
+            spend = int(row.scheme_spend[path, index])
+            rows.append(
+                {"year": row.year, "arrangement": row.arrangement_id, "scheme": scheme,
+                 "budget": budget, "spend": spend, "variance": spend - budget}
+            )
+    return pd.DataFrame(rows)
+
+
+def cash_flow_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """The host's month-end cash position on each funded arrangement, in pence."""
+    from pooledfund.core.years import month_label
+
+    rows = []
+    for row in result.arrangement_years:
+        position = row.cash_position
+        if position is None or row.cash_in is None or row.cash_out is None or row.settlement is None:
+            continue
+        for month in range(12):
+            rows.append(
+                {
+                    "year": row.year,
+                    "arrangement": row.arrangement_id,
+                    "host": row.host or "",
+                    "month": month_label(row.year, month),
+                    "received": int(row.cash_in[month]),
+                    "paid_out": int(row.cash_out[path, month]),
+                    "year_end_settlement": int(row.settlement[path]) if month == 11 else 0,
+                    "position": int(position[path, month]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def to_pounds_csv(frame: pd.DataFrame, money_columns: list[str]) -> str:
+    """A frame as CSV text with money in pounds (2 decimals) and text escaped."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in money_columns:
+            out[column] = [f"{pounds(v)}" for v in out[column]]
+        elif out[column].dtype == object or str(out[column].dtype).startswith("str"):
+            out[column] = [escape_text(v) for v in out[column]]
+    return out.to_csv(index=False)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
+
+
+def positions_text(result: RunResult, path: int = 0) -> str:
+    """The readable table of partner positions per year printed by ``pooledfund run``."""
+    partners = partner_frame(result, path)
+    arrangements = arrangement_frame(result, path)
+    out = [f"{result.agreement_title}", f"Scenario: {result.scenario_name}", ""]
+    for year in result.years:
+        out.append(f"== {year} ==")
+        rows = []
+        year_partners = partners[partners["year"] == year]
+        for record in year_partners.itertuples(index=False):
+            rows.append([str(record.partner_name)] + [format_gbp(getattr(record, k), brackets=True) for k in POSITION_COLUMNS])
+        totals = [year_partners[k].sum() for k in POSITION_COLUMNS]
+        rows.append(["Total"] + [format_gbp(v, brackets=True) for v in totals])
+        out.append(_table(["Partner", *POSITION_COLUMNS.values()], rows))
+        out.append("")
+        rows = []
+        for record in arrangements[arrangements["year"] == year].itertuples(index=False):
+            rows.append([str(record.arrangement)] + [format_gbp(v, brackets=True) for v in (
+                record.budget, record.spend, record.variance, record.brought_forward, record.carry_forward, record.unfunded)])
+        out.append(_table(["Arrangement", "Budget", "Spend", "Variance (over)", "Brought fwd", "Carried fwd",
+                           "Unfunded"], rows))
+        out.append("")
+    out.append("Variance is spend less budget: positive is an overspend. Negative figures are in brackets.")
+    return "\n".join(out)
+
+
+def compare_text(results: list[RunResult], path: int = 0) -> str:
+    """Partner net cost side by side across scenarios, with differences from the first."""
+    base = results[0]
+    frames = [partner_frame(r, path) for r in results]
+    out = [f"{base.agreement_title}", "Net cost by partner; differences are against the first scenario.", ""]
+    for year in base.years:
+        out.append(f"== {year} ==")
+        header = ["Partner"] + [r.scenario_name for r in results] + [f"Change: {r.scenario_name}" for r in results[1:]]
+        rows = []
+        for partner in base.partners:
+            values = [int(f[(f["year"] == year) & (f["partner"] == partner)]["net_cost"].iloc[0]) for f in frames]
+            rows.append(
+                [base.partner_names[partner]]
+                + [format_gbp(v, brackets=True) for v in values]
+                + [format_gbp(v - values[0], brackets=True) for v in values[1:]]
+            )
+        out.append(_table(header, rows))
+        out.append("")
+        header = ["Arrangement variance"] + [r.scenario_name for r in results]
+        rows = []
+        arrangement_frames = [arrangement_frame(r, path) for r in results]
+        for arrangement in arrangement_frames[0][arrangement_frames[0]["year"] == year]["arrangement"]:
+            rows.append([str(arrangement)] + [
+                format_gbp(int(f[(f["year"] == year) & (f["arrangement"] == arrangement)]["variance"].iloc[0]), brackets=True)
+                for f in arrangement_frames
+            ])
+        out.append(_table(header, rows))
+        out.append("")
+    return "\n".join(out)
