@@ -318,7 +318,7 @@ def test_year_written_as_a_number_in_a_scenario(tmp_path: Path) -> None:
 
 
 def test_base_scenario_is_empty() -> None:
-    assert BASE == Scenario(id="base", name=BASE.name)
+    assert Scenario(id="base", name=BASE.name) == BASE
     assert BASE.shocks == [] and BASE.inflation == {} and BASE.label.startswith("Base")
 
 

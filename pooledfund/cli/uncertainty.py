@@ -177,7 +177,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         low, high = args.range if args.range else (None, None)
         if low is not None and not low < high:
             raise InvalidInputError([InputError(Source("--range"), f"LOW must be below HIGH (got {low} and {high})")])
-        if low is not None and not (-100 < low and high <= 1000):
+        if low is not None and not (low > -100 and high <= 1000):
             raise InvalidInputError([InputError(Source("--range"), "a driver's % must lie above -100 and at most 1000 "
                                                                     f"(got {low} to {high})")])
         for arrangement_id in [args.arrangement] if args.arrangement else arrangement_ids:

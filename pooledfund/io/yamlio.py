@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from pooledfund.core.errors import InputError, PooledfundError, Source
-from pooledfund.core.locations import KEY_LINE, LineMap, PathKey, format_path, key_line, line_for
+from pooledfund.core.locations import KEY_LINE, LineMap, PathKey, format_path
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
 MAX_NODES = 500_000

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from pooledfund.core.errors import InputError, InvalidInputError, Source
+from pooledfund.core.errors import InputError, Source
 from pooledfund.core.types import ChangePercent, Date, Money, Month, NonNegativeMoney, RatePercent, SavingPercent, Year
-from pooledfund.model.records import Record, field_line, set_source, source_of
+from pooledfund.model.records import Record, field_line, source_of
 
 
 class DemandChange(Record):

@@ -45,7 +45,7 @@ def _data_path(data: Any, loc: tuple[Any, ...], error_type: str) -> PathKey:
     current = data
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
-        if isinstance(current, dict) and part in current or isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if (isinstance(current, dict) and part in current) or (isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)):
             path.append(part)
             current = current[part]
         elif last and error_type in {"missing", "extra_forbidden"}:
