@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_AGREEMENT
 
+from pooledfund.core import locations
 from pooledfund.core.errors import InputError, InvalidInputError, OutputExistsError, PooledfundError
 from pooledfund.io import yamlio
 from pooledfund.io.loader import load_agreement, require_agreement
@@ -372,8 +373,8 @@ def test_read_yaml_line_map() -> None:
     assert errors == []
     assert data == {"a": 1, "b": [1, 2], "c": {"d": "x", "e": [3]}}
     assert lines[("a",)] == 1 and lines[("b", 1)] == 2 and lines[("c", "d")] == 4 and lines[("c", "e", 0)] == 5
-    assert yamlio.line_for(lines, ("c", "d", "missing", 3)) == 4
-    assert yamlio.line_for({}, ("x",)) is None
+    assert locations.line_for(lines, ("c", "d", "missing", 3)) == 4
+    assert locations.line_for({}, ("x",)) is None
 
 
 def test_read_yaml_refuses_a_missing_file(tmp_path: Path) -> None:
@@ -383,9 +384,9 @@ def test_read_yaml_refuses_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_format_path() -> None:
-    assert yamlio.format_path(()) == ""
-    assert yamlio.format_path(("arrangements", 0, "schemes", 3, "budget")) == "arrangements[0].schemes[3].budget"
-    assert yamlio.format_path((0, "a")) == "[0].a"
+    assert locations.format_path(()) == ""
+    assert locations.format_path(("arrangements", 0, "schemes", 3, "budget")) == "arrangements[0].schemes[3].budget"
+    assert locations.format_path((0, "a")) == "[0].a"
 
 
 # --- the shape of the file -------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pooledfund.core.errors import InputError, InvalidInputError, Source
-from pooledfund.io.yamlio import key_line, read_yaml
+from pooledfund.core.locations import key_line
+from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.checks import check_agreement
 from pooledfund.model.validation import validate_document
