@@ -1,0 +1,102 @@
+"""The package's layers hold, and the public API a notebook uses works.
+
+The layers are declared as import-linter contracts in pyproject.toml; these
+tests run ``lint-imports`` on the real package and on a copy with one
+deliberate upward import, so a contract that could never fail would show.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pooledfund
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint_imports(project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(project / "pyproject.toml"), "--no-cache"],
+        cwd=project, env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def _copy_project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "pooledfund", project / "pooledfund",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
+    return project
+
+
+def test_the_layers_hold() -> None:
+    done = _lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "upward", "contract"),
+    [
+        ("engine/riskshare.py", "from pooledfund.io import yamlio", "pooledfund.engine is not allowed to import pooledfund.io"),
+        ("core/money.py", "from pooledfund.model import records", "pooledfund.core is not allowed to import pooledfund.model"),
+        ("reports/explain.py", "from pooledfund.cli import app", "pooledfund.reports is not allowed to import pooledfund.cli"),
+        ("io/loader.py", "import streamlit", "pooledfund.io.loader -> streamlit"),
+    ],
+)
+def test_an_upward_import_breaks_a_contract(tmp_path: Path, module: str, upward: str, contract: str) -> None:
+    project = _copy_project(tmp_path)
+    target = project / "pooledfund" / module
+    target.write_text(target.read_text() + f"\n{upward}  # deliberate upward import\n")
+    done = _lint_imports(project)
+    assert done.returncode != 0
+    assert contract in done.stdout, done.stdout
+
+
+def test_every_public_name_resolves() -> None:
+    for name in pooledfund.__all__:
+        assert getattr(pooledfund, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        _ = pooledfund.not_a_name
+
+
+def test_importing_the_package_loads_no_heavy_library() -> None:
+    code = "import sys, pooledfund; print(' '.join(m for m in ('pandas', 'openpyxl', 'scipy', 'plotly', 'streamlit') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == ""
+
+
+def test_the_notebook_example_runs(tmp_path: Path) -> None:
+    import pooledfund as pf
+
+    agreement = pf.read_agreement(ROOT / "examples/bcf_northmoor.yaml")
+    scenario = pf.read_scenario(ROOT / "scenarios/demand_shock.yaml", agreement)
+    result = pf.run(agreement, scenario)
+    partners = pf.partner_frame(result)
+    pf.export_workbook(agreement, [scenario], tmp_path / "pack.xlsx")
+    assert set(partners["partner"]) == set(agreement.partner_ids)
+    assert (tmp_path / "pack.xlsx").stat().st_size > 0
+    # Same figures as the command line's run: the API is the same engine, not a copy.
+    assert result.to_json() == pf.run(agreement, pf.read_scenario(ROOT / "scenarios/demand_shock.yaml")).to_json()
+
+
+def test_the_readers_raise_one_error_listing_every_problem(tmp_path: Path) -> None:
+    import pooledfund as pf
+
+    agreement = pf.read_agreement(ROOT / "examples/bcf_northmoor.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario:\n  id: bad\n  shocks:\n    - {scheme: NOPE, month: 2025-07, amount: 1000}\n")
+    with pytest.raises(pf.InvalidInputError) as caught:
+        pf.read_scenario(bad, agreement)
+    assert "'NOPE' is not a scheme in" in str(caught.value)
+    with pytest.raises(pf.InvalidInputError, match="no 'uncertainty:' section"):
+        pf.read_uncertainty(bad)
+    with pytest.raises(pf.InvalidInputError, match="cannot read|not found|No such"):
+        pf.read_agreement(tmp_path / "missing.yaml")
