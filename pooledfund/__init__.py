@@ -65,7 +65,31 @@ _PUBLIC: dict[str, str] = {
     "workbook_bytes": "pooledfund.io.excel",
 }
 
-__all__ = ["__version__", *sorted(_PUBLIC)]
+__all__ = [
+    "__version__",
+    "Agreement",
+    "BASE",
+    "InputError",
+    "InvalidInputError",
+    "PooledfundError",
+    "RunResult",
+    "Scenario",
+    "SimulationResult",
+    "arrangement_frame",
+    "combine_scenarios",
+    "explain",
+    "export_workbook",
+    "partner_frame",
+    "read_agreement",
+    "read_scenario",
+    "read_uncertainty",
+    "run",
+    "scheme_frame",
+    "sensitivity",
+    "simulate",
+    "spec_from_simple",
+    "workbook_bytes",
+]
 
 
 def __getattr__(name: str) -> Any:

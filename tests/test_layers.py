@@ -45,9 +45,12 @@ def test_the_layers_hold() -> None:
 @pytest.mark.parametrize(
     ("module", "upward", "contract"),
     [
-        ("engine/riskshare.py", "from pooledfund.io import yamlio", "pooledfund.engine is not allowed to import pooledfund.io"),
-        ("core/money.py", "from pooledfund.model import records", "pooledfund.core is not allowed to import pooledfund.model"),
-        ("reports/explain.py", "from pooledfund.cli import app", "pooledfund.reports is not allowed to import pooledfund.cli"),
+        ("engine/riskshare.py", "from pooledfund.io import yamlio",
+         "pooledfund.engine is not allowed to import pooledfund.io"),
+        ("core/money.py", "from pooledfund.model import records",
+         "pooledfund.core is not allowed to import pooledfund.model"),
+        ("reports/explain.py", "from pooledfund.cli import app",
+         "pooledfund.reports is not allowed to import pooledfund.cli"),
         ("io/loader.py", "import streamlit", "pooledfund.io.loader -> streamlit"),
     ],
 )
@@ -68,7 +71,8 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_importing_the_package_loads_no_heavy_library() -> None:
-    code = "import sys, pooledfund; print(' '.join(m for m in ('pandas', 'openpyxl', 'scipy', 'plotly', 'streamlit') if m in sys.modules))"
+    heavy = "('pandas', 'openpyxl', 'scipy', 'plotly', 'streamlit')"
+    code = f"import sys, pooledfund; print(' '.join(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == ""
 
@@ -98,5 +102,5 @@ def test_the_readers_raise_one_error_listing_every_problem(tmp_path: Path) -> No
     assert "'NOPE' is not a scheme in" in str(caught.value)
     with pytest.raises(pf.InvalidInputError, match="no 'uncertainty:' section"):
         pf.read_uncertainty(bad)
-    with pytest.raises(pf.InvalidInputError, match="cannot read|not found|No such"):
+    with pytest.raises(pf.InvalidInputError, match="missing.yaml: cannot read the file"):
         pf.read_agreement(tmp_path / "missing.yaml")
