@@ -66,15 +66,15 @@ _PUBLIC: dict[str, str] = {
 }
 
 __all__ = [
-    "__version__",
-    "Agreement",
     "BASE",
+    "Agreement",
     "InputError",
     "InvalidInputError",
     "PooledfundError",
     "RunResult",
     "Scenario",
     "SimulationResult",
+    "__version__",
     "arrangement_frame",
     "combine_scenarios",
     "explain",

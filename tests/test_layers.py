@@ -102,5 +102,5 @@ def test_the_readers_raise_one_error_listing_every_problem(tmp_path: Path) -> No
     assert "'NOPE' is not a scheme in" in str(caught.value)
     with pytest.raises(pf.InvalidInputError, match="no 'uncertainty:' section"):
         pf.read_uncertainty(bad)
-    with pytest.raises(pf.InvalidInputError, match="missing.yaml: cannot read the file"):
+    with pytest.raises(pf.InvalidInputError, match=r"missing\.yaml: cannot read the file"):
         pf.read_agreement(tmp_path / "missing.yaml")
