@@ -7,6 +7,9 @@
   for hypothesis tests (which must not use function-scoped fixtures).
 * :func:`exact_shares`: a reference largest-remainder split in Python integers.
 * :func:`P`: pounds (as text, to stay exact) -> integer pence, for readable sums.
+* ``snapshot`` (fixture) and the ``--snapshot-update`` option: golden files of what
+  a finance lead reads, in ``tests/__snapshots__/`` (the logic is in ``snapshot.py``;
+  see docs/testing.md).
 """
 
 from __future__ import annotations
@@ -18,11 +21,38 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from snapshot import SNAPSHOT_DIR, UPDATE_OPTION, Snapshot, safe_name
 
 from pooledfund.io.loader import load_agreement
 from pooledfund.model.agreement import Agreement
 
 _COUNTER = itertools.count()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(UPDATE_OPTION, action="store_true", default=False,
+                     help="(re)write the golden files in tests/__snapshots__ instead of comparing with them")
+
+
+@pytest.fixture(scope="session")
+def _snapshot_claims() -> dict[Path, str]:
+    """Golden files used so far in this session, to catch two tests sharing one file."""
+    return {}
+
+
+@pytest.fixture
+def snapshot(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _snapshot_claims: dict[Path, str]
+) -> Snapshot:
+    """Compare text or JSON with this test's golden file (``--snapshot-update`` rewrites it)."""
+    return Snapshot(
+        folder=SNAPSHOT_DIR / safe_name(request.path.stem),
+        base_name=safe_name(request.node.name),
+        update=bool(request.config.getoption(UPDATE_OPTION)),
+        temp_roots=(tmp_path_factory.getbasetemp(),),
+        claimed=_snapshot_claims,
+        owner=request.node.nodeid,
+    )
 
 
 def P(pounds: str | int) -> int:
