@@ -247,7 +247,8 @@ def _apply_plan(data: dict, schemes: list[PlanScheme], name: str, sheet: str, he
     arrangements = data.get("arrangements")
     if not isinstance(arrangements, list):
         return []
-    by_id = {a.get("id"): a for a in arrangements if isinstance(a, dict)}
+    # Keyed by the id as text: a scheme's Arrangement cell is read as text.
+    by_id = {str(a.get("id")): a for a in arrangements if isinstance(a, dict)}
     listing = ", ".join(str(k) for k in by_id)
     if schemes and not any(s.arrangement_cell for s in schemes):
         return [InputError(_where(name, sheet, f"{header_row}:{header_row}"),
@@ -264,9 +265,9 @@ def _apply_plan(data: dict, schemes: list[PlanScheme], name: str, sheet: str, he
             errors.append(InputError(_where(name, sheet, scheme.arrangement_cell),
                                      f"{said} the agreement's arrangements ({listing})"))
             continue
-        commissioner, error = reconcile(scheme, kinds, name, sheet)
-        if error is not None:
-            errors.append(error)
+        commissioner = reconcile(scheme, kinds, name, sheet)
+        if isinstance(commissioner, InputError):
+            errors.append(commissioner)
             continue
         old = {s.get("id"): s for s in arrangement.get("schemes", []) if isinstance(s, dict)}
         merged = dict(old.get(scheme.id, {}))
