@@ -33,9 +33,8 @@ class ArrangementBase(Record):
         """Whether partners pay money in, so a risk share applies at year end."""
         return True
 
-    def host(self, agreement_host: str) -> str | None:
+    def host(self, agreement_host: str) -> str | None:  # noqa: ARG002 (shared by every kind; some use it)
         """The partner that holds the money and keeps the accounts, if any."""
-        del agreement_host
         return None
 
 
@@ -59,14 +58,12 @@ class FundedArrangement(ArrangementBase):
     risk_share: list[RiskLayer] = Field(default_factory=list)
     underspend: list[UnderspendRule] = Field(default_factory=list)
 
-    def all_contributions(self, years: list[str]) -> list[Contribution]:
+    def all_contributions(self, years: list[str]) -> list[Contribution]:  # noqa: ARG002 (shared by every kind; some use it)
         """Every contribution, including any the arrangement derives itself."""
-        del years
         return list(self.contributions)
 
-    def effective_risk_share(self, agreement_host: str) -> list[RiskLayer]:
+    def effective_risk_share(self, agreement_host: str) -> list[RiskLayer]:  # noqa: ARG002 (callers pass it; no default uses it yet)
         """The risk-share layers that apply (the agreement's own, or the kind's default)."""
-        del agreement_host
         return list(self.risk_share)
 
     def effective_underspend(self) -> list[UnderspendRule]:

@@ -203,9 +203,8 @@ class LeadCommissioning(FundedArrangement):
     agreed_value: AgreedValue
     balanced: bool = False
 
-    def host(self, agreement_host: str) -> str | None:
+    def host(self, agreement_host: str) -> str | None:  # noqa: ARG002 (shared by every kind; some use it)
         """The lead commissioner holds the money."""
-        del agreement_host
         return self.lead_commissioner
 
     def all_contributions(self, years: list[str]) -> list[Contribution]:
@@ -222,9 +221,8 @@ class LeadCommissioning(FundedArrangement):
         ]
         return derived + list(self.contributions)
 
-    def effective_risk_share(self, agreement_host: str) -> list[RiskLayer]:
+    def effective_risk_share(self, agreement_host: str) -> list[RiskLayer]:  # noqa: ARG002 (callers pass it; no default uses it yet)
         """The lead commissioner keeps the variance unless the agreement says otherwise."""
-        del agreement_host
         if self.risk_share:
             return list(self.risk_share)
         return [

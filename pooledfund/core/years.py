@@ -75,9 +75,12 @@ def month_label(year: str, month_index: int) -> str:
     return f"{MONTH_NAMES[month_index]} {calendar_year}"
 
 
-def month_from_label(year: str, name: str) -> int:
-    """The month index of a three-letter month name ("Oct") within ``year``."""
-    del year
+def month_from_label(year: str, name: str) -> int:  # noqa: ARG001 (the index is the same in every year)
+    """The month index of a three-letter month name ("Oct") within ``year``.
+
+    The index counts from April, so it does not depend on ``year``; the year
+    is taken so a call reads like :func:`month_label`, its inverse.
+    """
     try:
         return MONTH_NAMES.index(name.strip()[:3].title())
     except ValueError:

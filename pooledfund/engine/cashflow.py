@@ -39,8 +39,8 @@ def payment_profile(contribution: Contribution) -> IntArray:
             _, month = parse_month(instalment.month)
             if by_amount:
                 amounts[month] += instalment.amount or 0
-            else:
-                weights[month] += percent_weight(instalment.percent or 0)
+            elif instalment.percent is not None:
+                weights[month] += percent_weight(instalment.percent)
         if by_amount:
             months += np.array(amounts, dtype=np.int64)
         else:

@@ -115,10 +115,23 @@ def driver_factors(
     schemes: list[Scheme], years: list[str], drivers: Drivers, assumptions: BudgetAssumptions
 ) -> FloatArray:
     """The multiplier on each scheme's budget, ``(paths, years, schemes, 12)``."""
-    paths = drivers.paths
-    factors = np.empty((paths, len(years), len(schemes), 12))
-    # Schemes sharing a cost category and a demography key move together: work
-    # out each pair's price-and-need level once, not once per scheme.
+    factors = np.empty((drivers.paths, len(years), len(schemes), 12))
+    _set_price_and_need(factors, schemes, years, drivers, assumptions)
+    _apply_demand_changes(factors, schemes, years, drivers)
+    if drivers.efficiency is not None:
+        rates = np.nan_to_num(drivers.efficiency, nan=0.0)
+        factors *= np.cumprod(1 - rates / 100, axis=1)[:, :, None, None]
+    return factors
+
+
+def _set_price_and_need(
+    factors: FloatArray, schemes: list[Scheme], years: list[str], drivers: Drivers, assumptions: BudgetAssumptions
+) -> None:
+    """Fill ``factors`` with each scheme's inflation times demography level relative to its budget.
+
+    Schemes sharing a cost category and a demography key move together: each
+    pair's price-and-need level is worked out once, not once per scheme.
+    """
     groups: dict[tuple[str, str], list[int]] = {}
     for s_index, scheme in enumerate(schemes):
         type_key = scheme.scheme_type.value
@@ -126,14 +139,21 @@ def driver_factors(
         groups.setdefault((scheme.cost_category, demog_key), []).append(s_index)
     for (category, demog_key), indices in groups.items():
         inflation = _relative_level(
-            drivers.inflation.get(category), assumptions.inflation.get(category, {}), years, paths
+            drivers.inflation.get(category), assumptions.inflation.get(category, {}), years, drivers.paths
         )
         demography = _relative_level(
-            drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, paths
+            drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, drivers.paths
         )
         factors[:, :, indices, :] = (inflation * demography)[:, :, None, None]
-    # Likewise each demand change moves every scheme that responds to it with the
-    # same elasticity in one pass (a scheme naming a driver twice feels it twice).
+
+
+def _demand_responders(schemes: list[Scheme], drivers: Drivers) -> dict[tuple[int, Decimal, int], list[int]]:
+    """The schemes that respond to each demand change, grouped by change, elasticity and repeat.
+
+    Every scheme responding to a change with the same elasticity is moved in
+    one pass; a scheme naming a driver twice is listed under a second repeat
+    number, so it feels the change twice.
+    """
     responders: dict[tuple[int, Decimal, int], list[int]] = {}
     for s_index, scheme in enumerate(schemes):
         seen: dict[tuple[int, Decimal], int] = {}
@@ -143,23 +163,33 @@ def driver_factors(
                     key = (c_index, link.elasticity)
                     seen[key] = seen.get(key, 0) + 1
                     responders.setdefault((*key, seen[key]), []).append(s_index)
-    for (c_index, elasticity, _), indices in responders.items():
+    return responders
+
+
+def _active_months(change: DemandPath, years: list[str]) -> FloatArray:
+    """1 for each (year, month) a demand change applies in, 0 before it starts, ``(years, 12)``."""
+    active = np.ones((len(years), 12))
+    if change.start_year is None:
+        return active
+    if change.start_year in years:
+        start = years.index(change.start_year)
+    else:
+        start = -1 if change.start_year < years[0] else len(years)
+    for y_index in range(len(years)):
+        if y_index < start:
+            active[y_index] = 0
+        elif y_index == start:
+            active[y_index, : change.start_month] = 0
+    return active
+
+
+def _apply_demand_changes(factors: FloatArray, schemes: list[Scheme], years: list[str], drivers: Drivers) -> None:
+    """Multiply ``factors`` by ``1 + elasticity x change%`` from each demand change's start onwards."""
+    for (c_index, elasticity, _), indices in _demand_responders(schemes, drivers).items():
         change = drivers.demand[c_index]
-        active = np.ones((len(years), 12))
-        if change.start_year is not None:
-            start = years.index(change.start_year) if change.start_year in years else (
-                -1 if change.start_year < years[0] else len(years))
-            for y_index in range(len(years)):
-                if y_index < start:
-                    active[y_index] = 0
-                elif y_index == start:
-                    active[y_index, : change.start_month] = 0
+        active = _active_months(change, years)
         effect = 1 + float(elasticity) * change.change_pct[:, None, None] / 100
         factors[:, :, indices, :] *= np.where(active[None] > 0, effect, 1.0)[:, :, None, :]
-    if drivers.efficiency is not None:
-        rates = np.nan_to_num(drivers.efficiency, nan=0.0)
-        factors *= np.cumprod(1 - rates / 100, axis=1)[:, :, None, None]
-    return factors
 
 
 def project_spend(
@@ -175,12 +205,29 @@ def project_spend(
     rounded half up to the penny; shocks are added; actuals replace the months to date.
     """
     budget = budget_profile(schemes, years)
-    factors = driver_factors(schemes, years, drivers, assumptions)
-    # Round the running total, not each month: every month is within a penny of
-    # its exact value AND the year comes to exactly round(budget x factor), so a
-    # £1,000,000 budget with 10% inflation costs £1,100,000.00, not £1,099,999.96.
-    # The base scenario (factor 1) gives back the budget's own months exactly.
-    exact = factors  # scaled in place: the factors are not needed again
+    spend = _scaled_spend(budget, driver_factors(schemes, years, drivers, assumptions))
+    index = {s.id: i for i, s in enumerate(schemes)}
+    shocks = _shocks(scenario, years, index, budget.shape)
+    open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in
+    _apply_actuals(spend, shocks, open_months, scenario, years, index)
+    spend = spend + shocks[None]
+    for s_index, scheme in enumerate(schemes):
+        extra = (drivers.extra_spend or {}).get(scheme.id)
+        if extra is not None:
+            spend[:, :, s_index, :] += extra * open_months[None, :, s_index, :]
+    return spend
+
+
+def _scaled_spend(budget: IntArray, factors: FloatArray) -> IntArray:
+    """Budget months times the driver factors, in pence, rounding the running total through the year.
+
+    Rounding the running total, not each month, keeps every month within a
+    penny of its exact value AND makes the year exactly round(budget x
+    factor), so a £1,000,000 budget with 10% inflation costs £1,100,000.00,
+    not £1,099,999.96. The base scenario (factor 1) gives back the budget's
+    own months exactly. ``factors`` is scaled in place: it is not needed again.
+    """
+    exact = factors
     exact *= budget[None] / 100
     # Running totals through the year, then each month as the step between them.
     # Twelve strided passes are far quicker than np.cumsum/np.diff over millions of 12-month rows.
@@ -189,14 +236,33 @@ def project_spend(
     spend = pounds_array_to_pence(exact)
     for month in range(11, 0, -1):
         spend[..., month] -= spend[..., month - 1]
-    index = {s.id: i for i, s in enumerate(schemes)}
-    shocks = np.zeros_like(budget)
-    open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in
+    return spend
+
+
+def _shocks(scenario: Scenario, years: list[str], index: dict[str, int], shape: tuple[int, ...]) -> IntArray:
+    """The scenario's one-off shocks in pence, ``(years, schemes, 12)``, for schemes and years in the run."""
+    shocks = np.zeros(shape, dtype=np.int64)
     for shock in scenario.shocks:
         if shock.scheme in index:
             year, month = parse_month(shock.month)
             if year in years:
                 shocks[years.index(year), index[shock.scheme], month] += shock.amount
+    return shocks
+
+
+def _apply_actuals(
+    spend: IntArray,
+    shocks: IntArray,
+    open_months: IntArray,
+    scenario: Scenario,
+    years: list[str],
+    index: dict[str, int],
+) -> None:
+    """Put actuals in place of the months to date and forecast the rest of the year from them.
+
+    A shock or event in a month with actuals is already in the actuals
+    themselves, so ``shocks`` and ``open_months`` are cleared for those months.
+    """
     for actual in scenario.actuals:
         if actual.year not in years:
             continue
@@ -206,7 +272,6 @@ def project_spend(
             if scheme_id not in index:
                 continue
             s_index = index[scheme_id]
-            # A shock or event in a month with actuals is already in the actuals themselves.
             shocks[y_index, s_index, : last + 1] = 0
             open_months[y_index, s_index, : last + 1] = 0
             actual_months = np.array(months[: last + 1], dtype=np.int64)
@@ -214,12 +279,6 @@ def project_spend(
             remaining = 11 - last
             if remaining and actual.forecast_method != "budget_profile":
                 spend[:, y_index, s_index, last + 1 :] = _forecast(actual_months, remaining, actual.forecast_method)
-    spend = spend + shocks[None]
-    for s_index, scheme in enumerate(schemes):
-        extra = (drivers.extra_spend or {}).get(scheme.id)
-        if extra is not None:
-            spend[:, :, s_index, :] += extra * open_months[None, :, s_index, :]
-    return spend
 
 
 def _forecast(actual_months: IntArray, remaining: int, method: str) -> IntArray:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from pooledfund.core.errors import InputError, InvalidInputError, Source
-from pooledfund.core.locations import key_line
+from pooledfund.core.locations import LineMap, key_line
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.checks import check_agreement
+from pooledfund.model.records import set_source, source_of
 from pooledfund.model.validation import validate_document
 
 
@@ -25,14 +26,17 @@ def load_agreement(path: str | Path, display_name: str | None = None) -> tuple[A
     return agreement_from_data(data, lines, name)
 
 
-def agreement_from_data(data: object, lines: dict, name: str) -> tuple[Agreement | None, list[InputError]]:
+def agreement_from_data(data: object, lines: LineMap, name: str) -> tuple[Agreement | None, list[InputError]]:
     """Validate already-parsed agreement data (from YAML or a workbook)."""
     if not isinstance(data, dict):
-        return None, [InputError(Source(name, 1), "the file must be a set of sections: agreement, partners, arrangements")]
+        message = "the file must be a set of sections: agreement, partners, arrangements"
+        return None, [InputError(Source(name, 1), message)]
     unknown = [k for k in data if k not in {"agreement", "partners", "arrangements", "assumptions"}]
     errors = [
-        InputError(Source(name, key_line(lines, (k,)), str(k)), "is not a section of an agreement file (agreement, partners, "
-                   "arrangements, assumptions)")
+        InputError(
+            Source(name, key_line(lines, (k,)), str(k)),
+            "is not a section of an agreement file (agreement, partners, arrangements, assumptions)",
+        )
         for k in unknown
     ]
     header = data.get("agreement")
@@ -50,17 +54,17 @@ def agreement_from_data(data: object, lines: dict, name: str) -> tuple[Agreement
     # The header's fields are validated at the top level of one record, so
     # their lines are looked up without the leading "agreement" key; the
     # paths are put back under agreement.* for messages (_relocate).
-    shifted_lines = {}
+    shifted_lines: LineMap = {}
     for path, line in lines.items():
         if path and path[0] == "agreement":
             shifted_lines[path[1:]] = line
         elif path:
             shifted_lines[path] = line
     record, structural = validate_document(Agreement, merged, shifted_lines, name)
-    errors += [_relocate(e, header) for e in structural]
+    errors += [_relocate(e) for e in structural]
     if record is None or errors:
         return None, errors
-    _relocate_sources(record, header)
+    _relocate_sources(record)
     cross = check_agreement(record)
     if cross:
         return None, cross
@@ -68,25 +72,24 @@ def agreement_from_data(data: object, lines: dict, name: str) -> tuple[Agreement
 
 
 def _header_path(path: str) -> str:
+    """Put a header field's path back under ``agreement.`` (sections keep their own paths)."""
     first = path.split(".", 1)[0].split("[", 1)[0]
     if path and first not in {"partners", "arrangements", "assumptions"}:
         return f"agreement.{path}"
     return path
 
 
-def _relocate(error: InputError, header: dict) -> InputError:
-    del header
+def _relocate(error: InputError) -> InputError:
+    """The same error, with its field path as it is written in the file (header fields under ``agreement.``)."""
     source = error.source
     return InputError(Source(source.file, source.line, _header_path(source.path)), error.message)
 
 
-def _relocate_sources(record: Agreement, header: dict) -> None:
-    from pooledfund.model.records import set_source, source_of
-
+def _relocate_sources(record: Agreement) -> None:
+    """Point the agreement record at its ``agreement`` section, where its header fields are written."""
     source = source_of(record)
     if source is not None:
         set_source(record, Source(source.file, source.line, "agreement"))
-    del header
 
 
 def require_agreement(path: str | Path) -> Agreement:

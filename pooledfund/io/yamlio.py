@@ -48,9 +48,8 @@ class _Builder:
             for key_node, value_node in node.value:
                 key = self._constructor.construct_object(key_node, deep=True)
                 if isinstance(key, (dict, list)):
-                    self.errors.append(
-                        InputError(Source(self.file, key_node.start_mark.line + 1, format_path(path)), "a key must be plain text")
-                    )
+                    where = Source(self.file, key_node.start_mark.line + 1, format_path(path))
+                    self.errors.append(InputError(where, "a key must be plain text"))
                     continue
                 # Keys are names (ids, years): 2025 read as a number is still the name '2025'.
                 key = key if isinstance(key, str) else str(key)
@@ -113,7 +112,8 @@ def parse_yaml_text(text: str, name: str) -> tuple[Any, LineMap, list[InputError
     try:
         data = builder.build(node, ())
     except _TooBigError:
-        return None, {}, [InputError(Source(name), f"the document expands to more than {MAX_NODES:,} values and is refused")]
+        message = f"the document expands to more than {MAX_NODES:,} values and is refused"
+        return None, {}, [InputError(Source(name), message)]
     except yaml.MarkedYAMLError as exc:
         return None, {}, [_syntax_error(exc, name)]
     except yaml.YAMLError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from pydantic import Field, field_validator
 
 from pooledfund.agreements import Arrangement
@@ -39,7 +41,7 @@ class Agreement(Record):
     @field_validator("years")
     @classmethod
     def _consecutive(cls, years: list[str]) -> list[str]:
-        for before, after in zip(years, years[1:]):
+        for before, after in pairwise(years):
             if int(after[:4]) != int(before[:4]) + 1:
                 raise ValueError(f"years must be consecutive and in order; {after} does not follow {before}")
         return years

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from pooledfund.agreements import AlignedBudget, FundedArrangement, IntegratedProvision, LeadCommissioning, PooledFund
+from pooledfund.agreements import ArrangementBase, FundedArrangement, LeadCommissioning, PooledFund
 from pooledfund.core.errors import InputError, Source
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import parse_month
@@ -18,11 +18,13 @@ from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import (
     BandLayer,
     CapLayer,
+    Contribution,
     FixedSplitLayer,
     ProportionalLayer,
     Record,
     ReinvestRule,
     ReturnFixedSplitRule,
+    RiskLayer,
     field_line,
     source_of,
 )
@@ -32,7 +34,9 @@ def _err(record: Record, field: str, message: str, at: str | None = None) -> Inp
     """An error on ``field`` of ``record``, on the line of ``at`` (a key inside the field) or of the field."""
     source = source_of(record) or Source("")
     path = f"{source.path}.{field}" if field and source.path else (field or source.path)
-    inner: list[str | int] = field.split(".") if field else []
+    inner: list[str | int] = []
+    if field:
+        inner.extend(field.split("."))
     if at is not None:
         inner.append(at)
     return InputError(Source(source.file, field_line(record, *inner), path), message)
@@ -47,13 +51,16 @@ def check_agreement(agreement: Agreement) -> list[InputError]:
     if agreement.host_partner not in partner_ids:
         errors.append(_unknown_partner(agreement, "host_partner", agreement.host_partner, partner_ids))
     for arrangement in agreement.arrangements:
-        errors += _check_schemes(agreement, arrangement, partner_ids, years)
+        errors += _check_schemes(arrangement, partner_ids, years)
         if isinstance(arrangement, FundedArrangement):
             errors += _check_funded(agreement, arrangement, partner_ids, years)
     return errors
 
 
-def _unknown_partner(record: Record, field: str, partner: str, known: Iterable[str], at: str | None = None) -> InputError:
+def _unknown_partner(
+    record: Record, field: str, partner: str, known: Iterable[str], at: str | None = None
+) -> InputError:
+    """An error saying ``partner`` (named in ``field``) is not one of the agreement's partners."""
     message = f"{partner!r} is not one of the agreement's partners ({', '.join(sorted(known))})"
     return _err(record, field, message, at)
 
@@ -69,7 +76,8 @@ def _check_ids(agreement: Agreement) -> list[InputError]:
         seen: set[str] = set()
         for record in records:
             if counts[record.id] > 1 and record.id in seen:
-                errors.append(_err(record, "id", f"{label} id {record.id!r} is used {counts[record.id]} times; ids must be unique"))
+                message = f"{label} id {record.id!r} is used {counts[record.id]} times; ids must be unique"
+                errors.append(_err(record, "id", message))
             seen.add(record.id)
     return errors
 
@@ -83,27 +91,49 @@ def _check_years(record: Record, field: str, given: Iterable[str], years: set[st
     return [_outside(record, f"{field}.{y}", y, years) for y in given if y not in years]
 
 
-def _check_schemes(agreement: Agreement, arrangement: object, partner_ids: set[str], years: set[str]) -> list[InputError]:
+def _check_schemes(arrangement: ArrangementBase, partner_ids: set[str], years: set[str]) -> list[InputError]:
+    """Every scheme's commissioners are partners and its budgets are for the agreement's years."""
     errors: list[InputError] = []
-    assert isinstance(arrangement, (PooledFund, AlignedBudget, LeadCommissioning, IntegratedProvision))
     for scheme in arrangement.schemes:
         for partner in scheme.commissioner_split():
             if partner not in partner_ids:
                 errors.append(_unknown_partner(scheme, "commissioner", partner, partner_ids, at=partner))
         errors += _check_years(scheme, "budget", scheme.budget, years)
-    del agreement
     return errors
 
 
 def _check_funded(
     agreement: Agreement, arrangement: FundedArrangement, partner_ids: set[str], years: set[str]
 ) -> list[InputError]:
+    """Cross-check an arrangement partners pay into: who pays, when, and how a variance is shared."""
+    errors = _check_named_partners(arrangement, partner_ids)
+    errors += _check_contributions(arrangement, partner_ids, years)
+    errors += _check_years(arrangement, "contingency", arrangement.contingency, years)
+    if isinstance(arrangement, LeadCommissioning):
+        errors += _check_agreed_value(arrangement, years, agreement.years)
+    if isinstance(arrangement, PooledFund):
+        errors += _check_pool_rules(arrangement)
+    errors += _check_risk_share(arrangement, partner_ids)
+    errors += _check_underspend(arrangement, partner_ids)
+    errors += _check_caps(arrangement)
+    if arrangement.balanced:
+        errors += _check_balanced(agreement, arrangement)
+    return errors
+
+
+def _check_named_partners(arrangement: FundedArrangement, partner_ids: set[str]) -> list[InputError]:
+    """The host, provider, lead commissioner or delegating partner (whichever the kind has) are partners."""
     errors: list[InputError] = []
-    scheme_ids = {s.id for s in arrangement.schemes}
     for field in ("host_partner", "provider", "lead_commissioner", "delegating_partner"):
         value = getattr(arrangement, field, None)
         if value is not None and value not in partner_ids:
             errors.append(_unknown_partner(arrangement, field, value, partner_ids))
+    return errors
+
+
+def _check_contributions(arrangement: FundedArrangement, partner_ids: set[str], years: set[str]) -> list[InputError]:
+    """Each contribution comes from a partner, in one of the agreement's years, on a schedule that adds up."""
+    errors: list[InputError] = []
     for contribution in arrangement.contributions:
         if contribution.partner not in partner_ids:
             errors.append(_unknown_partner(contribution, "partner", contribution.partner, partner_ids))
@@ -111,26 +141,60 @@ def _check_funded(
             errors.append(_outside(contribution, "year", contribution.year, years))
             continue
         errors += _check_schedule(contribution)
-    errors += _check_years(arrangement, "contingency", arrangement.contingency, years)
-    if isinstance(arrangement, LeadCommissioning):
-        errors += _check_agreed_value(arrangement, years, agreement.years)
-    if isinstance(arrangement, PooledFund):
-        contributors = {c.partner for c in arrangement.contributions}
-        if len(contributors) < 2:
-            errors.append(
-                _err(arrangement, "contributions", "a pooled fund needs contributions from two or more partners "
-                     f"(found {len(contributors)})")
-            )
-        if not arrangement.risk_share:
-            errors.append(_err(arrangement, "risk_share", "a pooled fund must say how an overspend is shared (risk_share)"))
-        if not arrangement.underspend:
-            errors.append(_err(arrangement, "underspend", "a pooled fund must say what happens to an underspend (underspend)"))
-    for index, layer in enumerate(arrangement.risk_share):
+    return errors
+
+
+def _check_pool_rules(arrangement: PooledFund) -> list[InputError]:
+    """A pooled fund has two or more contributors and says how an overspend and an underspend are dealt with."""
+    errors: list[InputError] = []
+    contributors = {c.partner for c in arrangement.contributions}
+    if len(contributors) < 2:
+        message = f"a pooled fund needs contributions from two or more partners (found {len(contributors)})"
+        errors.append(_err(arrangement, "contributions", message))
+    if not arrangement.risk_share:
+        message = "a pooled fund must say how an overspend is shared (risk_share)"
+        errors.append(_err(arrangement, "risk_share", message))
+    if not arrangement.underspend:
+        message = "a pooled fund must say what happens to an underspend (underspend)"
+        errors.append(_err(arrangement, "underspend", message))
+    return errors
+
+
+def _layer_partner_field(layer: RiskLayer) -> str:
+    """The field of a risk-share layer that names its partners."""
+    if isinstance(layer, FixedSplitLayer):
+        return "shares"
+    if isinstance(layer, ProportionalLayer):
+        return "partners"
+    return "partner"
+
+
+def _check_risk_share(arrangement: FundedArrangement, partner_ids: set[str]) -> list[InputError]:
+    """Every partner a risk-share layer names is one of the agreement's partners."""
+    errors: list[InputError] = []
+    for layer in arrangement.risk_share:
         for partner in _layer_partners(layer):
             if partner not in partner_ids:
-                field = "shares" if isinstance(layer, FixedSplitLayer) else "partners" if isinstance(layer, ProportionalLayer) else "partner"
-                errors.append(_unknown_partner(layer, field, partner, partner_ids, at=partner if field == "shares" else None))
-        del index
+                field = _layer_partner_field(layer)
+                at = partner if field == "shares" else None
+                errors.append(_unknown_partner(layer, field, partner, partner_ids, at=at))
+    return errors
+
+
+def _check_caps(arrangement: FundedArrangement) -> list[InputError]:
+    """No partner has more than one cap on its share of an overspend."""
+    caps = [layer.partner for layer in arrangement.risk_share if isinstance(layer, CapLayer)]
+    return [
+        _err(arrangement, "risk_share", f"{partner!r} has {count} caps; give one cap per partner")
+        for partner, count in Counter(caps).items()
+        if count > 1
+    ]
+
+
+def _check_underspend(arrangement: FundedArrangement, partner_ids: set[str]) -> list[InputError]:
+    """Underspend rules reinvest only in the arrangement's own schemes and return money only to partners."""
+    errors: list[InputError] = []
+    scheme_ids = {s.id for s in arrangement.schemes}
     for rule in arrangement.underspend:
         if isinstance(rule, ReinvestRule) and rule.scheme not in scheme_ids:
             errors.append(_err(rule, "scheme", f"{rule.scheme!r} is not a scheme of this arrangement"))
@@ -138,16 +202,11 @@ def _check_funded(
             for partner in rule.shares:
                 if partner not in partner_ids:
                     errors.append(_unknown_partner(rule, "shares", partner, partner_ids, at=partner))
-    caps = [layer.partner for layer in arrangement.risk_share if isinstance(layer, CapLayer)]
-    for partner, count in Counter(caps).items():
-        if count > 1:
-            errors.append(_err(arrangement, "risk_share", f"{partner!r} has {count} caps; give one cap per partner"))
-    if arrangement.balanced:
-        errors += _check_balanced(agreement, arrangement)
     return errors
 
 
-def _layer_partners(layer: object) -> list[str]:
+def _layer_partners(layer: RiskLayer) -> list[str]:
+    """The partners a risk-share layer names (none for a commissioner layer)."""
     if isinstance(layer, (BandLayer, CapLayer)):
         return [layer.partner]
     if isinstance(layer, FixedSplitLayer):
@@ -157,10 +216,8 @@ def _layer_partners(layer: object) -> list[str]:
     return []
 
 
-def _check_schedule(contribution: object) -> list[InputError]:
-    from pooledfund.model.records import Contribution
-
-    assert isinstance(contribution, Contribution)
+def _check_schedule(contribution: Contribution) -> list[InputError]:
+    """A contribution's instalments and withheld amount fall in its year and add up to its cash."""
     errors: list[InputError] = []
     schedule = contribution.schedule
     for instalment in schedule.instalments:
@@ -171,8 +228,12 @@ def _check_schedule(contribution: object) -> list[InputError]:
         errors.append(_err(schedule, "withheld_until", f"{schedule.withheld_until} is not in {contribution.year}"))
     if schedule.withheld > contribution.cash:
         errors.append(
-            _err(schedule, "withheld", f"withholds {format_gbp(schedule.withheld)}, more than the cash contribution "
-                 f"of {format_gbp(contribution.cash)}")
+            _err(
+                schedule,
+                "withheld",
+                f"withholds {format_gbp(schedule.withheld)}, more than the cash contribution "
+                f"of {format_gbp(contribution.cash)}",
+            )
         )
     amounts = [i.amount for i in schedule.instalments if i.amount is not None]
     if schedule.instalments and len(amounts) == len(schedule.instalments):
@@ -181,8 +242,12 @@ def _check_schedule(contribution: object) -> list[InputError]:
         if total != due:
             gap = total - due
             errors.append(
-                _err(schedule, "instalments", f"instalments add up to {format_gbp(total)} but the cash to pay by "
-                     f"instalment is {format_gbp(due)} ({format_gbp(abs(gap))} too {'much' if gap > 0 else 'little'})")
+                _err(
+                    schedule,
+                    "instalments",
+                    f"instalments add up to {format_gbp(total)} but the cash to pay by instalment is "
+                    f"{format_gbp(due)} ({format_gbp(abs(gap))} too {'much' if gap > 0 else 'little'})",
+                )
             )
     elif schedule.instalments and amounts:
         errors.append(_err(schedule, "instalments", "give every instalment as an amount, or every one as a percent"))
@@ -198,12 +263,14 @@ def _check_agreed_value(arrangement: LeadCommissioning, years: set[str], ordered
     later = ordered[ordered.index(value.base_year) + 1 :]
     for year in later:
         if year not in value.uplifts:
-            errors.append(_err(value, "uplifts", f"no uplift is given for {year}; give one (all components 0 if the value is unchanged)"))
+            message = f"no uplift is given for {year}; give one (all components 0 if the value is unchanged)"
+            errors.append(_err(value, "uplifts", message))
     for year in value.uplifts:
         if year in years and year not in later:
             errors.append(_err(value, f"uplifts.{year}", f"{year} is not after the base year {value.base_year}"))
     if arrangement.lead_commissioner == arrangement.delegating_partner:
-        errors.append(_err(arrangement, "delegating_partner", "the delegating partner and the lead commissioner must differ"))
+        message = "the delegating partner and the lead commissioner must differ"
+        errors.append(_err(arrangement, "delegating_partner", message))
     for change in value.changes:
         year = parse_month(change.effective_from)[0]
         if year not in years:

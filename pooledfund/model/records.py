@@ -170,7 +170,9 @@ class Scheme(Record):
     @classmethod
     def _flat_or_a_list(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() != "flat":
-            raise ValueError(f"{value!r} is not a phasing; write flat (a twelfth each month) or 12 monthly weights from April")
+            raise ValueError(
+                f"{value!r} is not a phasing; write flat (a twelfth each month) or 12 monthly weights from April"
+            )
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("phasing")
@@ -226,7 +228,9 @@ class PaymentSchedule(Record):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _withheld_needs_a_month(cls, data: object, handler: ModelWrapValidatorHandler[PaymentSchedule]) -> PaymentSchedule:
+    def _withheld_needs_a_month(
+        cls, data: object, handler: ModelWrapValidatorHandler[PaymentSchedule]
+    ) -> PaymentSchedule:
         """Say when a withheld amount is paid, even if another field of the schedule is also wrong.
 
         Checked on the raw data so the mistake is reported in the same pass as
@@ -242,7 +246,7 @@ class PaymentSchedule(Record):
             if not missing_month:
                 raise
             details: list[InitErrorDetails] = [
-                {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}  # type: ignore[typeddict-item]
+                {"type": e["type"], "loc": e["loc"], "input": e["input"], "ctx": e.get("ctx", {})}
                 for e in exc.errors()
             ]
             details.append({"type": PydanticCustomError("value_error", message), "loc": (), "input": data})

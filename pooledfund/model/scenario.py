@@ -12,13 +12,17 @@ lists (demand changes, contribution changes, shocks) are added to the parent's.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
 from pooledfund.core.errors import InputError, Source
 from pooledfund.core.types import ChangePercent, Date, Money, Month, NonNegativeMoney, RatePercent, SavingPercent, Year
+from pooledfund.core.years import parse_month
 from pooledfund.model.records import Record, field_line, source_of
+
+if TYPE_CHECKING:
+    from pooledfund.model.agreement import Agreement
 
 
 class DemandChange(Record):
@@ -138,49 +142,93 @@ class Scenario(Record):
 
 BASE = Scenario(id="base", name="Base (budget as agreed)")
 
-def check_scenario(scenario: Scenario, agreement: Any, file: str) -> list[InputError]:
-    """Check a scenario's references against the agreement it is run with."""
-    from pooledfund.core.years import parse_month
 
-    errors: list[InputError] = []
+def check_scenario(scenario: Scenario, agreement: Agreement, file: str) -> list[InputError]:
+    """Check a scenario's references against the agreement it is run with.
+
+    Every scheme, partner and arrangement a scenario names must exist in the
+    agreement, and every month and year it changes must be one the agreement
+    covers; otherwise the change would silently do nothing to the figures.
+    """
     years = set(agreement.years)
     scheme_ids = {s.id for _, s in agreement.schemes()}
+    errors = _check_shocks(scenario, agreement.id, scheme_ids, years, file)
+    errors += _check_contribution_changes(scenario, agreement, file)
+    errors += _check_actuals(scenario, agreement.id, scheme_ids, years, file)
+    errors += _check_rate_years(scenario, years, file)
+    return errors
+
+
+def _scenario_error(record: Record, field: str, message: str, file: str) -> InputError:
+    """An error on ``field`` of a scenario record, on its line in the scenario file."""
+    src = source_of(record) or Source(file, None, "scenario")
+    line = field_line(record, *field.split("."))
+    return InputError(Source(src.file, line, f"{src.path}.{field}"), message)
+
+
+def _check_shocks(
+    scenario: Scenario, agreement_id: str, scheme_ids: set[str], years: set[str], file: str
+) -> list[InputError]:
+    """Each one-off shock hits a scheme of the agreement in a month it covers."""
+    errors: list[InputError] = []
+    for shock in scenario.shocks:
+        if shock.scheme not in scheme_ids:
+            errors.append(_scenario_error(shock, "scheme", f"{shock.scheme!r} is not a scheme in {agreement_id}", file))
+        if parse_month(shock.month)[0] not in years:
+            errors.append(_scenario_error(shock, "month", f"{shock.month} is outside the agreement's years", file))
+    return errors
+
+
+def _check_contribution_changes(scenario: Scenario, agreement: Agreement, file: str) -> list[InputError]:
+    """Each contribution change names a partner (and, if given, an arrangement) of the agreement."""
+    errors: list[InputError] = []
     partner_ids = set(agreement.partner_ids)
     arrangement_ids = {a.id for a in agreement.arrangements}
+    for change in scenario.contribution_changes:
+        if change.partner not in partner_ids:
+            message = f"{change.partner!r} is not a partner in {agreement.id}"
+            errors.append(_scenario_error(change, "partner", message, file))
+        if change.arrangement is not None and change.arrangement not in arrangement_ids:
+            message = f"{change.arrangement!r} is not an arrangement in {agreement.id}"
+            errors.append(_scenario_error(change, "arrangement", message, file))
+    return errors
 
-    def err(record: Record, field: str, message: str) -> None:
-        src = source_of(record) or Source(file, None, "scenario")
-        line = field_line(record, *field.split("."))
-        errors.append(InputError(Source(src.file, line, f"{src.path}.{field}"), message))
+
+def _check_actuals(
+    scenario: Scenario, agreement_id: str, scheme_ids: set[str], years: set[str], file: str
+) -> list[InputError]:
+    """Actuals are for a year of the agreement, up to a month in that year, one figure per month per scheme."""
+    errors: list[InputError] = []
+    for actual in scenario.actuals:
+        if actual.year not in years:
+            errors.append(_scenario_error(actual, "year", f"{actual.year} is outside the agreement's years", file))
+            continue
+        year, last = parse_month(actual.to_month)
+        if year != actual.year:
+            errors.append(_scenario_error(actual, "to_month", f"{actual.to_month} is not in {actual.year}", file))
+            continue
+        for scheme_id, months in actual.schemes.items():
+            field = f"schemes.{scheme_id}"
+            if scheme_id not in scheme_ids:
+                errors.append(_scenario_error(actual, field, f"{scheme_id!r} is not a scheme in {agreement_id}", file))
+            elif len(months) != last + 1:
+                message = f"gives {len(months)} months of actuals; April to {actual.to_month} is {last + 1} months"
+                errors.append(_scenario_error(actual, field, message, file))
+    return errors
+
+
+def _check_rate_years(scenario: Scenario, years: set[str], file: str) -> list[InputError]:
+    """Inflation, demography and efficiency rates are set only for the agreement's years.
+
+    Rates are plain mappings, not records, so each error points at where the
+    rate was set (which may be a parent scenario of an ``extends`` chain).
+    """
+    errors: list[InputError] = []
 
     def outside(origin: tuple[str, ...], year: str) -> None:
         where = scenario._origins.get(origin) or Source(file, None, "scenario." + ".".join(origin))
         errors.append(InputError(where, f"{year} is outside the agreement's years"))
 
-    for shock in scenario.shocks:
-        if shock.scheme not in scheme_ids:
-            err(shock, "scheme", f"{shock.scheme!r} is not a scheme in {agreement.id}")
-        if parse_month(shock.month)[0] not in years:
-            err(shock, "month", f"{shock.month} is outside the agreement's years")
-    for change in scenario.contribution_changes:
-        if change.partner not in partner_ids:
-            err(change, "partner", f"{change.partner!r} is not a partner in {agreement.id}")
-        if change.arrangement is not None and change.arrangement not in arrangement_ids:
-            err(change, "arrangement", f"{change.arrangement!r} is not an arrangement in {agreement.id}")
-    for actual in scenario.actuals:
-        if actual.year not in years:
-            err(actual, "year", f"{actual.year} is outside the agreement's years")
-            continue
-        year, last = parse_month(actual.to_month)
-        if year != actual.year:
-            err(actual, "to_month", f"{actual.to_month} is not in {actual.year}")
-            continue
-        for scheme_id, months in actual.schemes.items():
-            if scheme_id not in scheme_ids:
-                err(actual, f"schemes.{scheme_id}", f"{scheme_id!r} is not a scheme in {agreement.id}")
-            elif len(months) != last + 1:
-                err(actual, f"schemes.{scheme_id}",
-                    f"gives {len(months)} months of actuals; April to {actual.to_month} is {last + 1} months")
     for field, mapping in (("inflation", scenario.inflation), ("demography", scenario.demography)):
         for key, by_year in mapping.items():
             for year in by_year:

@@ -8,9 +8,11 @@ path, and attaches a :class:`~pooledfund.core.errors.Source` to every record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from pooledfund.core.errors import InputError, Source
 from pooledfund.core.locations import LineMap, PathKey, format_path, key_line, line_for
@@ -45,7 +47,9 @@ def _data_path(data: Any, loc: tuple[Any, ...], error_type: str) -> PathKey:
     current = data
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
-        if (isinstance(current, dict) and part in current) or (isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if in_dict or in_list:
             path.append(part)
             current = current[part]
         elif last and error_type in {"missing", "extra_forbidden"}:
@@ -54,7 +58,8 @@ def _data_path(data: Any, loc: tuple[Any, ...], error_type: str) -> PathKey:
     return tuple(path)
 
 
-def _message(error: dict[str, Any], docs: str) -> str:
+def _message(error: ErrorDetails, docs: str) -> str:
+    """Say what pydantic found wrong in a finance lead's words, pointing misspelt names at ``docs``."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":
@@ -63,7 +68,8 @@ def _message(error: dict[str, Any], docs: str) -> str:
         return f"is not a field here; check the spelling (see {docs})"
     if kind == "union_tag_invalid":
         expected = ctx.get("expected_tags", "")
-        return f"{ctx.get('tag')!r} is not a known {ctx.get('discriminator', 'kind').strip(chr(39))}; use one of {expected}"
+        discriminator = str(ctx.get("discriminator", "kind")).strip("'")
+        return f"{ctx.get('tag')!r} is not a known {discriminator}; use one of {expected}"
     if kind == "union_tag_not_found":
         field = str(ctx.get("discriminator", "kind")).strip("'")
         return f"say which kind this is with '{field}:'"
@@ -82,14 +88,19 @@ def _message(error: dict[str, Any], docs: str) -> str:
     return str(error["msg"])
 
 
+def _lines_under(lines: LineMap, path: PathKey) -> Callable[[PathKey], int | None]:
+    """Look up the file line of a field path given relative to the record at ``path``."""
+
+    def lookup(inner: PathKey) -> int | None:
+        return line_for(lines, (*path, *inner))
+
+    return lookup
+
+
 def _attach_sources(value: Any, path: PathKey, file: str, lines: LineMap) -> None:
     """Give every record in the tree its file, line and field path."""
     if isinstance(value, Record):
-        set_source(
-            value,
-            Source(file, line_for(lines, path), format_path(path)),
-            lambda inner, here=path: line_for(lines, (*here, *inner)),
-        )
+        set_source(value, Source(file, line_for(lines, path), format_path(path)), _lines_under(lines, path))
         for field_name in type(value).model_fields:
             child = getattr(value, field_name)
             alias = type(value).model_fields[field_name].alias or field_name
@@ -119,7 +130,7 @@ def validate_document(
     try:
         record = model.model_validate(data)
     except ValidationError as exc:
-        found: dict[tuple[PathKey, str], dict[str, Any]] = {}
+        found: dict[tuple[PathKey, str], ErrorDetails] = {}
         for error in exc.errors(include_url=False):
             path = (*root, *_data_path(data, tuple(error["loc"]), error["type"]))
             if error["type"] == "union_tag_invalid":

@@ -41,7 +41,8 @@ def fan_chart(sim: SimulationResult, arrangement_id: str) -> go.Figure:
     figure.add_trace(go.Scatter(x=months, y=p50, name="P50 (median)", mode="lines", line={"color": _LINE},
                                 hovertemplate="P50 £%{y:,.0f}<extra></extra>"))
     figure.add_trace(go.Scatter(x=months, y=budget, name="Budget", mode="lines",
-                                line={"color": "black", "dash": "dash"}, hovertemplate="Budget £%{y:,.0f}<extra></extra>"))
+                                line={"color": "black", "dash": "dash"},
+                                hovertemplate="Budget £%{y:,.0f}<extra></extra>"))
     figure.update_layout(title=f"{name}: cumulative spend, {sim.paths:,} paths (seed {sim.seed})",
                          yaxis_title="£ spent since the start of the agreement", hovermode="x unified")
     figure.update_yaxes(tickprefix="£", separatethousands=True)

@@ -113,7 +113,8 @@ def mixing_matrix(spec: UncertaintySpec) -> FloatArray:
         index = [position[name] for name in spec.correlation.drivers]
         full[np.ix_(index, index)] = np.array(spec.correlation.matrix, dtype=np.float64)
     try:
-        return np.linalg.cholesky(full)
+        # numpy's stubs type the factor as any float; a float64 matrix gives float64 (no copy is made).
+        return np.linalg.cholesky(full).astype(np.float64, copy=False)
     except np.linalg.LinAlgError:
         values, vectors = np.linalg.eigh(full)
         return vectors * np.sqrt(np.clip(values, 0, None))[None, :]

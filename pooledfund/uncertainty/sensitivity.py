@@ -124,7 +124,9 @@ def _run_settings(
     return run(agreement, scenario, build_drivers(list(agreement.years), scenario, spec, draws))
 
 
-def sensitivity(agreement: Agreement, scenario: Scenario = BASE, spec: UncertaintySpec | None = None) -> SensitivityResult:
+def sensitivity(
+    agreement: Agreement, scenario: Scenario = BASE, spec: UncertaintySpec | None = None
+) -> SensitivityResult:
     """Every partner's net cost with each driver at its P10 and P90, others at their medians."""
     spec = spec or NO_UNCERTAINTY
     k, m = len(spec.drivers), len(spec.events)

@@ -116,7 +116,7 @@ def _default_workers() -> int:
 
 
 def _collect(
-    pending: set[Future[tuple[RunResult, int, int]]], collector: _Collector, bar: tqdm  # type: ignore[type-arg]
+    pending: set[Future[tuple[RunResult, int, int]]], collector: _Collector, bar: tqdm
 ) -> set[Future[tuple[RunResult, int, int]]]:
     """Wait for at least one chunk, keep its figures, and return the chunks still running."""
     done, still = wait(pending, return_when=FIRST_COMPLETED)

@@ -16,6 +16,7 @@ it is run with.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -26,7 +27,8 @@ from pooledfund.core.errors import InputError, Source
 from pooledfund.core.locations import LineMap, format_path, line_for
 from pooledfund.core.types import Date, Money, Month, Percent, SharePercent, Year
 from pooledfund.core.years import month_of, parse_month
-from pooledfund.model.records import Record, source_of
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.records import Record, Scheme, source_of
 from pooledfund.model.validation import validate_document
 
 DriverType = Literal["inflation", "demography", "demand", "efficiency"]
@@ -286,6 +288,7 @@ def spec_from_data(data: Any, lines: LineMap, file: str) -> tuple[UncertaintySpe
 
 
 def _located(lines: LineMap, file: str, path: tuple[str | int, ...], message: str) -> InputError:
+    """An error at ``path`` of the uncertainty file, on that field's line."""
     return InputError(Source(file, line_for(lines, path), format_path(path)), message)
 
 
@@ -293,23 +296,37 @@ def _check_internal(spec: UncertaintySpec, lines: LineMap, file: str) -> list[In
     """Checks across records: unique ids, and a usable correlation matrix."""
     errors: list[InputError] = []
     seen: dict[str, str] = {}
-    for section, items in (("drivers", spec.drivers), ("events", spec.events)):
+    sections: tuple[tuple[str, Sequence[UncertainDriver | Event]], ...] = (
+        ("drivers", spec.drivers),
+        ("events", spec.events),
+    )
+    for section, items in sections:
         for index, item in enumerate(items):
             if item.id in seen:
-                errors.append(_located(lines, file, ("uncertainty", section, index, "id"),
-                                       f"{item.id!r} is already the id of another {seen[item.id]}; ids must be unique"))
+                message = f"{item.id!r} is already the id of another {seen[item.id]}; ids must be unique"
+                errors.append(_located(lines, file, ("uncertainty", section, index, "id"), message))
             seen.setdefault(item.id, section[:-1])
     if spec.correlation is not None:
-        errors += _check_correlation(spec, lines, file)
+        errors += _check_correlation(spec.correlation, spec.drivers, lines, file)
     return errors
 
 
-def _check_correlation(spec: UncertaintySpec, lines: LineMap, file: str) -> list[InputError]:
-    assert spec.correlation is not None
-    root = ("uncertainty", "correlation")
-    names = spec.correlation.drivers
-    matrix = spec.correlation.matrix
-    known = {d.id for d in spec.drivers}
+_CORRELATION_ROOT = ("uncertainty", "correlation")
+
+
+def _check_correlation(
+    correlation: Correlation, drivers: list[UncertainDriver], lines: LineMap, file: str
+) -> list[InputError]:
+    """The correlated drivers are known and listed once, and the matrix is a usable correlation matrix.
+
+    Usable means square (one row and column per driver), entries between -1
+    and 1, 1 on the diagonal, symmetric, and positive semi-definite (the
+    correlations do not contradict each other), so correlated draws exist.
+    """
+    root = _CORRELATION_ROOT
+    names = correlation.drivers
+    matrix = correlation.matrix
+    known = {d.id for d in drivers}
     errors = [
         _located(lines, file, (*root, "drivers", i), f"{name!r} is not the id of an uncertain driver in 'drivers'")
         for i, name in enumerate(names) if name not in known
@@ -321,65 +338,84 @@ def _check_correlation(spec: UncertaintySpec, lines: LineMap, file: str) -> list
     n = len(names)
     if len(matrix) != n or any(len(row) != n for row in matrix):
         shape = f"{len(matrix)} rows of " + "/".join(sorted({str(len(r)) for r in matrix}) or ["0"]) + " values"
-        errors.append(_located(lines, file, (*root, "matrix"),
-                               f"the matrix must be {n} x {n} (one row and column per driver listed); it has {shape}"))
+        message = f"the matrix must be {n} x {n} (one row and column per driver listed); it has {shape}"
+        errors.append(_located(lines, file, (*root, "matrix"), message))
         return errors
-    for i in range(n):
-        for j in range(n):
-            value = matrix[i][j]
-            where = (*root, "matrix", i, j)
-            if not np.isfinite(value) or not -1 <= value <= 1:
-                errors.append(_located(lines, file, where, f"a correlation must be between -1 and 1 (got {value})"))
-            elif i == j and value != 1:
-                errors.append(_located(lines, file, where, f"the diagonal must be 1 (a driver moves with itself); got {value}"))
-            elif j > i and value != matrix[j][i]:
-                errors.append(_located(lines, file, where,
-                                       f"the matrix must be symmetric: row {i + 1} column {j + 1} is {value} but "
-                                       f"row {j + 1} column {i + 1} is {matrix[j][i]}"))
+    errors += _check_matrix_entries(matrix, lines, file)
     if not errors:
         smallest = float(np.linalg.eigvalsh(np.array(matrix, dtype=np.float64)).min())
         if smallest < -1e-9:
-            errors.append(_located(lines, file, (*root, "matrix"),
-                                   "these correlations contradict each other (the matrix is not positive semi-definite, "
-                                   f"smallest eigenvalue {smallest:.4f}); weaken the strongest ones"))
+            message = (
+                "these correlations contradict each other (the matrix is not positive semi-definite, "
+                f"smallest eigenvalue {smallest:.4f}); weaken the strongest ones"
+            )
+            errors.append(_located(lines, file, (*root, "matrix"), message))
     return errors
 
 
-def check_uncertainty(spec: UncertaintySpec, agreement: Any, file: str) -> list[InputError]:
+def _check_matrix_entries(matrix: list[list[float]], lines: LineMap, file: str) -> list[InputError]:
+    """Each entry of a square correlation matrix is between -1 and 1, 1 on the diagonal, and mirrored."""
+    errors: list[InputError] = []
+    n = len(matrix)
+    for i in range(n):
+        for j in range(n):
+            value = matrix[i][j]
+            where = (*_CORRELATION_ROOT, "matrix", i, j)
+            if not np.isfinite(value) or not -1 <= value <= 1:
+                message = f"a correlation must be between -1 and 1 (got {value})"
+            elif i == j and value != 1:
+                message = f"the diagonal must be 1 (a driver moves with itself); got {value}"
+            elif j > i and value != matrix[j][i]:
+                message = (
+                    f"the matrix must be symmetric: row {i + 1} column {j + 1} is {value} but "
+                    f"row {j + 1} column {i + 1} is {matrix[j][i]}"
+                )
+            else:
+                continue
+            errors.append(_located(lines, file, where, message))
+    return errors
+
+
+def check_uncertainty(spec: UncertaintySpec, agreement: Agreement, file: str) -> list[InputError]:
     """Check a spec against the agreement it is run with.
 
     Years and months must fall within the agreement; events must name one of
     its schemes; each driver must move at least one scheme (a driver no scheme
     responds to would add nothing but noise to the tornado).
     """
-    errors: list[InputError] = []
     years = list(agreement.years)
     schemes = [s for _, s in agreement.schemes()]
     scheme_ids = {s.id for s in schemes}
-
-    def err(record: Record, field: str, message: str) -> None:
-        src = source_of(record) or Source(file)
-        path = f"{src.path}.{field}" if src.path else f"uncertainty.{field}"
-        errors.append(InputError(Source(src.file, src.line, path), message))
-
+    errors: list[InputError] = []
     for driver in spec.drivers:
         for year in driver.years or []:
             if year not in years:
-                err(driver, "years", f"{year} is outside the agreement's years ({', '.join(years)})")
+                message = f"{year} is outside the agreement's years ({', '.join(years)})"
+                errors.append(_spec_error(driver, "years", message, file))
         if driver.effective_from is not None and month_of(driver.effective_from)[0] > years[-1]:
-            err(driver, "from", f"{driver.effective_from} is after the agreement ends")
+            errors.append(_spec_error(driver, "from", f"{driver.effective_from} is after the agreement ends", file))
         if not _moves_something(driver, schemes):
-            err(driver, "key", f"no scheme in {agreement.id} {_what_moves(driver)}, so this driver would change nothing")
+            message = f"no scheme in {agreement.id} {_what_moves(driver)}, so this driver would change nothing"
+            errors.append(_spec_error(driver, "key", message, file))
     for event in spec.events:
         if event.scheme not in scheme_ids:
-            err(event, "scheme", f"{event.scheme!r} is not a scheme in {agreement.id}")
+            errors.append(_spec_error(event, "scheme", f"{event.scheme!r} is not a scheme in {agreement.id}", file))
         for field, month in (("window.from", event.window.start), ("window.to", event.window.end)):
             if parse_month(month)[0] not in years:
-                err(event, field, f"{month} is outside the agreement's years ({years[0]} to {years[-1]})")
+                message = f"{month} is outside the agreement's years ({years[0]} to {years[-1]})"
+                errors.append(_spec_error(event, field, message, file))
     return errors
 
 
-def _moves_something(driver: UncertainDriver, schemes: list[Any]) -> bool:
+def _spec_error(record: Record, field: str, message: str, file: str) -> InputError:
+    """An error on ``field`` of a driver or event, on the record's line in the uncertainty file."""
+    src = source_of(record) or Source(file)
+    path = f"{src.path}.{field}" if src.path else f"uncertainty.{field}"
+    return InputError(Source(src.file, src.line, path), message)
+
+
+def _moves_something(driver: UncertainDriver, schemes: list[Scheme]) -> bool:
+    """Whether any scheme responds to the driver (by cost category, scheme type or cost driver)."""
     if driver.type == "efficiency":
         return bool(schemes)
     if driver.type == "inflation":
@@ -390,6 +426,7 @@ def _moves_something(driver: UncertainDriver, schemes: list[Any]) -> bool:
 
 
 def _what_moves(driver: UncertainDriver) -> str:
+    """What a scheme would need for the driver to move it, in the words of the agreement file."""
     return {
         "inflation": f"has cost_category {driver.key!r}",
         "demography": f"has scheme type {driver.key!r}",

@@ -83,8 +83,7 @@ def _from_template(stated: StatedCommissioner, kinds: dict[str, str]) -> tuple[s
             chosen["LA"]: percent_words(stated.la or Decimal(0))}, ""
 
 
-def reconcile(scheme: PlanScheme, kinds: dict[str, str], name: str, sheet: str) -> tuple[str | dict[str, str] | None,
-                                                                                         InputError | None]:
+def reconcile(scheme: PlanScheme, kinds: dict[str, str], name: str, sheet: str) -> str | dict[str, str] | InputError:
     """The scheme's commissioner in a pack, or the one located error that says why it cannot be known.
 
     ``kinds`` maps each partner id of the agreement to its kind.
@@ -93,26 +92,26 @@ def reconcile(scheme: PlanScheme, kinds: dict[str, str], name: str, sheet: str) 
     if scheme.split_cell:
         shares = _shares(scheme.commissioner)
         if stated is None or shares is None:
-            return scheme.commissioner, None
+            return scheme.commissioner
         side, nhs = _side(shares, kinds)
         clash = _disagreement(stated, side, nhs)
         if clash is None:
-            return scheme.commissioner, None
+            return scheme.commissioner
         heading, says = clash
-        return None, InputError(
+        return InputError(
             Source(name, None, f"'{sheet}'!{stated.cells[heading]}"),
             f"{says} does not match the Commissioner split in {scheme.split_cell} ('{_split_text(scheme)}', which is "
             f"{_split_words(side, nhs)}); the split decides who commissions the scheme: make the two agree, "
             f"or clear {scheme.split_cell} to use Commissioner, % NHS and % LA")
     if stated is None or not stated.side:
-        return scheme.commissioner, None
+        return scheme.commissioner
     commissioner, why = _from_template(stated, kinds)
     if commissioner is None:
-        return None, InputError(
+        return InputError(
             Source(name, None, f"'{sheet}'!{stated.cells[layout.COMMISSIONER]}"),
             f"Commissioner {stated.word} cannot be matched to one partner: {why}; write the partner ids in the "
             "Commissioner split column, e.g. 'icb 60%; council 40%'")
-    return commissioner, None
+    return commissioner
 
 
 def _split_text(scheme: PlanScheme) -> str:

@@ -13,7 +13,8 @@ import json
 import re
 from typing import Any
 
-TEXT, NUMBER, YES_NO, NONE, EMPTY_LIST, EMPTY_MAPPING = "text", "number", "yes/no", "none", "empty list", "empty mapping"
+TEXT, NUMBER, YES_NO, NONE = "text", "number", "yes/no", "none"
+EMPTY_LIST, EMPTY_MAPPING = "empty list", "empty mapping"
 TYPES = (TEXT, NUMBER, YES_NO, NONE, EMPTY_LIST, EMPTY_MAPPING)
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 _TOKEN = re.compile(r'\.?([A-Za-z0-9_\-]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')

@@ -172,13 +172,34 @@ def _read_inputs(workbook: Workbook, name: str) -> tuple[dict | None, list[Input
                                                    f"rebuilt from that sheet's Inputs table: {_RESTORE}")]
         return None, []
     ws = workbook[layout.SHEET_INPUTS]
-    header_row = None
-    for row in ws.iter_rows(min_col=1, max_col=4):
-        if [c.value for c in row] == [INPUT_OF, FIELD, TYPE, VALUE]:
-            header_row = row[0].row
-            break
+    header_row = _inputs_header_row(ws)
     if header_row is None:
         return None, _missing_inputs_table(ws, name, signs)
+    rows, errors = _agreement_rows(ws, header_row, name)
+    if errors:
+        return None, errors
+    if not rows:
+        return None, [InputError(_where(name, ws.title, f"A{header_row}:D{header_row}"),
+                                 f"the Inputs table has no {AGREEMENT_ROWS!r} rows; they hold the agreement: "
+                                 f"{_RESTORE}")]
+    try:
+        return unflatten(rows), []
+    except PathError as exc:
+        return None, [InputError(_where(name, ws.title), f"the agreement's inputs do not fit together: {exc}")]
+
+
+def _inputs_header_row(ws: Worksheet) -> int | None:
+    """The row of the Inputs table's headings (Input of, Field, Type, Value), if it is there intact."""
+    for row in ws.iter_rows(min_col=1, max_col=4):
+        if [c.value for c in row] == [INPUT_OF, FIELD, TYPE, VALUE]:
+            return row[0].row
+    return None
+
+
+def _agreement_rows(
+    ws: Worksheet, header_row: int, name: str
+) -> tuple[list[tuple[list[str | int], object]], list[InputError]]:
+    """The agreement's rows of the Inputs table as (field path, value), and an error for each unreadable cell."""
     rows: list[tuple[list[str | int], object]] = []
     errors: list[InputError] = []
     for cells in ws.iter_rows(min_row=header_row + 1, min_col=1, max_col=4):
@@ -196,16 +217,7 @@ def _read_inputs(workbook: Workbook, name: str) -> tuple[dict | None, list[Input
             # a wrong type word is the Type cell's fault; anything else is the Value cell's
             cell = cells[2] if "is not a type" in str(exc) else cells[3]
             errors.append(InputError(_where(name, ws.title, cell.coordinate), f"{path}: {exc}"))
-    if errors:
-        return None, errors
-    if not rows:
-        return None, [InputError(_where(name, ws.title, f"A{header_row}:D{header_row}"),
-                                 f"the Inputs table has no {AGREEMENT_ROWS!r} rows; they hold the agreement: "
-                                 f"{_RESTORE}")]
-    try:
-        return unflatten(rows), []
-    except PathError as exc:
-        return None, [InputError(_where(name, ws.title), f"the agreement's inputs do not fit together: {exc}")]
+    return rows, errors
 
 
 def _missing_inputs_table(ws: Worksheet, name: str, signs: str) -> list[InputError]:
@@ -247,7 +259,8 @@ def _apply_plan(data: dict, schemes: list[PlanScheme], name: str, sheet: str, he
     arrangements = data.get("arrangements")
     if not isinstance(arrangements, list):
         return []
-    by_id = {a.get("id"): a for a in arrangements if isinstance(a, dict)}
+    # Keyed by the id as text: a scheme's Arrangement cell is read as text.
+    by_id = {str(a.get("id")): a for a in arrangements if isinstance(a, dict)}
     listing = ", ".join(str(k) for k in by_id)
     if schemes and not any(s.arrangement_cell for s in schemes):
         return [InputError(_where(name, sheet, f"{header_row}:{header_row}"),
@@ -264,9 +277,9 @@ def _apply_plan(data: dict, schemes: list[PlanScheme], name: str, sheet: str, he
             errors.append(InputError(_where(name, sheet, scheme.arrangement_cell),
                                      f"{said} the agreement's arrangements ({listing})"))
             continue
-        commissioner, error = reconcile(scheme, kinds, name, sheet)
-        if error is not None:
-            errors.append(error)
+        commissioner = reconcile(scheme, kinds, name, sheet)
+        if isinstance(commissioner, InputError):
+            errors.append(commissioner)
             continue
         old = {s.get("id"): s for s in arrangement.get("schemes", []) if isinstance(s, dict)}
         merged = dict(old.get(scheme.id, {}))

@@ -14,8 +14,11 @@ the cell and what was expected.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import TypeVar
 
 from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
@@ -26,6 +29,8 @@ from pooledfund.core.money import MoneyError, to_pence
 from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, ProviderKind, SchemeType, scheme_type_from_text
 from pooledfund.core.years import parse_year
 from pooledfund.io.excel import layout
+
+EnumT = TypeVar("EnumT", bound=Enum)
 
 HEADER_SEARCH_ROWS = 30
 #: The template's Commissioner words, as the side they stand for: LA, NHS (an ICB or NHS trust) or JOINT.
@@ -99,11 +104,12 @@ class _Row:
             return str(int(value))
         return str(value).strip()
 
-    def choice(self, heading: str, lookup: object, words: list[str]) -> object:
+    def choice(self, heading: str, lookup: Callable[[str], EnumT | None], words: list[str]) -> EnumT | None:
+        """The template-list word in a heading's cell, as ``lookup`` finds it (None, with an error, if not found)."""
         text = self.text(heading, required=True)
         if not text:
             return None
-        found = lookup(text)  # type: ignore[operator]
+        found = lookup(text)
         if found is None:
             self.error(heading, f"{text!r} is not a {heading.lower()} in the template's list; expected one of: "
                                 f"{'; '.join(words)}")
@@ -145,12 +151,15 @@ class _Row:
         return pence
 
 
-def _lookup(enum: type) -> object:
-    def find(text: str) -> object:
+def _lookup(enum: type[EnumT]) -> Callable[[str], EnumT | None]:
+    """A finder of ``enum``'s member for a key or template wording (None if there is no such member)."""
+
+    def find(text: str) -> EnumT | None:
         try:
             return enum(text)
         except ValueError:
             return None
+
     return find
 
 
@@ -163,85 +172,145 @@ def find_header(ws: Worksheet) -> int | None:
     return None
 
 
-def _columns(ws: Worksheet, header_row: int, name: str, errors: list[InputError]) -> tuple[dict[str, int], dict[str, int]]:
+def _columns(
+    ws: Worksheet, header_row: int, name: str, errors: list[InputError]
+) -> tuple[dict[str, int], dict[str, int]]:
     """Headings found: canonical name -> column, and year -> column."""
     columns: dict[str, int] = {}
     years: dict[str, int] = {}
-    expected = [*layout.BEFORE_YEARS, *layout.AFTER_YEARS, *layout.EXTRAS]
     renamed: set[str] = set()
     for cell in ws[header_row]:
         if cell.value is None or str(cell.value).strip() == "":
             continue
         text = str(cell.value)
         canonical = layout.ALIASES.get(layout.header_key(text))
+        year_text = layout.year_of_header(text)
         where = Source(name, None, f"'{ws.title}'!{cell.coordinate}")
         if canonical is not None:
             if canonical in columns:
                 errors.append(InputError(where, f"the column {canonical!r} appears twice; keep one"))
             columns[canonical] = cell.column
-            continue
-        year_text = layout.year_of_header(text)
-        if year_text is not None:
-            try:
-                year = parse_year(year_text)
-            except ValueError as exc:
-                errors.append(InputError(where, f"the heading {text!r}: {exc}"))
-                continue
-            if year in years:
-                errors.append(InputError(where, f"the column {layout.expenditure_header(year)!r} appears twice; "
-                                                "keep one"))
-                continue
-            years[year] = cell.column
-            continue
-        close = difflib.get_close_matches(layout.header_key(text), [layout.header_key(e) for e in expected], n=1,
-                                          cutoff=0.75)
-        if close:
-            wanted = next(e for e in expected if layout.header_key(e) == close[0])
-            if wanted not in columns:
-                renamed.add(wanted)
-                errors.append(InputError(where, f"the column is headed {text!r}; expected {wanted!r} "
-                                                "(the template's heading)"))
-        elif "expenditure" in layout.header_key(text):
-            errors.append(InputError(where, f"the heading {text!r} does not say which year; expected "
-                                            "'Expenditure 2025-26'"))
-    for wanted in layout.REQUIRED:
-        if wanted not in columns and wanted not in renamed:
-            errors.append(InputError(Source(name, None, f"'{ws.title}'!{header_row}:{header_row}"),
-                                     f"the column {wanted!r} is missing from the header row (row {header_row}); "
-                                     f"expected the template's columns: {', '.join(layout.BEFORE_YEARS)}, "
-                                     "Expenditure by year, New/Existing"))
-    if not years:
-        errors.append(InputError(Source(name, None, f"'{ws.title}'!{header_row}:{header_row}"),
-                                 f"no expenditure columns in the header row (row {header_row}); expected one per "
-                                 "year headed like 'Expenditure 2025-26'"))
+        elif year_text is not None:
+            _year_column(year_text, text, cell.column, where, years, errors)
+        else:
+            _unknown_heading(text, where, columns, renamed, errors)
+    errors += _missing_columns(ws, header_row, name, columns, renamed, years)
     return columns, years
+
+
+def _year_column(
+    year_text: str, text: str, column: int, where: Source, years: dict[str, int], errors: list[InputError]
+) -> None:
+    """Record the year of an expenditure heading ``text`` in ``years`` (or an error if it is bad or repeated)."""
+    try:
+        year = parse_year(year_text)
+    except ValueError as exc:
+        errors.append(InputError(where, f"the heading {text!r}: {exc}"))
+        return
+    if year in years:
+        errors.append(InputError(where, f"the column {layout.expenditure_header(year)!r} appears twice; keep one"))
+        return
+    years[year] = column
+
+
+def _unknown_heading(
+    text: str, where: Source, columns: dict[str, int], renamed: set[str], errors: list[InputError]
+) -> None:
+    """An error for a heading that looks like a misspelt expected one, or an expenditure heading with no year.
+
+    Other unknown headings (columns this tool does not model) are ignored. A
+    misspelt heading is added to ``renamed`` so it is not also reported missing.
+    """
+    expected = [*layout.BEFORE_YEARS, *layout.AFTER_YEARS, *layout.EXTRAS]
+    close = difflib.get_close_matches(layout.header_key(text), [layout.header_key(e) for e in expected], n=1,
+                                      cutoff=0.75)
+    if close:
+        wanted = next(e for e in expected if layout.header_key(e) == close[0])
+        if wanted not in columns:
+            renamed.add(wanted)
+            errors.append(InputError(where, f"the column is headed {text!r}; expected {wanted!r} "
+                                            "(the template's heading)"))
+    elif "expenditure" in layout.header_key(text):
+        errors.append(InputError(where, f"the heading {text!r} does not say which year; expected "
+                                        "'Expenditure 2025-26'"))
+
+
+def _missing_columns(
+    ws: Worksheet, header_row: int, name: str, columns: dict[str, int], renamed: set[str], years: dict[str, int]
+) -> list[InputError]:
+    """Errors for required columns that are not in the header row, and for no expenditure column at all."""
+    where = Source(name, None, f"'{ws.title}'!{header_row}:{header_row}")
+    errors = [
+        InputError(where, f"the column {wanted!r} is missing from the header row (row {header_row}); "
+                          f"expected the template's columns: {', '.join(layout.BEFORE_YEARS)}, "
+                          "Expenditure by year, New/Existing")
+        for wanted in layout.REQUIRED
+        if wanted not in columns and wanted not in renamed
+    ]
+    if not years:
+        errors.append(InputError(where, f"no expenditure columns in the header row (row {header_row}); expected one "
+                                        "per year headed like 'Expenditure 2025-26'"))
+    return errors
 
 
 def read_plan(ws: Worksheet, name: str) -> tuple[list[PlanScheme], list[str], list[InputError]]:
     """Every scheme row of the sheet, the years of its expenditure columns, and every problem found."""
-    errors: list[InputError] = []
     header_row = find_header(ws)
     if header_row is None:
         return [], [], [InputError(Source(name, None, f"'{ws.title}'"),
                                    f"no header row with 'Scheme ID' in the first {HEADER_SEARCH_ROWS} rows; expected "
                                    f"the template's columns: {', '.join(layout.BEFORE_YEARS)}, Expenditure by year")]
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row <= header_row <= merged.max_row:
-            errors.append(InputError(Source(name, None, f"'{ws.title}'!{merged.coord}"),
-                                     "merged cells in the header row; unmerge them so that each column has its own "
-                                     "heading (a merged heading hides the columns under it)"))
+    errors = _merged_header_errors(ws, header_row, name)
     if errors:
         return [], [], errors
     columns, year_columns = _columns(ws, header_row, name, errors)
     if errors:
         return [], [], errors
-    used = set(columns.values()) | set(year_columns.values())
-    for merged in ws.merged_cells.ranges:
-        if merged.max_row > header_row and any(merged.min_col <= c <= merged.max_col for c in used):
-            errors.append(InputError(Source(name, None, f"'{ws.title}'!{merged.coord}"),
-                                     "merged cells; unmerge them so that each scheme has its own value in each column"))
+    errors = _merged_body_errors(ws, header_row, name, set(columns.values()) | set(year_columns.values()))
     if errors:
         return [], [], errors
+    years = sorted(year_columns)
+    schemes = _read_rows(ws, header_row, name, columns, year_columns, errors)
+    errors += _repeated_schemes(ws, name, columns, schemes)
+    if not schemes and not errors:
+        errors.append(InputError(Source(name, None, f"'{ws.title}'"), f"no scheme rows under the header row "
+                                                                      f"(row {header_row})"))
+    return schemes, years, errors
+
+
+def _merged_header_errors(ws: Worksheet, header_row: int, name: str) -> list[InputError]:
+    """An error for each merged range over the header row (a merged heading hides the columns under it)."""
+    return [
+        InputError(Source(name, None, f"'{ws.title}'!{merged.coord}"),
+                   "merged cells in the header row; unmerge them so that each column has its own "
+                   "heading (a merged heading hides the columns under it)")
+        for merged in ws.merged_cells.ranges
+        if merged.min_row <= header_row <= merged.max_row
+    ]
+
+
+def _merged_body_errors(ws: Worksheet, header_row: int, name: str, used: set[int]) -> list[InputError]:
+    """An error for each merged range below the header row over a column the plan reads."""
+    return [
+        InputError(Source(name, None, f"'{ws.title}'!{merged.coord}"),
+                   "merged cells; unmerge them so that each scheme has its own value in each column")
+        for merged in ws.merged_cells.ranges
+        if merged.max_row > header_row and any(merged.min_col <= c <= merged.max_col for c in used)
+    ]
+
+
+def _read_rows(
+    ws: Worksheet,
+    header_row: int,
+    name: str,
+    columns: dict[str, int],
+    year_columns: dict[str, int],
+    errors: list[InputError],
+) -> list[PlanScheme]:
+    """Every scheme row under the header down to the Total row, skipping blank rows.
+
+    Anything written below the Total row is refused (an error), never dropped silently.
+    """
     years = sorted(year_columns)
     schemes: list[PlanScheme] = []
     total_row = 0
@@ -264,17 +333,20 @@ def read_plan(ws: Worksheet, name: str) -> tuple[list[PlanScheme], list[str], li
         scheme = _read_row(_Row(ws, name, by_heading, errors), years)
         if scheme is not None:
             schemes.append(scheme)
-    seen: dict[tuple[str, str], int] = {}
-    for index, scheme in enumerate(schemes):
+    return schemes
+
+
+def _repeated_schemes(ws: Worksheet, name: str, columns: dict[str, int], schemes: list[PlanScheme]) -> list[InputError]:
+    """An error for each scheme listed again under the same arrangement."""
+    errors: list[InputError] = []
+    seen: set[tuple[str, str]] = set()
+    for scheme in schemes:
         key = (scheme.arrangement, scheme.id)
         if key in seen:
-            errors.append(InputError(Source(name, None, f"'{ws.title}'!{get_column_letter(columns[layout.SCHEME_ID])}"),
-                                     f"scheme {scheme.id!r} is listed twice; each scheme ID must be unique"))
-        seen[key] = index
-    if not schemes and not errors:
-        errors.append(InputError(Source(name, None, f"'{ws.title}'"), f"no scheme rows under the header row "
-                                                                      f"(row {header_row})"))
-    return schemes, years, errors
+            where = Source(name, None, f"'{ws.title}'!{get_column_letter(columns[layout.SCHEME_ID])}")
+            errors.append(InputError(where, f"scheme {scheme.id!r} is listed twice; each scheme ID must be unique"))
+        seen.add(key)
+    return errors
 
 
 def _stated(row: _Row, *, split_given: bool) -> StatedCommissioner | None:
@@ -361,6 +433,7 @@ def _commissioner(row: _Row) -> tuple[str | dict[str, str] | None, StatedCommiss
 
 
 def _read_row(row: _Row, years: list[str]) -> PlanScheme | None:
+    """One scheme row, read cell by cell (None, with its errors in ``row``, if any cell is wrong)."""
     before = len(row.errors)
     scheme_id = row.text(layout.SCHEME_ID, required=True)
     name = row.text(layout.NAME, required=True)
@@ -382,13 +455,15 @@ def _read_row(row: _Row, years: list[str]) -> PlanScheme | None:
     if status and status not in {"new", "existing"}:
         row.error(layout.NEW_OR_EXISTING, f"{status!r} is not New or Existing")
     arrangement = row.text(layout.ARRANGEMENT) if layout.ARRANGEMENT in row.cells else ""
-    if len(row.errors) > before or None in (scheme_type, area, provider, source, commissioner):
+    if len(row.errors) > before:
+        return None
+    if scheme_type is None or area is None or provider is None or source is None or commissioner is None:
         return None
     arrangement_cell = row.cells[layout.ARRANGEMENT].coordinate if layout.ARRANGEMENT in row.cells else ""
     return PlanScheme(
-        id=scheme_id, name=name, description=row.text(layout.DESCRIPTION), scheme_type=scheme_type,  # type: ignore[arg-type]
-        sub_type=row.text(layout.SUB_TYPE), area_of_spend=area, commissioner=commissioner,  # type: ignore[arg-type]
-        provider=provider, funding_source=source, budget=budget,  # type: ignore[arg-type]
+        id=scheme_id, name=name, description=row.text(layout.DESCRIPTION), scheme_type=scheme_type,
+        sub_type=row.text(layout.SUB_TYPE), area_of_spend=area, commissioner=commissioner,
+        provider=provider, funding_source=source, budget=budget,
         new_or_existing=status or "existing", arrangement=arrangement, arrangement_cell=arrangement_cell,
         stated=stated, split_cell=split_cell,
     )

@@ -74,8 +74,8 @@ def write(ctx: PackContext) -> None:
     groups = [(AGREEMENT_ROWS, agreement_to_data(ctx.agreement))]
     groups += [(f"scenario: {s.id}", s.model_dump(mode="json", by_alias=True, exclude_defaults=True))
                for s in ctx.scenarios]
-    for group, data in groups:
-        for path, kind, value in flatten(data):
+    for group, group_data in groups:
+        for path, kind, value in flatten(group_data):
             row += 1
             sheet.value(row, 1, group)
             sheet.value(row, 2, path)

@@ -41,7 +41,8 @@ def write(ctx: PackContext) -> None:
     period = agreement.years[0] if len(agreement.years) == 1 else f"{agreement.years[0]} to {agreement.years[-1]}"
     facts = [
         ("Health and Wellbeing Board / place", agreement.place or "(not stated in the agreement)"),
-        ("Agreement period", f"{period} (1 April {agreement.years[0][:4]} to 31 March {int(agreement.years[-1][:4]) + 1})"),
+        ("Agreement period",
+         f"{period} (1 April {agreement.years[0][:4]} to 31 March {int(agreement.years[-1][:4]) + 1})"),
         ("Host partner", host.name),
         ("Pooled fund manager", agreement.pooled_fund_manager or "(not stated in the agreement)"),
         ("Scenario(s)", "; ".join(s.label for s in ctx.scenarios) + ("  (the first is the main one)"

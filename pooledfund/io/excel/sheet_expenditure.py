@@ -17,8 +17,7 @@ HEADER_ROW = 4
 
 def percent_text(value: Decimal) -> str:
     """A percentage without trailing zeros or exponent: 60, 33.3333."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def commissioner_label(agreement: Agreement, scheme: Scheme) -> str:

@@ -10,15 +10,17 @@ overspend a commissioner bears where a risk share has a commissioner layer.
 
 from __future__ import annotations
 
-from pooledfund.agreements import AlignedBudget, FundedArrangement
+from decimal import Decimal
+
+from pooledfund.agreements import AlignedBudget, Arrangement, FundedArrangement
 from pooledfund.core.money import allocate
 from pooledfund.core.types import percent_weight
 from pooledfund.core.years import MONTH_NAMES
 from pooledfund.io.excel import layout, styles
-from pooledfund.io.excel.cells import col_range, ref, split_formula
+from pooledfund.io.excel.cells import Sheet, col_range, ref, split_formula
 from pooledfund.io.excel.context import PackContext, Table
 from pooledfund.io.excel.tables import add_table, header, title
-from pooledfund.model.records import CommissionerLayer
+from pooledfund.model.records import CommissionerLayer, Scheme
 
 SHEET = "Projection"
 HEADER_ROW = 4
@@ -34,8 +36,6 @@ def share_heading(kind: str, partner: str) -> str:
 def write(ctx: PackContext) -> None:
     """Fill the Projection sheet and record its table for the risk share and summary."""
     agreement = ctx.agreement
-    result = ctx.result
-    years = list(agreement.years)
     partners = agreement.partner_ids
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
@@ -46,62 +46,100 @@ def write(ctx: PackContext) -> None:
     for kind in ("%", "Budget", "Spend", "Overspend"):
         headings += [share_heading(kind, p) for p in partners]
     columns = header(ws, HEADER_ROW, 1, headings)
-    plan = ctx.tables["plan"]
     row = HEADER_ROW
     for arrangement in agreement.arrangements:
-        aligned = isinstance(arrangement, AlignedBudget)
-        commissioner_layer = isinstance(arrangement, FundedArrangement) and any(
-            isinstance(layer, CommissionerLayer) for layer in arrangement.effective_risk_share(agreement.host_partner))
-        spend = result.monthly_spend[arrangement.id][0]  # (years, schemes, 12), path 0
-        for s_index, scheme in enumerate(arrangement.schemes):
-            split = scheme.commissioner_split()
-            weights = [percent_weight(split.get(p, 0)) for p in partners]
-            for y_index, year in enumerate(years):
-                row += 1
-                months = [int(v) for v in spend[y_index, s_index]]
-                outturn = sum(months)
-                budget = scheme.budget.get(year, 0)
-                sheet.value(row, columns[ARRANGEMENT], arrangement.id)
-                sheet.value(row, columns[SCHEME], scheme.id)
-                sheet.value(row, columns[NAME], scheme.name)
-                sheet.value(row, columns[TYPE], scheme.scheme_type.label)
-                sheet.value(row, columns[YEAR], year)
-                for m_index, month in enumerate(MONTH_NAMES):
-                    sheet.money(row, columns[month], months[m_index], input_cell=True)
-                first, last = ref(columns[MONTH_NAMES[0]], row), ref(columns[MONTH_NAMES[-1]], row)
-                sheet.money_formula(row, columns[OUTTURN], f"SUM({first}:{last})", outturn)
-                plan_cell = ref(plan.columns[layout.expenditure_header(year)], ctx.plan_rows[(arrangement.id, scheme.id)],
-                                sheet=layout.SHEET_PLAN)
-                sheet.money_formula(row, columns[BUDGET], f"N({plan_cell})", budget)
-                sheet.money_formula(row, columns[VARIANCE],
-                                    f"{ref(columns[OUTTURN], row)}-{ref(columns[BUDGET], row)}", outturn - budget)
-                overspend = max(outturn - budget, 0)
-                sheet.money_formula(row, columns[OVERSPEND], f"MAX({ref(columns[VARIANCE], row)},0)", overspend)
-                for partner in partners:
-                    pct = split.get(partner)
-                    if pct is not None:
-                        sheet.value(row, columns[share_heading("%", partner)], float(pct), styles.PERCENT,
-                                    input_cell=True)
-                weights_range = (f"{ref(columns[share_heading('%', partners[0])], row, absolute=True)}:"
-                                 f"{ref(columns[share_heading('%', partners[-1])], row, absolute=True)}")
-                parts: dict[str, tuple[str, list[int]]] = {}
-                if aligned:
-                    parts["Budget"] = (BUDGET, allocate(budget, weights))
-                    parts["Spend"] = (OUTTURN, allocate(abs(outturn), weights))
-                    if outturn < 0:
-                        parts["Spend"] = (OUTTURN, [-v for v in parts["Spend"][1]])
-                if commissioner_layer:
-                    parts["Overspend"] = (OVERSPEND, allocate(overspend, weights))
-                for kind, (source_heading, shares) in parts.items():
-                    amount = ref(columns[source_heading], row, absolute=True)
-                    for p_index, partner in enumerate(partners):
-                        weight = ref(columns[share_heading("%", partner)], row)
-                        sheet.money_formula(row, columns[share_heading(kind, partner)],
-                                            split_formula(amount, weights_range, weight), shares[p_index])
+        row = _write_arrangement(ctx, sheet, columns, arrangement, row)
     last_row = max(row, HEADER_ROW + 1)
     add_table(ws, "Projection", HEADER_ROW, row, 1, len(headings))
     ctx.tables["projection"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
-    total_row = row + 1
+    _write_totals(ctx, sheet, columns, row + 1, last_row)
+    widths = {columns[ARRANGEMENT]: 18, columns[SCHEME]: 10, columns[NAME]: 32, columns[TYPE]: 26, columns[YEAR]: 9}
+    widths.update({columns[h]: 13 for h in headings[5:]})
+    styles.set_widths(ws, widths)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=4)
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _has_commissioner_layer(arrangement: Arrangement, host_partner: str) -> bool:
+    """Whether the arrangement's risk share makes commissioners bear their own schemes' overspends."""
+    return isinstance(arrangement, FundedArrangement) and any(
+        isinstance(layer, CommissionerLayer) for layer in arrangement.effective_risk_share(host_partner)
+    )
+
+
+def _write_arrangement(ctx: PackContext, sheet: Sheet, columns: dict[str, int], arrangement: Arrangement,
+                       row: int) -> int:
+    """Write one row per scheme and year of an arrangement after ``row``; return the last row written."""
+    years = list(ctx.agreement.years)
+    partners = ctx.agreement.partner_ids
+    aligned = isinstance(arrangement, AlignedBudget)
+    commissioner_layer = _has_commissioner_layer(arrangement, ctx.agreement.host_partner)
+    spend = ctx.result.monthly_spend[arrangement.id][0]  # (years, schemes, 12), path 0
+    for s_index, scheme in enumerate(arrangement.schemes):
+        split = scheme.commissioner_split()
+        weights = [percent_weight(split.get(p, Decimal(0))) for p in partners]
+        for y_index, year in enumerate(years):
+            row += 1
+            months = [int(v) for v in spend[y_index, s_index]]
+            outturn = sum(months)
+            budget = scheme.budget.get(year, 0)
+            _write_figures(ctx, sheet, columns, row, arrangement.id, scheme, year, months)
+            for partner in partners:
+                pct = split.get(partner)
+                if pct is not None:
+                    sheet.value(row, columns[share_heading("%", partner)], float(pct), styles.PERCENT,
+                                input_cell=True)
+            parts: dict[str, tuple[str, list[int]]] = {}
+            if aligned:
+                parts["Budget"] = (BUDGET, allocate(budget, weights))
+                parts["Spend"] = (OUTTURN, allocate(abs(outturn), weights))
+                if outturn < 0:
+                    parts["Spend"] = (OUTTURN, [-v for v in parts["Spend"][1]])
+            if commissioner_layer:
+                parts["Overspend"] = (OVERSPEND, allocate(max(outturn - budget, 0), weights))
+            _write_partner_shares(sheet, columns, row, partners, parts)
+    return row
+
+
+def _write_figures(ctx: PackContext, sheet: Sheet, columns: dict[str, int], row: int, arrangement_id: str,
+                   scheme: Scheme, year: str, months: list[int]) -> None:
+    """A scheme-year's names, monthly spend, and outturn, budget, variance and overspend formulas."""
+    outturn = sum(months)
+    budget = scheme.budget.get(year, 0)
+    sheet.value(row, columns[ARRANGEMENT], arrangement_id)
+    sheet.value(row, columns[SCHEME], scheme.id)
+    sheet.value(row, columns[NAME], scheme.name)
+    sheet.value(row, columns[TYPE], scheme.scheme_type.label)
+    sheet.value(row, columns[YEAR], year)
+    for m_index, month in enumerate(MONTH_NAMES):
+        sheet.money(row, columns[month], months[m_index], input_cell=True)
+    first, last = ref(columns[MONTH_NAMES[0]], row), ref(columns[MONTH_NAMES[-1]], row)
+    sheet.money_formula(row, columns[OUTTURN], f"SUM({first}:{last})", outturn)
+    plan = ctx.tables["plan"]
+    plan_cell = ref(plan.columns[layout.expenditure_header(year)], ctx.plan_rows[(arrangement_id, scheme.id)],
+                    sheet=layout.SHEET_PLAN)
+    sheet.money_formula(row, columns[BUDGET], f"N({plan_cell})", budget)
+    sheet.money_formula(row, columns[VARIANCE],
+                        f"{ref(columns[OUTTURN], row)}-{ref(columns[BUDGET], row)}", outturn - budget)
+    overspend = max(outturn - budget, 0)
+    sheet.money_formula(row, columns[OVERSPEND], f"MAX({ref(columns[VARIANCE], row)},0)", overspend)
+
+
+def _write_partner_shares(sheet: Sheet, columns: dict[str, int], row: int, partners: list[str],
+                          parts: dict[str, tuple[str, list[int]]]) -> None:
+    """Each partner's share of the budget, spend or overspend, as a formula splitting the row's amount by its %."""
+    weights_range = (f"{ref(columns[share_heading('%', partners[0])], row, absolute=True)}:"
+                     f"{ref(columns[share_heading('%', partners[-1])], row, absolute=True)}")
+    for kind, (source_heading, shares) in parts.items():
+        amount = ref(columns[source_heading], row, absolute=True)
+        for p_index, partner in enumerate(partners):
+            weight = ref(columns[share_heading("%", partner)], row)
+            sheet.money_formula(row, columns[share_heading(kind, partner)],
+                                split_formula(amount, weights_range, weight), shares[p_index])
+
+
+def _write_totals(ctx: PackContext, sheet: Sheet, columns: dict[str, int], total_row: int, last_row: int) -> None:
+    """The total row under the table: subtotals of the months, outturn, budget and variance."""
     sheet.text(total_row, 1, "Total", font=styles.BOLD)
     for heading in (*MONTH_NAMES, OUTTURN, BUDGET, VARIANCE):
         col = columns[heading]
@@ -110,11 +148,6 @@ def write(ctx: PackContext) -> None:
                                    expected)
         cell.font = styles.BOLD
         cell.border = styles.TOP_LINE
-    widths = {columns[ARRANGEMENT]: 18, columns[SCHEME]: 10, columns[NAME]: 32, columns[TYPE]: 26, columns[YEAR]: 9}
-    widths.update({columns[h]: 13 for h in headings[5:]})
-    styles.set_widths(ws, widths)
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=4)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
 
 
 def _total(ctx: PackContext, heading: str) -> int:
@@ -129,5 +162,6 @@ def _total(ctx: PackContext, heading: str) -> int:
         elif heading == BUDGET:
             total += sum(s.budget.get(y, 0) for s in arrangement.schemes for y in ctx.agreement.years)
         else:
-            total += int(spend.sum()) - sum(s.budget.get(y, 0) for s in arrangement.schemes for y in ctx.agreement.years)
+            budget = sum(s.budget.get(y, 0) for s in arrangement.schemes for y in ctx.agreement.years)
+            total += int(spend.sum()) - budget
     return total

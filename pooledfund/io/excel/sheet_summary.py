@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference
 
-from pooledfund.core.vocabulary import FundingSource
+from pooledfund.core.vocabulary import FundingSource, SchemeType
 from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import col_range, number, ref, sum_where
 from pooledfund.io.excel.context import PackContext
@@ -23,11 +23,13 @@ from pooledfund.io.excel.tables import add_table, header, title
 SHEET = "Summary"
 HEADER_ROW = 4
 LINES = [("Cash", "cash", "cash_contribution"), ("In kind", "in_kind", "in_kind"),
-         ("Overspend share", "overspend", "overspend_share"), ("Underspend returned", "underspend", "underspend_return"),
+         ("Overspend share", "overspend", "overspend_share"),
+         ("Underspend returned", "underspend", "underspend_return"),
          ("Net cost", "net", "net_cost")]
 
 
 def _sum_of_positions(ctx: PackContext, year: str, line: str, partner: str) -> str:
+    """A formula adding up a partner's position line for a year across every arrangement's risk share."""
     cells = [ref(*ctx.positions[(a.id, year, line)][partner], sheet=RISK) for a in ctx.agreement.arrangements
              if (a.id, year, line) in ctx.positions]
     return "+".join(cells) if cells else "0"
@@ -106,18 +108,25 @@ def _headline(ctx: PackContext, start: int) -> int:
 
 def _charts(ctx: PackContext, start: int) -> None:
     """Chart data (live formulas) and two native bar charts."""
+    ws = ctx.sheet(SHEET).ws
+    chart, row = _contributions_chart(ctx, start)
+    spend_chart = _spend_chart(ctx, row + 2)
+    ws.add_chart(chart, f"I{HEADER_ROW}")
+    ws.add_chart(spend_chart, f"I{HEADER_ROW + 22}")
+
+
+def _contributions_chart(ctx: PackContext, start: int) -> tuple[BarChart, int]:
+    """Contributions by source of funding and partner from ``start``, and their stacked chart.
+
+    Returns the chart and the last row of its data.
+    """
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
     contributions = ctx.tables["contributions"]
-    projection = ctx.tables["projection"]
 
     def c(heading: str) -> str:
         return col_range(contributions.columns[heading], contributions.first, contributions.last, contributions.sheet)
 
-    def p(heading: str) -> str:
-        return col_range(projection.columns[heading], projection.first, projection.last, projection.sheet)
-
-    years = list(ctx.agreement.years)
     sources = [s for s in FundingSource if any(row.cash_by_source.get(s.value) is not None
                                                for row in ctx.result.arrangement_years)]
     sheet.text(start, 1, "Contributions by source of funding and partner, all years (cash and in kind)",
@@ -145,24 +154,42 @@ def _charts(ctx: PackContext, start: int) -> None:
         chart.add_data(data, from_rows=True, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=3, max_col=2 + len(partners), min_row=start + 1, max_row=start + 1))
     chart.height, chart.width = 10, 17
+    return chart, row
 
-    row += 2
-    types = []
+
+def _spend_by_type(ctx: PackContext) -> tuple[list[SchemeType], dict[tuple[SchemeType, str], int]]:
+    """The scheme types in the order first met, and the engine's forecast outturn by type and year, in pence."""
+    years = list(ctx.agreement.years)
+    types: list[SchemeType] = []
+    spend: dict[tuple[SchemeType, str], int] = {}
     for arrangement in ctx.agreement.arrangements:
         for scheme in arrangement.schemes:
             if scheme.scheme_type not in types:
                 types.append(scheme.scheme_type)
-    sheet.text(row, 1, "Spend (forecast outturn) by scheme type and year", font=styles.SUBTITLE_FONT)
-    type_header = row + 1
-    header(ws, type_header, 2, ["Scheme type", *years])
-    row = type_header
-    spend = {}
     for arrangement in ctx.agreement.arrangements:
         monthly = ctx.result.monthly_spend[arrangement.id][0]
         for s_index, scheme in enumerate(arrangement.schemes):
             for y_index, year in enumerate(years):
                 key = (scheme.scheme_type, year)
                 spend[key] = spend.get(key, 0) + int(monthly[y_index, s_index].sum())
+    return types, spend
+
+
+def _spend_chart(ctx: PackContext, row: int) -> BarChart:
+    """Spend by scheme type and year from ``row`` (live formulas on the Projection table), and its bar chart."""
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    projection = ctx.tables["projection"]
+
+    def p(heading: str) -> str:
+        return col_range(projection.columns[heading], projection.first, projection.last, projection.sheet)
+
+    years = list(ctx.agreement.years)
+    types, spend = _spend_by_type(ctx)
+    sheet.text(row, 1, "Spend (forecast outturn) by scheme type and year", font=styles.SUBTITLE_FONT)
+    type_header = row + 1
+    header(ws, type_header, 2, ["Scheme type", *years])
+    row = type_header
     for scheme_type in types:
         row += 1
         sheet.value(row, 2, scheme_type.label)
@@ -181,5 +208,4 @@ def _charts(ctx: PackContext, start: int) -> None:
         spend_chart.set_categories(Reference(ws, min_col=2, min_row=type_header + 1, max_row=row))
     spend_chart.height, spend_chart.width = max(9, 0.8 * len(types) + 3), 17
     spend_chart.legend.position = "b"
-    ws.add_chart(chart, f"I{HEADER_ROW}")
-    ws.add_chart(spend_chart, f"I{HEADER_ROW + 22}")
+    return spend_chart

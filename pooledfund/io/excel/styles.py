@@ -7,6 +7,8 @@ landscape one page wide with repeating header rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -50,7 +52,7 @@ def style_header_row(ws: Worksheet, row: int, first_col: int, last_col: int) -> 
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
 
-def set_widths(ws: Worksheet, widths: dict[int, float]) -> None:
+def set_widths(ws: Worksheet, widths: Mapping[int, float]) -> None:
     """Set column widths (characters) by column number."""
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
