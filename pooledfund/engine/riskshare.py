@@ -125,6 +125,7 @@ class OverspendOutcome:
     unfunded: IntArray  # (paths,)
     caps: IntArray  # (partners,) the cap in pence, or -1 for none
     steps: list[Step] = field(default_factory=list)
+    cap_layers: list[CapLayer] = field(default_factory=list)  # the caps that applied, as the agreement lists them
 
 
 @dataclass
@@ -260,7 +261,8 @@ def share_overspend(overspend: IntArray, layers: list[RiskLayer], context: Share
         steps.append(Step(index, layer.layer, layer, remaining.copy(), target.copy(), taken, passed_on, reached,
                           limit=layer.limit, weights=weights, rounds=record))
         remaining = remaining - taken.sum(axis=1)
-    return OverspendOutcome(shares=shares, unfunded=remaining, caps=caps, steps=steps)
+    cap_layers = [layer for layer in layers if isinstance(layer, CapLayer) and layer.partner in context.partners]
+    return OverspendOutcome(shares=shares, unfunded=remaining, caps=caps, steps=steps, cap_layers=cap_layers)
 
 
 def return_weights(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -332,6 +332,8 @@ class Worded(Record):
     """
 
     wording: ClassVar[Wording]
+    if TYPE_CHECKING:
+        note: str  # every kind has a free-text note, declared as a field on each kind (fields keep their order)
 
     def words(self, which: WordKind, names: Mapping[str, str]) -> str:
         """This layer's or rule's label, short or long words, with its partners' names filled in."""
