@@ -385,6 +385,17 @@ class YearRows:
     underspend: int
 
 
+@dataclass(frozen=True)
+class FundedYear:
+    """One funded arrangement-year being written: the sheet, the inputs, the engine's result and the rows so far."""
+
+    writer: Writer
+    arrangement: FundedArrangement
+    inputs: Inputs
+    row: ArrangementYear
+    rows: YearRows
+
+
 def _write_funded_year(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, year: str, carried: str) -> str:
     """One year's waterfall; returns the cell holding what is carried into next year.
 
@@ -396,8 +407,9 @@ def _write_funded_year(writer: Writer, arrangement: FundedArrangement, inputs: I
     row = _row_of(ctx, arrangement.id, year)
     _section(writer, f"{arrangement.name}: {year}")
     rows = _write_money_in(writer, arrangement.id, year, row, carried)
-    shares_row, unfunded_row = _write_overspend(writer, arrangement, inputs, row, rows)
-    returns_row, carried_row, reinvested_row = _write_underspend(writer, arrangement, inputs, row, rows)
+    funded = FundedYear(writer, arrangement, inputs, row, rows)
+    shares_row, unfunded_row = _write_overspend(funded)
+    returns_row, carried_row, reinvested_row = _write_underspend(funded)
     net_row = writer.next("Net cost to each partner (contributions + overspend share - underspend returned)", bold=True)
     writer.each([f"{writer.pcell(i, rows.total)}+{writer.pcell(i, shares_row)}-{writer.pcell(i, returns_row)}"
                  for i in range(len(writer.partners))], [money(v) for v in row.net_cost[0]])
@@ -442,15 +454,15 @@ def _write_money_in(writer: Writer, arrangement_id: str, year: str, row: Arrange
 # --- the overspend waterfall -------------------------------------------------------------
 
 
-def _write_overspend(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, row: ArrangementYear,
-                     rows: YearRows) -> tuple[int, int]:
+def _write_overspend(year: FundedYear) -> tuple[int, int]:
     """Every layer the engine applied, then the shares and what is unfunded; returns those two rows."""
+    writer, row, rows = year.writer, year.row, year.rows
     assert row.overspend is not None  # a funded arrangement-year always has its outcome
     n = len(writer.partners)
     taken_rows: list[int] = []
     available_cell = writer.cell(2, rows.overspend)
     for step in row.overspend.steps:
-        avail_row, layer_row = _write_layer(writer, arrangement, inputs, row, rows, step, available_cell, taken_rows)
+        avail_row, layer_row = _write_layer(year, step, available_cell, taken_rows)
         taken_rows.append(layer_row)
         available_cell = f"ROUND({writer.cell(2, avail_row)}-{writer.cell(2, layer_row)},2)"
     shares_row = writer.next("Overspend shares", bold=True)
@@ -474,9 +486,9 @@ class LayerRows:
     weights_format: str
 
 
-def _write_layer(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, row: ArrangementYear,
-                 rows: YearRows, step: Step, available_cell: str, taken_rows: list[int]) -> tuple[int, int]:
+def _write_layer(year: FundedYear, step: Step, available_cell: str, taken_rows: list[int]) -> tuple[int, int]:
     """One layer: what is available, its slice, its weights and each round; returns the available and taken rows."""
+    writer, inputs, rows = year.writer, year.inputs, year.rows
     index = step.index + 1
     n = len(writer.partners)
     writer.next(f"Layer {index}: {step.words('short', writer.names)}", step.rule.note, bold=True)
@@ -485,7 +497,7 @@ def _write_layer(writer: Writer, arrangement: FundedArrangement, inputs: Inputs,
     slice_row = writer.next("  this layer's slice (up to its limit)", helper=True)
     name, avail = inputs.limits[index], writer.cell(2, avail_row)
     writer.pool(f"IF(ISNUMBER({name}),MIN({avail},{name}),{avail})", money(int(step.target[0])))
-    formulas, expect, fmt = _layer_weights(writer, arrangement, inputs, index, step, row.year, rows)
+    formulas, expect, fmt = _layer_weights(year, index, step)
     weight_row = writer.next("  weights", helper=True)
     writer.each(formulas, expect, fmt)
     room_row = writer.next("  room under each partner's cap", helper=True)
@@ -538,15 +550,15 @@ def _masked(expected: Expected, keep: bool) -> Expected:
     return expected if keep else Expected(expected.kind, 0)
 
 
-def _layer_weights(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, index: int, step: Step,
-                   year: str, rows: YearRows) -> tuple[list[str], list[Expected], str]:
+def _layer_weights(year: FundedYear, index: int, step: Step) -> tuple[list[str], list[Expected], str]:
     """Each partner's weight in a layer: formulas, expected values (the engine's weights) and the format."""
+    writer, inputs, rows = year.writer, year.inputs, year.rows
     layer, n = step.rule, len(writer.partners)
     assert step.weights is not None  # every overspend layer splits its slice
     weights = [int(v) for v in step.weights[0]]
     inputs_row = inputs.partner_rows.get(index, 0)
     if isinstance(layer, CommissionerLayer):
-        formulas = [_spend_formula(writer, arrangement.id, year, share_heading("Overspend", p))
+        formulas = [_spend_formula(writer, year.arrangement.id, year.row.year, share_heading("Overspend", p))
                     for p in writer.partners]
         return formulas, [money(v) for v in weights], styles.GBP
     if isinstance(layer, ProportionalLayer):
@@ -564,21 +576,21 @@ def _layer_weights(writer: Writer, arrangement: FundedArrangement, inputs: Input
 # --- the underspend rules ----------------------------------------------------------------
 
 
-def _write_underspend(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, row: ArrangementYear,
-                      rows: YearRows) -> tuple[int, int, int]:
+def _write_underspend(year: FundedYear) -> tuple[int, int, int]:
     """Every underspend rule, then what the rules leave; returns the returned, carried and reinvested rows.
 
     Every rule gets its block even when the engine had nothing left for it
     (the figures are then 0), so an edited input still has its formulas.
     """
+    writer, row, rows = year.writer, year.row, year.rows
     assert row.underspend is not None  # a funded arrangement-year always has its outcome
-    rules = arrangement.effective_underspend()
+    rules = year.arrangement.effective_underspend()
     steps = row.underspend.steps
     sums = _RuleSums()
     available_cell = writer.cell(2, rows.underspend)
     for index, rule in enumerate([*rules, None], start=1):
         step = steps[index - 1] if index <= len(steps) else None
-        available_cell = _write_rule(writer, inputs, row, rows, index, rule, step, available_cell, sums)
+        available_cell = _write_rule(year, index, rule, step, available_cell, sums)
     n = len(writer.partners)
     returns_row = writer.next("Underspend returned", bold=True)
     writer.each(["+".join(writer.pcell(i, r) for r in sums.returns) for i in range(n)],
@@ -600,9 +612,10 @@ class _RuleSums:
     reinvested: list[str] = field(default_factory=list)
 
 
-def _write_rule(writer: Writer, inputs: Inputs, row: ArrangementYear, rows: YearRows, index: int,
-                rule: UnderspendRule | None, step: Step | None, available_cell: str, sums: _RuleSums) -> str:
+def _write_rule(year: FundedYear, index: int, rule: UnderspendRule | None, step: Step | None,
+                available_cell: str, sums: _RuleSums) -> str:
     """One underspend rule (``None``: what the rules leave); returns the formula for what remains after it."""
+    writer, inputs = year.writer, year.inputs
     if rule is None:
         writer.next(_capitalised(LEFTOVER.short), bold=True)
     else:
@@ -625,7 +638,7 @@ def _write_rule(writer: Writer, inputs: Inputs, row: ArrangementYear, rows: Year
         sums.reinvested.append(writer.cell(2))
     else:
         returned = [int(v) for v in step.taken[0]] if step else [0] * len(writer.partners)
-        sums.returns.append(_write_returns(writer, inputs, row, rows, index, rule, slice_row, returned))
+        sums.returns.append(_write_returns(year, index, rule, slice_row, returned))
     return f"ROUND({writer.cell(2, avail_row)}-{slice_cell},2)"
 
 
@@ -633,10 +646,11 @@ def _capitalised(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _write_returns(writer: Writer, inputs: Inputs, row: ArrangementYear, rows: YearRows, index: int,
+def _write_returns(year: FundedYear, index: int,
                    rule: ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule | None, slice_row: int,
                    returned: list[int]) -> int:
     """A rule's weights, the weights used (the host's if nobody has one) and what each partner gets back."""
+    writer, inputs, row, rows = year.writer, year.inputs, year.row, year.rows
     n = len(writer.partners)
     host_flags = [1 if p == row.host else 0 for p in writer.partners]
     host_cells = [writer.pcell(i, inputs.host_row, absolute=True) for i in range(n)]
