@@ -9,33 +9,45 @@ template's wording, ignoring case and punctuation, so a planner can paste
 from __future__ import annotations
 
 import re
-from enum import Enum
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Self
 
 
 def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-class _Vocabulary(str, Enum):
-    """An enumeration whose members also match their template wording."""
+class _Vocabulary(StrEnum):
+    """An enumeration whose members also match their template wording.
+
+    Members are strings equal to their key; printed, they still read
+    ``Kind.MEMBER`` as a plain ``(str, Enum)`` did, so no text changes.
+    """
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> _Vocabulary:
+    def __new__(cls, value: str, label: str) -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
         return member
 
+    def __str__(self) -> str:
+        return Enum.__str__(self)
+
+    def __format__(self, format_spec: str) -> str:
+        return Enum.__format__(self, format_spec)
+
     @classmethod
-    def _missing_(cls, value: object) -> _Vocabulary | None:
-        if not isinstance(value, str):
-            return None
-        wanted = _key(value)
-        for member in cls:
-            if wanted in (member.value, _key(member.label)):
-                return member
-        return None
+    def _missing_(cls, value: object) -> Self | None:
+        return cls.from_text(value) if isinstance(value, str) else None
+
+    @classmethod
+    def from_text(cls, text: str) -> Self | None:
+        """The member whose key or wording is ``text`` (ignoring case and punctuation), if any."""
+        wanted = _key(text)
+        return next((member for member in cls if wanted in (member.value, _key(member.label))), None)
 
     @classmethod
     def choices(cls) -> str:
@@ -137,7 +149,28 @@ _SCHEME_ALIASES = {
 
 def scheme_type_from_text(text: str) -> SchemeType | None:
     """Look a scheme type up by key, template wording or a common alias."""
-    try:
-        return SchemeType(text)
-    except ValueError:
-        return _SCHEME_ALIASES.get(_key(text))
+    return SchemeType.from_text(text) or _SCHEME_ALIASES.get(_key(text))
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words for one kind of risk-share layer or underspend rule, in one place.
+
+    Every report takes its words from here (through the record's
+    :meth:`~pooledfund.model.records.Worded.words`), so the explanation, the
+    dashboard and the Excel pack cannot describe the same rule differently.
+    Each text is a template: ``{partner}``, ``{scheme}``, ``{shares}``,
+    ``{basis}``, ``{among}`` and ``{cap}`` are filled in by the record.
+
+    Attributes:
+        label: a few capitalised words for a chart axis ("Pro rata to contributions").
+        short: a phrase for a row of the Excel pack ("pro rata to contributions").
+        long: the phrase the written explanation uses in its sentences.
+        limit: the word before a limit's amount: "up to £250k" (the
+            commissioner layer's "first £500k").
+    """
+
+    label: str
+    short: str
+    long: str
+    limit: str = "up to"

@@ -14,6 +14,7 @@ The tables built from one or more ModelOutputs are in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,16 +27,6 @@ from pooledfund.engine.results import ArrangementYear, RunResult
 from pooledfund.engine.riskshare import Step
 from pooledfund.engine.runner import run
 from pooledfund.model.agreement import Agreement
-from pooledfund.model.records import (
-    BandLayer,
-    CarryForwardRule,
-    CommissionerLayer,
-    FixedSplitLayer,
-    ProportionalLayer,
-    ReinvestRule,
-    RetainByHostRule,
-    ReturnFixedSplitRule,
-)
 from pooledfund.model.scenario import Scenario
 from pooledfund.reports.conditions import ConditionCheck, national_conditions
 from pooledfund.reports.explain import explain
@@ -99,7 +90,8 @@ def build_outputs(agreement: Agreement, scenario: Scenario) -> tuple[ModelOutput
     for actual in scenario.actuals:
         last = parse_month(actual.to_month)[1]
         actuals_to[actual.year] = max(actuals_to.get(actual.year, -1), last)
-    checks = pd.concat([reconciliation_checks(result, agreement), conditions_frame(national_conditions(agreement, result))],
+    conditions = conditions_frame(national_conditions(agreement, result))
+    checks = pd.concat([reconciliation_checks(result, agreement), conditions],
                        ignore_index=True)
     outputs = ModelOutputs(
         scenario_id=result.scenario_id,
@@ -154,12 +146,6 @@ def _monthly(result: RunResult) -> pd.DataFrame:
 # --- The risk-share waterfall as rows ---------------------------------------------------
 
 
-def _limit_words(limit: int | None, first: bool = False) -> str:
-    if not limit:
-        return ""
-    return f" (first {_short_gbp(limit)})" if first else f" (up to {_short_gbp(limit)})"
-
-
 def _short_gbp(pence: int) -> str:
     """£500,000 -> "£500k", £1,250,000 -> "£1.25m": labels that fit under a bar."""
     pounds_value = pence / 100
@@ -171,28 +157,10 @@ def _short_gbp(pence: int) -> str:
 
 
 def step_label(step: Step, names: dict[str, str]) -> str:
-    """A short label for one layer or rule, for a chart axis."""
-    rule = step.rule
-    number = f"{step.index + 1}. " if not step.default else ""
-    if isinstance(rule, CommissionerLayer):
-        return f"{number}Commissioners{_limit_words(rule.limit, first=True)}"
-    if isinstance(rule, BandLayer):
-        return f"{number}{names.get(rule.partner, rule.partner)} band{_limit_words(rule.limit)}"
-    if isinstance(rule, FixedSplitLayer):
-        return f"{number}Fixed split{_limit_words(rule.limit)}"
-    if isinstance(rule, ProportionalLayer):
-        return f"{number}Pro rata to contributions{_limit_words(rule.limit)}"
-    if isinstance(rule, CarryForwardRule):
-        return f"{number}Carry forward{_limit_words(rule.cap)}"
-    if isinstance(rule, ReinvestRule):
-        return f"{number}Reinvest in {rule.scheme}{_limit_words(rule.cap)}"
-    if isinstance(rule, ReturnFixedSplitRule):
-        return f"{number}Return by fixed split{_limit_words(rule.limit)}"
-    if isinstance(rule, RetainByHostRule):
-        return f"{number}Host keeps{_limit_words(rule.limit)}"
-    if step.default:
-        return "Rest returned pro rata"
-    return f"{number}Return pro rata{_limit_words(getattr(rule, 'limit', None))}"
+    """A short label for one layer or rule, for a chart axis: its number, its label words and its limit."""
+    number = "" if step.default else f"{step.index + 1}. "
+    limit = step.limit_words(_short_gbp)
+    return f"{number}{step.words('label', names)}" + (f" ({limit})" if limit else "")
 
 
 def _risk_steps(result: RunResult) -> pd.DataFrame:
@@ -217,44 +185,57 @@ def _steps_of(row: ArrangementYear, names: dict[str, str]) -> list[dict[str, Any
         rows.append({"year": row.year, "arrangement": row.arrangement_id, "order": order, "stage": stage,
                      "label": label, "who": who, "amount": amount, "remaining": remaining})
 
-    def split(order: int, step: Step, remaining: int) -> None:
-        taken = step.taken[0].tolist()
-        label = step_label(step, names)
-        if not any(taken):
-            add(order, "step", label, "", 0, remaining)
-        for partner, amount in zip(row.partners, taken):
-            if amount:
-                add(order, "step", label, names[partner], int(amount), remaining)
-
-    assert row.overspend is not None and row.underspend is not None
     variance = int(row.variance[0])
-    order = 0
     if variance > 0:
-        risk_pool = row.contingency + int(row.brought_forward[0])
-        spend, budget = int(row.spend[0]), int(row.budget[0])
-        absorbed = max(0, min(risk_pool, spend - (budget - risk_pool)))
-        if absorbed:
-            add(order, "start", "Scheme overspends", "", variance + absorbed, 0)
-            order += 1
-            add(order, "step", "Risk pool", "Risk pool (contingency and brought forward)", absorbed, variance)
-        else:
-            add(order, "start", "Overspend to share", "", variance, 0)
-        for step in row.overspend.steps:
-            order += 1
-            split(order, step, int(step.available[0]) - int(step.taken[0].sum()))
-        add(order + 1, "end", "Unfunded", "Unfunded (for the board)", int(row.unfunded[0]), 0)
+        _overspend_steps(row, names, add)
     elif variance < 0:
-        add(order, "start", "Underspend", "", -variance, 0)
-        for step in row.underspend.steps:
-            order += 1
-            remaining = int(step.available[0]) - int(step.target[0])
-            if step.carried is not None:
-                add(order, "step", step_label(step, names), "Carried forward", int(step.carried[0]), remaining)
-            elif step.reinvested is not None:
-                add(order, "step", step_label(step, names), "Reinvested", int(step.reinvested[0]), remaining)
-            else:
-                split(order, step, remaining)
+        _underspend_steps(row, names, add)
     return rows
+
+
+_Add = Callable[[int, str, str, str, int, int], None]
+
+
+def _split_rows(row: ArrangementYear, names: dict[str, str], add: _Add, order: int, step: Step, remaining: int) -> None:
+    """A layer's or rule's row for each partner it placed money on (one empty row if none)."""
+    taken = step.taken[0].tolist()
+    label = step_label(step, names)
+    if not any(taken):
+        add(order, "step", label, "", 0, remaining)
+    for partner, amount in zip(row.partners, taken, strict=True):
+        if amount:
+            add(order, "step", label, names[partner], int(amount), remaining)
+
+
+def _overspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> None:
+    """The overspend (before the risk pool, if it used any), each layer, and what is unfunded."""
+    assert row.overspend is not None  # only funded arrangement-years are listed
+    variance, used = int(row.variance[0]), int(row.risk_pool_used[0])
+    order = 0
+    if used:
+        add(order, "start", "Scheme overspends", "", variance + used, 0)
+        order += 1
+        add(order, "step", "Risk pool", "Risk pool (contingency and brought forward)", used, variance)
+    else:
+        add(order, "start", "Overspend to share", "", variance, 0)
+    for step in row.overspend.steps:
+        order += 1
+        _split_rows(row, names, add, order, step, int(step.available[0]) - int(step.taken[0].sum()))
+    add(order + 1, "end", "Unfunded", "Unfunded (for the board)", int(row.unfunded[0]), 0)
+
+
+def _underspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> None:
+    """The underspend, then each rule: carried forward, reinvested or returned."""
+    assert row.underspend is not None  # only funded arrangement-years are listed
+    add(0, "start", "Underspend", "", -int(row.variance[0]), 0)
+    for order, step in enumerate(row.underspend.steps, start=1):
+        remaining = int(step.available[0]) - int(step.target[0])
+        if step.carried is not None:
+            add(order, "step", step_label(step, names), "Carried forward", int(step.carried[0]), remaining)
+        elif step.reinvested is not None:
+            add(order, "step", step_label(step, names), "Reinvested", int(step.reinvested[0]), remaining)
+        else:
+            _split_rows(row, names, add, order, step, remaining)
 
 
 # --- Checks -----------------------------------------------------------------------------
@@ -282,7 +263,8 @@ def reconciliation_checks(result: RunResult, agreement: Agreement) -> pd.DataFra
         arrangement = arrangements[row.arrangement_id]
         if isinstance(arrangement, FundedArrangement) and arrangement.balanced:
             paid = sum(c.total for c in arrangement.all_contributions(agreement.years) if c.year == row.year)
-            needed = sum(s.budget.get(row.year, 0) for s in arrangement.schemes) + arrangement.contingency.get(row.year, 0)
+            budgets = sum(s.budget.get(row.year, 0) for s in arrangement.schemes)
+            needed = budgets + arrangement.contingency.get(row.year, 0)
             rows.append(_check(
                 "Pool balances as agreed", where, row.year, paid, needed,
                 "contributions as agreed = scheme budgets + contingency"

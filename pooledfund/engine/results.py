@@ -58,9 +58,33 @@ class ArrangementYear:
         return self.spend - self.budget
 
     @property
+    def contributions(self) -> IntArray:
+        """Each partner's contribution, cash plus in kind, ``(partners,)``."""
+        return self.cash + self.in_kind
+
+    @property
+    def scheme_variance(self) -> IntArray:
+        """Each scheme's spend less its budget, per path: positive is an overspend, ``(paths, schemes)``."""
+        return self.scheme_spend - self.scheme_budget[None, :]
+
+    @property
+    def risk_pool(self) -> IntArray:
+        """The contingency and what was brought forward, per path: money held back from the schemes' budgets."""
+        return self.contingency + self.brought_forward
+
+    @property
+    def risk_pool_used(self) -> IntArray:
+        """How much of the risk pool the schemes' overspends used before anything was shared, per path.
+
+        The schemes overspend by ``spend - (budget - risk pool)``; the pool
+        meets that first, up to all of it. Only an overspend leaves it used up.
+        """
+        return np.clip(self.spend - (self.budget - self.risk_pool), 0, self.risk_pool)
+
+    @property
     def net_cost(self) -> IntArray:
         """Each partner's net cost: cash + in kind + overspend share - underspend returned."""
-        return (self.cash + self.in_kind)[None, :] + self.overspend_shares - self.underspend_returns
+        return self.contributions[None, :] + self.overspend_shares - self.underspend_returns
 
     @property
     def cash_position(self) -> IntArray | None:
@@ -128,10 +152,14 @@ class RunResult:
                         "reinvested": pounds_float(row.reinvested[path].sum()),
                         "contingency": pounds_float(row.contingency),
                         "overspend_shares": {
-                            p: pounds_float(v) for p, v in zip(row.partners, row.overspend_shares[path]) if v
+                            p: pounds_float(v)
+                            for p, v in zip(row.partners, row.overspend_shares[path], strict=True)
+                            if v
                         },
                         "underspend_returns": {
-                            p: pounds_float(v) for p, v in zip(row.partners, row.underspend_returns[path]) if v
+                            p: pounds_float(v)
+                            for p, v in zip(row.partners, row.underspend_returns[path], strict=True)
+                            if v
                         },
                         "schemes": [
                             {

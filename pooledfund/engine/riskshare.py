@@ -16,6 +16,7 @@ Whatever the rules leave is returned in proportion to contributions.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 from pooledfund.core.money import IntArray, allocate_paths
 from pooledfund.core.types import percent_weight
 from pooledfund.model.records import (
+    LEFTOVER,
     BandLayer,
     CapLayer,
     CarryForwardRule,
@@ -35,9 +37,12 @@ from pooledfund.model.records import (
     ReturnProportionalRule,
     RiskLayer,
     UnderspendRule,
+    Worded,
+    WordKind,
 )
 
-_NO_CAP = np.iinfo(np.int64).max // 4
+NO_CAP = 100 * 1_000_000_000_000
+"""The room of a partner without a cap, in pence: £1tn, far above any pool (the Excel pack uses the same)."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +68,29 @@ class ShareContext:
     host: str | None
 
 
+@dataclass(frozen=True)
+class Round:
+    """One round of sharing a layer's slice among the partners with room under their caps.
+
+    The first round shares the whole slice; each later round shares again what
+    partners at their caps could not take. The Excel pack lays its rounds out
+    from these records, so the sheet and the engine cannot drift apart.
+    """
+
+    room: IntArray  # (paths, partners) room left under each partner's cap as the round starts
+    weights: IntArray  # (paths, partners) the layer's weights of partners with room, 0 for the rest
+    to_share: IntArray  # (paths,) what this round shares
+    split: IntArray  # (paths, partners) the split by largest remainder, in whole pence
+    taken: IntArray  # (paths, partners) the split as far as each partner's room allows
+
+
 @dataclass
 class Step:
     """One layer or rule as it applied: what was there, what it took, from whom."""
 
     index: int
     kind: str
-    rule: object
+    rule: Worded
     available: IntArray  # (paths,) what remained before this step
     target: IntArray  # (paths,) the slice this step tried to place
     taken: IntArray  # (paths, partners) placed on each partner (or returned to)
@@ -78,6 +99,22 @@ class Step:
     carried: IntArray | None = None  # (paths,) for carry-forward
     reinvested: IntArray | None = None  # (paths,) for reinvest
     default: bool = False
+    limit: int | None = None  # the most this step could take, in pence (None: all that remained)
+    weights: IntArray | None = None  # (paths, partners) what the slice was split by, if it was split
+    rounds: list[Round] = field(default_factory=list)  # an overspend layer's rounds of sharing
+
+    def words(self, which: WordKind, names: Mapping[str, str]) -> str:
+        """The layer's or rule's words (the closing default step's own words for what the rules leave)."""
+        if self.default:
+            text: str = getattr(LEFTOVER, which)
+            return text
+        return self.rule.words(which, names)
+
+    def limit_words(self, amount: Callable[[int], str]) -> str:
+        """The limit in words ("up to £250,000", the commissioners' "first ..."), or "" for none."""
+        if not self.limit:
+            return ""
+        return f"{self.rule.wording.limit} {amount(self.limit)}"
 
 
 @dataclass
@@ -88,6 +125,7 @@ class OverspendOutcome:
     unfunded: IntArray  # (paths,)
     caps: IntArray  # (partners,) the cap in pence, or -1 for none
     steps: list[Step] = field(default_factory=list)
+    cap_layers: list[CapLayer] = field(default_factory=list)  # the caps that applied, as the agreement lists them
 
 
 @dataclass
@@ -100,12 +138,24 @@ class UnderspendOutcome:
     steps: list[Step] = field(default_factory=list)
 
 
-def _share_with_caps(target: IntArray, weights: IntArray, room: IntArray) -> tuple[IntArray, IntArray, np.ndarray]:
-    """Split ``target`` by ``weights`` without taking anyone past ``room``.
+def cap_rounds(caps: IntArray) -> int:
+    """How many rounds of sharing a layer may need: one, and one more per partner with a cap.
+
+    A round that leaves something to share again has taken at least one capped
+    partner to its cap, so after every capped partner is there, a last round
+    places the rest on uncapped partners (or finds nobody left to take it).
+    """
+    return int((caps >= 0).sum()) + 1
+
+
+def _share_with_caps(
+    target: IntArray, weights: IntArray, room: IntArray, rounds: int
+) -> tuple[IntArray, IntArray, list[Round]]:
+    """Split ``target`` by ``weights`` without taking anyone past ``room``, in ``rounds`` rounds.
 
     What a partner at its cap cannot take is split again among the layer's
     partners that still have room, in their weights, until nothing is left or
-    nobody has room. Returns (taken, left over, reached cap).
+    nobody has room. Returns (taken, left over, the rounds as they went).
     """
     paths, parts = weights.shape
     taken = np.zeros((paths, parts), dtype=np.int64)
@@ -113,21 +163,20 @@ def _share_with_caps(target: IntArray, weights: IntArray, room: IntArray) -> tup
     active = (weights > 0) & (room_left > 0)
     to_share = np.where(active.any(axis=1), target, 0)
     left_over = target - to_share
-    for _ in range(parts + 1):
-        if not to_share.any():
-            break
-        part = allocate_paths(to_share, np.where(active, weights, 0))
-        excess = np.maximum(part - room_left, 0)
-        part -= excess
+    record: list[Round] = []
+    for _ in range(rounds):
+        masked = np.where(active, weights, 0)
+        split = allocate_paths(to_share, masked) if to_share.any() else np.zeros((paths, parts), dtype=np.int64)
+        part = np.minimum(split, room_left)
+        record.append(Round(room_left.copy(), masked, to_share, split, part))
         taken += part
         room_left -= part
-        to_share = excess.sum(axis=1)
+        to_share = (split - part).sum(axis=1)
         active &= room_left > 0
         stuck = ~active.any(axis=1)
         left_over += np.where(stuck, to_share, 0)
         to_share = np.where(stuck, 0, to_share)
-    reached = (room_left <= 0) & (room < _NO_CAP) & (taken > 0)
-    return taken, left_over, reached
+    return taken, left_over + to_share, record
 
 
 def _commissioner_weights(context: ShareContext) -> IntArray:
@@ -167,90 +216,118 @@ def _split_weights(context: ShareContext, shares: dict[str, object]) -> IntArray
     return np.array([percent_weight(shares.get(p, 0)) for p in context.partners], dtype=np.int64)  # type: ignore[arg-type]
 
 
-def share_overspend(overspend: IntArray, layers: list[RiskLayer], context: ShareContext) -> OverspendOutcome:
-    """Pass an overspend (pence per path, >= 0) down the waterfall."""
-    paths = overspend.shape[0]
-    n = len(context.partners)
-    caps = np.full(n, -1, dtype=np.int64)
+def _layer_weights(layer: RiskLayer, context: ShareContext) -> IntArray:
+    """What a layer splits its slice by: ``(partners,)`` or, for the commissioners, ``(paths, partners)``."""
+    if isinstance(layer, CommissionerLayer):
+        return _commissioner_weights(context)
+    if isinstance(layer, BandLayer):
+        return np.array([1 if p == layer.partner else 0 for p in context.partners], dtype=np.int64)
+    if isinstance(layer, FixedSplitLayer):
+        return _split_weights(context, dict(layer.shares))
+    if isinstance(layer, ProportionalLayer):
+        return _proportional_weights(context, layer.basis, layer.partners)
+    raise TypeError(f"a {layer.layer} layer splits nothing")  # pragma: no cover - caps are not shared
+
+
+def partner_caps(layers: list[RiskLayer], context: ShareContext) -> IntArray:
+    """Each partner's cap on its overspend share for the year in pence, -1 for none, ``(partners,)``."""
+    caps = np.full(len(context.partners), -1, dtype=np.int64)
     for layer in layers:
         if isinstance(layer, CapLayer) and layer.partner in context.partners:
             i = context.partners.index(layer.partner)
             caps[i] = context.contribution_total[i] if layer.cap == "contribution" else layer.cap
-    room = np.broadcast_to(np.where(caps >= 0, caps, _NO_CAP), (paths, n)).copy()
+    return caps
+
+
+def share_overspend(overspend: IntArray, layers: list[RiskLayer], context: ShareContext) -> OverspendOutcome:
+    """Pass an overspend (pence per path, >= 0) down the waterfall."""
+    paths = overspend.shape[0]
+    n = len(context.partners)
+    caps = partner_caps(layers, context)
+    rounds = cap_rounds(caps)
+    room = np.broadcast_to(np.where(caps >= 0, caps, NO_CAP), (paths, n)).copy()
     remaining = overspend.astype(np.int64).copy()
     shares = np.zeros((paths, n), dtype=np.int64)
     steps: list[Step] = []
     for index, layer in enumerate(layers):
         if isinstance(layer, CapLayer):
             continue
-        limit = getattr(layer, "limit", None)
-        target = remaining if limit is None else np.minimum(remaining, limit)
-        if isinstance(layer, CommissionerLayer):
-            weights = _commissioner_weights(context)
-        elif isinstance(layer, BandLayer):
-            weights = np.array([1 if p == layer.partner else 0 for p in context.partners], dtype=np.int64)
-        elif isinstance(layer, FixedSplitLayer):
-            weights = _split_weights(context, dict(layer.shares))
-        elif isinstance(layer, ProportionalLayer):
-            weights = _proportional_weights(context, layer.basis, layer.partners)
-        else:  # pragma: no cover - the schema admits no other layer
-            raise TypeError(f"unknown layer {layer!r}")
-        weights = np.broadcast_to(weights, (paths, n))
-        taken, passed_on, reached = _share_with_caps(target, weights, room)
+        target = remaining if layer.limit is None else np.minimum(remaining, layer.limit)
+        weights = np.broadcast_to(_layer_weights(layer, context), (paths, n))
+        taken, passed_on, record = _share_with_caps(target, weights, room, rounds)
         shares += taken
         room -= taken
-        steps.append(
-            Step(index, layer.layer, layer, remaining.copy(), target.copy(), taken, passed_on, reached)
-        )
+        reached = (room <= 0) & (caps >= 0)[None, :] & (taken > 0)
+        steps.append(Step(index, layer.layer, layer, remaining.copy(), target.copy(), taken, passed_on, reached,
+                          limit=layer.limit, weights=weights, rounds=record))
         remaining = remaining - taken.sum(axis=1)
-    return OverspendOutcome(shares=shares, unfunded=remaining, caps=caps, steps=steps)
+    cap_layers = [layer for layer in layers if isinstance(layer, CapLayer) and layer.partner in context.partners]
+    return OverspendOutcome(shares=shares, unfunded=remaining, caps=caps, steps=steps, cap_layers=cap_layers)
+
+
+def return_weights(
+    rule: ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule, context: ShareContext
+) -> IntArray:
+    """Who an underspend is returned to, ``(partners,)``: by the rule, else to the host, else the first partner.
+
+    Nobody may have a weight on the rule's basis (no contributions, say): then
+    the host keeps it, or with no host the first partner listed.
+    """
+    host = np.array([1 if p == context.host else 0 for p in context.partners], dtype=np.int64)
+    if isinstance(rule, ReturnFixedSplitRule):
+        weights = _split_weights(context, dict(rule.shares))
+    elif isinstance(rule, ReturnProportionalRule):
+        weights = _proportional_weights(context, rule.basis, [])
+    else:
+        weights = host
+    if weights.sum() == 0:
+        weights = host
+    if weights.sum() == 0:
+        weights = np.array([1] + [0] * (len(context.partners) - 1), dtype=np.int64)
+    return weights
+
+
+def _underspend_step(index: int, rule: UnderspendRule, remaining: IntArray, context: ShareContext, *,
+                     default: bool = False) -> Step:
+    """One underspend rule applied to what remains: its slice carried, reinvested or returned."""
+    paths, n = remaining.shape[0], len(context.partners)
+    target = remaining if rule.limit is None else np.minimum(remaining, rule.limit)
+    step = Step(index, rule.rule, rule, remaining.copy(), target.copy(), np.zeros((paths, n), dtype=np.int64),
+                np.zeros(paths, dtype=np.int64), np.zeros((paths, n), dtype=bool), default=default, limit=rule.limit)
+    if isinstance(rule, CarryForwardRule):
+        step.carried = target.copy()
+    elif isinstance(rule, ReinvestRule):
+        step.reinvested = target.copy()
+    else:
+        step.weights = np.broadcast_to(return_weights(rule, context), (paths, n))
+        step.taken = allocate_paths(target, step.weights)
+    return step
 
 
 def deal_with_underspend(
     underspend: IntArray, rules: list[UnderspendRule], context: ShareContext
 ) -> UnderspendOutcome:
-    """Pass an underspend (pence per path, >= 0) down the underspend rules."""
+    """Pass an underspend (pence per path, >= 0) down the underspend rules.
+
+    What the rules leave is returned pro rata to contributions (a closing
+    ``default`` step, only when something is left on some path).
+    """
     paths = underspend.shape[0]
-    n = len(context.partners)
     remaining = underspend.astype(np.int64).copy()
-    returns = np.zeros((paths, n), dtype=np.int64)
+    returns = np.zeros((paths, len(context.partners)), dtype=np.int64)
     carried = np.zeros(paths, dtype=np.int64)
     reinvested = np.zeros((paths, len(context.scheme_ids)), dtype=np.int64)
-    steps: list[Step] = []
-    no_cap = np.zeros((paths, n), dtype=bool)
-    zero = np.zeros(paths, dtype=np.int64)
-    for index, rule in enumerate([*rules, None]):
-        default = rule is None
-        if default:
-            if not remaining.any():
-                break
-            rule = ReturnProportionalRule(rule="return_proportional", note="default: what the rules leave is returned")
-        limit = getattr(rule, "cap", None) if isinstance(rule, (CarryForwardRule, ReinvestRule)) else getattr(rule, "limit", None)
-        target = remaining if limit is None else np.minimum(remaining, limit)
-        taken = np.zeros((paths, n), dtype=np.int64)
-        step = Step(index, rule.rule, rule, remaining.copy(), target.copy(), taken, zero.copy(), no_cap, default=default)
-        if isinstance(rule, CarryForwardRule):
-            carried += target
-            step.carried = target.copy()
-        elif isinstance(rule, ReinvestRule):
-            reinvested[:, context.scheme_ids.index(rule.scheme)] += target
-            step.reinvested = target.copy()
-        else:
-            if isinstance(rule, ReturnFixedSplitRule):
-                weights = _split_weights(context, dict(rule.shares))
-            elif isinstance(rule, ReturnProportionalRule):
-                weights = _proportional_weights(context, rule.basis, [])
-            elif isinstance(rule, RetainByHostRule):
-                weights = np.array([1 if p == context.host else 0 for p in context.partners], dtype=np.int64)
-            else:  # pragma: no cover
-                raise TypeError(f"unknown rule {rule!r}")
-            if weights.sum() == 0:
-                # Nobody to return to on this basis (e.g. no contributions): the host keeps it.
-                weights = np.array([1 if p == context.host else 0 for p in context.partners], dtype=np.int64)
-                if weights.sum() == 0:
-                    weights = np.array([1] + [0] * (n - 1), dtype=np.int64)
-            taken[:] = allocate_paths(target, np.broadcast_to(weights, (paths, n)))
-            returns += taken
-        remaining = remaining - target
-        steps.append(step)
+    steps = []
+    for index, rule in enumerate(rules):
+        steps.append(_underspend_step(index, rule, remaining, context))
+        remaining = remaining - steps[-1].target
+    if remaining.any():
+        leftover = ReturnProportionalRule(rule="return_proportional", note="default: what the rules leave is returned")
+        steps.append(_underspend_step(len(rules), leftover, remaining, context, default=True))
+    for step in steps:
+        returns += step.taken
+        if step.carried is not None:
+            carried += step.carried
+        if isinstance(step.rule, ReinvestRule) and step.reinvested is not None:
+            reinvested[:, context.scheme_ids.index(step.rule.scheme)] += step.reinvested
     return UnderspendOutcome(returns=returns, carried_forward=carried, reinvested=reinvested, steps=steps)

@@ -17,7 +17,9 @@ The engine reads no files and draws nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 
@@ -55,15 +57,17 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
     }
     for arrangement in agreement.arrangements:
         schemes = list(arrangement.schemes)
-        spend = project_spend(schemes, years, drivers, agreement.assumptions, scenario)
-        budget = budget_profile(schemes, years)
-        monthly_spend[arrangement.id] = spend
-        monthly_budget[arrangement.id] = budget
+        projected = _Projected(
+            arrangement.id, arrangement.name, arrangement.kind, years, partners, schemes,
+            spend=project_spend(schemes, years, drivers, agreement.assumptions, scenario),
+            budget=budget_profile(schemes, years),
+        )
+        monthly_spend[arrangement.id] = projected.spend
+        monthly_budget[arrangement.id] = projected.budget
         if isinstance(arrangement, AlignedBudget):
-            rows += _aligned(arrangement, years, partners, schemes, spend, budget)
+            rows += _aligned(projected)
         else:
-            assert isinstance(arrangement, FundedArrangement)
-            rows += _funded(agreement, arrangement, years, partners, schemes, spend, budget, scenario, contributions)
+            rows += _funded(agreement, arrangement, projected, scenario, contributions)
             if isinstance(arrangement, LeadCommissioning):
                 agreed_values[arrangement.id] = agreed_value_schedule(arrangement.agreed_value, years)
     result = RunResult(
@@ -92,53 +96,68 @@ def _commissioner_weights(schemes: list[Scheme], partners: list[str]) -> IntArra
     return weights
 
 
-def _aligned(
-    arrangement: AlignedBudget,
-    years: list[str],
-    partners: list[str],
-    schemes: list[Scheme],
-    spend: IntArray,
-    budget: IntArray,
-) -> list[ArrangementYear]:
+@dataclass(frozen=True)
+class _Projected:
+    """One arrangement's schemes with their projected spend and budgets, every year."""
+
+    arrangement_id: str
+    name: str
+    kind: str
+    years: list[str]
+    partners: list[str]
+    schemes: list[Scheme]
+    spend: IntArray  # (paths, years, schemes, 12)
+    budget: IntArray  # (years, schemes, 12)
+
+    @property
+    def paths(self) -> int:
+        """How many paths the spend was projected on."""
+        return int(self.spend.shape[0])
+
+    def scheme_budget(self, y_index: int) -> IntArray:
+        """Each scheme's budget for the year, ``(schemes,)``."""
+        return self.budget[y_index].sum(axis=1)
+
+    def scheme_spend(self, y_index: int) -> IntArray:
+        """Each scheme's spend for the year on each path, ``(paths, schemes)``."""
+        return self.spend[:, y_index].sum(axis=2)
+
+    def row(self, y_index: int, **figures: Any) -> ArrangementYear:
+        """The year's result: the schemes' figures from here, the partners' ``figures`` as the caller shares them."""
+        return ArrangementYear(
+            arrangement_id=self.arrangement_id,
+            name=self.name,
+            kind=self.kind,
+            year=self.years[y_index],
+            partners=self.partners,
+            scheme_ids=[s.id for s in self.schemes],
+            scheme_budget=self.scheme_budget(y_index),
+            scheme_spend=self.scheme_spend(y_index),
+            **figures,
+        )
+
+
+def _aligned(projected: _Projected) -> list[ArrangementYear]:
     """Aligned budgets: each partner's budget and variance are its own schemes'."""
-    weights = _commissioner_weights(schemes, partners)
-    paths = spend.shape[0]
-    n = len(partners)
+    weights = _commissioner_weights(projected.schemes, projected.partners)
+    paths, n = projected.paths, len(projected.partners)
+    zero = np.zeros(paths, dtype=np.int64)
     rows = []
-    for y_index, year in enumerate(years):
-        scheme_budget = budget[y_index].sum(axis=1)
-        scheme_spend = spend[:, y_index].sum(axis=2)
+    for y_index in range(len(projected.years)):
+        scheme_budget, scheme_spend = projected.scheme_budget(y_index), projected.scheme_spend(y_index)
         partner_budget = np.zeros(n, dtype=np.int64)
         partner_spend = np.zeros((paths, n), dtype=np.int64)
-        for s_index in range(len(schemes)):
+        for s_index in range(len(projected.schemes)):
             partner_budget += allocate(int(scheme_budget[s_index]), list(weights[s_index]))
             partner_spend += allocate_paths(scheme_spend[:, s_index], weights[s_index])
         variance = partner_spend - partner_budget[None, :]
-        zero = np.zeros(paths, dtype=np.int64)
-        rows.append(
-            ArrangementYear(
-                arrangement_id=arrangement.id,
-                name=arrangement.name,
-                kind=arrangement.kind,
-                year=year,
-                host=None,
-                partners=partners,
-                scheme_ids=[s.id for s in schemes],
-                scheme_budget=scheme_budget,
-                scheme_spend=scheme_spend,
-                contingency=0,
-                cash=partner_budget,
-                in_kind=np.zeros(n, dtype=np.int64),
-                budget=np.full(paths, partner_budget.sum(), dtype=np.int64),
-                spend=scheme_spend.sum(axis=1),
-                brought_forward=zero,
-                carry_forward=zero,
-                unfunded=zero,
-                reinvested=np.zeros((paths, len(schemes)), dtype=np.int64),
-                overspend_shares=np.maximum(variance, 0),
-                underspend_returns=np.maximum(-variance, 0),
-            )
-        )
+        rows.append(projected.row(
+            y_index, host=None, contingency=0, cash=partner_budget, in_kind=np.zeros(n, dtype=np.int64),
+            budget=np.full(paths, partner_budget.sum(), dtype=np.int64), spend=scheme_spend.sum(axis=1),
+            brought_forward=zero, carry_forward=zero, unfunded=zero,
+            reinvested=np.zeros((paths, len(projected.schemes)), dtype=np.int64),
+            overspend_shares=np.maximum(variance, 0), underspend_returns=np.maximum(-variance, 0),
+        ))
     return rows
 
 
@@ -182,91 +201,77 @@ def changed_cash(
     return contribution.cash + total_change, change_months
 
 
+@dataclass
+class _MoneyIn:
+    """What the partners pay into an arrangement in one year, after the scenario's changes."""
+
+    cash: IntArray  # (partners,)
+    in_kind: IntArray  # (partners,)
+    cash_in: IntArray  # (12,) receipts by month
+    by_source: dict[str, IntArray]  # funding source -> (partners,) cash and in kind
+
+
+def _money_in(
+    contributions: list[Contribution], arrangement_id: str, partners: list[str], scenario: Scenario,
+    all_contributions: dict[str, list[Contribution]],
+) -> _MoneyIn:
+    """Add up one year's contributions by partner, month and funding source."""
+    n = len(partners)
+    money = _MoneyIn(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(12, dtype=np.int64), {})
+    for contribution in contributions:
+        p_index = partners.index(contribution.partner)
+        new_cash, change_months = changed_cash(contribution, arrangement_id, scenario, all_contributions)
+        money.cash[p_index] += new_cash
+        money.in_kind[p_index] += contribution.in_kind
+        money.cash_in += payment_profile(contribution) + change_months
+        source = money.by_source.setdefault(contribution.source.value, np.zeros(n, dtype=np.int64))
+        source[p_index] += new_cash + contribution.in_kind
+    return money
+
+
 def _funded(
     agreement: Agreement,
     arrangement: FundedArrangement,
-    years: list[str],
-    partners: list[str],
-    schemes: list[Scheme],
-    spend: IntArray,
-    budget: IntArray,
+    projected: _Projected,
     scenario: Scenario,
     all_contributions: dict[str, list[Contribution]],
 ) -> list[ArrangementYear]:
-    """Pooled funds, lead commissioning and integrated provision: share the variance."""
-    paths = spend.shape[0]
-    n = len(partners)
+    """Pooled funds, lead commissioning and integrated provision: share the variance, year by year."""
     host = arrangement.host(agreement.host_partner)
     layers = arrangement.effective_risk_share(agreement.host_partner)
     rules = arrangement.effective_underspend()
-    weights = _commissioner_weights(schemes, partners)
-    contributions = all_contributions[arrangement.id]
-    brought_forward = np.zeros(paths, dtype=np.int64)
+    weights = _commissioner_weights(projected.schemes, projected.partners)
+    brought_forward = np.zeros(projected.paths, dtype=np.int64)
     rows = []
-    for y_index, year in enumerate(years):
-        cash = np.zeros(n, dtype=np.int64)
-        in_kind = np.zeros(n, dtype=np.int64)
-        cash_in = np.zeros(12, dtype=np.int64)
-        by_source: dict[str, IntArray] = {}
-        for contribution in (c for c in contributions if c.year == year):
-            p_index = partners.index(contribution.partner)
-            new_cash, change_months = changed_cash(contribution, arrangement.id, scenario, all_contributions)
-            cash[p_index] += new_cash
-            in_kind[p_index] += contribution.in_kind
-            cash_in += payment_profile(contribution) + change_months
-            source = by_source.setdefault(contribution.source.value, np.zeros(n, dtype=np.int64))
-            source[p_index] += new_cash + contribution.in_kind
-        scheme_budget = budget[y_index].sum(axis=1)
-        scheme_spend = spend[:, y_index].sum(axis=2)
-        total_spend = scheme_spend.sum(axis=1)
-        resources = cash.sum() + in_kind.sum() + brought_forward
-        variance = total_spend - resources
+    for y_index, year in enumerate(projected.years):
+        money = _money_in([c for c in all_contributions[arrangement.id] if c.year == year], arrangement.id,
+                          projected.partners, scenario, all_contributions)
+        scheme_budget, scheme_spend = projected.scheme_budget(y_index), projected.scheme_spend(y_index)
+        resources = money.cash.sum() + money.in_kind.sum() + brought_forward
+        variance = scheme_spend.sum(axis=1) - resources
         context = ShareContext(
-            partners=partners,
-            contribution_total=cash + in_kind,
-            contribution_cash=cash,
+            partners=projected.partners,
+            contribution_total=money.cash + money.in_kind,
+            contribution_cash=money.cash,
             scheme_overspend=np.maximum(scheme_spend - scheme_budget[None, :], 0),
             commissioner_weights=weights,
-            scheme_ids=[s.id for s in schemes],
+            scheme_ids=[s.id for s in projected.schemes],
             host=host,
         )
         over = share_overspend(np.maximum(variance, 0), layers, context)
         under = deal_with_underspend(np.maximum(-variance, 0), rules, context)
         # In-kind contributions are spent in kind: they never pass through the
         # host's bank account, so they are taken off the cash paid out.
-        in_kind_months = np.array(allocate(int(in_kind.sum()), [1] * 12), dtype=np.int64)
-        cash_out = spend[:, y_index].sum(axis=1) - in_kind_months[None, :]
-        settlement = over.shares.sum(axis=1) - under.returns.sum(axis=1) - under.reinvested.sum(axis=1)
-        rows.append(
-            ArrangementYear(
-                arrangement_id=arrangement.id,
-                name=arrangement.name,
-                kind=arrangement.kind,
-                year=year,
-                host=host,
-                partners=partners,
-                scheme_ids=[s.id for s in schemes],
-                scheme_budget=scheme_budget,
-                scheme_spend=scheme_spend,
-                contingency=arrangement.contingency.get(year, 0),
-                cash=cash,
-                in_kind=in_kind,
-                budget=resources,
-                spend=total_spend,
-                brought_forward=brought_forward,
-                carry_forward=under.carried_forward,
-                unfunded=over.unfunded,
-                reinvested=under.reinvested,
-                overspend_shares=over.shares,
-                underspend_returns=under.returns,
-                cash_by_source=by_source,
-                overspend=over,
-                underspend=under,
-                cash_in=cash_in,
-                cash_out=cash_out,
-                settlement=settlement,
-            )
-        )
+        in_kind_months = np.array(allocate(int(money.in_kind.sum()), [1] * 12), dtype=np.int64)
+        rows.append(projected.row(
+            y_index, host=host, contingency=arrangement.contingency.get(year, 0), cash=money.cash,
+            in_kind=money.in_kind, budget=resources, spend=scheme_spend.sum(axis=1), brought_forward=brought_forward,
+            carry_forward=under.carried_forward, unfunded=over.unfunded, reinvested=under.reinvested,
+            overspend_shares=over.shares, underspend_returns=under.returns, cash_by_source=money.by_source,
+            overspend=over, underspend=under, cash_in=money.cash_in,
+            cash_out=projected.spend[:, y_index].sum(axis=1) - in_kind_months[None, :],
+            settlement=over.shares.sum(axis=1) - under.returns.sum(axis=1) - under.reinvested.sum(axis=1),
+        ))
         brought_forward = under.carried_forward
     return rows
 

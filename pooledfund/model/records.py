@@ -8,9 +8,9 @@ in files as pounds; percentages are exact decimals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,8 +25,17 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pooledfund.core.errors import Source
+from pooledfund.core.money import format_gbp
 from pooledfund.core.types import Month, NonNegativeMoney, Percent, PositiveMoney, RatePercent, SharePercent, Year
-from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, PartnerKind, ProviderKind, SchemeType, VatPosition
+from pooledfund.core.vocabulary import (
+    AreaOfSpend,
+    FundingSource,
+    PartnerKind,
+    ProviderKind,
+    SchemeType,
+    VatPosition,
+    Wording,
+)
 
 
 class Record(BaseModel):
@@ -41,7 +50,6 @@ class Record(BaseModel):
         if not isinstance(other, BaseModel):
             return NotImplemented
         return type(self) is type(other) and self.__dict__ == other.__dict__
-
 
 
 def source_of(record: Record) -> Source | None:
@@ -296,32 +304,101 @@ class Contribution(Record):
 
 
 # --- Risk-share layers (overspend) ------------------------------------------------
+#
+# Each layer and rule carries its own words (``wording``): the words sit next to
+# the fields that fill them in, so a new kind cannot be added without them and
+# no report needs its own list of kinds to describe one.
+
+WordKind = Literal["label", "short", "long"]
+"""Which of a kind's words: a chart ``label``, a ``short`` sheet phrase, a ``long`` sentence phrase."""
+
+LEFTOVER = Wording(
+    label="Rest returned pro rata",
+    short="what the rules leave: returned pro rata to contributions",
+    long="what the rules leave is returned to partners pro rata to their contributions (cash and in kind)",
+)
+"""The words for the last step of every underspend: what no rule took goes back pro rata to contributions."""
+
+_BASIS_WORDS = {"total": "contributions (cash and in kind)", "cash": "cash contributions"}
 
 
-class CommissionerLayer(Record):
-    """The overspend is borne by the commissioners of the schemes that overspent.
+class Worded(Record):
+    """A risk-share layer or underspend rule that can say what it does.
 
-    Each partner's slice is in proportion to the overspends of the schemes it
-    commissions (joint schemes by their split). ``limit`` caps the layer.
+    ``limit`` on a layer or rule is the size of its slice of what remains
+    (a band's width); a ``cap`` (:class:`CapLayer`) limits one partner's
+    total overspend share for the year across every layer. The words keep
+    the two apart: "up to" a limit, "capped at" a cap.
     """
 
+    wording: ClassVar[Wording]
+    if TYPE_CHECKING:
+        note: str  # every kind has a free-text note, declared as a field on each kind (fields keep their order)
+
+    def words(self, which: WordKind, names: Mapping[str, str]) -> str:
+        """This layer's or rule's label, short or long words, with its partners' names filled in."""
+        text: str = getattr(self.wording, which)
+        return text.format(**self._fill(names))
+
+    def _fill(self, names: Mapping[str, str]) -> dict[str, str]:
+        """The wordings' ``{fields}`` from this record's fields: the same field reads the same in every kind."""
+        fields = self.__dict__
+        fill: dict[str, str] = {}
+        if "partner" in fields:
+            fill["partner"] = names.get(fields["partner"], fields["partner"])
+        if "scheme" in fields:
+            fill["scheme"] = fields["scheme"]
+        if "shares" in fields:
+            fill["shares"] = ", ".join(f"{names.get(p, p)} {v}%" for p, v in fields["shares"].items())
+        if "basis" in fields:
+            fill["basis"] = _BASIS_WORDS[fields["basis"]]
+        if "partners" in fields:
+            chosen = fields["partners"]
+            fill["among"] = f" among {', '.join(names.get(p, p) for p in chosen)}" if chosen else ""
+        if fields.get("cap") is not None:
+            cap = fields["cap"]
+            fill["cap"] = "its contribution" if cap == "contribution" else format_gbp(cap)
+        return fill
+
+
+
+class CommissionerLayer(Worded):
+    """The overspend is borne by the commissioners of the schemes that overspent.
+
+    Each partner's slice is pro rata to the overspends of the schemes it
+    commissions (joint schemes by their split). ``limit`` is the size of the
+    layer's slice (the first so many pounds of the overspend).
+    """
+
+    wording: ClassVar[Wording] = Wording(
+        label="Commissioners",
+        short="the commissioners of the overspending schemes (joint schemes by their split)",
+        long="attributable to the commissioners of the schemes that overspent, pro rata to those overspends "
+        "(joint schemes by their split)",
+        limit="first",
+    )
     layer: Literal["commissioner"]
     limit: PositiveMoney | None = None
     note: str = ""
 
 
-class BandLayer(Record):
-    """One partner bears a band of the overspend, e.g. the host's first £250,000."""
+class BandLayer(Worded):
+    """One partner bears a band of the overspend, e.g. the host's first £250,000 (``limit``)."""
 
+    wording: ClassVar[Wording] = Wording(
+        label="{partner} band", short="a band borne by {partner}", long="a band borne by {partner} alone"
+    )
     layer: Literal["band"]
     partner: str
     limit: PositiveMoney
     note: str = ""
 
 
-class FixedSplitLayer(Record):
-    """The overspend (or a band of it, up to ``limit``) is split by fixed percentages."""
 
+class FixedSplitLayer(Worded):
+    """The overspend (or a slice of it, up to ``limit``) is split by fixed percentages."""
+
+    wording: ClassVar[Wording] = Wording(label="Fixed split", short="a fixed split", long="a fixed split ({shares})")
     layer: Literal["fixed_split"]
     shares: dict[str, SharePercent]
     limit: PositiveMoney | None = None
@@ -333,13 +410,17 @@ class FixedSplitLayer(Record):
         return check_percentages_total(value)
 
 
-class ProportionalLayer(Record):
-    """The overspend is split in proportion to each partner's contribution that year.
+
+class ProportionalLayer(Worded):
+    """The overspend is split pro rata to each partner's contribution that year.
 
     ``basis`` is ``total`` (cash plus in kind, the default) or ``cash``;
     ``partners`` limits the layer to some partners (all contributors by default).
     """
 
+    wording: ClassVar[Wording] = Wording(
+        label="Pro rata to contributions", short="pro rata to contributions", long="pro rata to {basis}{among}"
+    )
     layer: Literal["proportional"]
     basis: Literal["total", "cash"] = "total"
     partners: list[str] = Field(default_factory=list)
@@ -347,7 +428,8 @@ class ProportionalLayer(Record):
     note: str = ""
 
 
-class CapLayer(Record):
+
+class CapLayer(Worded):
     """A cap on one partner's total overspend share for the year, across every layer.
 
     ``cap`` is ``contribution`` (the partner's contribution to the arrangement
@@ -356,10 +438,16 @@ class CapLayer(Record):
     being shared, then to later layers, and finally is left unfunded for the board.
     """
 
+    wording: ClassVar[Wording] = Wording(
+        label="{partner} cap",
+        short="cap on {partner}'s overspend share for the year",
+        long="{partner}'s overspend share for the year is capped at {cap}",
+    )
     layer: Literal["cap"]
     partner: str
     cap: Literal["contribution"] | PositiveMoney
     note: str = ""
+
 
 
 RiskLayer = Annotated[
@@ -371,26 +459,52 @@ RiskLayer = Annotated[
 # --- Underspend rules ------------------------------------------------------------------
 
 
-class CarryForwardRule(Record):
-    """Carry the underspend into next year's pool (its risk pool), up to ``cap``."""
+class CarryForwardRule(Worded):
+    """Carry the underspend into next year's pool (its risk pool), up to ``cap``.
 
+    The file calls this rule's slice its ``cap``; it is a limit like every other
+    rule's (see :attr:`limit`), not a cap on a partner.
+    """
+
+    wording: ClassVar[Wording] = Wording(
+        label="Carry forward", short="carry forward to next year's risk pool",
+        long="carry forward into next year's risk pool",
+    )
     rule: Literal["carry_forward"]
     cap: PositiveMoney | None = None
     note: str = ""
 
+    @property
+    def limit(self) -> int | None:
+        """The most this rule takes (the file's ``cap``), in pence; None for all that remains."""
+        return self.cap
 
-class ReinvestRule(Record):
-    """Spend the underspend in-year, non-recurrently, on a named scheme, up to ``cap``."""
 
+class ReinvestRule(Worded):
+    """Spend the underspend in-year, non-recurrently, on a named scheme, up to ``cap`` (its limit)."""
+
+    wording: ClassVar[Wording] = Wording(
+        label="Reinvest in {scheme}", short="reinvest in scheme {scheme}",
+        long="reinvest in scheme {scheme}, non-recurrently, this year",
+    )
     rule: Literal["reinvest"]
     scheme: str
     cap: PositiveMoney | None = None
     note: str = ""
 
+    @property
+    def limit(self) -> int | None:
+        """The most this rule takes (the file's ``cap``), in pence; None for all that remains."""
+        return self.cap
 
-class ReturnFixedSplitRule(Record):
+
+
+class ReturnFixedSplitRule(Worded):
     """Return the underspend (up to ``limit``) to partners by fixed percentages."""
 
+    wording: ClassVar[Wording] = Wording(
+        label="Return by fixed split", short="return by a fixed split", long="return by a fixed split ({shares})"
+    )
     rule: Literal["fixed_split"]
     shares: dict[str, SharePercent]
     limit: PositiveMoney | None = None
@@ -402,18 +516,25 @@ class ReturnFixedSplitRule(Record):
         return check_percentages_total(value)
 
 
-class ReturnProportionalRule(Record):
-    """Return the underspend (up to ``limit``) in proportion to contributions."""
 
+class ReturnProportionalRule(Worded):
+    """Return the underspend (up to ``limit``) pro rata to contributions."""
+
+    wording: ClassVar[Wording] = Wording(
+        label="Return pro rata", short="return pro rata to contributions",
+        long="return to partners pro rata to their {basis}",
+    )
     rule: Literal["return_proportional"]
     basis: Literal["total", "cash"] = "total"
     limit: PositiveMoney | None = None
     note: str = ""
 
 
-class RetainByHostRule(Record):
+
+class RetainByHostRule(Worded):
     """The host partner keeps the underspend (up to ``limit``)."""
 
+    wording: ClassVar[Wording] = Wording(label="Host keeps", short="the host keeps it", long="the host keeps it")
     rule: Literal["retain_by_host"]
     limit: PositiveMoney | None = None
     note: str = ""

@@ -20,12 +20,13 @@ carried forward, net cost) or from an exact integer mirror of the same steps
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pooledfund.agreements import AlignedBudget, FundedArrangement
-from pooledfund.core.money import allocate
-from pooledfund.core.types import percent_weight
 from pooledfund.engine.results import ArrangementYear
+from pooledfund.engine.riskshare import NO_CAP, Round, Step
 from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import (
     Expected,
@@ -52,6 +53,7 @@ from pooledfund.io.excel.sheet_projection import YEAR as P_YEAR
 from pooledfund.io.excel.sheet_projection import share_heading
 from pooledfund.io.excel.tables import title
 from pooledfund.model.records import (
+    LEFTOVER,
     BandLayer,
     CapLayer,
     CarryForwardRule,
@@ -62,11 +64,11 @@ from pooledfund.model.records import (
     RetainByHostRule,
     ReturnFixedSplitRule,
     ReturnProportionalRule,
+    UnderspendRule,
 )
 
 SHEET = "Risk share"
 FIRST_PARTNER_COL = 3
-NO_CAP = styles.NO_CAP_POUNDS * 100
 
 
 @dataclass
@@ -91,18 +93,38 @@ class Writer:
         self.sheet = sheet
         self.row = row
         self.partners = ctx.agreement.partner_ids
+        self.names = {p.id: p.name for p in ctx.agreement.partners}
         self.last_col = FIRST_PARTNER_COL + len(self.partners) - 1
 
     def pcol(self, index: int) -> int:
+        """The column of the partner at ``index``."""
         return FIRST_PARTNER_COL + index
 
     def prange(self, row: int) -> str:
+        """The partners' cells of ``row``, as an absolute range."""
         return f"{ref(FIRST_PARTNER_COL, row, absolute=True)}:{ref(self.last_col, row, absolute=True)}"
 
     def cell(self, col: int, row: int | None = None) -> str:
+        """A relative reference to ``col`` on ``row`` (the current row by default)."""
         return ref(col, self.row if row is None else row)
 
+    def pcell(self, index: int, row: int, *, absolute: bool = False) -> str:
+        """A reference to the partner at ``index`` on ``row``."""
+        return ref(self.pcol(index), row, absolute=absolute)
+
+    def flags(self, row: int, flags: list[bool], *, input_cell: bool = True) -> None:
+        """A 1 or 0 in each partner's column."""
+        for index, flag in enumerate(flags):
+            self.sheet.value(row, self.pcol(index), 1 if flag else 0, styles.COUNT, input_cell=input_cell)
+
+    def percents(self, row: int, shares: Mapping[str, Decimal]) -> None:
+        """Each partner's percentage (input cells), 0 for a partner not in the split."""
+        for index, partner in enumerate(self.partners):
+            self.sheet.value(row, self.pcol(index), float(shares.get(partner, Decimal(0))), styles.PERCENT,
+                             input_cell=True)
+
     def next(self, label: str, note: str = "", *, helper: bool = False, bold: bool = False) -> int:
+        """Start a new row with its label in A (and a note after the partners); returns its number."""
         self.row += 1
         self.sheet.text(self.row, 1, label, font=styles.BOLD if bold else None)
         if note:
@@ -115,13 +137,16 @@ class Writer:
         return self.row
 
     def pool(self, formula: str, expected: Expected, fmt: str = styles.GBP) -> None:
+        """A formula in the pool column (B) of the current row."""
         self.sheet.formula(self.row, 2, formula, expected, fmt)
 
     def each(self, formulas: list[str], expected: list[Expected], fmt: str = styles.GBP) -> None:
-        for index, (formula, value) in enumerate(zip(formulas, expected)):
+        """One formula in each partner's column of the current row."""
+        for index, (formula, value) in enumerate(zip(formulas, expected, strict=True)):
             self.sheet.formula(self.row, self.pcol(index), formula, value, fmt)
 
     def pool_sum(self, pence: int) -> None:
+        """The pool column as the sum of the partners' cells of the current row."""
         self.pool(f"SUM({self.prange(self.row)})", money(pence))
 
 
@@ -146,7 +171,7 @@ def write(ctx: PackContext) -> None:
             for year in agreement.years:
                 _write_aligned_year(writer, arrangement, year)
         writer.row += 1
-    widths = {1: 58, 2: 17}
+    widths: dict[int, float] = {1: 58, 2: 17}
     widths.update({writer.pcol(i): 17 for i in range(len(writer.partners))})
     widths[writer.last_col + 1] = 50
     styles.set_widths(ws, widths)
@@ -179,90 +204,81 @@ def _limit_input(writer: Writer, arrangement: FundedArrangement, key: str, pence
 
 
 def _write_inputs(writer: Writer, arrangement: FundedArrangement) -> Inputs:
+    """The yellow input rows of one arrangement: host, layers, caps and underspend rules."""
     agreement = writer.ctx.agreement
     host = arrangement.host(agreement.host_partner)
     layers = arrangement.effective_risk_share(agreement.host_partner)
-    rules = arrangement.effective_underspend()
     inputs = Inputs()
-    sheet = writer.sheet
     _section(writer, f"{arrangement.name}: risk-share inputs")
     writer.next("Host (holds the money; keeps an underspend nobody else can take)")
     inputs.host_row = writer.row
-    for index, partner in enumerate(writer.partners):
-        sheet.value(writer.row, writer.pcol(index), 1 if partner == host else 0, styles.COUNT)
+    writer.flags(writer.row, [partner == host for partner in writer.partners], input_cell=False)
     for index, layer in enumerate(layers, start=1):
-        note = layer.note
-        if isinstance(layer, CapLayer):
-            continue
-        if isinstance(layer, CommissionerLayer):
-            writer.next(f"Layer {index}: commissioners of the overspending schemes - limit (blank: none)", note)
-        elif isinstance(layer, BandLayer):
-            writer.next(f"Layer {index}: a band for one partner (1 in its column) - limit", note)
-            for p_index, partner in enumerate(writer.partners):
-                sheet.value(writer.row, writer.pcol(p_index), 1 if partner == layer.partner else 0, styles.COUNT,
-                            input_cell=True)
-        elif isinstance(layer, FixedSplitLayer):
-            writer.next(f"Layer {index}: fixed percentages - limit (blank: none)", note)
-            for p_index, partner in enumerate(writer.partners):
-                sheet.value(writer.row, writer.pcol(p_index), float(layer.shares.get(partner, 0)), styles.PERCENT,
-                            input_cell=True)
-        else:
-            assert isinstance(layer, ProportionalLayer)
-            writer.next(f"Layer {index}: pro rata to contributions (1: partner shares) - limit (blank: none)", note)
-            for p_index, partner in enumerate(writer.partners):
-                flag = 1 if not layer.partners or partner in layer.partners else 0
-                sheet.value(writer.row, writer.pcol(p_index), flag, styles.COUNT, input_cell=True)
-        inputs.partner_rows[index] = writer.row
-        inputs.limits[index] = _limit_input(writer, arrangement, f"layer{index}_limit", getattr(layer, "limit", None))
-        if isinstance(layer, ProportionalLayer):
-            writer.next(f"Layer {index}: contributions counted (total: cash and in kind; or cash)")
-            sheet.value(writer.row, 2, layer.basis, input_cell=True)
-            inputs.basis[index] = safe_name(arrangement.id, f"layer{index}_basis")
-            define_name(writer.ctx.workbook, inputs.basis[index], SHEET, 2, writer.row)
-    caps = {layer.partner: layer for layer in layers if isinstance(layer, CapLayer)}
-    writer.next("Cap on each partner's overspend share for the year (pounds, 'contribution', blank: none)",
-                "; ".join(layer.note for layer in caps.values() if layer.note))
+        if not isinstance(layer, CapLayer):
+            _write_layer_input(writer, arrangement, inputs, index, layer)
+    _write_cap_inputs(writer, arrangement, inputs, [layer for layer in layers if isinstance(layer, CapLayer)])
+    for index, rule in enumerate(arrangement.effective_underspend(), start=1):
+        _write_rule_input(writer, arrangement, inputs, index, rule)
+    return inputs
+
+
+def _write_layer_input(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, index: int,
+                       layer: CommissionerLayer | BandLayer | FixedSplitLayer | ProportionalLayer) -> None:
+    """A layer's limit, what it splits by in the partners' columns, and a pro-rata layer's basis."""
+    hint = {"band": " (1 in the partner's column)", "fixed_split": " (percentages in the partners' columns)",
+            "proportional": " (1: the partner shares)"}.get(layer.layer, "")
+    blank = "" if isinstance(layer, BandLayer) else " (blank: none)"  # a band always has its width
+    writer.next(f"Layer {index}: {layer.words('short', writer.names)}{hint} - limit{blank}", layer.note)
+    if isinstance(layer, BandLayer):
+        writer.flags(writer.row, [partner == layer.partner for partner in writer.partners])
+    elif isinstance(layer, FixedSplitLayer):
+        writer.percents(writer.row, layer.shares)
+    elif isinstance(layer, ProportionalLayer):
+        writer.flags(writer.row, [not layer.partners or partner in layer.partners for partner in writer.partners])
+    inputs.partner_rows[index] = writer.row
+    inputs.limits[index] = _limit_input(writer, arrangement, f"layer{index}_limit", layer.limit)
+    if isinstance(layer, ProportionalLayer):
+        writer.next(f"Layer {index}: contributions counted (total: cash and in kind; or cash)")
+        inputs.basis[index] = _basis_input(writer, arrangement, f"layer{index}_basis", layer.basis)
+
+
+def _basis_input(writer: Writer, arrangement: FundedArrangement, key: str, basis: str) -> str:
+    """A pro-rata basis ("total" or "cash") in B with a defined name; returns the name."""
+    writer.sheet.value(writer.row, 2, basis, input_cell=True)
+    name = safe_name(arrangement.id, key)
+    define_name(writer.ctx.workbook, name, SHEET, 2, writer.row)
+    return name
+
+
+def _write_cap_inputs(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, caps: list[CapLayer]) -> None:
+    """One row of caps: each partner's cap on its overspend share in its column, blank for none."""
+    by_partner = {layer.partner: layer for layer in caps}
+    words = CapLayer.wording.short.format(partner="each partner")
+    writer.next(f"{words[:1].upper()}{words[1:]} (pounds, 'contribution', blank: none)",
+                "; ".join(layer.note for layer in by_partner.values() if layer.note))
     inputs.cap_row = writer.row
     for p_index, partner in enumerate(writer.partners):
-        cell_col = writer.pcol(p_index)
-        if partner in caps:
-            cap = caps[partner].cap
-            if cap == "contribution":
-                sheet.value(writer.row, cell_col, "contribution", input_cell=True)
-            else:
-                sheet.money(writer.row, cell_col, int(cap), input_cell=True)
-            define_name(writer.ctx.workbook, safe_name(arrangement.id, "cap", partner), SHEET, cell_col, writer.row)
+        col = writer.pcol(p_index)
+        cap = by_partner[partner].cap if partner in by_partner else None
+        if cap is None or cap == "contribution":
+            writer.sheet.value(writer.row, col, cap, input_cell=True)
         else:
-            sheet.value(writer.row, cell_col, None, input_cell=True)
-    for index, rule in enumerate(rules, start=1):
-        note = rule.note
-        if isinstance(rule, CarryForwardRule):
-            writer.next(f"Underspend rule {index}: carry forward to next year's risk pool - cap (blank: none)", note)
-            limit = rule.cap
-        elif isinstance(rule, ReinvestRule):
-            writer.next(f"Underspend rule {index}: reinvest in scheme {rule.scheme} - cap (blank: none)", note)
-            limit = rule.cap
-        elif isinstance(rule, ReturnFixedSplitRule):
-            writer.next(f"Underspend rule {index}: return by fixed percentages - limit (blank: none)", note)
-            for p_index, partner in enumerate(writer.partners):
-                sheet.value(writer.row, writer.pcol(p_index), float(rule.shares.get(partner, 0)), styles.PERCENT,
-                            input_cell=True)
-            limit = rule.limit
-        elif isinstance(rule, ReturnProportionalRule):
-            writer.next(f"Underspend rule {index}: return pro rata to contributions - limit (blank: none)", note)
-            limit = rule.limit
-        else:
-            assert isinstance(rule, RetainByHostRule)
-            writer.next(f"Underspend rule {index}: the host keeps it - limit (blank: none)", note)
-            limit = rule.limit
-        inputs.rule_rows[index] = writer.row
-        inputs.rule_limits[index] = _limit_input(writer, arrangement, f"rule{index}_limit", limit)
-        if isinstance(rule, ReturnProportionalRule):
-            writer.next(f"Underspend rule {index}: contributions counted (total or cash)")
-            sheet.value(writer.row, 2, rule.basis, input_cell=True)
-            inputs.rule_basis[index] = safe_name(arrangement.id, f"rule{index}_basis")
-            define_name(writer.ctx.workbook, inputs.rule_basis[index], SHEET, 2, writer.row)
-    return inputs
+            writer.sheet.money(writer.row, col, int(cap), input_cell=True)
+        if cap is not None:
+            define_name(writer.ctx.workbook, safe_name(arrangement.id, "cap", partner), SHEET, col, writer.row)
+
+
+def _write_rule_input(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, index: int,
+                      rule: UnderspendRule) -> None:
+    """An underspend rule's limit, a fixed split's percentages and a pro-rata rule's basis."""
+    writer.next(f"Underspend rule {index}: {rule.words('short', writer.names)} - limit (blank: none)", rule.note)
+    if isinstance(rule, ReturnFixedSplitRule):
+        writer.percents(writer.row, rule.shares)
+    inputs.rule_rows[index] = writer.row
+    inputs.rule_limits[index] = _limit_input(writer, arrangement, f"rule{index}_limit", rule.limit)
+    if isinstance(rule, ReturnProportionalRule):
+        writer.next(f"Underspend rule {index}: contributions counted (total or cash)")
+        inputs.rule_basis[index] = _basis_input(writer, arrangement, f"rule{index}_basis", rule.basis)
 
 
 def _row_of(ctx: PackContext, arrangement_id: str, year: str) -> ArrangementYear:
@@ -351,234 +367,182 @@ def _record(ctx: PackContext, arrangement_id: str, year: str, writer: Writer, *,
 def _cap_formula(writer: Writer, inputs: Inputs, index: int, total_row: int) -> str:
     cap = ref(writer.pcol(index), inputs.cap_row, absolute=True)
     total = writer.cell(writer.pcol(index), total_row)
-    return f"IF(ISNUMBER({cap}),{cap},IF({cap}={formula_text('contribution')},{total},{styles.NO_CAP_POUNDS}))"
+    return f"IF(ISNUMBER({cap}),{cap},IF({cap}={formula_text('contribution')},{total},{NO_CAP // 100}))"
+
+
+@dataclass(frozen=True)
+class YearRows:
+    """The rows of one funded year that later rows refer to."""
+
+    cash: int
+    in_kind: int
+    total: int
+    brought_forward: int
+    budget: int
+    spend: int
+    variance: int
+    overspend: int
+    underspend: int
+
+
+@dataclass(frozen=True)
+class FundedYear:
+    """One funded arrangement-year being written: the sheet, the inputs, the engine's result and the rows so far."""
+
+    writer: Writer
+    arrangement: FundedArrangement
+    inputs: Inputs
+    row: ArrangementYear
+    rows: YearRows
 
 
 def _write_funded_year(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, year: str, carried: str) -> str:
-    """One year's waterfall; returns the cell holding what is carried into next year."""
+    """One year's waterfall; returns the cell holding what is carried into next year.
+
+    The layout of every layer and round follows the engine's own recorded
+    steps (:class:`~pooledfund.engine.riskshare.Step`), and every expected
+    figure is the engine's, so the sheet cannot drift from the engine.
+    """
     ctx = writer.ctx
-    agreement = ctx.agreement
     row = _row_of(ctx, arrangement.id, year)
-    partners = writer.partners
-    n = len(partners)
     _section(writer, f"{arrangement.name}: {year}")
-    cash_row, in_kind_row, total_row = _contribution_rows(writer, arrangement.id, year, row)
-    writer.next("Brought forward from last year (risk pool)")
+    rows = _write_money_in(writer, arrangement.id, year, row, carried)
+    funded = FundedYear(writer, arrangement, inputs, row, rows)
+    shares_row, unfunded_row = _write_overspend(funded)
+    returns_row, carried_row, reinvested_row = _write_underspend(funded)
+    net_row = writer.next("Net cost to each partner (contributions + overspend share - underspend returned)", bold=True)
+    writer.each([f"{writer.pcell(i, rows.total)}+{writer.pcell(i, shares_row)}-{writer.pcell(i, returns_row)}"
+                 for i in range(len(writer.partners))], [money(v) for v in row.net_cost[0]])
+    writer.pool_sum(int(row.net_cost[0].sum()))
+    for col in range(1, writer.last_col + 1):
+        writer.sheet.ws.cell(row=net_row, column=col).border = styles.TOP_LINE
+    writer.next("Check: net cost = spend + reinvested - brought forward + carried forward - unfunded (must be 0)")
+    writer.pool(f"ROUND({writer.cell(2, net_row)}-({writer.cell(2, rows.spend)}+{writer.cell(2, reinvested_row)}"
+                f"-{writer.cell(2, rows.brought_forward)}+{writer.cell(2, carried_row)}"
+                f"-{writer.cell(2, unfunded_row)}),2)", money(0))
+    _record(ctx, arrangement.id, year, writer, cash=rows.cash, in_kind=rows.in_kind, over=shares_row,
+            under=returns_row, net=net_row)
+    ctx.positions[(arrangement.id, year, "pool")] = {
+        "budget": (2, rows.budget), "spend": (2, rows.spend), "variance": (2, rows.variance),
+        "unfunded": (2, unfunded_row), "carried": (2, carried_row)}
+    return writer.cell(2, carried_row)
+
+
+def _write_money_in(writer: Writer, arrangement_id: str, year: str, row: ArrangementYear, carried: str) -> YearRows:
+    """Contributions, brought forward, spend, the variance and the overspend or underspend to deal with."""
+    cash_row, in_kind_row, total_row = _contribution_rows(writer, arrangement_id, year, row)
+    bf_row = writer.next("Brought forward from last year (risk pool)")
     if carried:
         writer.pool(carried, money(int(row.brought_forward[0])))
     else:
         writer.sheet.money(writer.row, 2, int(row.brought_forward[0]))
-    bf_row = writer.row
     budget_row = writer.next("Money in: contributions and brought forward", bold=True)
     writer.pool(f"{writer.cell(2, total_row)}+{writer.cell(2, bf_row)}", money(int(row.budget[0])))
     spend_row = writer.next("Spend (forecast outturn, from Projection)", bold=True)
-    writer.pool(_spend_formula(writer, arrangement.id, year), money(int(row.spend[0])))
+    writer.pool(_spend_formula(writer, arrangement_id, year), money(int(row.spend[0])))
     variance_row = writer.next("Variance (spend less money in; positive is an overspend)", bold=True)
     writer.pool(f"{writer.cell(2, spend_row)}-{writer.cell(2, budget_row)}", money(int(row.variance[0])))
     writer.next("Risk pool (contingency) held in the money in", "Information: already in the contributions above")
     writer.sheet.money(writer.row, 2, row.contingency)
     over_row = writer.next("Overspend to share")
-    overspend = max(int(row.variance[0]), 0)
-    writer.pool(f"MAX({writer.cell(2, variance_row)},0)", money(overspend))
+    writer.pool(f"MAX({writer.cell(2, variance_row)},0)", money(max(int(row.variance[0]), 0)))
     under_row = writer.next("Underspend to deal with")
-    underspend = max(-int(row.variance[0]), 0)
-    writer.pool(f"MAX(-{writer.cell(2, variance_row)},0)", money(underspend))
+    writer.pool(f"MAX(-{writer.cell(2, variance_row)},0)", money(max(-int(row.variance[0]), 0)))
+    return YearRows(cash_row, in_kind_row, total_row, bf_row, budget_row, spend_row, variance_row, over_row, under_row)
 
-    contributions_total = [int(v) for v in row.cash + row.in_kind]
-    contributions_cash = [int(v) for v in row.cash]
-    host_flags = [1 if p == row.host else 0 for p in partners]
-    # --- overspend waterfall -------------------------------------------------------------
-    layers = arrangement.effective_risk_share(agreement.host_partner)
-    caps = {layer.partner: layer.cap for layer in layers if isinstance(layer, CapLayer)}
-    room_total = []
-    for p_index, partner in enumerate(partners):
-        cap = caps.get(partner)
-        room_total.append(NO_CAP if cap is None else contributions_total[p_index] if cap == "contribution" else int(cap))
-    rounds = min(n + 1, len(caps) + 1)
-    shares_so_far = [0] * n
+
+# --- the overspend waterfall -------------------------------------------------------------
+
+
+def _write_overspend(year: FundedYear) -> tuple[int, int]:
+    """Every layer the engine applied, then the shares and what is unfunded; returns those two rows."""
+    writer, row, rows = year.writer, year.row, year.rows
+    assert row.overspend is not None  # a funded arrangement-year always has its outcome
+    n = len(writer.partners)
     taken_rows: list[int] = []
-    available = overspend
-    available_cell = writer.cell(2, over_row)
-    steps = [s for s in (row.overspend.steps if row.overspend else [])]
-    for index, layer in enumerate(layers, start=1):
-        if isinstance(layer, CapLayer):
-            continue
-        writer.next(f"Layer {index}: {_layer_words(layer)}", layer.note, bold=True)
-        avail_row = writer.next("  available to share", helper=True)
-        writer.pool(available_cell, money(available))
-        limit = getattr(layer, "limit", None)
-        target = available if limit is None else min(available, int(limit))
-        slice_row = writer.next("  this layer's slice (up to its limit)", helper=True)
-        name = inputs.limits[index]
-        writer.pool(f"IF(ISNUMBER({name}),MIN({writer.cell(2, avail_row)},{name}),{writer.cell(2, avail_row)})",
-                    money(target))
-        weights, weight_formulas, weight_expect, fmt = _layer_weights(writer, arrangement, inputs, index, layer, year,
-                                                                      row, total_row, cash_row)
-        weight_row = writer.next("  weights", helper=True)
-        writer.each(weight_formulas, weight_expect, fmt)
-        room = [room_total[i] - shares_so_far[i] for i in range(n)]
-        room_row = writer.next("  room under each partner's cap", helper=True)
-        writer.each(
-            [f"ROUND({_cap_formula(writer, inputs, i, total_row)}"
-             + "".join(f"-{writer.cell(writer.pcol(i), r)}" for r in taken_rows) + ",2)" for i in range(n)],
-            [money(v) for v in room], styles.ROOM)
-        room_left, room_left_row = room[:], room_row
-        round_taken_rows: list[int] = []
-        split_rows: list[int] = []
-        taken_total = [0] * n
-        excess = 0
-        for round_number in range(1, rounds + 1):
-            if round_number > 1:
-                room_left_row = writer.next(f"  round {round_number}: room left", helper=True)
-                writer.each([f"ROUND({writer.cell(writer.pcol(i), room_row)}"
-                             + "".join(f"-{writer.cell(writer.pcol(i), r)}" for r in round_taken_rows) + ",2)"
-                             for i in range(n)], [money(v) for v in room_left], styles.ROOM)
-            active = [weights[i] if room_left[i] > 0 else 0 for i in range(n)]
-            active_row = writer.next(f"  round {round_number}: weights of partners with room", helper=True)
-            writer.each([f"{writer.cell(writer.pcol(i), weight_row)}*({writer.cell(writer.pcol(i), room_left_row)}>0)"
-                         for i in range(n)],
-                        [_masked(weight_expect[i], active[i] > 0) for i in range(n)], fmt)
-            share_row = writer.next(f"  round {round_number}: to share", helper=True)
-            if round_number == 1:
-                to_share = target if sum(active) > 0 else 0
-                writer.pool(f"IF(SUM({writer.prange(active_row)})>0,{writer.cell(2, slice_row)},0)", money(to_share))
-            else:
-                to_share = excess if sum(active) > 0 else 0
-                writer.pool(f"IF(SUM({writer.prange(active_row)})>0,ROUND(SUM({writer.prange(split_rows[-1])})"
-                            f"-SUM({writer.prange(round_taken_rows[-1])}),2),0)", money(to_share))
-            split = allocate(to_share, active) if sum(active) > 0 else [0] * n
-            split_row = writer.next(f"  round {round_number}: split (largest remainder, whole pence)", helper=True)
-            writer.each([split_formula(ref(2, share_row, absolute=True), writer.prange(active_row),
-                                       writer.cell(writer.pcol(i), active_row)) for i in range(n)],
-                        [money(v) for v in split])
-            taken = [min(split[i], room_left[i]) for i in range(n)]
-            taken_row = writer.next(f"  round {round_number}: taken (no one past their cap)", helper=True)
-            writer.each([f"MIN({writer.cell(writer.pcol(i), split_row)},{writer.cell(writer.pcol(i), room_left_row)})"
-                         for i in range(n)], [money(v) for v in taken])
-            excess = sum(split) - sum(taken)
-            room_left = [room_left[i] - taken[i] for i in range(n)]
-            taken_total = [taken_total[i] + taken[i] for i in range(n)]
-            split_rows.append(split_row)
-            round_taken_rows.append(taken_row)
-        layer_row = writer.next(f"  Layer {index}: taken by each partner")
-        step = steps.pop(0) if steps else None
-        layer_taken = [int(v) for v in step.taken[0]] if step is not None else taken_total
-        writer.each(["+".join(writer.cell(writer.pcol(i), r) for r in round_taken_rows) for i in range(n)],
-                    [money(v) for v in layer_taken])
-        writer.pool_sum(sum(layer_taken))
-        writer.next("  passed on to the next layer")
-        writer.pool(f"ROUND({writer.cell(2, slice_row)}-{writer.cell(2, layer_row)},2)",
-                    money(target - sum(layer_taken)))
+    available_cell = writer.cell(2, rows.overspend)
+    for step in row.overspend.steps:
+        avail_row, layer_row = _write_layer(year, step, available_cell, taken_rows)
         taken_rows.append(layer_row)
-        shares_so_far = [shares_so_far[i] + layer_taken[i] for i in range(n)]
-        available -= sum(layer_taken)
         available_cell = f"ROUND({writer.cell(2, avail_row)}-{writer.cell(2, layer_row)},2)"
     shares_row = writer.next("Overspend shares", bold=True)
-    if taken_rows:
-        writer.each(["+".join(writer.cell(writer.pcol(i), r) for r in taken_rows) for i in range(n)],
-                    [money(v) for v in row.overspend_shares[0]])
-    else:
-        writer.each(["0"] * n, [money(0)] * n)
+    writer.each(["+".join(writer.pcell(i, r) for r in taken_rows) if taken_rows else "0" for i in range(n)],
+                [money(v) for v in row.overspend_shares[0]])
     writer.pool_sum(int(row.overspend_shares[0].sum()))
     unfunded_row = writer.next("Unfunded: left for the Health and Wellbeing Board", bold=True)
-    writer.pool(f"ROUND({writer.cell(2, over_row)}-{writer.cell(2, shares_row)},2)", money(int(row.unfunded[0])))
+    writer.pool(f"ROUND({writer.cell(2, rows.overspend)}-{writer.cell(2, shares_row)},2)",
+                money(int(row.unfunded[0])))
+    return shares_row, unfunded_row
 
-    # --- underspend rules ------------------------------------------------------------
-    rules = arrangement.effective_underspend()
-    available = underspend
-    available_cell = writer.cell(2, under_row)
-    return_rows: list[int] = []
-    carried_cells: list[str] = []
-    reinvested_cells: list[str] = []
-    for index, rule in enumerate([*rules, None], start=1):
-        default = rule is None
-        writer.next("What the rules leave: returned pro rata to contributions" if default
-                    else f"Underspend rule {index}: {_rule_words(rule)}", "" if default else rule.note, bold=True)
-        avail_row = writer.next("  available", helper=True)
-        writer.pool(available_cell, money(available))
-        if default:
-            limit_pence = None
-            slice_cell = writer.cell(2, avail_row)
-            slice_cell_abs = ref(2, avail_row, absolute=True)
-            target = available
-        else:
-            limit_pence = rule.cap if isinstance(rule, (CarryForwardRule, ReinvestRule)) else rule.limit
-            target = available if limit_pence is None else min(available, int(limit_pence))
-            writer.next("  this rule's slice (up to its cap or limit)", helper=True)
-            name = inputs.rule_limits[index]
-            writer.pool(f"IF(ISNUMBER({name}),MIN({writer.cell(2, avail_row)},{name}),{writer.cell(2, avail_row)})",
-                        money(target))
-            slice_cell = writer.cell(2, writer.row)
-            slice_cell_abs = ref(2, writer.row, absolute=True)
-        if isinstance(rule, CarryForwardRule):
-            writer.next("  carried forward to next year's risk pool")
-            writer.pool(slice_cell, money(target))
-            carried_cells.append(writer.cell(2))
-        elif isinstance(rule, ReinvestRule):
-            writer.next(f"  reinvested in scheme {rule.scheme} (non-recurrent)")
-            writer.pool(slice_cell, money(target))
-            reinvested_cells.append(writer.cell(2))
-        else:
-            if default or isinstance(rule, ReturnProportionalRule):
-                basis = "total" if default else rule.basis
-                basis_cell = formula_text("total") if default else inputs.rule_basis[index]
-                values = contributions_cash if basis == "cash" else contributions_total
-                formulas = [f"IF({basis_cell}={formula_text('cash')},{writer.cell(writer.pcol(i), cash_row)},"
-                            f"{writer.cell(writer.pcol(i), total_row)})" for i in range(n)]
-                expect = [money(v) for v in values]
-                fmt = styles.GBP
-            elif isinstance(rule, ReturnFixedSplitRule):
-                values = [percent_weight(rule.shares.get(p, 0)) for p in partners]
-                formulas = [ref(writer.pcol(i), inputs.rule_rows[index], absolute=True) for i in range(n)]
-                expect = [number(float(rule.shares.get(p, 0))) for p in partners]
-                fmt = styles.PERCENT
-            else:
-                values = host_flags
-                formulas = [ref(writer.pcol(i), inputs.host_row, absolute=True) for i in range(n)]
-                expect = [number(v) for v in host_flags]
-                fmt = styles.COUNT
-            weights_row = writer.next("  weights", helper=True)
-            writer.each(formulas, expect, fmt)
-            used = values if sum(values) > 0 else host_flags
-            used_expect = expect if sum(values) > 0 else [number(v) for v in host_flags]
-            used_row = writer.next("  weights used (the host if nobody has a weight)", helper=True)
-            writer.each([f"IF(SUM({writer.prange(weights_row)})=0,{ref(writer.pcol(i), inputs.host_row, absolute=True)},"
-                         f"{writer.cell(writer.pcol(i), weights_row)})" for i in range(n)], used_expect,
-                        fmt if sum(values) > 0 else styles.COUNT)
-            returned = allocate(target, used)
-            writer.next("  returned to each partner")
-            writer.each([split_formula(slice_cell_abs, writer.prange(used_row),
-                                       writer.cell(writer.pcol(i), used_row)) for i in range(n)],
-                        [money(v) for v in returned])
-            writer.pool_sum(sum(returned))
-            return_rows.append(writer.row)
-        available -= target
-        available_cell = f"ROUND({writer.cell(2, avail_row)}-{slice_cell},2)"
-    returns_row = writer.next("Underspend returned", bold=True)
-    writer.each(["+".join(writer.cell(writer.pcol(i), r) for r in return_rows) for i in range(n)],
-                [money(v) for v in row.underspend_returns[0]])
-    writer.pool_sum(int(row.underspend_returns[0].sum()))
-    carried_row = writer.next("Carried forward into next year", bold=True)
-    writer.pool("+".join(carried_cells) if carried_cells else "0", money(int(row.carry_forward[0])))
-    reinvested_row = writer.next("Reinvested in schemes this year", bold=True)
-    writer.pool("+".join(reinvested_cells) if reinvested_cells else "0", money(int(row.reinvested[0].sum())))
 
-    net_row = writer.next("Net cost to each partner (contributions + overspend share - underspend returned)", bold=True)
-    writer.each([f"{writer.cell(writer.pcol(i), total_row)}+{writer.cell(writer.pcol(i), shares_row)}"
-                 f"-{writer.cell(writer.pcol(i), returns_row)}" for i in range(n)],
-                [money(v) for v in row.net_cost[0]])
-    writer.pool_sum(int(row.net_cost[0].sum()))
-    for col in range(1, writer.last_col + 1):
-        writer.sheet.ws.cell(row=net_row, column=col).border = styles.TOP_LINE
-    writer.next("Check: net cost = spend + reinvested - brought forward + carried forward - unfunded (must be 0)")
-    writer.pool(f"ROUND({writer.cell(2, net_row)}-({writer.cell(2, spend_row)}+{writer.cell(2, reinvested_row)}"
-                f"-{writer.cell(2, bf_row)}+{writer.cell(2, carried_row)}-{writer.cell(2, unfunded_row)}),2)", money(0))
-    _record(ctx, arrangement.id, year, writer, cash=cash_row, in_kind=in_kind_row, over=shares_row, under=returns_row,
-            net=net_row)
-    ctx.positions[(arrangement.id, year, "pool")] = {
-        "budget": (2, budget_row), "spend": (2, spend_row), "variance": (2, variance_row),
-        "unfunded": (2, unfunded_row), "carried": (2, carried_row)}
-    return writer.cell(2, carried_row)
+@dataclass(frozen=True)
+class LayerRows:
+    """The rows of one layer's block its rounds refer to."""
+
+    slice: int
+    weights: int
+    room: int
+    expected_weights: list[Expected]
+    weights_format: str
+
+
+def _write_layer(year: FundedYear, step: Step, available_cell: str, taken_rows: list[int]) -> tuple[int, int]:
+    """One layer: what is available, its slice, its weights and each round; returns the available and taken rows."""
+    writer, inputs, rows = year.writer, year.inputs, year.rows
+    index = step.index + 1
+    n = len(writer.partners)
+    writer.next(f"Layer {index}: {step.words('short', writer.names)}", step.rule.note, bold=True)
+    avail_row = writer.next("  available to share", helper=True)
+    writer.pool(available_cell, money(int(step.available[0])))
+    slice_row = writer.next("  this layer's slice (up to its limit)", helper=True)
+    name, avail = inputs.limits[index], writer.cell(2, avail_row)
+    writer.pool(f"IF(ISNUMBER({name}),MIN({avail},{name}),{avail})", money(int(step.target[0])))
+    formulas, expect, fmt = _layer_weights(year, index, step)
+    weight_row = writer.next("  weights", helper=True)
+    writer.each(formulas, expect, fmt)
+    room_row = writer.next("  room under each partner's cap", helper=True)
+    writer.each([f"ROUND({_cap_formula(writer, inputs, i, rows.total)}"
+                 + "".join(f"-{writer.pcell(i, r)}" for r in taken_rows) + ",2)" for i in range(n)],
+                [money(v) for v in step.rounds[0].room[0]], styles.ROOM)
+    at = LayerRows(slice_row, weight_row, room_row, expect, fmt)
+    round_rows: list[tuple[int, int]] = []
+    for round_number, sharing in enumerate(step.rounds, start=1):
+        round_rows.append(_write_round(writer, at, round_number, sharing, round_rows))
+    layer_row = writer.next(f"  Layer {index}: taken by each partner")
+    writer.each(["+".join(writer.pcell(i, taken) for _, taken in round_rows) for i in range(n)],
+                [money(v) for v in step.taken[0]])
+    writer.pool_sum(int(step.taken[0].sum()))
+    writer.next("  passed on to the next layer")
+    writer.pool(f"ROUND({writer.cell(2, slice_row)}-{writer.cell(2, layer_row)},2)", money(int(step.passed_on[0])))
+    return avail_row, layer_row
+
+
+def _write_round(writer: Writer, at: LayerRows, number: int, sharing: Round,
+                 earlier: list[tuple[int, int]]) -> tuple[int, int]:
+    """One round of sharing (see :class:`~pooledfund.engine.riskshare.Round`); returns its split and taken rows."""
+    n = len(writer.partners)
+    room_row = at.room
+    if earlier:
+        room_row = writer.next(f"  round {number}: room left", helper=True)
+        writer.each([f"ROUND({writer.pcell(i, at.room)}" + "".join(f"-{writer.pcell(i, t)}" for _, t in earlier)
+                     + ",2)" for i in range(n)], [money(v) for v in sharing.room[0]], styles.ROOM)
+    active_row = writer.next(f"  round {number}: weights of partners with room", helper=True)
+    writer.each([f"{writer.pcell(i, at.weights)}*({writer.pcell(i, room_row)}>0)" for i in range(n)],
+                [_masked(at.expected_weights[i], bool(sharing.weights[0, i] > 0)) for i in range(n)], at.weights_format)
+    share_row = writer.next(f"  round {number}: to share", helper=True)
+    if earlier:
+        split_row, taken_row = earlier[-1]
+        what = f"ROUND(SUM({writer.prange(split_row)})-SUM({writer.prange(taken_row)}),2)"
+    else:
+        what = writer.cell(2, at.slice)
+    writer.pool(f"IF(SUM({writer.prange(active_row)})>0,{what},0)", money(int(sharing.to_share[0])))
+    split_row = writer.next(f"  round {number}: split (largest remainder, whole pence)", helper=True)
+    writer.each([split_formula(ref(2, share_row, absolute=True), writer.prange(active_row),
+                               writer.pcell(i, active_row)) for i in range(n)], [money(v) for v in sharing.split[0]])
+    taken_row = writer.next(f"  round {number}: taken (no one past their cap)", helper=True)
+    writer.each([f"MIN({writer.pcell(i, split_row)},{writer.pcell(i, room_row)})" for i in range(n)],
+                [money(v) for v in sharing.taken[0]])
+    return split_row, taken_row
 
 
 def _masked(expected: Expected, keep: bool) -> Expected:
@@ -586,62 +550,134 @@ def _masked(expected: Expected, keep: bool) -> Expected:
     return expected if keep else Expected(expected.kind, 0)
 
 
-def _layer_words(layer: object) -> str:
+def _layer_weights(year: FundedYear, index: int, step: Step) -> tuple[list[str], list[Expected], str]:
+    """Each partner's weight in a layer: formulas, expected values (the engine's weights) and the format."""
+    writer, inputs, rows = year.writer, year.inputs, year.rows
+    layer, n = step.rule, len(writer.partners)
+    assert step.weights is not None  # every overspend layer splits its slice
+    weights = [int(v) for v in step.weights[0]]
+    inputs_row = inputs.partner_rows.get(index, 0)
     if isinstance(layer, CommissionerLayer):
-        return "the commissioners of the overspending schemes (joint schemes by their split)"
-    if isinstance(layer, BandLayer):
-        return f"a band borne by {layer.partner}"
+        formulas = [_spend_formula(writer, year.arrangement.id, year.row.year, share_heading("Overspend", p))
+                    for p in writer.partners]
+        return formulas, [money(v) for v in weights], styles.GBP
+    if isinstance(layer, ProportionalLayer):
+        basis = inputs.basis[index]
+        formulas = [f"{writer.pcell(i, inputs_row, absolute=True)}*IF({basis}={formula_text('cash')},"
+                    f"{writer.pcell(i, rows.cash)},{writer.pcell(i, rows.total)})" for i in range(n)]
+        return formulas, [money(v) for v in weights], styles.GBP
+    formulas = [writer.pcell(i, inputs_row, absolute=True) for i in range(n)]
     if isinstance(layer, FixedSplitLayer):
-        return "fixed percentages"
-    return "pro rata to contributions"
+        return formulas, [number(float(layer.shares.get(p, Decimal(0)))) for p in writer.partners], styles.PERCENT
+    return formulas, [number(v) for v in weights], styles.COUNT
 
 
-def _rule_words(rule: object) -> str:
+
+# --- the underspend rules ----------------------------------------------------------------
+
+
+def _write_underspend(year: FundedYear) -> tuple[int, int, int]:
+    """Every underspend rule, then what the rules leave; returns the returned, carried and reinvested rows.
+
+    Every rule gets its block even when the engine had nothing left for it
+    (the figures are then 0), so an edited input still has its formulas.
+    """
+    writer, row, rows = year.writer, year.row, year.rows
+    assert row.underspend is not None  # a funded arrangement-year always has its outcome
+    rules = year.arrangement.effective_underspend()
+    steps = row.underspend.steps
+    sums = _RuleSums()
+    available_cell = writer.cell(2, rows.underspend)
+    for index, rule in enumerate([*rules, None], start=1):
+        step = steps[index - 1] if index <= len(steps) else None
+        available_cell = _write_rule(year, index, rule, step, available_cell, sums)
+    n = len(writer.partners)
+    returns_row = writer.next("Underspend returned", bold=True)
+    writer.each(["+".join(writer.pcell(i, r) for r in sums.returns) for i in range(n)],
+                [money(v) for v in row.underspend_returns[0]])
+    writer.pool_sum(int(row.underspend_returns[0].sum()))
+    carried_row = writer.next("Carried forward into next year", bold=True)
+    writer.pool("+".join(sums.carried) or "0", money(int(row.carry_forward[0])))
+    reinvested_row = writer.next("Reinvested in schemes this year", bold=True)
+    writer.pool("+".join(sums.reinvested) or "0", money(int(row.reinvested[0].sum())))
+    return returns_row, carried_row, reinvested_row
+
+
+@dataclass
+class _RuleSums:
+    """The cells the underspend totals add up."""
+
+    returns: list[int] = field(default_factory=list)  # rows of each rule's returns
+    carried: list[str] = field(default_factory=list)
+    reinvested: list[str] = field(default_factory=list)
+
+
+def _write_rule(year: FundedYear, index: int, rule: UnderspendRule | None, step: Step | None,
+                available_cell: str, sums: _RuleSums) -> str:
+    """One underspend rule (``None``: what the rules leave); returns the formula for what remains after it."""
+    writer, inputs = year.writer, year.inputs
+    if rule is None:
+        writer.next(_capitalised(LEFTOVER.short), bold=True)
+    else:
+        writer.next(f"Underspend rule {index}: {rule.words('short', writer.names)}", rule.note, bold=True)
+    avail_row = slice_row = writer.next("  available", helper=True)
+    writer.pool(available_cell, money(int(step.available[0]) if step else 0))
+    target = int(step.target[0]) if step else 0
+    if rule is not None:
+        slice_row = writer.next("  this rule's slice (up to its limit)", helper=True)
+        name, avail = inputs.rule_limits[index], writer.cell(2, avail_row)
+        writer.pool(f"IF(ISNUMBER({name}),MIN({avail},{name}),{avail})", money(target))
+    slice_cell = writer.cell(2, slice_row)
     if isinstance(rule, CarryForwardRule):
-        return "carry forward"
-    if isinstance(rule, ReinvestRule):
-        return f"reinvest in {rule.scheme}"
+        writer.next("  carried forward to next year's risk pool")
+        writer.pool(slice_cell, money(target))
+        sums.carried.append(writer.cell(2))
+    elif isinstance(rule, ReinvestRule):
+        writer.next(f"  reinvested in scheme {rule.scheme} (non-recurrent)")
+        writer.pool(slice_cell, money(target))
+        sums.reinvested.append(writer.cell(2))
+    else:
+        returned = [int(v) for v in step.taken[0]] if step else [0] * len(writer.partners)
+        sums.returns.append(_write_returns(year, index, rule, slice_row, returned))
+    return f"ROUND({writer.cell(2, avail_row)}-{slice_cell},2)"
+
+
+def _capitalised(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def _write_returns(year: FundedYear, index: int,
+                   rule: ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule | None, slice_row: int,
+                   returned: list[int]) -> int:
+    """A rule's weights, the weights used (the host's if nobody has one) and what each partner gets back."""
+    writer, inputs, row, rows = year.writer, year.inputs, year.row, year.rows
+    n = len(writer.partners)
+    host_flags = [1 if p == row.host else 0 for p in writer.partners]
+    host_cells = [writer.pcell(i, inputs.host_row, absolute=True) for i in range(n)]
     if isinstance(rule, ReturnFixedSplitRule):
-        return "return by fixed percentages"
-    if isinstance(rule, ReturnProportionalRule):
-        return "return pro rata to contributions"
-    return "the host keeps it"
-
-
-def _layer_weights(
-    writer: Writer, arrangement: FundedArrangement, inputs: Inputs, index: int, layer: object, year: str,
-    row: ArrangementYear, total_row: int, cash_row: int,
-) -> tuple[list[int], list[str], list[Expected], str]:
-    """Each partner's weight in a layer: integer weights for the mirror, formulas, expected values, format."""
-    partners = writer.partners
-    n = len(partners)
-    inputs_row = inputs.partner_rows[index]
-    if isinstance(layer, CommissionerLayer):
-        table = writer.ctx.tables["projection"]
-        scheme_over = {}
-        weights = [0] * n
-        budgets = {s.id: s.budget.get(year, 0) for s in arrangement.schemes}
-        for s_index, scheme in enumerate(arrangement.schemes):
-            over = max(int(row.scheme_spend[0, s_index]) - budgets[scheme.id], 0)
-            scheme_over[scheme.id] = over
-            split = scheme.commissioner_split()
-            parts = allocate(over, [percent_weight(split.get(p, 0)) for p in partners])
-            weights = [weights[i] + parts[i] for i in range(n)]
-        del table
-        formulas = [_spend_formula(writer, arrangement.id, year, share_heading("Overspend", p)) for p in partners]
-        return weights, formulas, [money(v) for v in weights], styles.GBP
-    if isinstance(layer, BandLayer):
-        weights = [1 if p == layer.partner else 0 for p in partners]
-        formulas = [ref(writer.pcol(i), inputs_row, absolute=True) for i in range(n)]
-        return weights, formulas, [number(v) for v in weights], styles.COUNT
-    if isinstance(layer, FixedSplitLayer):
-        weights = [percent_weight(layer.shares.get(p, 0)) for p in partners]
-        formulas = [ref(writer.pcol(i), inputs_row, absolute=True) for i in range(n)]
-        return weights, formulas, [number(float(layer.shares.get(p, 0))) for p in partners], styles.PERCENT
-    assert isinstance(layer, ProportionalLayer)
-    base = row.cash if layer.basis == "cash" else row.cash + row.in_kind
-    weights = [int(base[i]) if (not layer.partners or p in layer.partners) else 0 for i, p in enumerate(partners)]
-    basis = inputs.basis[index]
-    formulas = [f"{ref(writer.pcol(i), inputs_row, absolute=True)}*IF({basis}={formula_text('cash')},"
-                f"{writer.cell(writer.pcol(i), cash_row)},{writer.cell(writer.pcol(i), total_row)})" for i in range(n)]
-    return weights, formulas, [money(v) for v in weights], styles.GBP
+        values = [float(rule.shares.get(p, Decimal(0))) for p in writer.partners]
+        formulas = [writer.pcell(i, inputs.rule_rows[index], absolute=True) for i in range(n)]
+        expect, fmt = [number(v) for v in values], styles.PERCENT
+    elif isinstance(rule, RetainByHostRule):
+        values = [float(v) for v in host_flags]
+        formulas, expect, fmt = host_cells, [number(v) for v in host_flags], styles.COUNT
+    else:
+        basis_cell = inputs.rule_basis[index] if rule is not None else formula_text("total")
+        cash = rule is not None and rule.basis == "cash"
+        values = [float(v) for v in (row.cash if cash else row.cash + row.in_kind)]
+        formulas = [f"IF({basis_cell}={formula_text('cash')},{writer.pcell(i, rows.cash)},"
+                    f"{writer.pcell(i, rows.total)})" for i in range(n)]
+        expect, fmt = [money(int(v)) for v in values], styles.GBP
+    weights_row = writer.next("  weights", helper=True)
+    writer.each(formulas, expect, fmt)
+    anyone = sum(values) > 0
+    writer.next("  weights used (the host if nobody has a weight)", helper=True)
+    used_row = writer.row
+    writer.each([f"IF(SUM({writer.prange(weights_row)})=0,{host_cells[i]},{writer.pcell(i, weights_row)})"
+                 for i in range(n)], expect if anyone else [number(v) for v in host_flags],
+                fmt if anyone else styles.COUNT)
+    writer.next("  returned to each partner")
+    writer.each([split_formula(ref(2, slice_row, absolute=True), writer.prange(used_row), writer.pcell(i, used_row))
+                 for i in range(n)], [money(v) for v in returned])
+    writer.pool_sum(sum(returned))
+    return writer.row
