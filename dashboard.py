@@ -178,13 +178,18 @@ example = sidebar.selectbox("Bundled example", example_names, key="example",
                             index=example_names.index(DEFAULT_EXAMPLE) if DEFAULT_EXAMPLE in example_names else 0)
 agreement_upload = sidebar.file_uploader("…or upload an agreement (YAML or Excel workbook)",
                                          type=["yaml", "yml", "xlsx", "xlsm"], key="agreement_upload")
-chosen_file = uploaded(agreement_upload) if agreement_upload is not None else InputFile(example, EXAMPLES[example].read_bytes())
+if agreement_upload is not None:
+    chosen_file = uploaded(agreement_upload)
+else:
+    chosen_file = InputFile(example, EXAMPLES[example].read_bytes())
 agreement, agreement_errors = read_agreement(chosen_file.digest, chosen_file)
 if agreement is None:
     with problems:
-        show_problems(f"{chosen_file.name} could not be used; the last valid agreement stays on screen", agreement_errors)
-    chosen_file = st.session_state.get("last_good_agreement") or InputFile(DEFAULT_EXAMPLE, EXAMPLES[DEFAULT_EXAMPLE].read_bytes())
-    agreement, _ = read_agreement(chosen_file.digest, chosen_file)
+        show_problems(f"{chosen_file.name} could not be used; the last valid agreement stays on screen",
+                      agreement_errors)
+    chosen_file = (st.session_state.get("last_good_agreement")
+                   or InputFile(DEFAULT_EXAMPLE, EXAMPLES[DEFAULT_EXAMPLE].read_bytes()))
+    agreement = read_agreement(chosen_file.digest, chosen_file)[0]
     assert agreement is not None, "the bundled example must load"
 else:
     st.session_state["last_good_agreement"] = chosen_file
@@ -195,7 +200,8 @@ year = sidebar.selectbox("Year", years, key="year")
 
 sidebar.header("Scenario")
 chosen_names = sidebar.multiselect("Bundled scenarios (applied in order)", list(SCENARIOS), key="scenarios",
-                                   help="None chosen: the budget as agreed. Later scenarios apply on top of earlier ones.")
+                                   help="None chosen: the budget as agreed. "
+                                        "Later scenarios apply on top of earlier ones.")
 scenario_uploads = sidebar.file_uploader("…or upload scenarios (YAML)", type=["yaml", "yml"],
                                          accept_multiple_files=True, key="scenario_upload")
 scenario_files = [InputFile(n, SCENARIOS[n].read_bytes()) for n in chosen_names]
@@ -206,7 +212,7 @@ for file in scenario_files:
     scenario, errors = read_scenario(file.digest, file)
     if scenario is not None:
         errors = check_scenario(scenario, agreement, file.name)
-    if errors:
+    if scenario is None or errors:
         with problems:
             show_problems(f"{file.name} could not be used and is left out", errors)
         continue
@@ -223,27 +229,30 @@ month_words = agreement_months(agreement)
 months = list(month_words)
 
 with sidebar.expander("What if… (ad-hoc scenario)", expanded=True):
-    inflation = st.slider("Inflation above plan (percentage points a year)", -5.0, 10.0, 0.0, 0.5, key="adhoc_inflation")
+    inflation = st.slider("Inflation above plan (percentage points a year)", -5.0, 10.0, 0.0, 0.5,
+                          key="adhoc_inflation")
     demography = st.slider("Demographic growth above plan (points a year)", -3.0, 5.0, 0.0, 0.5, key="adhoc_demography")
     keep_valid("adhoc_driver", [NONE, *drivers], NONE)
     driver = st.selectbox("Demand driver", [NONE, *drivers], key="adhoc_driver",
                           format_func=lambda d: d.replace("_", " "))
     demand = st.slider("Demand change (%)", -30, 50, 0, 1, key="adhoc_demand")
     keep_valid("adhoc_demand_from", months, months[0])
-    demand_from = st.selectbox("Demand change from", months, key="adhoc_demand_from", format_func=month_words.get)
+    demand_from = st.selectbox("Demand change from", months, key="adhoc_demand_from",
+                               format_func=lambda m: month_words[m])
     keep_valid("adhoc_partner", [NONE, *partner_names], NONE)
     partner = st.selectbox("Partner changing its contribution", [NONE, *partner_names], key="adhoc_partner",
                            format_func=lambda p: partner_names.get(p, p))
     contribution = st.slider("Contribution change (%)", -50, 50, 0, 1, key="adhoc_contribution")
     keep_valid("adhoc_contribution_from", months, months[0])
     contribution_from = st.selectbox("Contribution change from", months, key="adhoc_contribution_from",
-                                     format_func=month_words.get)
+                                     format_func=lambda m: month_words[m])
     keep_valid("adhoc_shock_scheme", [NONE, *scheme_ids], NONE)
     shock_scheme = st.selectbox("Scheme with a one-off cost", [NONE, *scheme_ids], key="adhoc_shock_scheme")
     shock_amount = st.number_input("One-off cost (£; negative for a saving)", value=0.0, step=10000.0,
                                    format="%.2f", key="adhoc_shock_amount")
     keep_valid("adhoc_shock_month", months, months[0])
-    shock_month = st.selectbox("One-off cost in", months, key="adhoc_shock_month", format_func=month_words.get)
+    shock_month = st.selectbox("One-off cost in", months, key="adhoc_shock_month",
+                               format_func=lambda m: month_words[m])
     st.button("Reset what-if", key="adhoc_reset", on_click=reset_what_if)
 
 settings = AdhocSettings(
@@ -307,17 +316,19 @@ with headline:
     for row in metrics.itertuples(index=False):
         with st.container(border=True):
             st.markdown(f"**{row.partner_name}**")
-            cells = st.columns(6)
-            cells[0].metric(METRIC_COLUMNS["contribution"], format_gbp(row.contribution, brackets=True))
-            cells[1].metric(METRIC_COLUMNS["overspend_share"], format_gbp(row.overspend_share, brackets=True))
-            cells[2].metric(METRIC_COLUMNS["underspend_return"], format_gbp(row.underspend_return, brackets=True))
+            metric_cells = st.columns(6)
+            metric_cells[0].metric(METRIC_COLUMNS["contribution"], format_gbp(row.contribution, brackets=True))
+            metric_cells[1].metric(METRIC_COLUMNS["overspend_share"], format_gbp(row.overspend_share, brackets=True))
+            metric_cells[2].metric(METRIC_COLUMNS["underspend_return"],
+                                   format_gbp(row.underspend_return, brackets=True))
             sign = "+" if row.change > 0 else ""
-            cells[3].metric(METRIC_COLUMNS["net_cost"], format_gbp(row.net_cost, brackets=True),
-                            delta=f"{sign}{format_gbp(row.change)}" if row.change else None, delta_color="inverse")
-            cells[4].metric(METRIC_COLUMNS["change"], f"{sign}{format_gbp(row.change, brackets=True)}",
-                            help="Net cost under this scenario less net cost with the budget as agreed")
-            cells[5].metric("Base net cost", format_gbp(row.base_net_cost, brackets=True),
-                            help="Net cost with the budget as agreed (no scenario)")
+            metric_cells[3].metric(METRIC_COLUMNS["net_cost"], format_gbp(row.net_cost, brackets=True),
+                                   delta=f"{sign}{format_gbp(row.change)}" if row.change else None,
+                                   delta_color="inverse")
+            metric_cells[4].metric(METRIC_COLUMNS["change"], f"{sign}{format_gbp(row.change, brackets=True)}",
+                                   help="Net cost under this scenario less net cost with the budget as agreed")
+            metric_cells[5].metric("Base net cost", format_gbp(row.base_net_cost, brackets=True),
+                                   help="Net cost with the budget as agreed (no scenario)")
 
 with downloads:
     # The pack shows the scenario on screen; the base and each chosen scenario sit beside it.
@@ -330,7 +341,8 @@ with downloads:
                          help="Built when you click: summary, contributions, expenditure plan, projection, risk share "
                               "with live formulas, scenarios, checks and assumptions")
     right.download_button("Download results (JSON)", data=outputs.json_bytes(), mime="application/json",
-                          file_name=f"{agreement.id}_{outputs.scenario_id}.json", key="download_json", on_click="ignore")
+                          file_name=f"{agreement.id}_{outputs.scenario_id}.json", key="download_json",
+                          on_click="ignore")
 
 with charts:
     keep_valid("arrangement", ["all", *arrangement_ids], "all")
@@ -338,16 +350,16 @@ with charts:
                           format_func=lambda a: "All arrangements" if a == "all" else arrangement_names[a])
     arrangement = None if choice == "all" else choice
     st.plotly_chart(money_flow_waterfall(outputs, year, arrangement), key="chart_flow")
-    funded = outputs.risk_steps["arrangement"].drop_duplicates().tolist() or arrangement_ids
+    funded: list[str] = outputs.risk_steps["arrangement"].drop_duplicates().tolist() or arrangement_ids
     keep_valid("risk_arrangement", funded, funded[0])
     risk_arrangement = st.selectbox("Risk share for", funded, key="risk_arrangement",
                                     index=funded.index(arrangement) if arrangement in funded else 0,
-                                    format_func=arrangement_names.get)
+                                    format_func=lambda a: arrangement_names.get(a, a))
     st.plotly_chart(risk_share_waterfall(outputs, year, risk_arrangement), key="chart_risk")
     left, right = st.columns(2)
     with left:
         measure = st.selectbox("Compare scenarios by", list(MEASURE_WORDS), key="compare_measure",
-                               format_func=MEASURE_WORDS.get)
+                               format_func=lambda m: MEASURE_WORDS[m])
         compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
         if compared[-1].scenario_name != outputs.scenario_name:
             compared.append(outputs)
@@ -388,7 +400,7 @@ with tab_uncertainty:
     fitting: dict[str, tuple[UncertaintySpec, str]] = {}
     for name, path in UNCERTAINTY.items():
         file = InputFile(name, path.read_bytes())
-        spec, _ = read_uncertainty(str(path), file.digest)
+        spec = read_uncertainty(str(path), file.digest)[0]
         if spec is not None and not check_uncertainty(spec, agreement, name):
             fitting[name] = (spec, file.digest)
     if not fitting:
@@ -396,12 +408,12 @@ with tab_uncertainty:
     else:
         st.caption("Monte Carlo: the uncertain drivers and events of a bundled file, drawn on top of the scenario "
                    "on screen (including the what-if), run through the same engine path by path.")
-        cells = st.columns([3, 1, 1, 1])
+        run_cells = st.columns([3, 1, 1, 1])
         keep_valid("mc_file", list(fitting), next(iter(fitting)))
-        spec_name = cells[0].selectbox("Uncertain drivers and events", list(fitting), key="mc_file")
-        paths = int(cells[1].number_input("Paths", 100, 100_000, 2_000, step=500, key="mc_paths"))
-        seed = int(cells[2].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="mc_seed"))
-        pressed = cells[3].button("Run simulation", key="mc_run", type="primary")
+        spec_name = run_cells[0].selectbox("Uncertain drivers and events", list(fitting), key="mc_file")
+        paths = int(run_cells[1].number_input("Paths", 100, 100_000, 2_000, step=500, key="mc_paths"))
+        seed = int(run_cells[2].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="mc_seed"))
+        pressed = run_cells[3].button("Run simulation", key="mc_run", type="primary")
         spec, spec_digest = fitting[spec_name]
         request = (agreement_key, scenario_key(current), spec_digest, paths, seed)
         if pressed:
@@ -416,12 +428,13 @@ with tab_uncertainty:
                          hide_index=True, width="stretch")
             st.dataframe(money_columns(by_partner, [c for c in by_partner.columns if "P" in c[-3:]]),
                          hide_index=True, width="stretch")
-            cells = st.columns(2)
-            mc_arrangement = cells[0].selectbox("Fan chart for", [a for a, _ in sim.arrangements], key="mc_arrangement",
-                                                format_func=arrangement_names.get)
-            mc_partner = cells[1].selectbox("Partner", list(partner_names), key="mc_partner",
-                                            format_func=partner_names.get)
+            choice_cells = st.columns(2)
+            mc_arrangement = choice_cells[0].selectbox("Fan chart for", [a for a, _name in sim.arrangements],
+                                                       key="mc_arrangement",
+                                                       format_func=lambda a: arrangement_names.get(a, a))
+            mc_partner = choice_cells[1].selectbox("Partner", list(partner_names), key="mc_partner",
+                                                   format_func=lambda p: partner_names.get(p, p))
             st.plotly_chart(fan_chart(sim, mc_arrangement), key="chart_fan")
-            cells = st.columns(2)
-            cells[0].plotly_chart(position_histogram(sim, mc_partner, year), key="chart_histogram")
-            cells[1].plotly_chart(tornado_chart(sens, mc_partner, year), key="chart_tornado")
+            chart_cells = st.columns(2)
+            chart_cells[0].plotly_chart(position_histogram(sim, mc_partner, year), key="chart_histogram")
+            chart_cells[1].plotly_chart(tornado_chart(sens, mc_partner, year), key="chart_tornado")

@@ -26,9 +26,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from pooledfund.dashboard.data import ModelOutputs, build_outputs
 from pooledfund.dashboard.figures import (
     cumulative_spend,
@@ -41,6 +38,8 @@ from pooledfund.dashboard.figures import (
 from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
 from pooledfund.io.loader import load_agreement
 from pooledfund.model.scenario import BASE
+
+ROOT = Path(__file__).resolve().parent.parent
 
 YEAR = "2025-26"
 TARGET_MS = 300

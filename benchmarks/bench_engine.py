@@ -8,18 +8,16 @@ deterministic run of a generated 200-scheme, 6-partner, 5-year pooled fund.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from pooledfund.engine.runner import run
 from pooledfund.io.loader import load_agreement
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SCHEME_TYPES = ["home_care_or_domiciliary_care", "residential_placements", "carers_services",
                 "home_based_intermediate_care", "community_based_schemes", "enablers_for_integration"]
@@ -55,7 +53,8 @@ def generated_agreement(schemes: int = 200, partners: int = 6, years: int = 5) -
         "arrangements": [{
             "id": "pool", "kind": "pooled_fund", "name": "Pool", "schemes": scheme_rows,
             "contributions": contributions,
-            "risk_share": [{"layer": "commissioner", "limit": 2_000_000}, {"layer": "band", "partner": "p0", "limit": 250_000},
+            "risk_share": [{"layer": "commissioner", "limit": 2_000_000},
+                           {"layer": "band", "partner": "p0", "limit": 250_000},
                            {"layer": "proportional"}, {"layer": "cap", "partner": "p1", "cap": "contribution"}],
             "underspend": [{"rule": "carry_forward", "cap": 500_000}, {"rule": "return_proportional"}],
         }],

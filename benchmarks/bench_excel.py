@@ -10,14 +10,9 @@ to read the pack back into an agreement, and one LibreOffice recalculation.
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_engine import generated_agreement, median_seconds
 
@@ -25,6 +20,8 @@ from pooledfund.io.excel import agreement_from_workbook_bytes, build_pack, workb
 from pooledfund.io.excel.render import recalculate_xlsx
 from pooledfund.io.loader import load_agreement
 from pooledfund.model.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

@@ -21,16 +21,10 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
 from bench_engine import generated_agreement, median_seconds
 
 from pooledfund.engine.runner import run
@@ -39,6 +33,8 @@ from pooledfund.model.scenario import BASE
 from pooledfund.uncertainty import UncertaintySpec, sensitivity, simulate, spec_from_simple
 from pooledfund.uncertainty.sampling import draw
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def benchmark_spec() -> UncertaintySpec:
     """Five uncertain drivers (care fees and pay correlated 0.6) and a provider failure."""
@@ -46,7 +42,8 @@ def benchmark_spec() -> UncertaintySpec:
         drivers=[
             {"id": "care_fees", "type": "inflation", "key": "care_fees",
              "distribution": {"kind": "normal", "mean": 5.5, "sd": 1.5}},
-            {"id": "pay", "type": "inflation", "key": "pay", "distribution": {"kind": "pert", "min": 3, "mode": 4, "max": 7}},
+            {"id": "pay", "type": "inflation", "key": "pay",
+             "distribution": {"kind": "pert", "min": 3, "mode": 4, "max": 7}},
             {"id": "admissions", "type": "demand", "key": "non_elective_admissions", "from": "2025-10-01",
              "distribution": {"kind": "triangular", "min": -5, "mode": 2, "max": 15}},
             {"id": "need", "type": "demography", "key": "all", "distribution": {"kind": "uniform", "min": 0, "max": 3}},

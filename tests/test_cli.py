@@ -11,7 +11,8 @@ from pooledfund.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-GENERIC_SCENARIOS = [ROOT / "scenarios" / f"{name}.yaml" for name in ("base", "demand_shock", "council_cut", "high_inflation")]
+GENERIC_SCENARIOS = [ROOT / "scenarios" / f"{name}.yaml"
+                     for name in ("base", "demand_shock", "council_cut", "high_inflation")]
 
 
 def test_there_are_three_examples_and_four_scenarios() -> None:
@@ -37,7 +38,8 @@ def test_run_every_example_under_every_scenario(
     example: Path, scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "result.json"
-    assert main(["run", str(example), "--scenario", str(scenario), "--json", str(out), "--csv", str(tmp_path / "csv")]) == 0
+    assert main(["run", str(example), "--scenario", str(scenario), "--json", str(out),
+                 "--csv", str(tmp_path / "csv")]) == 0
     printed = capsys.readouterr().out
     assert "Net cost" in printed
     data = json.loads(out.read_text())
@@ -50,8 +52,10 @@ def test_run_every_example_under_every_scenario(
             # Money is pounds with at most 2 decimals.
             assert round(arrangement["spend"], 2) == arrangement["spend"]
         for partner in year["partners"]:
-            assert set(partner) >= {"id", "cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost"}
-            total = partner["cash_contribution"] + partner["in_kind"] + partner["overspend_share"] - partner["underspend_return"]
+            assert set(partner) >= {"id", "cash_contribution", "in_kind", "overspend_share", "underspend_return",
+                                    "net_cost"}
+            total = (partner["cash_contribution"] + partner["in_kind"] + partner["overspend_share"]
+                     - partner["underspend_return"])
             assert round(total, 2) == pytest.approx(partner["net_cost"], abs=0.001)
     for name in ("partners.csv", "arrangements.csv", "schemes.csv", "cash_flow.csv"):
         assert (tmp_path / "csv" / name).stat().st_size > 0
@@ -134,7 +138,8 @@ def test_bad_year_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_scenario_referring_to_unknown_partner_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scenario = tmp_path / "s.yaml"
-    scenario.write_text("scenario:\n  id: s\n  contribution_changes:\n    - {partner: nobody, from: 2025-10-01, change_pct: -5}\n")
+    scenario.write_text("scenario:\n  id: s\n  contribution_changes:\n"
+                        "    - {partner: nobody, from: 2025-10-01, change_pct: -5}\n")
     assert main(["run", str(EXAMPLES[0]), "--scenario", str(scenario)]) == 1
     assert "'nobody' is not a partner" in capsys.readouterr().err
 

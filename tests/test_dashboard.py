@@ -217,7 +217,8 @@ def test_choosing_bundled_scenarios_applies_them_in_order(app: AppTest, bcf: Agr
     combined = combine_scenarios([s for s in scenarios if s is not None])
     for partner in (COUNCIL, ICB):
         assert shown_figures(app, partner) == engine_figures(bcf, combined, partner, "2026-27")
-    compare = next(c for c in app.get("plotly_chart") if "scenario" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    compare = next(c for c in app.get("plotly_chart")
+                   if "scenario" in json.loads(c.proto.spec)["layout"]["title"]["text"])
     # base, each chosen scenario, and the two together
     assert len(json.loads(compare.proto.spec)["data"]) == 4
     assert "2026-27, scenario" in app.code[0].value.splitlines()[0]
@@ -286,7 +287,8 @@ def _empty_workbook() -> bytes:
 
 @pytest.mark.parametrize(
     ("name", "data"),
-    [("wrong.xlsx", None), ("zipless.xlsx", b"this is not a zip file"), ("huge.xlsx", b"PK\x03\x04" + b"0" * (20 * 1024 * 1024))],
+    [("wrong.xlsx", None), ("zipless.xlsx", b"this is not a zip file"),
+     ("huge.xlsx", b"PK\x03\x04" + b"0" * (20 * 1024 * 1024))],
 )
 def test_a_wrong_workbook_shows_the_cli_message(app: AppTest, tmp_path: Path, name: str, data: bytes | None) -> None:
     data = data if data is not None else _empty_workbook()

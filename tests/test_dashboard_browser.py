@@ -35,7 +35,8 @@ READY_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return 'none';
   const skeletons = document.querySelectorAll('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]').length;
-  return [app.getAttribute('data-test-connection-state'), app.getAttribute('data-test-script-state'), skeletons].join('|');
+  return [app.getAttribute('data-test-connection-state'), app.getAttribute('data-test-script-state'),
+          skeletons].join('|');
 }"""
 
 

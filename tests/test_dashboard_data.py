@@ -131,7 +131,8 @@ def test_an_upload_that_is_not_utf8_is_refused_with_the_cli_message(tmp_path: Pa
     _, _, cli = read_yaml(path, "latin.yaml")
     text, errors = read_text(InputFile("latin.yaml", data))
     assert text is None
-    assert [str(e) for e in errors] == [str(e) for e in cli] == ["latin.yaml: the file is not UTF-8 text; save it as UTF-8"]
+    assert [str(e) for e in errors] == [str(e) for e in cli] == [
+        "latin.yaml: the file is not UTF-8 text; save it as UTF-8"]
 
 
 def test_a_scenario_upload_extends_the_bundled_base() -> None:
@@ -169,7 +170,8 @@ def test_scenario_upload_mistakes_read_as_the_cli(tmp_path: Path) -> None:
     ("text", "message"),
     [
         (b"notes: hello\n", "bad.yaml:1: a scenario file starts with a 'scenario:' section"),
-        (b"scenario: {id: a}\nnotes: hi\n", "bad.yaml:2 notes: is not a section of a scenario file (only 'scenario' and 'uncertainty')"),
+        (b"scenario: {id: a}\nnotes: hi\n",
+         "bad.yaml:2 notes: is not a section of a scenario file (only 'scenario' and 'uncertainty')"),
     ],
 )
 def test_a_file_that_is_not_a_scenario(text: bytes, message: str) -> None:
@@ -338,7 +340,8 @@ def test_the_underspend_rules_are_listed_when_spend_is_below_budget(bcf: Agreeme
     assert list(steps["amount"]) == [300_000_00, 300_000_00, 0]
 
 
-@pytest.mark.parametrize("example", ["bcf_northmoor.yaml", "ld_pooled_budget.yaml", "residential_lead_commissioning.yaml"])
+@pytest.mark.parametrize("example",
+                         ["bcf_northmoor.yaml", "ld_pooled_budget.yaml", "residential_lead_commissioning.yaml"])
 @pytest.mark.parametrize("scenario_file", ["base.yaml", "demand_shock.yaml", "council_cut.yaml", "high_inflation.yaml"])
 def test_every_bundled_run_reconciles(example: str, scenario_file: str) -> None:
     agreement, _ = load_agreement(ROOT / "examples" / example)
@@ -400,9 +403,11 @@ def test_an_edited_budget_reruns_as_an_overspend(bcf: Agreement) -> None:
     assert errors == []
     assert edits == {("NM01", YEAR): 3_950_000_00, ("NM02", "2026-27"): 1}
     edited = apply_budget_edits(bcf, {("NM01", YEAR): 3_950_000_00})
-    assert next(s for _, s in edited.schemes() if s.id == "NM01").budget == {YEAR: 3_950_000_00, "2026-27": 3_574_000_00}
+    assert next(s for _, s in edited.schemes() if s.id == "NM01").budget == {
+        YEAR: 3_950_000_00, "2026-27": 3_574_000_00}
     assert [s for _, s in edited.schemes() if s.id != "NM01"] == [s for _, s in bcf.schemes() if s.id != "NM01"]
-    assert edited.arrangements[1] is not bcf.arrangements[1] and edited.arrangements[1].schemes[0] is bcf.arrangements[1].schemes[0]
+    assert (edited.arrangements[1] is not bcf.arrangements[1]
+            and edited.arrangements[1].schemes[0] is bcf.arrangements[1].schemes[0])
     outputs, _ = build_outputs(edited, BASE)
     # Spend is £500,000 more than the pool holds less the £300,000 contingency: a £200,000
     # overspend; NM01 spends its (new) budget, so no commissioner layer; the council's band takes it all.

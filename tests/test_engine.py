@@ -673,7 +673,8 @@ def test_contribution_change_by_amount_for_one_arrangement(load_doc: Loader) -> 
     # ICB +£60,000 a year from 1 October 2025 (6 of 12 months): +30,000 in 2025-26, +60,000
     # in 2026-27. An underspend follows, returned 1,200,000 : 1,830,000 (2025-26): of £30,000,
     # 30,000 x 120/303 = 11,881.19 and 18,118.81.
-    change = scenario(contribution_changes=[{"partner": "icb", "arrangement": "pool", "from": "2025-10-01", "change_amount": 60000}])
+    change = scenario(contribution_changes=[
+        {"partner": "icb", "arrangement": "pool", "from": "2025-10-01", "change_amount": 60000}])
     result = run(load_doc(CUT_POOL), change)
     y1, y2 = row_of(result, "pool", "2025-26"), row_of(result, "pool", "2026-27")
     assert y1.cash.tolist() == pence_row(1_200_000, 1_830_000)
@@ -789,8 +790,8 @@ arrangements:
       - {{partner: council, year: 2025-26, cash: 600000}}
       - {{partner: icb, year: 2025-26, cash: 1200000}}
     schemes:
-      - {{id: S1, name: Home care, scheme_type: home_care_or_domiciliary_care, area_of_spend: social_care, commissioner: council,
-         provider: private_sector, funding_source: other, budget: {{2025-26: 1200000}}}}
+      - {{id: S1, name: Home care, scheme_type: home_care_or_domiciliary_care, area_of_spend: social_care,
+         commissioner: council, provider: private_sector, funding_source: other, budget: {{2025-26: 1200000}}}}
       - {{id: S2, name: Nursing, scheme_type: community_based_schemes, area_of_spend: community_health,
          commissioner: icb, provider: nhs_community, funding_source: other, budget: {{2025-26: 600000}}}}
     risk_share:
@@ -804,7 +805,8 @@ S1_ACTUALS = [90000, 95000, 100000, 105000, 110000, 115000]  # April to Septembe
 
 def actuals(method: str, schemes: dict | None = None, **extra: object) -> Scenario:
     return scenario(
-        actuals=[{"year": "2025-26", "to_month": "2025-09", "forecast_method": method, "schemes": schemes or {"S1": S1_ACTUALS}}],
+        actuals=[{"year": "2025-26", "to_month": "2025-09", "forecast_method": method,
+                  "schemes": schemes or {"S1": S1_ACTUALS}}],
         **extra,
     )
 
@@ -926,7 +928,8 @@ ARRANGEMENT_KEYS = {
 }
 PARTNER_KEYS = {"id", "name", "cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost"}
 SCHEME_KEYS = {"id", "budget", "spend", "variance"}
-ARRANGEMENT_MONEY = ["budget", "spend", "variance", "brought_forward", "carry_forward", "unfunded", "reinvested", "contingency"]
+ARRANGEMENT_MONEY = ["budget", "spend", "variance", "brought_forward", "carry_forward", "unfunded", "reinvested",
+                     "contingency"]
 
 
 def _is_money(value: object) -> bool:

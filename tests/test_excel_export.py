@@ -76,7 +76,7 @@ def test_assumptions_list_the_source_files_hash_and_version(northmoor_book) -> N
 def test_text_that_looks_like_a_formula_is_written_as_text(load_doc, tmp_path: Path) -> None:
     text = (ROOT / "examples" / "ld_pooled_budget.yaml").read_text(encoding="utf-8")
     names = re.findall(r"^        name: (.*)$", text, flags=re.MULTILINE)
-    for old, new in zip(names, RISKY):
+    for old, new in zip(names, RISKY, strict=False):  # the first len(RISKY) scheme names become risky text
         text = text.replace(f"        name: {old}\n", f"        name: {json.dumps(new)}\n", 1)
     agreement = load_doc(text)
     data = workbook_bytes(agreement, [])

@@ -172,14 +172,16 @@ def test_a_missing_column_is_named_with_its_header_row() -> None:
 def test_a_renamed_column_points_at_its_heading() -> None:
     headings = ["Scheme Typ" if h == "Scheme Type" else h for h in TEMPLATE_HEADINGS]
     assert _errors(_template(GOOD_ROWS, headings)) == [
-        "plan.xlsx 'Expenditure'!D3: the column is headed 'Scheme Typ'; expected 'Scheme Type' (the template's heading)"]
+        "plan.xlsx 'Expenditure'!D3: the column is headed 'Scheme Typ'; "
+        "expected 'Scheme Type' (the template's heading)"]
 
 
 def test_merged_cells_in_the_plan_are_refused() -> None:
     workbook = _template()
     workbook.active.merge_cells("B5:C5")
     assert _errors(workbook) == [
-        "plan.xlsx 'Expenditure'!B5:C5: merged cells; unmerge them so that each scheme has its own value in each column"]
+        "plan.xlsx 'Expenditure'!B5:C5: merged cells; "
+        "unmerge them so that each scheme has its own value in each column"]
 
 
 def test_text_in_a_money_cell_is_located() -> None:

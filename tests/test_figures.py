@@ -87,7 +87,7 @@ def test_the_money_flow_waterfall_ends_at_nothing(cut: tuple[ModelOutputs, RunRe
     assert isinstance(fig, go.Figure)
     trace = fig.data[0]
     assert trace.type == "waterfall"
-    relative = [v for v, m in zip(_pence(trace.y), trace.measure) if m == "relative"]
+    relative = [v for v, m in zip(_pence(trace.y), trace.measure, strict=True) if m == "relative"]
     # contributions - spend + shares - returns - carried - reinvested + unfunded = 0: the books balance
     assert sum(relative) == 0
     assert trace.measure[-1] == "total" and trace.customdata[-1] == "£0.00"
@@ -142,7 +142,7 @@ def test_cumulative_spend_without_actuals_is_one_projection(base: ModelOutputs) 
 def test_the_risk_share_waterfall_shows_who_took_each_layer(cut: tuple[ModelOutputs, RunResult]) -> None:
     outputs, _ = cut
     fig = risk_share_waterfall(outputs, "2026-27", "bcf_pool")
-    bars = {trace.name: dict(zip(trace.x, _pence(trace.y))) for trace in fig.data if trace.name}
+    bars = {trace.name: dict(zip(trace.x, _pence(trace.y), strict=True)) for trace in fig.data if trace.name}
     council, icb = "Northmoor Borough Council", "NHS Moorland and Dales Integrated Care Board"
     # See test_dashboard_data: band £250,000 to the council, then £1,032,500 pro rata:
     # council £385,346.00, ICB £647,154.00.
@@ -151,7 +151,7 @@ def test_the_risk_share_waterfall_shows_who_took_each_layer(cut: tuple[ModelOutp
     assert bars[icb][wrap("3. Pro rata to contributions", 14)] == 647_154_00
     assert bars["To share"][wrap("Scheme overspends", 14)] == 1_582_500_00
     # the invisible base under the pro rata step is what is left after it: nothing
-    floor = dict(zip(fig.data[0].x, _pence(fig.data[0].y)))
+    floor = dict(zip(fig.data[0].x, _pence(fig.data[0].y), strict=True))
     assert floor[wrap("3. Pro rata to contributions", 14)] == 0
     assert floor[wrap("Risk pool", 14)] == 1_282_500_00
 
@@ -162,17 +162,21 @@ def test_the_risk_share_waterfall_of_an_aligned_budget_says_so(base: ModelOutput
     assert "nothing passes through the risk share" in fig.layout.annotations[0].text
 
 
-def test_scenario_comparison_groups_partners_by_scenario(base: ModelOutputs, cut: tuple[ModelOutputs, RunResult]) -> None:
+def test_scenario_comparison_groups_partners_by_scenario(
+    base: ModelOutputs, cut: tuple[ModelOutputs, RunResult]
+) -> None:
     outputs, result = cut
     fig = scenario_comparison([base, outputs], "2026-27")
     assert fig.layout.barmode == "group"
-    assert [trace.name for trace in fig.data] == ["Base (budget as agreed)", "Council contribution cut 10% from January 2026"]
+    assert [trace.name for trace in fig.data] == ["Base (budget as agreed)",
+                                                  "Council contribution cut 10% from January 2026"]
     council_now = int(result.partner_totals("2026-27")["net_cost"][0, 0])
     council_base = int(base.partners_frame.query("year == '2026-27' and partner == 'council'")["net_cost"].iloc[0])
     change = council_now - council_base
     assert _pence(fig.data[1].y)[0] == council_now
     sign = "+" if change > 0 else ""
-    assert fig.data[1].customdata[0] == f"{format_gbp(council_now, brackets=True)} ({sign}{format_gbp(change, brackets=True)})"
+    assert fig.data[1].customdata[0] == (f"{format_gbp(council_now, brackets=True)} "
+                                         f"({sign}{format_gbp(change, brackets=True)})")
     assert fig.data[1].text[0] == format_gbp(change, brackets=True)
     assert list(fig.data[0].text) == ["", ""]
 

@@ -440,7 +440,7 @@ SCHEDULE_MARK = "schedule: {"
 def _schedule(schedule: str) -> str:
     return mutate(
         COUNCIL_CONTRIBUTION,
-        "      - {partner: council, year: 2025-26, source: additional_la, cash: 400000, schedule: %s}\n" % schedule,
+        f"      - {{partner: council, year: 2025-26, source: additional_la, cash: 400000, schedule: {schedule}}}\n",
     )
 
 

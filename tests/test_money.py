@@ -267,7 +267,8 @@ def test_pounds_array_to_pence_keeps_the_shape() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(2.675, "2.68"), (-2.675, "-2.68"), (0.125, "0.13"), (-0.125, "-0.13"), (1.005, "1.01"), (Decimal("2.665"), "2.67")],
+    [(2.675, "2.68"), (-2.675, "-2.68"), (0.125, "0.13"), (-0.125, "-0.13"), (1.005, "1.01"),
+     (Decimal("2.665"), "2.67")],
 )
 def test_round_half_up(value: float | Decimal, expected: str) -> None:
     assert round_half_up(value) == Decimal(expected)

@@ -76,8 +76,8 @@ def test_csv_into_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_bad_outputs_are_refused_before_the_simulation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    err = refused(["simulate", BCF, "--scenario", UNCERTAIN, "--paths", "10", "--json", str(tmp_path / "no" / "x.json")],
-                  capsys)
+    err = refused(["simulate", BCF, "--scenario", UNCERTAIN, "--paths", "10",
+                   "--json", str(tmp_path / "no" / "x.json")], capsys)
     assert "does not exist" in err
     assert capsys.readouterr().out == ""  # nothing was simulated or printed first
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -29,7 +30,8 @@ from pooledfund.model.records import CapLayer, RiskLayer, UnderspendRule
 from pooledfund.model.scenario import Scenario
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-ENGINE = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+ENGINE = settings(max_examples=120, deadline=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 _LAYERS = TypeAdapter(list[RiskLayer])
 _RULES = TypeAdapter(list[UnderspendRule])
@@ -67,13 +69,13 @@ def test_allocate_paths_sums_exactly_and_stays_within_a_penny(case: tuple[np.nda
     totals, weights = case
     result = allocate_paths(totals, weights)
     assert result.shape == weights.shape
-    for total, row_weights, row in zip(totals.tolist(), weights.tolist(), result.tolist()):
+    for total, row_weights, row in zip(totals.tolist(), weights.tolist(), result.tolist(), strict=True):
         weight_sum = sum(row_weights)
         if weight_sum == 0:
             assert row == [0] * len(row)
             continue
         assert sum(row) == total
-        for weight, share in zip(row_weights, row):
+        for weight, share in zip(row_weights, row, strict=True):
             exact = Fraction(total * weight, weight_sum)
             assert abs(share - exact) < 1
             if weight == 0:
@@ -151,7 +153,8 @@ def risk_layers(draw: st.DrawFn, partners: list[str], schemes: list[str] | None 
 def underspend_rules(draw: st.DrawFn, partners: list[str], schemes: list[str]) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["carry_forward", "reinvest", "fixed_split", "return_proportional", "retain_by_host"]))
+        kind = draw(st.sampled_from(
+            ["carry_forward", "reinvest", "fixed_split", "return_proportional", "retain_by_host"]))
         rule: dict[str, Any] = {"rule": kind}
         if kind == "reinvest":
             rule["scheme"] = draw(st.sampled_from(schemes))
@@ -179,7 +182,8 @@ def share_cases(draw: st.DrawFn) -> dict[str, Any]:
         split = _percent_split(draw, _subset(draw, partners))
         commissioner.append([split.get(p, 0) * 10_000 for p in partners])
     scheme_overspend = draw(
-        st.lists(st.lists(st.integers(0, 3_000_000), min_size=len(schemes), max_size=len(schemes)), min_size=paths, max_size=paths)
+        st.lists(st.lists(st.integers(0, 3_000_000), min_size=len(schemes), max_size=len(schemes)),
+                 min_size=paths, max_size=paths)
     )
     amounts = draw(st.lists(st.integers(0, 8_000_000), min_size=paths, max_size=paths))
     host = draw(st.sampled_from([*partners, None]))
@@ -274,7 +278,9 @@ def agreements(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     scheme_total = draw(st.integers(1, 5))
     kinds = draw(
         st.lists(
-            st.sampled_from(["pooled_fund", "pooled_fund", "integrated_provision", "lead_commissioning", "aligned_budget"]),
+            st.sampled_from(
+                ["pooled_fund", "pooled_fund", "integrated_provision", "lead_commissioning", "aligned_budget"]
+            ),
             min_size=1,
             max_size=min(2, scheme_total),
         )
@@ -285,73 +291,93 @@ def agreements(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         counts[draw(st.integers(0, len(kinds) - 1))] += 1
     arrangements = []
     number = 0
-    for a_index, (kind, count) in enumerate(zip(kinds, counts)):
-        schemes = []
-        for _ in range(count):
-            commissioner: object = draw(st.sampled_from(partners))
-            if draw(st.booleans()):
-                commissioner = _percent_split(draw, _subset(draw, partners))
-            schemes.append(
-                {
-                    "id": f"S{number}",
-                    "name": f"Scheme {number}",
-                    "scheme_type": draw(st.sampled_from(SCHEME_TYPES)),
-                    "area_of_spend": "social_care",
-                    "commissioner": commissioner,
-                    "provider": "la",
-                    "funding_source": "other",
-                    "cost_category": draw(st.sampled_from(["general", "care_fees"])),
-                    "budget": {y: money(draw(st.integers(0, 300_000_000))) for y in years},
-                }
-            )
-            number += 1
-        scheme_ids = [s["id"] for s in schemes]
-        arrangement: dict[str, Any] = {"id": f"A{a_index}", "kind": kind, "name": f"Arrangement {a_index}", "schemes": schemes}
+    for a_index, (kind, count) in enumerate(zip(kinds, counts, strict=True)):
+        schemes = _schemes(draw, partners, years, range(number, number + count))
+        number += count
+        arrangement: dict[str, Any] = {"id": f"A{a_index}", "kind": kind, "name": f"Arrangement {a_index}",
+                                       "schemes": schemes}
         if kind != "aligned_budget":
-            contingency = {y: draw(st.one_of(st.just(0), st.integers(0, 20_000_000))) for y in years}
-            contributions = []
-            for year in years:
-                needed = sum(to_pence(s["budget"][year]) for s in schemes) + contingency[year]
-                weights = draw(st.lists(st.integers(0, 10), min_size=n, max_size=n))
-                weights[draw(st.integers(0, n - 1))] += 1  # somebody pays
-                if kind == "lead_commissioning":
-                    weights = [0] * n  # the agreed value is the delegating partner's contribution
-                    weights[0] = 1
-                parts = exact_shares(needed, weights)
-                for partner, total in zip(partners, parts):
-                    in_kind = draw(st.integers(0, total)) if kind == "integrated_provision" and draw(st.booleans()) else 0
-                    contributions.append({"partner": partner, "year": year, "cash": money(total - in_kind), "in_kind": money(in_kind)})
-            arrangement["contributions"] = contributions
-            arrangement["contingency"] = {y: money(v) for y, v in contingency.items()}
-            if kind == "pooled_fund" or draw(st.booleans()):
-                arrangement["risk_share"] = draw(risk_layers(partners))
-                arrangement["underspend"] = draw(underspend_rules(partners, scheme_ids))
-            if kind == "integrated_provision":
-                arrangement["provider"] = draw(st.sampled_from(partners))
-            if kind == "lead_commissioning":
-                lead, delegating = draw(st.permutations(partners))[:2]
-                arrangement.update({"lead_commissioner": lead, "delegating_partner": delegating, "balanced": False})
-                arrangement["agreed_value"] = {
-                    "base_year": years[0],
-                    "base_value": money(draw(st.integers(10_000_000, 500_000_000))),
-                    "uplifts": {
-                        y: {
-                            "inflation_pct": draw(st.integers(0, 80)) / 10,
-                            "efficiency_pct": draw(st.integers(0, 30)) / 10,
-                            "planned_changes": money(draw(st.integers(-1_000_000, 1_000_000))),
-                        }
-                        for y in years[1:]
-                    },
-                }
+            arrangement.update(_funded_fields(draw, kind, partners, years, schemes))
         arrangements.append(arrangement)
     document = {
-        "agreement": {"id": "generated", "title": "Generated", "years": years, "host_partner": draw(st.sampled_from(partners))},
+        "agreement": {"id": "generated", "title": "Generated", "years": years,
+                      "host_partner": draw(st.sampled_from(partners))},
         "partners": [
             {"id": p, "name": p.title(), "kind": "other", "vat": "none"} for p in partners
         ],
         "arrangements": arrangements,
     }
     all_schemes = [s["id"] for a in arrangements for s in a["schemes"]]
+    return document, _scenario_fields(draw, partners, years, all_schemes)
+
+
+def _schemes(draw: st.DrawFn, partners: list[str], years: list[str], numbers: range) -> list[dict[str, Any]]:
+    schemes = []
+    for number in numbers:
+        commissioner: object = draw(st.sampled_from(partners))
+        if draw(st.booleans()):
+            commissioner = _percent_split(draw, _subset(draw, partners))
+        schemes.append(
+            {
+                "id": f"S{number}",
+                "name": f"Scheme {number}",
+                "scheme_type": draw(st.sampled_from(SCHEME_TYPES)),
+                "area_of_spend": "social_care",
+                "commissioner": commissioner,
+                "provider": "la",
+                "funding_source": "other",
+                "cost_category": draw(st.sampled_from(["general", "care_fees"])),
+                "budget": {y: money(draw(st.integers(0, 300_000_000))) for y in years},
+            }
+        )
+    return schemes
+
+
+def _funded_fields(
+    draw: st.DrawFn, kind: str, partners: list[str], years: list[str], schemes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    n = len(partners)
+    fields: dict[str, Any] = {}
+    contingency = {y: draw(st.one_of(st.just(0), st.integers(0, 20_000_000))) for y in years}
+    contributions = []
+    for year in years:
+        needed = sum(to_pence(s["budget"][year]) for s in schemes) + contingency[year]
+        weights = draw(st.lists(st.integers(0, 10), min_size=n, max_size=n))
+        weights[draw(st.integers(0, n - 1))] += 1  # somebody pays
+        if kind == "lead_commissioning":
+            weights = [0] * n  # the agreed value is the delegating partner's contribution
+            weights[0] = 1
+        parts = exact_shares(needed, weights)
+        for partner, total in zip(partners, parts, strict=True):
+            in_kind = draw(st.integers(0, total)) if kind == "integrated_provision" and draw(st.booleans()) else 0
+            contributions.append({"partner": partner, "year": year, "cash": money(total - in_kind),
+                                  "in_kind": money(in_kind)})
+    fields["contributions"] = contributions
+    fields["contingency"] = {y: money(v) for y, v in contingency.items()}
+    if kind == "pooled_fund" or draw(st.booleans()):
+        fields["risk_share"] = draw(risk_layers(partners))
+        fields["underspend"] = draw(underspend_rules(partners, [s["id"] for s in schemes]))
+    if kind == "integrated_provision":
+        fields["provider"] = draw(st.sampled_from(partners))
+    if kind == "lead_commissioning":
+        lead, delegating = draw(st.permutations(partners))[:2]
+        fields.update({"lead_commissioner": lead, "delegating_partner": delegating, "balanced": False})
+        fields["agreed_value"] = {
+            "base_year": years[0],
+            "base_value": money(draw(st.integers(10_000_000, 500_000_000))),
+            "uplifts": {
+                y: {
+                    "inflation_pct": draw(st.integers(0, 80)) / 10,
+                    "efficiency_pct": draw(st.integers(0, 30)) / 10,
+                    "planned_changes": money(draw(st.integers(-1_000_000, 1_000_000))),
+                }
+                for y in years[1:]
+            },
+        }
+    return fields
+
+
+def _scenario_fields(draw: st.DrawFn, partners: list[str], years: list[str], all_schemes: list[str]) -> dict[str, Any]:
     scenario: dict[str, Any] = {
         "id": "generated",
         "inflation": {
@@ -374,7 +400,7 @@ def agreements(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
          "change_pct": draw(st.integers(-30, 30))}
         for _ in range(draw(st.integers(0, 1)))
     ]
-    return document, scenario
+    return scenario
 
 
 @pytest.fixture(scope="module")
@@ -394,7 +420,7 @@ def test_generated_agreements_balance_and_carry_forward(generated_folder: Path, 
         rows = [r for r in result.arrangement_years if r.arrangement_id == arrangement.id]
         assert [r.year for r in rows] == years
         assert (rows[0].brought_forward == 0).all()
-        for before, after in zip(rows, rows[1:]):
+        for before, after in itertools.pairwise(rows):
             # Carry-forward conserved across years.
             assert (after.brought_forward == before.carry_forward).all()
         for row in rows:
@@ -414,7 +440,8 @@ def test_generated_agreements_balance_and_carry_forward(generated_folder: Path, 
                 for i, cap in enumerate(row.overspend.caps.tolist()):
                     if cap >= 0:
                         assert (row.overspend_shares[:, i] <= cap).all()
-                event(f"{arrangement.kind}: " + ("overspend" if variance[0] > 0 else "underspend" if variance[0] < 0 else "on budget"))
+                outcome = "overspend" if variance[0] > 0 else "underspend" if variance[0] < 0 else "on budget"
+                event(f"{arrangement.kind}: {outcome}")
                 if row.unfunded[0]:
                     event("some overspend unfunded")
                 if row.brought_forward[0]:

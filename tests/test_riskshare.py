@@ -69,7 +69,8 @@ def share(overspend: str | int | list[str | int], layers: list[dict], ctx: Share
 
 def underspend(amount: str | int | list[str | int], rules: list[dict], ctx: ShareContext) -> UnderspendOutcome:
     amounts = amount if isinstance(amount, list) else [amount]
-    outcome = deal_with_underspend(np.array([P(x) for x in amounts], dtype=np.int64), _RULES.validate_python(rules), ctx)
+    outcome = deal_with_underspend(np.array([P(x) for x in amounts], dtype=np.int64), _RULES.validate_python(rules),
+                                   ctx)
     total = outcome.returns.sum(axis=1) + outcome.carried_forward + outcome.reinvested.sum(axis=1)
     assert total.tolist() == [P(x) for x in amounts]
     return outcome
@@ -134,7 +135,8 @@ def test_band_takes_up_to_its_limit_and_passes_the_rest_on() -> None:
     # Council bears the first £250; the other £750 is split 50/50 = 375 each.
     # Council 250 + 375 = 625; ICB 375.
     ctx = context(COUNCIL_ICB)
-    layers = [{"layer": "band", "partner": "council", "limit": 250}, {"layer": "fixed_split", "shares": {"council": 50, "icb": 50}}]
+    layers = [{"layer": "band", "partner": "council", "limit": 250},
+              {"layer": "fixed_split", "shares": {"council": 50, "icb": 50}}]
     outcome = share(1000, layers, ctx)
     assert outcome.shares.tolist() == [pence_row(625, 375)]
     assert outcome.steps[0].target.tolist() == [P(250)]
@@ -143,7 +145,8 @@ def test_band_takes_up_to_its_limit_and_passes_the_rest_on() -> None:
 def test_band_takes_all_of_an_overspend_below_its_limit() -> None:
     # £100 is inside the council's £250 band: council 100, ICB nothing.
     ctx = context(COUNCIL_ICB)
-    layers = [{"layer": "band", "partner": "council", "limit": 250}, {"layer": "fixed_split", "shares": {"council": 50, "icb": 50}}]
+    layers = [{"layer": "band", "partner": "council", "limit": 250},
+              {"layer": "fixed_split", "shares": {"council": 50, "icb": 50}}]
     outcome = share(100, layers, ctx)
     assert outcome.shares.tolist() == [pence_row(100, 0)]
 
@@ -340,7 +343,8 @@ def test_overspend_paths_are_shared_independently() -> None:
     #   £100   -> council 100 (inside the band).
     # With the council capped at £500 too, path 0 becomes council 500, ICB 500.
     ctx = context(COUNCIL_ICB, scheme_overspend=[[0], [0], [0]])
-    layers = [{"layer": "band", "partner": "council", "limit": 250}, {"layer": "fixed_split", "shares": {"council": 50, "icb": 50}}]
+    layers = [{"layer": "band", "partner": "council", "limit": 250},
+              {"layer": "fixed_split", "shares": {"council": 50, "icb": 50}}]
     outcome = share([1000, 0, 100], layers, ctx)
     assert outcome.shares.tolist() == [pence_row(625, 375), [0, 0], pence_row(100, 0)]
     capped = share([1000, 0, 100], [*layers, {"layer": "cap", "partner": "council", "cap": 500}], ctx)
@@ -464,7 +468,8 @@ def test_underspend_paths_are_dealt_with_independently() -> None:
     assert outcome.returns.tolist() == [pence_row(280, 420), [0, 0], [0, 0]]
 
 
-@pytest.mark.parametrize("rule", [{"rule": "carry_forward", "cap": 300}, {"rule": "reinvest", "scheme": "S1", "cap": 300}])
+@pytest.mark.parametrize("rule",
+                         [{"rule": "carry_forward", "cap": 300}, {"rule": "reinvest", "scheme": "S1", "cap": 300}])
 def test_carry_and_reinvest_caps_limit_the_slice(rule: dict) -> None:
     # Whichever of the two it is, the rule takes £300 of £1,000 and leaves £700 to the default.
     outcome = underspend(1000, [rule], context(COUNCIL_ICB))

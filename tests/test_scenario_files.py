@@ -124,7 +124,8 @@ def test_scenario_records_carry_their_sources(tmp_path: Path) -> None:
     assert errors == [] and scenario is not None
     source = source_of(scenario.shocks[0])
     assert source is not None
-    assert (source.file, source.line, source.path) == (str(path), line_of(PARENT, "scheme: S1"), "scenario.shocks[0]")  # the path as messages print it
+    # the path as messages print it
+    assert (source.file, source.line, source.path) == (str(path), line_of(PARENT, "scheme: S1"), "scenario.shocks[0]")
 
 
 def test_extends_chain_merges(tmp_path: Path) -> None:

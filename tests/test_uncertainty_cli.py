@@ -80,7 +80,8 @@ def test_sensitivity_prints_the_tornado_and_break_even(tmp_path: Path, capsys: p
          "--arrangement: 'x' is not an arrangement"),
         (["sensitivity", BCF, "--scenario", BCF_U, "--break-even", "pay_award", "--range", "5", "1"],
          "--range: LOW must be below HIGH (got 5.0 and 1.0)"),
-        (["sensitivity", BCF, "--scenario", BCF_U, "--year", "2031-32"], "--year: 2031-32 is not one of the agreement's"),
+        (["sensitivity", BCF, "--scenario", BCF_U, "--year", "2031-32"],
+         "--year: 2031-32 is not one of the agreement's"),
         (["sensitivity", BCF, "--scenario", BCF_U, "--year", "2031"], "--year: '2031' is not a financial year"),
     ],
 )
@@ -91,10 +92,12 @@ def test_mistakes_exit_1_with_a_located_message(args: list[str], message: str,
 
 
 def test_a_mistake_in_the_uncertainty_section_is_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = write(tmp_path, "bad.yaml", "scenario:\n  id: bad\nuncertainty:\n  drivers:\n    - id: f\n      type: efficiency\n"
+    bad = write(tmp_path, "bad.yaml", "scenario:\n  id: bad\nuncertainty:\n  drivers:\n"
+                                      "    - id: f\n      type: efficiency\n"
                                       "      distribution: {kind: normal, mean: 1, sd: -2}\n")
     assert main(["simulate", BCF, "--scenario", str(bad)]) == 1
-    assert capsys.readouterr().err == (f"{bad}:7 uncertainty.drivers[0].distribution: sd must not be negative (got -2)\n"
+    assert capsys.readouterr().err == (f"{bad}:7 uncertainty.drivers[0].distribution: "
+                                       "sd must not be negative (got -2)\n"
                                        "1 problem found.\n")
 
 

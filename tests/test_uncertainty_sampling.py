@@ -41,7 +41,8 @@ def test_uniform_triangular_and_pert_against_scipy() -> None:
 
 def test_lognormal_has_the_mean_and_sd_given() -> None:
     driver = one({"kind": "lognormal", "mean": 2, "sd": 1})
-    spec = spec_from_simple(drivers=[{"id": "d", "type": "efficiency", "distribution": driver.distribution.model_dump()}])
+    spec = spec_from_simple(
+        drivers=[{"id": "d", "type": "efficiency", "distribution": driver.distribution.model_dump()}])
     values = draw(spec, 200_000, 7).drivers[:, 0]
     assert values.mean() == pytest.approx(2.0, abs=0.02)
     assert values.std() == pytest.approx(1.0, abs=0.02)
@@ -68,7 +69,8 @@ def test_percentile_outside_0_to_100_is_refused() -> None:
 CORRELATED = spec_from_simple(
     drivers=[
         {"id": "fees", "type": "inflation", "key": "care_fees", "distribution": {"kind": "normal", "mean": 6, "sd": 2}},
-        {"id": "pay", "type": "inflation", "key": "pay", "distribution": {"kind": "pert", "min": 2, "mode": 4, "max": 9}},
+        {"id": "pay", "type": "inflation", "key": "pay",
+         "distribution": {"kind": "pert", "min": 2, "mode": 4, "max": 9}},
         {"id": "other", "type": "efficiency", "distribution": {"kind": "uniform", "min": 0, "max": 1}},
     ],
     events=[{"id": "e", "scheme": "S1", "probability_pct": 10, "window": {"from": "2025-10", "to": "2026-03"},

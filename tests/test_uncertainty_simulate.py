@@ -106,7 +106,8 @@ def test_no_uncertainty_reproduces_the_scenario_run() -> None:
 BCF_SPEC = spec_from_simple(
     drivers=[
         fees({"kind": "normal", "mean": 6, "sd": 2}),
-        {"id": "pay", "type": "inflation", "key": "pay", "distribution": {"kind": "pert", "min": 3, "mode": 4.5, "max": 8}},
+        {"id": "pay", "type": "inflation", "key": "pay",
+         "distribution": {"kind": "pert", "min": 3, "mode": 4.5, "max": 8}},
         {"id": "nea", "type": "demand", "key": "non_elective_admissions", "from": "2025-10-01",
          "distribution": {"kind": "triangular", "min": -5, "mode": 2, "max": 15}},
     ],

@@ -58,7 +58,8 @@ def test_a_good_section_loads_with_every_field(tmp_path: Path) -> None:
     assert errors == []
     assert spec is not None
     fees, admissions, saving = spec.drivers
-    assert (fees.type, fees.key, fees.years, fees.label) == ("inflation", "care_fees", ["2025-26"], "Care fee inflation")
+    assert (fees.type, fees.key, fees.years, fees.label) == (
+        "inflation", "care_fees", ["2025-26"], "Care fee inflation")
     assert isinstance(fees.distribution, Normal) and float(fees.distribution.sd) == 1.5
     assert isinstance(admissions.distribution, Triangular) and str(admissions.effective_from) == "2025-10-01"
     assert isinstance(saving.distribution, Pert) and saving.key is None and saving.label == "saving"
@@ -70,7 +71,8 @@ def test_a_good_section_loads_with_every_field(tmp_path: Path) -> None:
 
 def test_the_scenario_and_its_uncertainty_load_together(tmp_path: Path) -> None:
     write(tmp_path, "base.yaml", "scenario:\n  id: base\n  inflation:\n    pay: {2025-26: 4}\n")
-    path = write(tmp_path, "u.yaml", GOOD.replace("  name: Risky winter\n", "  name: Risky winter\n  extends: base.yaml\n"))
+    path = write(tmp_path, "u.yaml",
+                 GOOD.replace("  name: Risky winter\n", "  name: Risky winter\n  extends: base.yaml\n"))
     scenario, spec, errors = load_uncertain_scenario(path)
     assert errors == []
     assert scenario is not None and spec is not None
@@ -135,18 +137,21 @@ def test_invalid_distribution_parameters_are_located(tmp_path: Path, distributio
 @pytest.mark.parametrize(
     ("fields", "message", "where"),
     [
-        ("type: inflation", "a inflation driver needs 'key': the cost category (e.g. care_fees)", ":3 uncertainty.drivers[0]:"),
-        ("type: efficiency\n      key: pay", "an efficiency driver has no key; remove 'key'", ":3 uncertainty.drivers[0]:"),
-        ("type: demand\n      key: x\n      years: [2025-26]", ("a demand driver lasts from its 'from' date; give 'from', "
-                                                               "not 'years'"), ":3 uncertainty.drivers[0]:"),
-        ("type: demography\n      key: all\n      from: 2025-10-01", ("'from' is for demand drivers; a demography "
-                                                                     "driver takes 'years'"), ":3 uncertainty.drivers[0]:"),
+        ("type: inflation", "a inflation driver needs 'key': the cost category (e.g. care_fees)",
+         ":3 uncertainty.drivers[0]:"),
+        ("type: efficiency\n      key: pay", "an efficiency driver has no key; remove 'key'",
+         ":3 uncertainty.drivers[0]:"),
+        ("type: demand\n      key: x\n      years: [2025-26]",
+         "a demand driver lasts from its 'from' date; give 'from', not 'years'", ":3 uncertainty.drivers[0]:"),
+        ("type: demography\n      key: all\n      from: 2025-10-01",
+         "'from' is for demand drivers; a demography driver takes 'years'", ":3 uncertainty.drivers[0]:"),
         ("type: prices\n      key: x", ("'prices' is not allowed; expected 'inflation', 'demography', 'demand' or "
                                        "'efficiency'"), ":4 uncertainty.drivers[0].type:"),
     ],
 )
 def test_driver_fields_that_do_not_fit_its_type(tmp_path: Path, fields: str, message: str, where: str) -> None:
-    text = f"uncertainty:\n  drivers:\n    - id: d\n      {fields}\n      distribution: {{kind: uniform, min: 0, max: 1}}\n"
+    text = (f"uncertainty:\n  drivers:\n    - id: d\n      {fields}\n"
+            "      distribution: {kind: uniform, min: 0, max: 1}\n")
     (error,) = errors_of(tmp_path, text)
     assert error == f"{tmp_path / 'u.yaml'}{where} {message}"
 
@@ -162,7 +167,8 @@ def test_event_mistakes_are_located(tmp_path: Path) -> None:
           impact: 1200000.005
     """
     assert errors_of(tmp_path, text) == [
-        f"{tmp_path / 'u.yaml'}:5 uncertainty.events[0].probability_pct: a share must be between 0% and 100% (got 120%)",
+        (f"{tmp_path / 'u.yaml'}:5 uncertainty.events[0].probability_pct: "
+         "a share must be between 0% and 100% (got 120%)"),
         (f"{tmp_path / 'u.yaml'}:6 uncertainty.events[0].window: the window runs backwards: from 2026-03 is after "
         "to 2025-10"),
         (f"{tmp_path / 'u.yaml'}:7 uncertainty.events[0].impact: 1200000.005 has fractions of a penny; give pounds "
@@ -204,7 +210,8 @@ def correlation_errors(tmp_path: Path, drivers: str, rows: list[str]) -> list[st
 def test_correlation_names_unknown_and_repeated_drivers(tmp_path: Path) -> None:
     errors = correlation_errors(tmp_path, "[a, z, a]", ["[1, 0, 0]", "[0, 1, 0]", "[0, 0, 1]"])
     assert errors == [
-        f"{tmp_path / 'u.yaml'}:7 uncertainty.correlation.drivers[1]: 'z' is not the id of an uncertain driver in 'drivers'",
+        (f"{tmp_path / 'u.yaml'}:7 uncertainty.correlation.drivers[1]: "
+         "'z' is not the id of an uncertain driver in 'drivers'"),
         f"{tmp_path / 'u.yaml'}:7 uncertainty.correlation.drivers[2]: 'a' is listed twice",
     ]
 
@@ -219,10 +226,12 @@ def test_correlation_matrix_of_the_wrong_shape(tmp_path: Path) -> None:
 def test_correlation_entries_out_of_range_off_diagonal_and_asymmetric(tmp_path: Path) -> None:
     errors = correlation_errors(tmp_path, "[a, b, c]", ["[1, 1.5, 0.2]", "[1.5, 0.9, 0.1]", "[0.3, 0.1, 1]"])
     assert errors == [
-        f"{tmp_path / 'u.yaml'}:9 uncertainty.correlation.matrix[0][1]: a correlation must be between -1 and 1 (got 1.5)",
-        (f"{tmp_path / 'u.yaml'}:9 uncertainty.correlation.matrix[0][2]: the matrix must be symmetric: row 1 column 3 is "
-        "0.2 but row 3 column 1 is 0.3"),
-        f"{tmp_path / 'u.yaml'}:10 uncertainty.correlation.matrix[1][0]: a correlation must be between -1 and 1 (got 1.5)",
+        (f"{tmp_path / 'u.yaml'}:9 uncertainty.correlation.matrix[0][1]: "
+         "a correlation must be between -1 and 1 (got 1.5)"),
+        (f"{tmp_path / 'u.yaml'}:9 uncertainty.correlation.matrix[0][2]: "
+         "the matrix must be symmetric: row 1 column 3 is 0.2 but row 3 column 1 is 0.3"),
+        (f"{tmp_path / 'u.yaml'}:10 uncertainty.correlation.matrix[1][0]: "
+         "a correlation must be between -1 and 1 (got 1.5)"),
         (f"{tmp_path / 'u.yaml'}:10 uncertainty.correlation.matrix[1][1]: the diagonal must be 1 (a driver moves with "
         "itself); got 0.9"),
     ]

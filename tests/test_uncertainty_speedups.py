@@ -19,7 +19,8 @@ def plain_pence(values: np.ndarray) -> np.ndarray:
 
 @settings(max_examples=200, deadline=None)
 @given(hnp.arrays(np.float64, st.integers(1, 50),
-                  elements=st.floats(-1e9, 1e9, allow_nan=False) | st.sampled_from([2.675, -2.675, 0.005, 1.005, -0.0])))
+                  elements=st.floats(-1e9, 1e9, allow_nan=False)
+                  | st.sampled_from([2.675, -2.675, 0.005, 1.005, -0.0])))
 def test_pounds_to_pence_matches_the_plain_formula(values: np.ndarray) -> None:
     assert np.array_equal(pounds_array_to_pence(values), plain_pence(values))
 
@@ -49,5 +50,6 @@ def test_commissioner_split_matches_one_split_per_scheme(shape: tuple[np.ndarray
                            contribution_cash=np.ones(n, dtype=np.int64), scheme_overspend=overspend,
                            commissioner_weights=weights, scheme_ids=[f"s{i}" for i in range(schemes)], host="p0")
     # The plain method: split every (path, scheme) overspend by the scheme's commissioner weights.
-    expected = allocate_paths(overspend.reshape(-1), np.tile(weights, (paths, 1))).reshape(paths, schemes, n).sum(axis=1)
+    expected = (allocate_paths(overspend.reshape(-1), np.tile(weights, (paths, 1)))
+                .reshape(paths, schemes, n).sum(axis=1))
     assert np.array_equal(_commissioner_weights(context), expected)

@@ -31,6 +31,7 @@ def _scenario_groups(values: list[str]) -> list[list[str]]:
 
 
 def _thresholds(path: str | None) -> ConditionThresholds | None:
+    """The national-condition thresholds read from ``path``, or None to use the published uplifts."""
     if path is None:
         return None
     data, _, errors = read_yaml(path)
@@ -48,7 +49,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     files = [path for group in groups for path in group]
     if Path(args.xlsx).suffix.lower() != ".xlsx":
         raise PooledfundError(f"--xlsx {args.xlsx}: give the pack a name ending in .xlsx")
-    check_output(args.xlsx, force=args.force, inputs=(args.agreement, *files, *((args.thresholds,) if args.thresholds else ())))
+    thresholds_file = (args.thresholds,) if args.thresholds else ()
+    check_output(args.xlsx, force=args.force, inputs=(args.agreement, *files, *thresholds_file))
     agreement, loaded = load_inputs(args.agreement, files)
     scenarios: list[Scenario] = []
     position = 0
@@ -78,7 +80,7 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``export`` and ``import-xlsx`` on the ``pooledfund`` parser."""
     p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas)")
     p.add_argument("agreement", metavar="AGREEMENT")

@@ -36,7 +36,9 @@ from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
 from pooledfund.uncertainty.simulate import MAX_PATHS
 
 
-def load_uncertain_inputs(agreement_path: str, scenario_paths: Sequence[str]) -> tuple[Agreement, Scenario, UncertaintySpec]:
+def load_uncertain_inputs(
+    agreement_path: str, scenario_paths: Sequence[str]
+) -> tuple[Agreement, Scenario, UncertaintySpec]:
     """The agreement, the combined scenario and the one ``uncertainty:`` section among the files.
 
     Raises ``InvalidInputError`` listing every problem in any file; exactly
@@ -57,8 +59,9 @@ def load_uncertain_inputs(agreement_path: str, scenario_paths: Sequence[str]) ->
             if agreement is not None:
                 errors += check_uncertainty(spec, agreement, path)
     if not errors and not specs:
-        errors.append(InputError(Source("--scenario"), "none of the scenario files has an 'uncertainty:' section; "
-                                                       "add one to say which drivers are uncertain (docs/uncertainty.md)"))
+        errors.append(InputError(Source("--scenario"),
+                                 "none of the scenario files has an 'uncertainty:' section; "
+                                 "add one to say which drivers are uncertain (docs/uncertainty.md)"))
     if len(specs) > 1:
         errors.append(InputError(Source(specs[1][0]), f"only one scenario file may have an 'uncertainty:' section; "
                                                       f"{specs[0][0]} has one too"))
@@ -68,10 +71,12 @@ def load_uncertain_inputs(agreement_path: str, scenario_paths: Sequence[str]) ->
 
 
 def _write_json(data: object, path: str, force: bool) -> None:
+    """Write ``data`` as indented JSON, refusing to replace a file unless ``force``."""
     write_atomic(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), force=force)
 
 
 def _pct(value: float) -> str:
+    """A probability as a percentage to one decimal place, as the tables show it."""
     return f"{value * 100:.1f}%"
 
 
@@ -88,8 +93,10 @@ def simulation_text(sim: SimulationResult) -> str:
                      f"{'E[carry fwd]':>16}{'P(cap)':>8}{'P(unfunded)':>12}")
         for arrangement_id, name in sim.arrangements:
             s = sim.arrangement_summary(arrangement_id, year)
-            lines.append(f"{name:<{w}}{_pct(s.probability_of_overspend):>9}{format_gbp(s.variance.p10, brackets=True):>16}"
-                         f"{format_gbp(s.variance.p50, brackets=True):>16}{format_gbp(s.variance.p90, brackets=True):>16}"
+            lines.append(f"{name:<{w}}{_pct(s.probability_of_overspend):>9}"
+                         f"{format_gbp(s.variance.p10, brackets=True):>16}"
+                         f"{format_gbp(s.variance.p50, brackets=True):>16}"
+                         f"{format_gbp(s.variance.p90, brackets=True):>16}"
                          f"{format_gbp(s.variance.mean, brackets=True):>16}{format_gbp(s.expected_carry_forward):>16}"
                          f"{_pct(s.probability_cap_binds):>8}{_pct(s.probability_unfunded):>12}")
         lines.append("")
@@ -106,6 +113,7 @@ def simulation_text(sim: SimulationResult) -> str:
 
 
 def _positive_int(option: str, value: int, most: int) -> None:
+    """Refuse a count option (paths, chunk size) outside 1 to ``most``, naming the option."""
     if not 1 <= value <= most:
         raise InvalidInputError([InputError(Source(option), f"must be between 1 and {most:,} (got {value:,})")])
 
@@ -164,25 +172,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         check_output(args.json, force=args.force, inputs=(args.agreement, *args.scenario))
     agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
     year = _year_option(args.year, agreement)
-    found: list[BreakEven] = []
-    if args.break_even:
-        ids = [d.id for d in spec.drivers]
-        if args.break_even not in ids:
-            raise InvalidInputError([InputError(Source("--break-even"), f"{args.break_even!r} is not an uncertain driver; "
-                                                                        f"use one of {', '.join(ids) or '(none)'}")])
-        arrangement_ids = [a.id for a in agreement.arrangements]
-        if args.arrangement and args.arrangement not in arrangement_ids:
-            raise InvalidInputError([InputError(Source("--arrangement"), f"{args.arrangement!r} is not an arrangement; "
-                                                                         f"use one of {', '.join(arrangement_ids)}")])
-        low, high = args.range if args.range else (None, None)
-        if low is not None and not low < high:
-            raise InvalidInputError([InputError(Source("--range"), f"LOW must be below HIGH (got {low} and {high})")])
-        if low is not None and not (low > -100 and high <= 1000):
-            raise InvalidInputError([InputError(Source("--range"), "a driver's % must lie above -100 and at most 1000 "
-                                                                    f"(got {low} to {high})")])
-        for arrangement_id in [args.arrangement] if args.arrangement else arrangement_ids:
-            for y in [year] if year else agreement.years:
-                found.append(break_even(agreement, scenario, spec, args.break_even, arrangement_id, y, low, high))
+    found = _break_evens(args, agreement, scenario, spec, year) if args.break_even else []
     sens = sensitivity(agreement, scenario, spec)
     print(sensitivity_text(sens, year, found), end="")
     if args.json:
@@ -197,7 +187,48 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _break_evens(
+    args: argparse.Namespace, agreement: Agreement, scenario: Scenario, spec: UncertaintySpec, year: str | None
+) -> list[BreakEven]:
+    """Where ``--break-even``'s driver turns each asked-for pool from under- to overspend, per year.
+
+    Checks the driver and ``--arrangement`` names first, so a typo is reported
+    rather than searched for.
+    """
+    ids = [d.id for d in spec.drivers]
+    if args.break_even not in ids:
+        raise InvalidInputError([InputError(Source("--break-even"), f"{args.break_even!r} is not an uncertain driver; "
+                                                                    f"use one of {', '.join(ids) or '(none)'}")])
+    arrangement_ids = [a.id for a in agreement.arrangements]
+    if args.arrangement and args.arrangement not in arrangement_ids:
+        raise InvalidInputError([InputError(Source("--arrangement"), f"{args.arrangement!r} is not an arrangement; "
+                                                                     f"use one of {', '.join(arrangement_ids)}")])
+    low, high = _search_range(args.range)
+    return [
+        break_even(agreement, scenario, spec, args.break_even, arrangement_id, y, low, high)
+        for arrangement_id in ([args.arrangement] if args.arrangement else arrangement_ids)
+        for y in ([year] if year else agreement.years)
+    ]
+
+
+def _search_range(values: Sequence[float] | None) -> tuple[float | None, float | None]:
+    """``--range LOW HIGH`` checked: LOW below HIGH, both a % a driver can take; (None, None) when not given.
+
+    Without a range the search picks its own, from the driver's spread.
+    """
+    if not values:
+        return None, None
+    low, high = values
+    if not low < high:
+        raise InvalidInputError([InputError(Source("--range"), f"LOW must be below HIGH (got {low} and {high})")])
+    if not (low > -100 and high <= 1000):
+        raise InvalidInputError([InputError(Source("--range"), "a driver's % must lie above -100 and at most 1000 "
+                                                                f"(got {low} to {high})")])
+    return low, high
+
+
 def _year_option(text: str | None, agreement: Agreement) -> str | None:
+    """``--year`` as a financial year of the agreement, or None for all years; anything else is refused."""
     if text is None:
         return None
     try:
@@ -210,14 +241,15 @@ def _year_option(text: str | None, agreement: Agreement) -> str | None:
     return year
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``simulate`` and ``sensitivity`` on the ``pooledfund`` parser."""
     p = sub.add_parser("simulate", help="Monte Carlo: probability of overspend and P10/P50/P90 per partner")
     p.add_argument("agreement", metavar="AGREEMENT")
     p.add_argument("--scenario", action="append", default=[], required=True, metavar="S",
                    help="scenario file; one of them has the 'uncertainty:' section; repeat to apply several in order")
     p.add_argument("--paths", type=int, default=10_000, help="number of paths (default 10000)")
-    p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same figures (default 42)")
+    p.add_argument("--seed", type=int, default=42,
+                   help="random seed; the same seed gives the same figures (default 42)")
     p.add_argument("--chunk-size", type=int, default=None, help="paths per engine call (default: sized to memory)")
     p.add_argument("--json", metavar="OUT", help="also write the summaries as JSON")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
@@ -227,9 +259,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("agreement", metavar="AGREEMENT")
     p.add_argument("--scenario", action="append", default=[], required=True, metavar="S")
     p.add_argument("--year", help="one financial year (default: all years together)")
-    p.add_argument("--break-even", metavar="DRIVER", help="find where this driver turns each pool from under- to overspend")
+    p.add_argument("--break-even", metavar="DRIVER",
+                   help="find where this driver turns each pool from under- to overspend")
     p.add_argument("--arrangement", help="the arrangement for --break-even (default: every arrangement)")
-    p.add_argument("--range", nargs=2, type=float, metavar=("LOW", "HIGH"), help="search range in %% for --break-even")
+    p.add_argument("--range", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                   help="search range in %% for --break-even")
     p.add_argument("--json", metavar="OUT", help="also write the tornado as JSON")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(func=cmd_sensitivity)

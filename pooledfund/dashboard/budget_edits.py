@@ -58,7 +58,7 @@ def read_budget_edits(
     merged = {k: v for k, v in (edits or {}).items() if k[1] != year}
     errors: list[InputError] = []
     agreed = {s.id: s.budget.get(year, 0) for _, s in agreement.schemes()}
-    for scheme_id, value in zip(edited["Scheme"], edited[BUDGET_COLUMN]):
+    for scheme_id, value in zip(edited["Scheme"], edited[BUDGET_COLUMN], strict=True):
         where = Source(TABLE_SOURCE, None, f"{scheme_id}.budget.{year}")
         if value is None or (isinstance(value, float) and math.isnan(value)):
             errors.append(InputError(where, "enter a budget (0 for none)"))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
@@ -124,6 +125,33 @@ def _where(outputs: ModelOutputs, arrangement: str | None) -> str:
 # --- 1. Contributions -> spend -> shares ----------------------------------------------------
 
 
+class _Bars:
+    """The waterfall's bars in order: a label, a measure ("relative" steps or a "total") and pence each."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.measures: list[str] = []
+        self.values: list[int] = []
+
+    def add(self, label: str, pence: int, measure: str = "relative") -> None:
+        """Append one bar; a "total" bar's pence are ignored by plotly, which draws the running total."""
+        self.labels.append(label)
+        self.measures.append(measure)
+        self.values.append(int(pence))
+
+    def running(self) -> list[int]:
+        """The running total after each bar, starting from nothing (one more entry than there are bars)."""
+        cumulative = [0]
+        for measure, value in zip(self.measures, self.values, strict=True):
+            cumulative.append(cumulative[-1] + value if measure == "relative" else cumulative[-1])
+        return cumulative
+
+    def shown(self) -> list[int]:
+        """The figure printed on each bar: a step's own amount, or the running total on a total bar."""
+        return [value if measure == "relative" else total
+                for measure, value, total in zip(self.measures, self.values, self.running()[1:], strict=True)]
+
+
 def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | None = None) -> go.Figure:
     """A waterfall from each partner's contribution, less spend, to each partner's share of the result.
 
@@ -139,46 +167,52 @@ def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | No
         parts = parts[parts["arrangement"] == arrangement]
         rows = rows[rows["arrangement"] == arrangement]
     by_partner = parts.groupby("partner", sort=False)[["cash", "in_kind", "overspend_share", "underspend_return"]].sum()
-    labels: list[str] = []
-    measures: list[str] = []
-    values: list[int] = []
-
-    def bar(label: str, pence: int, measure: str = "relative") -> None:
-        labels.append(label)
-        measures.append(measure)
-        values.append(int(pence))
-
-    for partner in outputs.partners:
-        if partner in by_partner.index and (by_partner.loc[partner, "cash"] + by_partner.loc[partner, "in_kind"]):
-            bar(wrap(f"{outputs.partner_names[partner]} contribution"),
-                by_partner.loc[partner, "cash"] + by_partner.loc[partner, "in_kind"])
+    bars = _Bars()
+    _partner_bars(bars, outputs, by_partner, "contribution", lambda totals: totals["cash"] + totals["in_kind"])
     brought = int(rows["brought_forward"].sum())
     if brought:
-        bar("Brought<br>forward", brought)
-    money_in = sum(values)
-    bar("Money in", 0, "total")
-    spend = int(rows["spend"].sum())
-    bar("Spend", -spend)
-    bar("Over (−) or<br>under (+) spend", 0, "total")
-    for partner in outputs.partners:
-        if partner in by_partner.index and by_partner.loc[partner, "overspend_share"]:
-            bar(wrap(f"{outputs.partner_names[partner]} overspend share"), by_partner.loc[partner, "overspend_share"])
-    for partner in outputs.partners:
-        if partner in by_partner.index and by_partner.loc[partner, "underspend_return"]:
-            bar(wrap(f"{outputs.partner_names[partner]} underspend returned"),
-                -by_partner.loc[partner, "underspend_return"])
+        bars.add("Brought<br>forward", brought)
+    money_in = sum(bars.values)
+    bars.add("Money in", 0, "total")
+    bars.add("Spend", -int(rows["spend"].sum()))
+    bars.add("Over (−) or<br>under (+) spend", 0, "total")
+    _partner_bars(bars, outputs, by_partner, "overspend share", lambda totals: totals["overspend_share"])
+    _partner_bars(bars, outputs, by_partner, "underspend returned", lambda totals: -totals["underspend_return"])
     for column, label, sign in (("carry_forward", "Carried<br>forward", -1), ("reinvested", "Reinvested", -1),
                                 ("unfunded", "Unfunded<br>(board)", 1)):
         amount = int(rows[column].sum())
         if amount:
-            bar(label, sign * amount)
-    bar("Left in the pool", 0, "total")
-    running, shown = 0, []
-    for measure, value in zip(measures, values):
-        running = running + value if measure == "relative" else running
-        shown.append(value if measure == "relative" else running)
+            bars.add(label, sign * amount)
+    bars.add("Left in the pool", 0, "total")
+    fig = _waterfall_figure(bars, money_in)
+    return _layout(fig, f"Money in, spend and who bears the result, {year}", 500,
+                   subtitle=f"{_where(outputs, arrangement).capitalize()}: contributions less spend, then each "
+                            "partner's share; the last bar is nothing left, which is the books balancing")
+
+
+def _partner_bars(
+    bars: _Bars, outputs: ModelOutputs, by_partner: pd.DataFrame, words: str, amount_of: Callable[[pd.Series], int]
+) -> None:
+    """One bar per partner, in the agreement's order, for the figure ``amount_of`` reads from its totals.
+
+    A partner with nothing in this year's arrangements, or a zero figure, gets no bar.
+    """
+    for partner in outputs.partners:
+        if partner not in by_partner.index:
+            continue
+        amount = amount_of(by_partner.loc[partner])
+        if amount:
+            bars.add(wrap(f"{outputs.partner_names[partner]} {words}"), amount)
+
+
+def _waterfall_figure(bars: _Bars, money_in: int) -> go.Figure:
+    """Draw the bars: blue for money in, red for money out, grey totals, each labelled to the penny.
+
+    The axis covers every running total and a little above the money in, so the labels outside the bars fit.
+    """
+    shown = bars.shown()
     fig = go.Figure(go.Waterfall(
-        x=labels, y=[_pounds(v) for v in values], measure=measures,
+        x=bars.labels, y=[_pounds(v) for v in bars.values], measure=bars.measures,
         text=[format_gbp(v, brackets=True) for v in shown], textposition="outside",
         customdata=[format_gbp(v, brackets=True) for v in shown],
         hovertemplate="%{customdata}<extra></extra>",
@@ -186,15 +220,10 @@ def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | No
         totals={"marker": {"color": GREY}}, connector={"line": {"color": "#cccccc"}},
         cliponaxis=False,
     ))
-    cumulative = [0]
-    for measure, value in zip(measures, values):
-        cumulative.append(cumulative[-1] + value if measure == "relative" else cumulative[-1])
-    _money_axis(fig, [_pounds(v) for v in cumulative] + [_pounds(money_in) * 1.08])
+    _money_axis(fig, [_pounds(v) for v in bars.running()] + [_pounds(money_in) * 1.08])
     fig.update_xaxes(type="category", tickangle=0)
     fig.update_traces(textfont={"size": 11})
-    return _layout(fig, f"Money in, spend and who bears the result, {year}", 500,
-                   subtitle=f"{_where(outputs, arrangement).capitalize()}: contributions less spend, then each "
-                            "partner's share; the last bar is nothing left, which is the books balancing")
+    return fig
 
 
 # --- 2. Spend by scheme type and year ------------------------------------------------------
@@ -243,7 +272,8 @@ def cumulative_spend(outputs: ModelOutputs, year: str, arrangement: str | None =
     fig = go.Figure()
     fig.add_scatter(x=labels, y=[_pounds(v) for v in budget], name="Budget", mode="lines",
                     line={"color": GREY, "width": 2, "dash": "dot"},
-                    customdata=[format_gbp(v) for v in budget], hovertemplate="Budget to %{x}: %{customdata}<extra></extra>")
+                    customdata=[format_gbp(v) for v in budget],
+                    hovertemplate="Budget to %{x}: %{customdata}<extra></extra>")
     if last_actual is None:
         fig.add_scatter(x=labels, y=[_pounds(v) for v in spend], name="Projected spend", mode="lines+markers",
                         line={"color": BLUE, "width": 3}, customdata=[format_gbp(v) for v in spend],
@@ -295,7 +325,8 @@ def risk_share_waterfall(outputs: ModelOutputs, year: str, arrangement: str) -> 
     steps = steps.assign(label=[wrap(label, 14) for label in steps["label"]])
     labels = steps.drop_duplicates("order").sort_values("order")["label"].tolist()
     ordered = steps.drop_duplicates("order").sort_values("order")
-    base = [0 if stage in ("start", "end") else int(rem) for stage, rem in zip(ordered["stage"], ordered["remaining"])]
+    base = [0 if stage in ("start", "end") else int(rem)
+            for stage, rem in zip(ordered["stage"], ordered["remaining"], strict=True)]
     fig.add_bar(x=labels, y=[_pounds(v) for v in base], marker={"color": "rgba(0,0,0,0)"}, showlegend=False,
                 hoverinfo="skip", name="")
     colours = _colour_by_name(outputs)
@@ -314,7 +345,7 @@ def risk_share_waterfall(outputs: ModelOutputs, year: str, arrangement: str) -> 
                 marker={"color": "#4d4d4d"}, customdata=[format_gbp(int(v)) for v in starts["amount"]],
                 hovertemplate="%{x}: %{customdata}<extra></extra>")
     totals = steps.groupby("order")["amount"].sum()
-    for (order, label), stage in zip(ordered[["order", "label"]].itertuples(index=False), ordered["stage"]):
+    for order, label, stage in ordered[["order", "label", "stage"]].itertuples(index=False):
         top = int(totals[order]) + (0 if stage in ("start", "end") else base[labels.index(label)])
         fig.add_annotation(x=label, y=_pounds(top), text=format_gbp(int(totals[order])), showarrow=False, yshift=10,
                            font={"size": 11})
@@ -345,11 +376,12 @@ def scenario_comparison(outputs: list[ModelOutputs], year: str, measure: str = "
     shades = ("#9e9e9e", "#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
     for index, item in enumerate(outputs):
         rows = frame[frame["scenario"] == item.scenario_name]
-        change = [("" if index == 0 else f" ({'+' if c > 0 else ''}{format_gbp(c, brackets=True)})") for c in rows["change"]]
+        change = [("" if index == 0 else f" ({'+' if c > 0 else ''}{format_gbp(c, brackets=True)})")
+                  for c in rows["change"]]
         fig.add_bar(
             x=rows["partner_name"].tolist(), y=[_pounds(v) for v in rows["value"]], name=_short(item.scenario_name),
             marker={"color": shades[index % len(shades)]},
-            customdata=[f"{format_gbp(int(v), brackets=True)}{c}" for v, c in zip(rows["value"], change)],
+            customdata=[f"{format_gbp(int(v), brackets=True)}{c}" for v, c in zip(rows["value"], change, strict=True)],
             hovertemplate=f"{item.scenario_name}<br>%{{x}}: %{{customdata}}<extra></extra>",
             text=[format_gbp(int(c), brackets=True) if index and c else "" for c in rows["change"]],
             textposition="outside", cliponaxis=False,
@@ -392,7 +424,8 @@ def host_cash_position(outputs: ModelOutputs, year: str) -> go.Figure:
         values += [_pounds(v) for v in position]
         hover = [f"{format_gbp(v, brackets=True)} (in {format_gbp(r)}, out {format_gbp(o)}"
                  + (f", year-end settlement {format_gbp(s, brackets=True)}" if s else "") + ")"
-                 for v, r, o, s in zip(position, rows["received"], rows["paid_out"], rows["year_end_settlement"])]
+                 for v, r, o, s in zip(position, rows["received"], rows["paid_out"], rows["year_end_settlement"],
+                                       strict=True)]
         fig.add_scatter(x=rows["month"].tolist(), y=[_pounds(v) for v in position], mode="lines+markers",
                         name=f"{names.get(arrangement, arrangement)} (held by {host})",
                         line={"color": colours[index % len(colours)], "width": 3}, customdata=hover,

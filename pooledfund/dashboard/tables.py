@@ -111,6 +111,7 @@ def assumptions_frame(agreement: Agreement, scenario: Scenario) -> pd.DataFrame:
 
 
 def _pct(value: Decimal) -> str:
+    """A rate as plain text without trailing zeros: 2.50 -> "2.5", 3.00 -> "3"."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -121,8 +122,8 @@ def scenario_changes(scenario: Scenario, agreement: Agreement) -> pd.DataFrame:
     rows = []
     for d in scenario.demand:
         when = f"from {d.effective_from:%d %b %Y}" if d.effective_from else "throughout"
-        rows.append({"Change": "Demand", "What": f"{d.driver.replace('_', ' ')} {d.change_pct:+f}%".replace(".0000", ""),
-                     "When": when})
+        what = f"{d.driver.replace('_', ' ')} {d.change_pct:+f}%".replace(".0000", "")
+        rows.append({"Change": "Demand", "What": what, "When": when})
     for c in scenario.contribution_changes:
         amount = f"{c.change_pct:+}%" if c.change_pct is not None else format_gbp(c.change_amount or 0) + " a year"
         rows.append({"Change": "Contribution", "What": f"{names.get(c.partner, c.partner)} {amount}"
@@ -133,8 +134,8 @@ def scenario_changes(scenario: Scenario, agreement: Agreement) -> pd.DataFrame:
                      "When": month_label(year, month)})
     for a in scenario.actuals:
         year, month = parse_month(a.to_month)
-        rows.append({"Change": "Actuals", "What": f"{len(a.schemes)} schemes, rest forecast by {a.forecast_method.replace('_', ' ')}",
-                     "When": f"April to {month_label(year, month)}"})
+        what = f"{len(a.schemes)} schemes, rest forecast by {a.forecast_method.replace('_', ' ')}"
+        rows.append({"Change": "Actuals", "What": what, "When": f"April to {month_label(year, month)}"})
     return pd.DataFrame(rows, columns=["Change", "What", "When"])
 
 
@@ -143,10 +144,15 @@ def scenario_changes(scenario: Scenario, agreement: Agreement) -> pd.DataFrame:
 
 def simulation_tables(sim: SimulationResult, year: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per arrangement and per partner for ``year``: probabilities (%) and P10/P50/P90 (pence)."""
-    arrangements = []
+    return _arrangement_simulation_frame(sim, year), _partner_simulation_frame(sim, year)
+
+
+def _arrangement_simulation_frame(sim: SimulationResult, year: str) -> pd.DataFrame:
+    """Each arrangement's chance of overspend, variance percentiles and chances a cap binds or money is unfunded."""
+    rows = []
     for arrangement_id, name in sim.arrangements:
         summary = sim.arrangement_summary(arrangement_id, year)
-        arrangements.append({
+        rows.append({
             "Arrangement": name,
             "Chance of overspend": f"{summary.probability_of_overspend:.0%}",
             "Variance P10": summary.variance.p10, "Variance P50": summary.variance.p50,
@@ -154,10 +160,15 @@ def simulation_tables(sim: SimulationResult, year: str) -> tuple[pd.DataFrame, p
             "Chance a cap binds": f"{summary.probability_cap_binds:.0%}",
             "Chance of unfunded": f"{summary.probability_unfunded:.0%}",
         })
-    partners = []
+    return pd.DataFrame(rows)
+
+
+def _partner_simulation_frame(sim: SimulationResult, year: str) -> pd.DataFrame:
+    """Each partner's chance of paying an overspend share, year-end position percentiles and median net cost."""
+    rows = []
     for partner in sim.partners:
         summary = sim.partner_summary(partner, year)
-        partners.append({
+        rows.append({
             "Partner": sim.partner_names[partner],
             "Chance of paying overspend": f"{summary.probability_of_paying_overspend:.0%}",
             "Year-end position P10": summary.year_end_position.p10,
@@ -165,4 +176,4 @@ def simulation_tables(sim: SimulationResult, year: str) -> tuple[pd.DataFrame, p
             "Year-end position P90": summary.year_end_position.p90,
             "Net cost P50": summary.net_cost.p50,
         })
-    return pd.DataFrame(arrangements), pd.DataFrame(partners)
+    return pd.DataFrame(rows)

@@ -265,7 +265,7 @@ def national_conditions(
     checks.append(_joint_split_check(agreement))
     for arrangement in funded:
         if arrangement.balanced:
-            checks += _balance_checks(agreement, arrangement, result, years)
+            checks += _balance_checks(arrangement, result, years)
     return checks
 
 
@@ -302,9 +302,11 @@ def _joint_split_check(agreement: Agreement) -> ConditionCheck:
                           "joint_splits", "count", "==")
 
 
-def _balance_checks(
-    agreement: Agreement, arrangement: FundedArrangement, result: RunResult, years: list[str]
-) -> list[ConditionCheck]:
+def _balance_checks(arrangement: FundedArrangement, result: RunResult, years: list[str]) -> list[ConditionCheck]:
+    """Each funding source's income against its planned spend, per year, as the BCF template's running balance.
+
+    Mandatory sources must balance exactly; other sources may bring in more than they fund.
+    """
     checks = []
     source_text = "BCF planning template, income and expenditure tabs (running balance per source)"
     for year in years:
@@ -315,7 +317,7 @@ def _balance_checks(
             spend[key] = spend.get(key, 0) + scheme.budget.get(year, 0)
         # The running balance per source is a BCF template rule: a pool with no
         # mandatory BCF source (a learning disability pool, say) is checked as a whole only.
-        bcf_pool = any(FundingSource(key) in MANDATORY_SOURCES for key in (*income, *spend))
+        bcf_pool = any(source.value in income or source.value in spend for source in MANDATORY_SOURCES)
         for source in FundingSource:
             if not bcf_pool or (source.value not in income and source.value not in spend):
                 continue

@@ -36,7 +36,8 @@ def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     for year in result.years:
         totals = result.partner_totals(year)
         for index, partner in enumerate(result.partners):
-            row = {"year": year, "partner": partner, "partner_name": result.partner_names[partner]}
+            row: dict[str, str | int] = {"year": year, "partner": partner,
+                                         "partner_name": result.partner_names[partner]}
             row.update({key: int(values[path, index]) for key, values in totals.items()})
             rows.append(row)
     return pd.DataFrame(rows)
@@ -115,11 +116,18 @@ def to_pounds_csv(frame: pd.DataFrame, money_columns: list[str]) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table: the first column left-aligned, figures right-aligned, each as wide as its widest cell.
+
+    Every row has one cell per header.
+    """
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+
+    def line(cells: list[str]) -> str:
+        aligned = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(aligned)
+
+    lines = [line(header), "  ".join("-" * w for w in widths)]
+    lines += [line(row) for row in rows]
     return "\n".join(lines)
 
 
@@ -133,15 +141,17 @@ def positions_text(result: RunResult, path: int = 0) -> str:
         rows = []
         year_partners = partners[partners["year"] == year]
         for record in year_partners.itertuples(index=False):
-            rows.append([str(record.partner_name)] + [format_gbp(getattr(record, k), brackets=True) for k in POSITION_COLUMNS])
-        totals = [year_partners[k].sum() for k in POSITION_COLUMNS]
+            rows.append([str(record.partner_name)]
+                        + [format_gbp(getattr(record, k), brackets=True) for k in POSITION_COLUMNS])
+        totals = [int(year_partners[k].sum()) for k in POSITION_COLUMNS]
         rows.append(["Total"] + [format_gbp(v, brackets=True) for v in totals])
         out.append(_table(["Partner", *POSITION_COLUMNS.values()], rows))
         out.append("")
         rows = []
         for record in arrangements[arrangements["year"] == year].itertuples(index=False):
-            rows.append([str(record.arrangement)] + [format_gbp(v, brackets=True) for v in (
-                record.budget, record.spend, record.variance, record.brought_forward, record.carry_forward, record.unfunded)])
+            figures = (record.budget, record.spend, record.variance, record.brought_forward, record.carry_forward,
+                       record.unfunded)
+            rows.append([str(record.arrangement)] + [format_gbp(v, brackets=True) for v in figures])
         out.append(_table(["Arrangement", "Budget", "Spend", "Variance (over)", "Brought fwd", "Carried fwd",
                            "Unfunded"], rows))
         out.append("")
@@ -171,10 +181,9 @@ def compare_text(results: list[RunResult], path: int = 0) -> str:
         rows = []
         arrangement_frames = [arrangement_frame(r, path) for r in results]
         for arrangement in arrangement_frames[0][arrangement_frames[0]["year"] == year]["arrangement"]:
-            rows.append([str(arrangement)] + [
-                format_gbp(int(f[(f["year"] == year) & (f["arrangement"] == arrangement)]["variance"].iloc[0]), brackets=True)
-                for f in arrangement_frames
-            ])
+            variances = [int(f[(f["year"] == year) & (f["arrangement"] == arrangement)]["variance"].iloc[0])
+                         for f in arrangement_frames]
+            rows.append([str(arrangement)] + [format_gbp(v, brackets=True) for v in variances])
         out.append(_table(header, rows))
         out.append("")
     return "\n".join(out)

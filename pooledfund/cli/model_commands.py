@@ -1,0 +1,178 @@
+"""The ``validate``, ``run``, ``compare`` and ``explain`` commands: an agreement under its scenarios.
+
+``pooledfund validate FILE...`` checks agreement and scenario files and lists
+every problem; ``pooledfund run AGREEMENT [--scenario S]...`` prints every
+partner's position per year (and can write JSON or CSV);
+``pooledfund compare AGREEMENT SCENARIO...`` puts several scenarios side by
+side; ``pooledfund explain AGREEMENT --year Y`` walks through one year's
+risk-share waterfall in words. Problems with the input files are raised as
+:class:`~pooledfund.core.errors.InvalidInputError` for
+:func:`pooledfund.cli.app.main` to list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
+from pooledfund.core.years import parse_year
+from pooledfund.engine.results import RunResult
+from pooledfund.engine.runner import run
+from pooledfund.io.inputs import combine_scenarios, load_inputs
+from pooledfund.io.loader import load_agreement
+from pooledfund.io.uncertainty_files import load_uncertain_scenario
+from pooledfund.io.yamlio import check_output, read_yaml, write_atomic
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import Scenario, check_scenario
+from pooledfund.reports.explain import explain
+from pooledfund.reports.tables import (
+    arrangement_frame,
+    cash_flow_frame,
+    compare_text,
+    partner_frame,
+    positions_text,
+    scheme_frame,
+    to_pounds_csv,
+)
+from pooledfund.uncertainty import UncertaintySpec, check_uncertainty
+
+EXIT_OK = 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check agreement and scenario files and report every problem.
+
+    When exactly one agreement is among the files, each scenario is also
+    checked against it (scheme, partner and arrangement names, years).
+    """
+    errors: list[InputError] = []
+    agreements: list[Agreement] = []
+    scenarios: list[tuple[str, Scenario]] = []
+    specs: list[tuple[str, UncertaintySpec]] = []
+    for path in args.files:
+        data, _, read_errors = read_yaml(path)
+        if read_errors:
+            errors += read_errors
+            continue
+        if isinstance(data, dict) and "scenario" in data:
+            scenario, spec, found = load_uncertain_scenario(path)
+            kind = "scenario" if spec is None else "scenario with uncertainty"
+            if scenario is not None:
+                scenarios.append((path, scenario))
+            if spec is not None:
+                specs.append((path, spec))
+        else:
+            agreement, found = load_agreement(path)
+            kind = "agreement"
+            if agreement is not None:
+                agreements.append(agreement)
+        errors += found
+        if not found:
+            print(f"{path}: valid {kind}")
+    if len(agreements) == 1:
+        for path, scenario in scenarios:
+            errors += check_scenario(scenario, agreements[0], path)
+        for path, spec in specs:
+            errors += check_uncertainty(spec, agreements[0], path)
+    if errors:
+        raise InvalidInputError(errors)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run an agreement under a scenario and print every partner's position."""
+    inputs = (args.agreement, *args.scenario)
+    if args.json:  # refuse a bad output before the run, not after
+        check_output(args.json, force=args.force, inputs=inputs)
+    if args.csv and Path(args.csv).exists() and not Path(args.csv).is_dir():
+        raise PooledfundError(f"--csv {args.csv} is a file; give a folder for the CSV files")
+    agreement, scenarios = load_inputs(args.agreement, args.scenario)
+    result = run(agreement, combine_scenarios(scenarios))
+    print(positions_text(result))
+    if args.json:
+        _write_json(result, args.json, args.force)
+        print(f"\nJSON written to {args.json}")
+    if args.csv:
+        _write_csv(result, Path(args.csv), args.force)
+        print(f"CSV files written to {Path(args.csv)}/")
+    return EXIT_OK
+
+
+def _write_json(result: RunResult, path: str, force: bool) -> None:
+    """Write the run's results as indented JSON, refusing to replace a file unless ``force``."""
+    text = json.dumps(result.to_json(), indent=2) + "\n"
+    write_atomic(path, text.encode("utf-8"), force=force)
+
+
+def _write_csv(result: RunResult, folder: Path, force: bool) -> None:
+    """Write the partner, arrangement, scheme and cash-flow tables as CSV files in pounds into ``folder``.
+
+    Every file is checked first, so a refusal to overwrite leaves the folder untouched.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        "partners.csv": (partner_frame(result),
+                         ["cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost"]),
+        "arrangements.csv": (arrangement_frame(result), ["budget", "spend", "variance", "brought_forward",
+                                                         "carry_forward", "unfunded", "reinvested"]),
+        "schemes.csv": (scheme_frame(result), ["budget", "spend", "variance"]),
+        "cash_flow.csv": (cash_flow_frame(result), ["received", "paid_out", "year_end_settlement", "position"]),
+    }
+    existing = [name for name in outputs if (folder / name).exists()]
+    if existing and not force:
+        raise PooledfundError(f"{folder} already has {', '.join(existing)}; choose another folder or pass --force")
+    for name, (frame, money) in outputs.items():
+        write_atomic(folder / name, to_pounds_csv(frame, money).encode("utf-8"), force=True)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Partner positions under several scenarios side by side."""
+    agreement, scenarios = load_inputs(args.agreement, args.scenarios)
+    results = [run(agreement, s) for s in scenarios]
+    print(compare_text(results))
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """The risk-share waterfall for one year, step by step, in words."""
+    agreement, scenarios = load_inputs(args.agreement, args.scenario)
+    try:
+        year = parse_year(args.year)
+    except ValueError as exc:
+        raise InvalidInputError([InputError(Source("--year"), str(exc))]) from None
+    if year not in agreement.years:
+        raise InvalidInputError(
+            [InputError(Source("--year"), f"{year} is not one of the agreement's years ({', '.join(agreement.years)})")]
+        )
+    result = run(agreement, combine_scenarios(scenarios))
+    print(explain(result, agreement, year))
+    return EXIT_OK
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``validate``, ``run``, ``compare`` and ``explain`` on the ``pooledfund`` parser."""
+    p = sub.add_parser("validate", help="check agreement and scenario files and list every problem")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="print every partner's position per year")
+    p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("--scenario", action="append", default=[], metavar="S",
+                   help="scenario file; repeat to apply several in order")
+    p.add_argument("--json", metavar="OUT", help="also write the results as JSON")
+    p.add_argument("--csv", metavar="DIR", help="also write partners, arrangements, schemes and cash flow as CSV")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="partner positions under several scenarios side by side")
+    p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("explain", help="the risk-share waterfall for a year, step by step, in words")
+    p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("--scenario", action="append", default=[], metavar="S")
+    p.add_argument("--year", required=True, help="financial year, e.g. 2025-26")
+    p.set_defaults(func=cmd_explain)
