@@ -50,6 +50,14 @@ class _Vocabulary(StrEnum):
         return next((member for member in cls if wanted in (member.value, _key(member.label))), None)
 
     @classmethod
+    def of(cls, key: str) -> Self:
+        """The member whose key is ``key``: a key the program wrote (a user's text goes through ``from_text``)."""
+        member = cls.from_text(key)
+        if member is None:
+            raise ValueError(f"{key!r} is not one of {cls.choices()}")
+        return member
+
+    @classmethod
     def choices(cls) -> str:
         """The accepted keys, for error messages and docs."""
         return ", ".join(member.value for member in cls)

@@ -53,7 +53,7 @@ def _figure_formula(ctx: PackContext, check: ConditionCheck) -> str:
     income_criteria = [(c(C_ARR), check.arrangement), (c(C_YEAR), check.year)]
     spend_criteria = [(p(layout.ARRANGEMENT), check.arrangement)]
     if check.key == "income_expenditure":
-        label = FundingSource(check.funding_source).label
+        label = FundingSource.of(check.funding_source).label
         income_criteria.append((c(C_SOURCE), label))
         spend_criteria.append((p(layout.SOURCE), label))
     return f"ROUND({sum_where(c(C_TOTAL), income_criteria)}-{sum_where(budget, spend_criteria)},2)"
