@@ -33,7 +33,7 @@ class ArrangementBase(Record):
         """Whether partners pay money in, so a risk share applies at year end."""
         return True
 
-    def host(self, agreement_host: str) -> str | None:  # noqa: ARG002 (shared by every kind; some use it)
+    def host(self, agreement_host: str) -> str | None:  # noqa: ARG002 (the kinds that override it use it)
         """The partner that holds the money and keeps the accounts, if any."""
         return None
 
@@ -58,11 +58,11 @@ class FundedArrangement(ArrangementBase):
     risk_share: list[RiskLayer] = Field(default_factory=list)
     underspend: list[UnderspendRule] = Field(default_factory=list)
 
-    def all_contributions(self, years: list[str]) -> list[Contribution]:  # noqa: ARG002 (shared by every kind; some use it)
+    def all_contributions(self, years: list[str]) -> list[Contribution]:  # noqa: ARG002 (the kinds that override it use it)
         """Every contribution, including any the arrangement derives itself."""
         return list(self.contributions)
 
-    def effective_risk_share(self, agreement_host: str) -> list[RiskLayer]:  # noqa: ARG002 (callers pass it; no default uses it yet)
+    def effective_risk_share(self) -> list[RiskLayer]:
         """The risk-share layers that apply (the agreement's own, or the kind's default)."""
         return list(self.risk_share)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from typing_extensions import override
+
 from pooledfund.agreements.base import FundedArrangement
 from pooledfund.model.records import FixedSplitLayer, RetainByHostRule, RiskLayer, UnderspendRule
 
@@ -26,11 +28,12 @@ class IntegratedProvision(FundedArrangement):
     kind: Literal["integrated_provision"]
     provider: str
 
-    def host(self, agreement_host: str) -> str | None:  # noqa: ARG002 (shared by every kind; some use it)
+    @override
+    def host(self, agreement_host: str) -> str | None:
         """The provider holds the money."""
         return self.provider
 
-    def effective_risk_share(self, agreement_host: str) -> list[RiskLayer]:  # noqa: ARG002 (callers pass it; no default uses it yet)
+    def effective_risk_share(self) -> list[RiskLayer]:
         """The provider bears all variance unless the agreement says otherwise."""
         if self.risk_share:
             return list(self.risk_share)

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from pydantic import Field, field_validator
+from typing_extensions import override
 
 from pooledfund.agreements.base import FundedArrangement
 from pooledfund.core.money import pounds
@@ -203,7 +204,8 @@ class LeadCommissioning(FundedArrangement):
     agreed_value: AgreedValue
     balanced: bool = False
 
-    def host(self, agreement_host: str) -> str | None:  # noqa: ARG002 (shared by every kind; some use it)
+    @override
+    def host(self, agreement_host: str) -> str | None:
         """The lead commissioner holds the money."""
         return self.lead_commissioner
 
@@ -221,7 +223,7 @@ class LeadCommissioning(FundedArrangement):
         ]
         return derived + list(self.contributions)
 
-    def effective_risk_share(self, agreement_host: str) -> list[RiskLayer]:  # noqa: ARG002 (callers pass it; no default uses it yet)
+    def effective_risk_share(self) -> list[RiskLayer]:
         """The lead commissioner keeps the variance unless the agreement says otherwise."""
         if self.risk_share:
             return list(self.risk_share)

@@ -75,12 +75,15 @@ def month_label(year: str, month_index: int) -> str:
     return f"{MONTH_NAMES[month_index]} {calendar_year}"
 
 
-def month_from_label(year: str, name: str) -> int:  # noqa: ARG001 (the index is the same in every year)
+def month_from_label(year: str, name: str) -> int:
     """The month index of a three-letter month name ("Oct") within ``year``.
 
-    The index counts from April, so it does not depend on ``year``; the year
-    is taken so a call reads like :func:`month_label`, its inverse.
+    The inverse of :func:`month_label`. The index counts from April, so it is
+    the same in every year, but ``year`` must still be a financial year: a
+    label read with a year that is not one is a mistake to report, as
+    :func:`month_label` would.
     """
+    year_start(year)
     try:
         return MONTH_NAMES.index(name.strip()[:3].title())
     except ValueError:

@@ -238,7 +238,7 @@ def _funded(
 ) -> list[ArrangementYear]:
     """Pooled funds, lead commissioning and integrated provision: share the variance, year by year."""
     host = arrangement.host(agreement.host_partner)
-    layers = arrangement.effective_risk_share(agreement.host_partner)
+    layers = arrangement.effective_risk_share()
     rules = arrangement.effective_underspend()
     weights = _commissioner_weights(projected.schemes, projected.partners)
     brought_forward = np.zeros(projected.paths, dtype=np.int64)

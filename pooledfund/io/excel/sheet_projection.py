@@ -60,10 +60,10 @@ def write(ctx: PackContext) -> None:
     styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
 
 
-def _has_commissioner_layer(arrangement: Arrangement, host_partner: str) -> bool:
+def _has_commissioner_layer(arrangement: Arrangement) -> bool:
     """Whether the arrangement's risk share makes commissioners bear their own schemes' overspends."""
     return isinstance(arrangement, FundedArrangement) and any(
-        isinstance(layer, CommissionerLayer) for layer in arrangement.effective_risk_share(host_partner)
+        isinstance(layer, CommissionerLayer) for layer in arrangement.effective_risk_share()
     )
 
 
@@ -73,7 +73,7 @@ def _write_arrangement(ctx: PackContext, sheet: Sheet, columns: dict[str, int], 
     years = list(ctx.agreement.years)
     partners = ctx.agreement.partner_ids
     aligned = isinstance(arrangement, AlignedBudget)
-    commissioner_layer = _has_commissioner_layer(arrangement, ctx.agreement.host_partner)
+    commissioner_layer = _has_commissioner_layer(arrangement)
     spend = ctx.result.monthly_spend[arrangement.id][0]  # (years, schemes, 12), path 0
     for s_index, scheme in enumerate(arrangement.schemes):
         split = scheme.commissioner_split()

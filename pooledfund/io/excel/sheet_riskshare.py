@@ -207,7 +207,7 @@ def _write_inputs(writer: Writer, arrangement: FundedArrangement) -> Inputs:
     """The yellow input rows of one arrangement: host, layers, caps and underspend rules."""
     agreement = writer.ctx.agreement
     host = arrangement.host(agreement.host_partner)
-    layers = arrangement.effective_risk_share(agreement.host_partner)
+    layers = arrangement.effective_risk_share()
     inputs = Inputs()
     _section(writer, f"{arrangement.name}: risk-share inputs")
     writer.next("Host (holds the money; keeps an underspend nobody else can take)")
