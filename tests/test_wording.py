@@ -78,7 +78,7 @@ def stress(tmp_path_factory: pytest.TempPathFactory) -> tuple[Agreement, Scenari
 
 def _records(agreement: Agreement) -> list[Worded]:
     pool = next(a for a in agreement.arrangements if isinstance(a, FundedArrangement))
-    return [*pool.effective_risk_share(agreement.host_partner), *pool.effective_underspend()]
+    return [*pool.effective_risk_share(), *pool.effective_underspend()]
 
 
 def test_the_stress_agreement_has_every_kind(stress: tuple[Agreement, Scenario]) -> None:
