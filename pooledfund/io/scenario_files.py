@@ -21,6 +21,7 @@ from pooledfund.model.records import set_source, source_of
 from pooledfund.model.scenario import Scenario
 from pooledfund.model.validation import validate_document
 
+MAX_EXTENDS = 20
 _LIST_FIELDS = {"demand", "contribution_changes", "shocks", "actuals"}
 
 

@@ -20,6 +20,9 @@ from pooledfund.core.locations import KEY_LINE, LineMap, PathKey, format_path
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
 MAX_NODES = 500_000
+MAX_EXPANDED_CHARS = 4 * MAX_YAML_BYTES
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 40
 
 class _Builder:
     """Turns a composed YAML node tree into plain Python data plus a line map."""
