@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-from pooledfund.core.money import MoneyError, format_gbp, pounds, to_pence
+from pooledfund.core.money import MAX_AMOUNT_CHARS, MoneyError, format_gbp, pounds, to_pence, value_for_message
 from pooledfund.core.years import parse_month, parse_year
 
 
@@ -61,16 +61,29 @@ def _year(value: object) -> str:
 Year = Annotated[str, BeforeValidator(_year)]
 
 
+#: The largest percentage accepted anywhere (either sign): each kind of
+#: percentage has its own, tighter range; this one keeps the arithmetic exact.
+MAX_PERCENT = 1_000_000
+_TOO_BIG_PERCENT = f"the largest percentage accepted is {MAX_PERCENT:,}%; check the figure"
+
+
 def _percent(value: object) -> Decimal:
+    """A percentage written 3.5 or "3.5%", refusing what is not one (or is too long to be one) in words."""
     if isinstance(value, bool):
         raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
+    if isinstance(value, int) and abs(value) > MAX_PERCENT:
+        raise ValueError(f"{value_for_message(value)} is too large: {_TOO_BIG_PERCENT}")
     text = str(value).strip().rstrip("%").strip()
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise ValueError(f"{value_for_message(value)} is too long to be a percentage: {_TOO_BIG_PERCENT}")
     try:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"expected a percentage such as 3.5, got {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
+    if number.copy_abs() > MAX_PERCENT:
+        raise ValueError(f"{value_for_message(value)} is too large: {_TOO_BIG_PERCENT}")
     if number != number.quantize(Decimal("0.0001")):
         raise ValueError(f"{value!r} has more than 4 decimal places; percentages are kept to 4")
     return number
