@@ -225,6 +225,22 @@ def test_a_number_with_thousands_of_digits_is_refused(digits: int) -> None:
     assert f"{digits:,} characters" in error.message and "£100,000,000,000" in error.message
 
 
+@pytest.mark.parametrize(
+    ("text", "words"), [("1e999999", "too large"), ("-1e400", "too large"), ("1e-400", "too small")]
+)
+def test_a_number_beyond_what_can_be_held_is_refused(text: str, words: str) -> None:
+    data, _, errors = parse_yaml_text(f"a: {text}\n", "t.yaml")
+    error = _one(errors)
+    assert data == {"a": None} and error.source.path == "a"
+    assert words in error.message and "£100,000,000,000" in error.message
+
+
+@pytest.mark.parametrize("text", [".inf", "-.inf", ".nan", "0e5", "0.0", "-0.0"])
+def test_infinity_and_zero_written_as_such_are_read(text: str) -> None:
+    data, _, errors = parse_yaml_text(f"a: {text}\n", "t.yaml")
+    assert errors == [] and isinstance(data["a"], float)
+
+
 def test_a_long_but_plain_number_is_still_read() -> None:
     data, _, errors = parse_yaml_text(f"a: {'1' * MAX_NUMBER_CHARS}\n", "t.yaml")
     assert errors == [] and data == {"a": int("1" * MAX_NUMBER_CHARS)}

@@ -16,6 +16,7 @@ one financial year written two ways (``2025/26`` and ``2025-26``), are errors.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -232,13 +233,17 @@ class _Builder:
                        "digits, e.g. 1000000 or 1,000,000, or put it in quotes if it is a code or a name")
         else:
             try:
-                return self._constructor.construct_object(node, deep=True)
+                value = self._constructor.construct_object(node, deep=True)
             except (ValueError, OverflowError) as exc:
                 self._constructor.recursive_objects.pop(node, None)
                 if node.tag == _TIMESTAMP_TAG:
                     problem = f"{text} is not a real date; check the day and the month (write dates like 2025-10-01)"
                 else:
                     problem = f"{_shown(text)} cannot be read ({exc})"
+            else:
+                problem = _out_of_range(node.tag, text, value)
+                if problem is None:
+                    return value
         self.errors.append(InputError(Source(self.file, node.start_mark.line + 1, format_path(path)), problem))
         return None
 
@@ -251,6 +256,17 @@ class _Builder:
                 f"the document expands to more than {MAX_EXPANDED_CHARS:,} characters of text and is refused; "
                 "the long value here is probably repeated with an alias (&name ... *name): write it out once",
             )
+
+
+def _out_of_range(tag: str, text: str, value: Any) -> str | None:
+    """Why a number written in digits came out as infinity or zero (too large or too small to hold), if it did."""
+    if tag != _FLOAT_TAG or not isinstance(value, float) or "." + text.lstrip("+-.").lower() in (".inf", ".nan"):
+        return None
+    mantissa = text.lower().split("e")[0]
+    if math.isinf(value) or (value == 0 and any(digit in mantissa for digit in "123456789")):
+        return (f"{text} is too {'large' if math.isinf(value) else 'small'} a number to be a figure "
+                f"(the largest amount accepted is £{MAX_POUNDS:,}); check the figure")
+    return None
 
 
 def _as_year(key: str) -> str | None:
