@@ -49,6 +49,7 @@ _ACCEPTED_FORMS = (
     "write it like 1250000.00, 1,250,000 or £1,250,000.50 (commas only between groups of three digits, "
     "£ only at the start)"
 )
+_DIGITS = re.compile(r"[0-9]")
 
 
 def value_for_message(value: object) -> str:
@@ -75,7 +76,9 @@ def _amount_from_text(value: str) -> Decimal:
         text = text[1:-1].strip()
     match = _AMOUNT.fullmatch(text)
     if match is None or (negative and match["sign"]):
-        raise MoneyError(f"{value_for_message(value)} is not an amount in pounds; {_ACCEPTED_FORMS}")
+        # Words ("six hundred") need no lesson in commas; figures written oddly do.
+        forms = f"; {_ACCEPTED_FORMS}" if _DIGITS.search(text) else ""
+        raise MoneyError(f"expected an amount in pounds such as 1250000.00, got {value_for_message(value)}{forms}")
     amount = Decimal(match["number"].replace(",", ""))
     return amount.copy_negate() if negative or match["sign"] == "-" else amount
 
