@@ -13,7 +13,8 @@ fractional remainders, ties going to the part listed first.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import numpy.typing as npt
@@ -32,42 +33,110 @@ class MoneyError(ValueError):
 #: pooled budget, and far below where pence would lose exactness in the engine.
 MAX_POUNDS = 100_000_000_000
 
+#: The longest amount accepted as text; the largest amount, "-£100,000,000,000.00", has 20 characters.
+MAX_AMOUNT_CHARS = 100
+
+#: How an amount may be written as text: an optional sign, then an optional £,
+#: then either digits with commas between every group of three
+#: ("1,234,567.89") or plain digits, optionally with an exponent ("1e3").
+_AMOUNT = re.compile(
+    r"""(?P<sign>[-+]?)£?[ ]*
+    (?P<number>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?
+    |(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)""",
+    re.VERBOSE,
+)
+_ACCEPTED_FORMS = (
+    "write it like 1250000.00, 1,250,000 or £1,250,000.50 (commas only between groups of three digits, "
+    "£ only at the start)"
+)
+_DIGITS = re.compile(r"[0-9]")
+
+
+def value_for_message(value: object) -> str:
+    """A value for a message, shortened when it is long (a pasted column, a number of thousands of digits)."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:24]}...{text[-10:]}"
+
+
+def _amount_from_text(value: str) -> Decimal:
+    """An amount written as text, in one of the accepted forms only.
+
+    Commas and £ signs are not simply removed: "6,5,0,5,5,0,0,0" or
+    "65£055000" is a typing mistake, not 65,055,000. Accountants' brackets
+    "(1,000.00)" mean a negative amount.
+    """
+    text = value.strip()
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise MoneyError(f"{value_for_message(value)} is too long to be an amount: "
+                         f"the largest accepted is £{MAX_POUNDS:,}; check the figure")
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = text[1:-1].strip()
+    match = _AMOUNT.fullmatch(text)
+    if match is None or (negative and match["sign"]):
+        # Words ("six hundred") need no lesson in commas; figures written oddly do.
+        forms = f"; {_ACCEPTED_FORMS}" if _DIGITS.search(text) else ""
+        raise MoneyError(f"expected an amount in pounds such as 1250000.00, got {value_for_message(value)}{forms}")
+    amount = Decimal(match["number"].replace(",", ""))
+    return amount.copy_negate() if negative or match["sign"] == "-" else amount
+
+
+def _exact_pence(amount: Decimal, value: object) -> int:
+    """A finite amount of pounds as integer pence, refusing fractions of a penny and amounts over the limit.
+
+    Worked on the digits themselves, so a long or tiny figure is never
+    rounded by decimal arithmetic into a plausible but wrong amount.
+    """
+    if amount.is_zero():
+        return 0
+    if amount.copy_abs() > MAX_POUNDS:
+        raise MoneyError(f"{value_for_message(value)} is more than £{MAX_POUNDS:,}, far beyond any pooled budget; "
+                         "check the figure")
+    fractions = f"{value_for_message(value)} has fractions of a penny; give pounds with at most 2 decimal places"
+    if amount.adjusted() < -2:
+        raise MoneyError(fractions)
+    sign, digits, exponent = amount.as_tuple()
+    coefficient = int("".join(str(digit) for digit in digits))
+    shift = int(exponent) + 2
+    if shift >= 0:
+        pence = coefficient * 10**shift
+    else:
+        pence, remainder = divmod(coefficient, 10**-shift)
+        if remainder:
+            raise MoneyError(fractions)
+    return -pence if sign else pence
+
 
 def to_pence(value: object) -> int:
     """Convert pounds (a number or text such as "£1,250.50") to integer pence.
 
     Amounts with more than two decimal places are refused rather than
     silently rounded, because a pooled-fund figure that is not a whole number
-    of pence is almost always a typing mistake.
+    of pence is almost always a typing mistake. Text must be in one of the
+    forms of :data:`_AMOUNT`; anything else is refused with an example.
     """
     if isinstance(value, bool):
         raise MoneyError(f"expected an amount in pounds, got {value!r}")
-    if isinstance(value, int) and abs(value) <= MAX_POUNDS:
+    if isinstance(value, int):
+        if abs(value) > MAX_POUNDS:
+            raise MoneyError(f"{value_for_message(value)} is more than £{MAX_POUNDS:,}, far beyond any pooled budget; "
+                             "check the figure")
         return value * PENCE_PER_POUND
     if isinstance(value, float):
         if not np.isfinite(value):
             raise MoneyError(f"expected an amount in pounds, got {value!r}")
-        text = repr(value)
-    elif isinstance(value, int):
-        text = str(value)
-    elif isinstance(value, (str, Decimal)):
-        text = str(value).strip().replace(",", "").replace("£", "")
-        if text.startswith("(") and text.endswith(")"):
-            text = "-" + text[1:-1]
+        amount = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        amount = _amount_from_text(value)
     else:
-        raise MoneyError(f"expected an amount in pounds, got {value!r}")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise MoneyError(f"expected an amount in pounds such as 1250000.00, got {value!r}") from None
+        raise MoneyError(f"expected an amount in pounds, got {value_for_message(value)}")
     if not amount.is_finite():
         raise MoneyError(f"expected an amount in pounds, got {value!r}")
-    if abs(amount) > MAX_POUNDS:
-        raise MoneyError(f"{value!r} is more than £{MAX_POUNDS:,}, far beyond any pooled budget; check the figure")
-    pence = amount * PENCE_PER_POUND
-    if pence != pence.to_integral_value():
-        raise MoneyError(f"{value!r} has fractions of a penny; give pounds with at most 2 decimal places")
-    return int(pence)
+    return _exact_pence(amount, value)
 
 
 def pounds(pence: int | np.integer) -> Decimal:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-from pooledfund.core.money import MoneyError, format_gbp, pounds, to_pence
+from pooledfund.core.money import MAX_AMOUNT_CHARS, MoneyError, format_gbp, pounds, to_pence, value_for_message
 from pooledfund.core.years import parse_month, parse_year
 
 
@@ -61,19 +61,42 @@ def _year(value: object) -> str:
 Year = Annotated[str, BeforeValidator(_year)]
 
 
+#: The largest percentage accepted anywhere (either sign): each kind of
+#: percentage has its own, tighter range; this one bounds the rest.
+MAX_PERCENT = 1_000_000
+_LARGEST_PERCENT = f"the largest percentage accepted is {MAX_PERCENT:,}%; check the figure"
+
+
 def _percent(value: object) -> Decimal:
+    """A percentage written 3.5 or "3.5%", refusing what is not one (or is too long to be one) in words.
+
+    More than 4 decimal places is checked on the digits themselves, so a
+    figure of any size is refused in words rather than by decimal arithmetic.
+    """
     if isinstance(value, bool):
         raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
+    if isinstance(value, int) and abs(value) > 10**MAX_AMOUNT_CHARS:
+        raise ValueError(f"{value_for_message(value)} is too long to be a percentage: {_LARGEST_PERCENT}")
     text = str(value).strip().rstrip("%").strip()
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise ValueError(f"{value_for_message(value)} is too long to be a percentage: {_LARGEST_PERCENT}")
     try:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"expected a percentage such as 3.5, got {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
-    if number != number.quantize(Decimal("0.0001")):
+    _, digits, exponent = number.as_tuple()
+    extra_places = -int(exponent) - 4
+    if extra_places > 0 and any(digits[-extra_places:]):
         raise ValueError(f"{value!r} has more than 4 decimal places; percentages are kept to 4")
     return number
+
+
+def _within_largest(value: Decimal) -> Decimal:
+    if value.copy_abs() > MAX_PERCENT:
+        raise ValueError(f"{value}% is too large: {_LARGEST_PERCENT}")
+    return value
 
 
 def _percent_out(value: Decimal) -> float | int:
@@ -81,7 +104,9 @@ def _percent_out(value: Decimal) -> float | int:
 
 
 #: A percentage written as 3.5 (meaning 3.5%), kept as an exact decimal.
-Percent = Annotated[Decimal, BeforeValidator(_percent), PlainSerializer(_percent_out)]
+Percent = Annotated[
+    Decimal, BeforeValidator(_percent), AfterValidator(_within_largest), PlainSerializer(_percent_out)
+]
 
 
 def _rate(value: Decimal) -> Decimal:

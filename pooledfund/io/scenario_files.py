@@ -21,6 +21,8 @@ from pooledfund.model.records import set_source, source_of
 from pooledfund.model.scenario import Scenario
 from pooledfund.model.validation import validate_document
 
+#: How many files a scenario may build on through ``extends`` (each extending the next).
+MAX_EXTENDS = 20
 _LIST_FIELDS = {"demand", "contribution_changes", "shocks", "actuals"}
 
 
@@ -46,21 +48,35 @@ class _ScenarioFile:
     lines: LineMap
 
 
-def _read_chain(path: Path, name: str, seen: tuple[Path, ...]) -> tuple[list[_ScenarioFile], list[InputError]]:
-    """The files of a scenario file's ``extends`` chain, oldest ancestor first."""
+def _read_chain(
+    path: Path, name: str, seen: tuple[Path, ...], depth: int = 0
+) -> tuple[list[_ScenarioFile], list[InputError]]:
+    """The files of a scenario file's ``extends`` chain, oldest ancestor first.
+
+    ``depth`` is how many ``extends`` steps led to this file.
+    """
     data, lines, errors = read_yaml(path, name)
     if errors:
         return [], errors
-    return _chain_from_data(data, lines, name, path.parent, seen)
+    return _chain_from_data(data, lines, name, path.parent, seen, depth=depth)
 
 
 def _chain_from_data(
-    data: Any, lines: LineMap, name: str, folder: Path, seen: tuple[Path, ...], *, bundled_only: bool = False
+    data: Any,
+    lines: LineMap,
+    name: str,
+    folder: Path,
+    seen: tuple[Path, ...],
+    *,
+    bundled_only: bool = False,
+    depth: int = 0,
 ) -> tuple[list[_ScenarioFile], list[InputError]]:
     """The chain ending in already-parsed ``data``; parents are looked up in ``folder``.
 
     ``bundled_only`` (an upload, which has no folder of its own) allows only a
-    plain file name of a scenario in ``folder``.
+    plain file name of a scenario in ``folder``. ``depth`` is how many
+    ``extends`` steps led to this file; a chain longer than
+    :data:`MAX_EXTENDS` is refused where the step that is one too many is written.
     """
     if not isinstance(data, dict) or not isinstance(data.get("scenario"), dict):
         return [], [InputError(Source(name, 1), "a scenario file starts with a 'scenario:' section")]
@@ -79,6 +95,10 @@ def _chain_from_data(
     if parent_name is None:
         return [here], []
     extends_at = Source(name, lines.get(("scenario", "extends")), "scenario.extends")
+    if depth >= MAX_EXTENDS:
+        return [], [InputError(extends_at, f"the chain of scenarios extending one another is more than {MAX_EXTENDS} "
+                                           f"files long here and is refused; a scenario may build on at most "
+                                           f"{MAX_EXTENDS} others: combine some of them into one file")]
     parent_path = (folder / str(parent_name)).resolve()
     if bundled_only:
         bundled = sorted(p.name for p in folder.glob("*.yaml")) if folder.is_dir() else []
@@ -91,7 +111,7 @@ def _chain_from_data(
     if not parent_path.is_file():
         return [], [InputError(extends_at, f"the scenario {parent_name} it extends was not found next to this file")]
     parent_display = f"{folder.name}/{parent_name}" if bundled_only else str(Path(name).parent / str(parent_name))
-    chain, parent_errors = _read_chain(parent_path, parent_display, (*seen, parent_path))
+    chain, parent_errors = _read_chain(parent_path, parent_display, (*seen, parent_path), depth + 1)
     if parent_errors:
         return [], parent_errors
     return [*chain, here], []
