@@ -122,11 +122,10 @@ def _check_agreed_value_size(arrangement: LeadCommissioning, years: list[str]) -
     for built in agreed_value_schedule(value, years):
         for what, amount in (("agreed value", built.value), ("recurrent rate carried forward", built.closing_rate)):
             if not 0 <= amount <= MAX_AMOUNT:
-                where = "uplifts" if built.year in value.uplifts else "base_value"
-                at = built.year if where == "uplifts" else None
+                where = f"uplifts.{built.year}" if built.year in value.uplifts else "base_value"
                 errors.append(_err(value, where, f"{built.year}: the {what} comes to {format_gbp(amount)}, "
                                    f"outside £0.00 to {format_gbp(MAX_AMOUNT)}; check the base value, uplifts "
-                                   "and changes", at=at))
+                                   "and changes"))
                 return errors
     return errors
 
