@@ -84,7 +84,8 @@ def simulation_text(sim: SimulationResult) -> str:
     """The run's summaries as text tables: arrangements then partners, per year."""
     lines = [f"{sim.agreement_title}", f"Scenario: {sim.scenario_name}",
              f"{sim.paths:,} paths, seed {sim.seed}. P10/P50/P90: 10%/50%/90% of paths are at or below.",
-             "Variance is spend less money in: positive is an overspend. Negative figures are in brackets.", ""]
+             "Variance is spend less money in: positive is an overspend. Negative figures are in brackets.",
+             *sim.clipping_notes(), ""]
     # Names are shown whole: the first column is as wide as the longest one.
     w = max(len(name) for name in [*(n for _, n in sim.arrangements), *sim.partner_names.values(), "Arrangement"]) + 2
     for year in sim.years:

@@ -82,3 +82,14 @@ class OutputExistsError(PooledfundError):
 
 class ConservationError(PooledfundError):
     """The engine's own books do not balance: a bug, never a figure to show."""
+
+
+class AmountTooLargeError(InvalidInputError):
+    """The inputs would drive an amount past what the model handles (£100bn a scheme a year).
+
+    Raised by the engine before any figure can overflow, so a runaway
+    scenario is refused, located at the scheme and the inputs that drove it
+    there, instead of shown as a plausible-looking wrong number. It is an
+    :class:`InvalidInputError`, so the command line lists its problems and
+    exits with 1 like any other problem with the input.
+    """

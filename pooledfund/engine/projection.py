@@ -13,7 +13,8 @@ reproduces the budget to the penny):
 * inflation: ``prod over years so far of (1 + scenario%) / (1 + budgeted%)``
   for the scheme's cost category;
 * demography: the same for the scheme's type (or ``all``);
-* demand: ``1 + elasticity x change%`` from the change's month onwards;
+* demand: ``1 + elasticity x change%`` from the change's month onwards (never
+  below 0: a fall in demand can take a cost to nothing, not below);
 * efficiency: ``prod over years so far of (1 - efficiency%)`` (recurrent);
 * shocks: pounds added in their month;
 * actuals: replace the months to date; the rest is forecast by the method.
@@ -27,9 +28,10 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from pooledfund.core.money import IntArray, allocate_paths, pounds_array_to_pence
+from pooledfund.core.money import PENCE_PER_POUND, IntArray, allocate_paths, pounds_array_to_pence
 from pooledfund.core.types import percent_weight
 from pooledfund.core.years import month_of, parse_month
+from pooledfund.engine.limits import MAX_SCHEME_YEAR, scheme_spend_too_large
 from pooledfund.model.records import BudgetAssumptions, Scheme
 from pooledfund.model.scenario import Scenario
 
@@ -188,7 +190,8 @@ def _apply_demand_changes(factors: FloatArray, schemes: list[Scheme], years: lis
     for (c_index, elasticity, _), indices in _demand_responders(schemes, drivers).items():
         change = drivers.demand[c_index]
         active = _active_months(change, years)
-        effect = 1 + float(elasticity) * change.change_pct[:, None, None] / 100
+        # A fall in demand can take a scheme's cost to nothing, never below it.
+        effect = np.maximum(1 + float(elasticity) * change.change_pct[:, None, None] / 100, 0.0)
         factors[:, :, indices, :] *= np.where(active[None] > 0, effect, 1.0)[:, :, None, :]
 
 
@@ -203,9 +206,15 @@ def project_spend(
 
     Budget months are scaled by the driver factors, the running total is
     rounded half up to the penny; shocks are added; actuals replace the months to date.
+
+    Raises:
+        AmountTooLargeError: a scheme's spend in a year would go past £100bn
+            (either way), naming the scheme and the scenario's inputs driving it.
     """
     budget = budget_profile(schemes, years)
-    spend = _scaled_spend(budget, driver_factors(schemes, years, drivers, assumptions))
+    running = _running_totals(budget, driver_factors(schemes, years, drivers, assumptions))
+    _check_running_totals(running, schemes, years, scenario)
+    spend = _months_from_running_totals(running)
     index = {s.id: i for i, s in enumerate(schemes)}
     shocks = _shocks(scenario, years, index, budget.shape)
     open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in
@@ -215,14 +224,15 @@ def project_spend(
         extra = (drivers.extra_spend or {}).get(scheme.id)
         if extra is not None:
             spend[:, :, s_index, :] += extra * open_months[None, :, s_index, :]
+    _check_year_totals(spend, schemes, years, scenario)
     return spend
 
 
-def _scaled_spend(budget: IntArray, factors: FloatArray) -> IntArray:
-    """Budget months times the driver factors, in pence, rounding the running total through the year.
+def _running_totals(budget: IntArray, factors: FloatArray) -> FloatArray:
+    """Each scheme's exact spend in pounds to the end of each month of the year.
 
-    Rounding the running total, not each month, keeps every month within a
-    penny of its exact value AND makes the year exactly round(budget x
+    Rounding these running totals, not each month, keeps every month within
+    a penny of its exact value AND makes the year exactly round(budget x
     factor), so a £1,000,000 budget with 10% inflation costs £1,100,000.00,
     not £1,099,999.96. The base scenario (factor 1) gives back the budget's
     own months exactly. ``factors`` is scaled in place: it is not needed again.
@@ -233,10 +243,56 @@ def _scaled_spend(budget: IntArray, factors: FloatArray) -> IntArray:
     # Twelve strided passes are far quicker than np.cumsum/np.diff over millions of 12-month rows.
     for month in range(1, 12):
         exact[..., month] += exact[..., month - 1]
-    spend = pounds_array_to_pence(exact)
+    return exact
+
+
+def _months_from_running_totals(running: FloatArray) -> IntArray:
+    """Round the running totals to pence, half up, and take each month as the step between them."""
+    spend = pounds_array_to_pence(running)
     for month in range(11, 0, -1):
         spend[..., month] -= spend[..., month - 1]
     return spend
+
+
+def _check_running_totals(running: FloatArray, schemes: list[Scheme], years: list[str], scenario: Scenario) -> None:
+    """Refuse running totals past the ceiling (or past counting) before they are turned into pence.
+
+    Two passes (the largest and the smallest value) find whether anything is
+    wrong; only then is the culprit looked for. A NaN or an infinity (drivers
+    multiplying past what a float holds) fails the comparison and is refused too.
+    """
+    ceiling = MAX_SCHEME_YEAR / PENCE_PER_POUND
+    if running.size == 0 or (running.max() <= ceiling and running.min() >= -ceiling):
+        return
+    bad = ~(np.abs(running) <= ceiling)  # (paths, years, schemes, 12)
+    found = []
+    for s_index, scheme in enumerate(schemes):
+        hits = np.nonzero(bad[:, :, s_index, :].any(axis=(0, 2)))[0]
+        if hits.size:
+            y_index = int(hits[0])
+            worst = running[:, y_index, s_index, :]
+            finite = worst[np.isfinite(worst)]
+            amount = float(finite[np.argmax(np.abs(finite))]) * PENCE_PER_POUND if finite.size else None
+            if amount is not None and abs(amount) <= MAX_SCHEME_YEAR:
+                amount = None  # the year's figure is past counting (a NaN or infinity)
+            found.append((scheme, years[y_index], amount))
+    raise scheme_spend_too_large(found, scenario, int(running.shape[0]))
+
+
+def _check_year_totals(spend: IntArray, schemes: list[Scheme], years: list[str], scenario: Scenario) -> None:
+    """Refuse a scheme-year whose spend, with shocks, events and actuals in, is past the ceiling."""
+    annual = spend.sum(axis=3)  # (paths, years, schemes)
+    if annual.size == 0 or (annual.max() <= MAX_SCHEME_YEAR and annual.min() >= -MAX_SCHEME_YEAR):
+        return
+    found = []
+    for s_index, scheme in enumerate(schemes):
+        over = np.abs(annual[:, :, s_index]) > MAX_SCHEME_YEAR
+        hits = np.nonzero(over.any(axis=0))[0]
+        if hits.size:
+            y_index = int(hits[0])
+            path = int(np.nonzero(over[:, y_index])[0][0])
+            found.append((scheme, years[y_index], float(annual[path, y_index, s_index])))
+    raise scheme_spend_too_large(found, scenario, int(spend.shape[0]))
 
 
 def _shocks(scenario: Scenario, years: list[str], index: dict[str, int], shape: tuple[int, ...]) -> IntArray:

@@ -23,16 +23,29 @@ from typing import Any
 
 import numpy as np
 
-from pooledfund.agreements import AlignedBudget, FundedArrangement, LeadCommissioning, agreed_value_schedule
-from pooledfund.core.errors import ConservationError
+from pooledfund.agreements import (
+    AlignedBudget,
+    ArrangementBase,
+    FundedArrangement,
+    LeadCommissioning,
+    agreed_value_schedule,
+)
+from pooledfund.core.errors import AmountTooLargeError, ConservationError
 from pooledfund.core.money import IntArray, allocate, allocate_paths, format_gbp
 from pooledfund.core.types import percent_weight
 from pooledfund.core.years import month_of
 from pooledfund.engine.cashflow import payment_profile, spread_change
+from pooledfund.engine.limits import (
+    MAX_ARRANGEMENT_YEAR,
+    MAX_SCHEME_YEAR,
+    arrangement_total_too_large,
+    contribution_too_large,
+)
 from pooledfund.engine.projection import Drivers, budget_profile, project_spend
 from pooledfund.engine.results import ArrangementYear, RunResult
 from pooledfund.engine.riskshare import ShareContext, deal_with_underspend, share_overspend
 from pooledfund.model.agreement import Agreement
+from pooledfund.model.checks import check_amounts
 from pooledfund.model.records import Contribution, Scheme
 from pooledfund.model.scenario import BASE, Scenario
 
@@ -42,7 +55,14 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
 
     ``drivers`` overrides the scenario's driver values (a Monte Carlo run
     passes many paths); by default the scenario's own values make one path.
+
+    Raises:
+        AmountTooLargeError: an amount would go past the engine's ceilings
+            (:mod:`pooledfund.engine.limits`): refused, never shown wrapped round.
     """
+    amount_errors = check_amounts(agreement)
+    if amount_errors:
+        raise AmountTooLargeError(amount_errors)
     years = list(agreement.years)
     drivers = drivers or Drivers.from_scenario(scenario, years)
     partners = agreement.partner_ids
@@ -62,6 +82,8 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
             spend=project_spend(schemes, years, drivers, agreement.assumptions, scenario),
             budget=budget_profile(schemes, years),
         )
+        for y_index, year in enumerate(years):
+            _check_total(arrangement, year, "the spend", projected.scheme_spend(y_index).sum(axis=1))
         monthly_spend[arrangement.id] = projected.spend
         monthly_budget[arrangement.id] = projected.budget
         if isinstance(arrangement, AlignedBudget):
@@ -221,6 +243,8 @@ def _money_in(
     for contribution in contributions:
         p_index = partners.index(contribution.partner)
         new_cash, change_months = changed_cash(contribution, arrangement_id, scenario, all_contributions)
+        if abs(new_cash) > MAX_SCHEME_YEAR:
+            raise contribution_too_large(contribution, arrangement_id, new_cash, scenario)
         money.cash[p_index] += new_cash
         money.in_kind[p_index] += contribution.in_kind
         money.cash_in += payment_profile(contribution) + change_months
@@ -248,6 +272,7 @@ def _funded(
                           projected.partners, scenario, all_contributions)
         scheme_budget, scheme_spend = projected.scheme_budget(y_index), projected.scheme_spend(y_index)
         resources = money.cash.sum() + money.in_kind.sum() + brought_forward
+        _check_total(arrangement, year, "the money paid in and brought forward", resources)
         variance = scheme_spend.sum(axis=1) - resources
         context = ShareContext(
             partners=projected.partners,
@@ -274,6 +299,13 @@ def _funded(
         ))
         brought_forward = under.carried_forward
     return rows
+
+
+def _check_total(arrangement: ArrangementBase, year: str, what: str, amounts: IntArray) -> None:
+    """Refuse an arrangement-year total past :data:`MAX_ARRANGEMENT_YEAR` on any path."""
+    if amounts.size and np.abs(amounts).max() > MAX_ARRANGEMENT_YEAR:
+        worst = int(amounts[np.argmax(np.abs(amounts))])
+        raise arrangement_total_too_large(arrangement, arrangement.id, year, what, worst)
 
 
 def check_conservation(result: RunResult) -> None:

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from decimal import Decimal
 
-from pooledfund.agreements import ArrangementBase, FundedArrangement, LeadCommissioning, PooledFund
+from pooledfund.agreements import (
+    ArrangementBase,
+    FundedArrangement,
+    LeadCommissioning,
+    PooledFund,
+    agreed_value_schedule,
+)
 from pooledfund.core.errors import InputError, Source
-from pooledfund.core.money import format_gbp
+from pooledfund.core.money import MAX_POUNDS, PENCE_PER_POUND, format_gbp
+from pooledfund.core.types import percent_weight
 from pooledfund.core.years import parse_month
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import (
@@ -25,9 +33,18 @@ from pooledfund.model.records import (
     ReinvestRule,
     ReturnFixedSplitRule,
     RiskLayer,
+    Scheme,
     field_line,
     source_of,
 )
+
+#: The most any single amount may be, in pence (£100bn), as for every amount read from a file.
+MAX_AMOUNT = MAX_POUNDS * PENCE_PER_POUND
+
+#: The largest monthly phasing weight: far above any real profile (weights are
+#: relative, so 100 for a month is as good as 1,000,000), and small enough that
+#: twelve of them, kept to 4 decimal places, add up exactly in 64-bit integers.
+MAX_PHASING_WEIGHT = Decimal(1_000_000)
 
 
 def _err(record: Record, field: str, message: str, at: str | None = None) -> InputError:
@@ -46,6 +63,7 @@ def check_agreement(agreement: Agreement) -> list[InputError]:
     """Run every cross-check; an empty list means the agreement can be run."""
     errors: list[InputError] = []
     errors += _check_ids(agreement)
+    errors += check_amounts(agreement)
     partner_ids = set(agreement.partner_ids)
     years = set(agreement.years)
     if agreement.host_partner not in partner_ids:
@@ -54,6 +72,61 @@ def check_agreement(agreement: Agreement) -> list[InputError]:
         errors += _check_schemes(arrangement, partner_ids, years)
         if isinstance(arrangement, FundedArrangement):
             errors += _check_funded(agreement, arrangement, partner_ids, years)
+    return errors
+
+
+def check_amounts(agreement: Agreement) -> list[InputError]:
+    """The checks the engine repeats before a run: nothing it works out from the agreement can overflow.
+
+    A phasing weight so large that the twelve months cannot be added up, or an
+    agreed value that the uplifts take past £100bn (or below nothing), would
+    otherwise stop a run half-way; ``validate`` reports them with the rest.
+    """
+    errors: list[InputError] = []
+    years = list(agreement.years)
+    for arrangement in agreement.arrangements:
+        for scheme in arrangement.schemes:
+            errors += _check_phasing(scheme)
+        if isinstance(arrangement, LeadCommissioning) and arrangement.agreed_value.base_year in years:
+            errors += _check_agreed_value_size(arrangement, years)
+    return errors
+
+
+def _check_phasing(scheme: Scheme) -> list[InputError]:
+    """A scheme's monthly weights are at most :data:`MAX_PHASING_WEIGHT` and not all too small to count."""
+    if scheme.phasing == "flat":
+        return []
+    errors = [
+        _err(scheme, "phasing", f"the weight for month {month + 1} ({weight:,}) is more than "
+             f"{MAX_PHASING_WEIGHT:,}; weights are relative, so give them as percentages of the year", at=str(month))
+        for month, weight in enumerate(scheme.phasing)
+        if weight > MAX_PHASING_WEIGHT
+    ]
+    if not errors and all(percent_weight(w) == 0 for w in scheme.phasing):
+        message = "every monthly weight is below 0.0001, too small to count; give them as percentages of the year"
+        errors.append(_err(scheme, "phasing", message))
+    return errors
+
+
+def _agreed_value_out_of_range(arrangement: FundedArrangement, years: list[str]) -> bool:
+    """Whether a lead commissioning's agreed value leaves £0 to £100bn (reported by :func:`check_amounts`)."""
+    if not isinstance(arrangement, LeadCommissioning) or arrangement.agreed_value.base_year not in years:
+        return False
+    return bool(_check_agreed_value_size(arrangement, years))
+
+
+def _check_agreed_value_size(arrangement: LeadCommissioning, years: list[str]) -> list[InputError]:
+    """Every year's agreed value, after its uplifts and changes, is between nothing and £100bn."""
+    value = arrangement.agreed_value
+    errors: list[InputError] = []
+    for built in agreed_value_schedule(value, years):
+        for what, amount in (("agreed value", built.value), ("recurrent rate carried forward", built.closing_rate)):
+            if not 0 <= amount <= MAX_AMOUNT:
+                where = f"uplifts.{built.year}" if built.year in value.uplifts else "base_value"
+                errors.append(_err(value, where, f"{built.year}: the {what} comes to {format_gbp(amount)}, "
+                                   f"outside £0.00 to {format_gbp(MAX_AMOUNT)}; check the base value, uplifts "
+                                   "and changes"))
+                return errors
     return errors
 
 
@@ -116,7 +189,7 @@ def _check_funded(
     errors += _check_risk_share(arrangement, partner_ids)
     errors += _check_underspend(arrangement, partner_ids)
     errors += _check_caps(arrangement)
-    if arrangement.balanced:
+    if arrangement.balanced and not _agreed_value_out_of_range(arrangement, agreement.years):
         errors += _check_balanced(agreement, arrangement)
     return errors
 

@@ -8,7 +8,7 @@ spend), so 100,000 paths stay small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -93,6 +93,23 @@ class SimulationResult:
     partner_paths: dict[str, dict[str, IntArray]]  # year -> measure -> (paths, partners)
     monthly_spend: dict[str, IntArray]  # arrangement -> (paths, years, 12)
     monthly_budget: dict[str, IntArray]  # arrangement -> (years, 12)
+    driver_clipped: list[int] = field(default_factory=list)  # draws held at a bound of the driver's range
+    driver_ranges: list[tuple[float, float]] = field(default_factory=list)  # the range each driver is held to
+
+    def clipping_notes(self) -> list[str]:
+        """One sentence per driver some of whose draws fell outside the range a scenario allows for it.
+
+        Such draws are held at the bound (see docs/uncertainty.md), so a
+        reader knows the distribution was cut there on that many paths.
+        """
+        notes = []
+        for index, count in enumerate(self.driver_clipped):
+            if count:
+                low, high = self.driver_ranges[index]
+                notes.append(f"{count:,} of {self.paths:,} draws of {self.driver_ids[index]} fell outside "
+                             f"{low:g}% to {high:g}%, the range a scenario allows, and were held at {low:g}% "
+                             f"or {high:g}%.")
+        return notes
 
     def arrangement_summary(self, arrangement_id: str, year: str) -> ArrangementSummary:
         """The summary of one arrangement in one year."""
@@ -176,6 +193,8 @@ class SimulationResult:
             "seed": self.seed,
             "percentiles": list(PERCENTILES),
             "drivers": self.driver_ids,
+            **({"clipped_draws": dict(zip(self.driver_ids, self.driver_clipped, strict=True))}
+               if any(self.driver_clipped) else {}),
             "events": [
                 {"id": e, "probability_happened": round(probability(self.event_happens[:, i]), 4)}
                 for i, e in enumerate(self.event_ids)

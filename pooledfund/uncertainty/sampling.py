@@ -6,6 +6,13 @@ correlation matrix, then each driver's normal is turned into its own
 distribution by the inverse of that distribution's CDF. A driver outside the
 matrix keeps its own independent normal.
 
+Every draw is then held to the range a scenario accepts for its kind of
+driver (:data:`DRIVER_RANGES`): a value past a bound is set to the bound, so
+the distribution's mass beyond it sits at the bound (a demand driver drawn
+from normal(0, 40) falls below -100% on about 0.6% of paths: those paths
+lose all of that demand, never more). How many draws were held is counted
+per driver and shown by ``simulate``.
+
 All draws for a run are made up front from one generator in a fixed order
 (driver normals, then each event's "does it happen" and "which month"
 uniforms), so the same seed gives the same paths whatever the chunk size.
@@ -13,7 +20,7 @@ uniforms), so the same seed gives the same paths whatever the chunk size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +40,18 @@ from pooledfund.uncertainty.spec import (
 
 FloatArray = npt.NDArray[np.float64]
 
+DRIVER_RANGES: dict[str, tuple[float, float]] = {
+    # RatePercent in core/types.py: above -100% (a price or a need cannot fall
+    # to nothing), at most 1000%; percentages are kept to 4 decimal places.
+    "inflation": (-99.9999, 1000.0),
+    "demography": (-99.9999, 1000.0),
+    # ChangePercent: -100% (all of the demand gone) to 1000%.
+    "demand": (-100.0, 1000.0),
+    # SavingPercent: above -100%, at most 100% of spend saved.
+    "efficiency": (-99.9999, 100.0),
+}
+"""The lowest and highest % a scenario accepts for each type of driver; draws are held inside."""
+
 
 @dataclass(frozen=True)
 class Draws:
@@ -42,11 +61,14 @@ class Draws:
         drivers: each uncertain driver's value per path, ``(paths, drivers)``, in %.
         event_happens: whether each event happens on each path, ``(paths, events)``.
         event_month: the position within its window of the month each event falls in, ``(paths, events)``.
+        clipped: how many of each driver's draws were outside :data:`DRIVER_RANGES`
+            and held at the bound, ``(drivers,)`` (over the whole run, not a chunk).
     """
 
     drivers: FloatArray
     event_happens: npt.NDArray[np.bool_]
     event_month: npt.NDArray[np.int64]
+    clipped: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def paths(self) -> int:
@@ -55,7 +77,8 @@ class Draws:
 
     def chunk(self, start: int, stop: int) -> Draws:
         """Paths ``start`` to ``stop - 1``."""
-        return Draws(self.drivers[start:stop], self.event_happens[start:stop], self.event_month[start:stop])
+        return Draws(self.drivers[start:stop], self.event_happens[start:stop], self.event_month[start:stop],
+                     self.clipped)
 
 
 def quantile(distribution: Distribution, z: FloatArray) -> FloatArray:
@@ -130,14 +153,18 @@ def draw(spec: UncertaintySpec, paths: int, seed: int) -> Draws:
     if spec.correlation is not None:
         normals = normals @ mixing_matrix(spec).T
     values = np.empty((paths, n))
+    clipped = np.zeros(n, dtype=np.int64)
     for index, driver in enumerate(spec.drivers):
-        values[:, index] = quantile(driver.distribution, normals[:, index])
+        low, high = DRIVER_RANGES[driver.type]
+        column = quantile(driver.distribution, normals[:, index])
+        clipped[index] = int(np.count_nonzero((column < low) | (column > high)))
+        values[:, index] = np.clip(column, low, high)
     happen_u = rng.random((paths, len(spec.events)))
     month_u = rng.random((paths, len(spec.events)))
     probability = np.array([float(e.probability_pct) / 100 for e in spec.events])
     window = np.array([window_length(e) for e in spec.events], dtype=np.int64)
     month = np.minimum((month_u * window).astype(np.int64), window - 1) if spec.events else month_u.astype(np.int64)
-    return Draws(values, happen_u < probability, month)
+    return Draws(values, happen_u < probability, month, clipped)
 
 
 def window_length(event: Event) -> int:

@@ -23,7 +23,7 @@ from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty.pathdrivers import build_drivers
 from pooledfund.uncertainty.results import ArrangementPaths, SimulationResult
-from pooledfund.uncertainty.sampling import draw
+from pooledfund.uncertainty.sampling import DRIVER_RANGES, draw
 from pooledfund.uncertainty.spec import UncertaintySpec
 
 #: Aim for about this many bytes in the engine's biggest array per chunk.
@@ -107,6 +107,8 @@ def simulate(
         partner_paths=collector.partners,
         monthly_spend=collector.monthly_spend,
         monthly_budget=collector.monthly_budget,
+        driver_clipped=[int(count) for count in draws.clipped],
+        driver_ranges=[DRIVER_RANGES[d.type] for d in spec.drivers],
     )
 
 
