@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pooledfund.cli import model_commands
@@ -300,6 +301,7 @@ def test_the_dashboard_shows_a_located_message_not_a_traceback(monkeypatch: pyte
         raise PooledfundError("the pool cannot be run: a made-up reason")
 
     monkeypatch.setattr(data, "build_outputs", broken)
+    st.cache_data.clear()  # an earlier test's run of the same inputs must not be served from the cache
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
