@@ -10,6 +10,8 @@ and downloads are built in memory.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from pooledfund.core.errors import InputError
+from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
 from pooledfund.core.money import format_gbp
 from pooledfund.dashboard.budget_edits import (
     BUDGET_COLUMN,
@@ -148,6 +150,23 @@ def show_problems(title: str, errors: list[InputError]) -> None:
     count = len(errors)
     lines = "\n".join(str(e) for e in errors)
     st.error(f"{title}: {count} problem{'s' if count != 1 else ''} found.\n\n```\n{lines}\n```", icon="⚠️")
+
+
+@contextmanager
+def located_errors(title: str) -> Iterator[None]:
+    """Show a problem the model reports (located, in words) and stop the page, instead of an error box.
+
+    Anything else is left to Streamlit, which (``client.showErrorDetails =
+    "none"`` in .streamlit/config.toml) shows a generic message, never a traceback.
+    """
+    try:
+        yield
+    except InvalidInputError as exc:
+        show_problems(title, exc.errors)
+        st.stop()
+    except PooledfundError as exc:
+        st.error(f"{title}: {exc}", icon="⚠️")
+        st.stop()
 
 
 def uploaded(upload: UploadedFile) -> InputFile:
@@ -308,8 +327,10 @@ with tab_schemes:
 
 model_agreement = apply_budget_edits(agreement, edits)
 agreement_key = content_hash(chosen_file.digest, edits_key(edits))
-outputs = model_outputs(agreement_key, scenario_key(current), model_agreement, current)
-base = model_outputs(agreement_key, scenario_key(BASE), model_agreement, BASE)
+with located_errors("The model could not be run"):
+    outputs = model_outputs(agreement_key, scenario_key(current), model_agreement, current)
+    base = model_outputs(agreement_key, scenario_key(BASE), model_agreement, BASE)
+    compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
 
 with headline:
     metrics = partner_metrics(outputs, base, year)
@@ -360,7 +381,6 @@ with charts:
     with left:
         measure = st.selectbox("Compare scenarios by", list(MEASURE_WORDS), key="compare_measure",
                                format_func=lambda m: MEASURE_WORDS[m])
-        compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
         if compared[-1].scenario_name != outputs.scenario_name:
             compared.append(outputs)
         st.plotly_chart(scenario_comparison(compared, year, measure), key="chart_compare")
@@ -421,8 +441,10 @@ with tab_uncertainty:
         if st.session_state.get("mc_request") != request:
             st.caption("Choose the paths and seed, then press Run simulation.")
         else:
-            sim = simulation(*request, _agreement=model_agreement, _scenario=current, _spec=spec)
-            sens = sensitivity_run(agreement_key, scenario_key(current), spec_digest, model_agreement, current, spec)
+            with located_errors("The simulation could not be run"):
+                sim = simulation(*request, _agreement=model_agreement, _scenario=current, _spec=spec)
+                sens = sensitivity_run(agreement_key, scenario_key(current), spec_digest, model_agreement, current,
+                                       spec)
             by_arrangement, by_partner = simulation_tables(sim, year)
             st.dataframe(money_columns(by_arrangement, [c for c in by_arrangement.columns if "P" in c[-3:]]),
                          hide_index=True, width="stretch")

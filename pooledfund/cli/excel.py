@@ -15,12 +15,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InvalidInputError, PooledfundError
 from pooledfund.core.version import __version__
 from pooledfund.io.agreement_yaml import agreement_yaml
 from pooledfund.io.excel import export_workbook, import_workbook
 from pooledfund.io.inputs import combine_scenarios, load_inputs
-from pooledfund.io.yamlio import check_output, read_yaml, write_atomic
+from pooledfund.io.outputs import check_output, write_atomic
+from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.scenario import Scenario
 from pooledfund.reports.conditions import ConditionThresholds, thresholds_from_data
 
@@ -50,7 +52,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if Path(args.xlsx).suffix.lower() != ".xlsx":
         raise PooledfundError(f"--xlsx {args.xlsx}: give the pack a name ending in .xlsx")
     thresholds_file = (args.thresholds,) if args.thresholds else ()
-    check_output(args.xlsx, force=args.force, inputs=(args.agreement, *files, *thresholds_file))
+    check_output(args.xlsx, force=args.force, inputs=run_inputs(args.agreement, files, *thresholds_file))
     agreement, loaded = load_inputs(args.agreement, files)
     scenarios: list[Scenario] = []
     position = 0
@@ -63,7 +65,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.thresholds:
         sources[args.thresholds] = Path(args.thresholds).read_bytes()
     export_workbook(agreement, scenarios, args.xlsx, force=args.force, source_files=sources, thresholds=thresholds)
-    print(f"Sign-off pack written to {args.xlsx}")
+    say(f"Sign-off pack written to {args.xlsx}")
     return 0
 
 
@@ -76,7 +78,7 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
     comment = (f"Imported from {Path(args.book).name} by pooledfund {__version__}.\n"
                "Check the partners, contributions, risk share and underspend rules before use.")
     write_atomic(args.output, agreement_yaml(agreement, comment).encode("utf-8"), force=args.force)
-    print(f"Agreement written to {args.output}")
+    say(f"Agreement written to {args.output}")
     return 0
 
 

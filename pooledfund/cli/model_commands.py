@@ -16,14 +16,16 @@ import argparse
 import json
 from pathlib import Path
 
+from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
 from pooledfund.core.years import parse_year
 from pooledfund.engine.results import RunResult
 from pooledfund.engine.runner import run
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.loader import load_agreement
+from pooledfund.io.outputs import check_folder_output, check_output, write_atomic, write_folder_atomic
 from pooledfund.io.uncertainty_files import load_uncertain_scenario
-from pooledfund.io.yamlio import check_output, read_yaml, write_atomic
+from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
 from pooledfund.reports.explain import explain
@@ -39,6 +41,7 @@ from pooledfund.reports.tables import (
 from pooledfund.uncertainty import UncertaintySpec, check_uncertainty
 
 EXIT_OK = 0
+CSV_NAMES = ["partners.csv", "arrangements.csv", "schemes.csv", "cash_flow.csv"]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -70,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 agreements.append(agreement)
         errors += found
         if not found:
-            print(f"{path}: valid {kind}")
+            say(f"{path}: valid {kind}")
     if len(agreements) == 1:
         for path, scenario in scenarios:
             errors += check_scenario(scenario, agreements[0], path)
@@ -83,20 +86,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run an agreement under a scenario and print every partner's position."""
-    inputs = (args.agreement, *args.scenario)
     if args.json:  # refuse a bad output before the run, not after
-        check_output(args.json, force=args.force, inputs=inputs)
+        check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
     if args.csv and Path(args.csv).exists() and not Path(args.csv).is_dir():
         raise PooledfundError(f"--csv {args.csv} is a file; give a folder for the CSV files")
+    if args.csv:
+        check_folder_output(args.csv, CSV_NAMES, force=args.force)
     agreement, scenarios = load_inputs(args.agreement, args.scenario)
     result = run(agreement, combine_scenarios(scenarios))
-    print(positions_text(result))
+    say(positions_text(result))
     if args.json:
         _write_json(result, args.json, args.force)
-        print(f"\nJSON written to {args.json}")
+        say(f"\nJSON written to {args.json}")
     if args.csv:
         _write_csv(result, Path(args.csv), args.force)
-        print(f"CSV files written to {Path(args.csv)}/")
+        say(f"CSV files written to {Path(args.csv)}/")
     return EXIT_OK
 
 
@@ -109,9 +113,10 @@ def _write_json(result: RunResult, path: str, force: bool) -> None:
 def _write_csv(result: RunResult, folder: Path, force: bool) -> None:
     """Write the partner, arrangement, scheme and cash-flow tables as CSV files in pounds into ``folder``.
 
-    Every file is checked first, so a refusal to overwrite leaves the folder untouched.
+    The four files are one set: they are written into a new folder that then
+    takes the place of ``folder``, so a reader (or a run killed half way)
+    sees the old set or the new one, never a mixture.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     outputs = {
         "partners.csv": (partner_frame(result),
                          ["cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost"]),
@@ -120,18 +125,15 @@ def _write_csv(result: RunResult, folder: Path, force: bool) -> None:
         "schemes.csv": (scheme_frame(result), ["budget", "spend", "variance"]),
         "cash_flow.csv": (cash_flow_frame(result), ["received", "paid_out", "year_end_settlement", "position"]),
     }
-    existing = [name for name in outputs if (folder / name).exists()]
-    if existing and not force:
-        raise PooledfundError(f"{folder} already has {', '.join(existing)}; choose another folder or pass --force")
-    for name, (frame, money) in outputs.items():
-        write_atomic(folder / name, to_pounds_csv(frame, money).encode("utf-8"), force=True)
+    files = {name: to_pounds_csv(frame, money).encode("utf-8") for name, (frame, money) in outputs.items()}
+    write_folder_atomic(folder, files, force=force)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Partner positions under several scenarios side by side."""
     agreement, scenarios = load_inputs(args.agreement, args.scenarios)
     results = [run(agreement, s) for s in scenarios]
-    print(compare_text(results))
+    say(compare_text(results))
     return EXIT_OK
 
 
@@ -147,7 +149,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             [InputError(Source("--year"), f"{year} is not one of the agreement's years ({', '.join(agreement.years)})")]
         )
     result = run(agreement, combine_scenarios(scenarios))
-    print(explain(result, agreement, year))
+    say(explain(result, agreement, year))
     return EXIT_OK
 
 

@@ -15,13 +15,14 @@ import json
 import sys
 from collections.abc import Sequence
 
+from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, Source
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import parse_year
 from pooledfund.io.inputs import combine_scenarios
 from pooledfund.io.loader import load_agreement
+from pooledfund.io.outputs import check_output, write_atomic
 from pooledfund.io.uncertainty_files import load_uncertain_scenario
-from pooledfund.io.yamlio import check_output, write_atomic
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
 from pooledfund.uncertainty import (
@@ -127,14 +128,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise InvalidInputError([InputError(Source("--seed"), f"must be 0 or more (got {args.seed:,})")])
     if args.json:  # refuse a bad output before minutes of simulation, not after
-        check_output(args.json, force=args.force, inputs=(args.agreement, *args.scenario))
+        check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
     agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
     sim = simulate(agreement, scenario, spec, paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
                    progress=sys.stderr.isatty())
-    print(simulation_text(sim), end="")
+    say(simulation_text(sim), end="")
     if args.json:
         _write_json(sim.to_json(), args.json, args.force)
-        print(f"\nJSON written to {args.json}")
+        say(f"\nJSON written to {args.json}")
     return 0
 
 
@@ -170,12 +171,12 @@ def sensitivity_text(sens: SensitivityResult, year: str | None, found: list[Brea
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Print each partner's tornado and, if asked, a driver's break-even value."""
     if args.json:
-        check_output(args.json, force=args.force, inputs=(args.agreement, *args.scenario))
+        check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
     agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
     year = _year_option(args.year, agreement)
     found = _break_evens(args, agreement, scenario, spec, year) if args.break_even else []
     sens = sensitivity(agreement, scenario, spec)
-    print(sensitivity_text(sens, year, found), end="")
+    say(sensitivity_text(sens, year, found), end="")
     if args.json:
         data = sens.to_json()
         data["break_even"] = [
@@ -184,7 +185,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             for b in found
         ]
         _write_json(data, args.json, args.force)
-        print(f"\nJSON written to {args.json}")
+        say(f"\nJSON written to {args.json}")
     return 0
 
 

@@ -205,3 +205,25 @@ def require_scenario(path: str | Path) -> Scenario:
     if scenario is None:
         raise InvalidInputError(errors)
     return scenario
+
+
+def chain_paths(path: str | Path) -> list[Path]:
+    """Every file a scenario file reads through its ``extends`` chain, itself first, then each parent.
+
+    Used to protect inputs: none of these may be an output of the run. A
+    file that cannot be read, a missing parent or a loop ends the list there
+    (loading the scenario reports those problems).
+    """
+    paths = [Path(path)]
+    seen = {Path(path).resolve()}
+    while True:
+        data, _, errors = read_yaml(paths[-1])
+        body = data.get("scenario") if isinstance(data, dict) else None
+        parent = body.get("extends") if isinstance(body, dict) else None
+        if errors or parent is None:
+            return paths
+        parent_path = (paths[-1].parent / str(parent)).resolve()
+        if parent_path in seen or not parent_path.is_file():
+            return paths
+        seen.add(parent_path)
+        paths.append(parent_path)

@@ -20,16 +20,19 @@ import math
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pooledfund.core.errors import InputError, PooledfundError, Source
+from pooledfund.core.errors import InputError, Source
 from pooledfund.core.locations import KEY_LINE, LineMap, PathKey, format_path
 from pooledfund.core.money import MAX_POUNDS
 from pooledfund.core.years import parse_year
+
+# Writing outputs lives in pooledfund.io.outputs; these names stay importable from here.
+from pooledfund.io.outputs import check_output as check_output
+from pooledfund.io.outputs import write_atomic as write_atomic
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
 MAX_NODES = 500_000
@@ -388,52 +391,3 @@ def _syntax_error(exc: yaml.MarkedYAMLError, name: str) -> InputError:
         tag = problem.rsplit("tag", 1)[-1].strip(" '")
         problem = f"the tag {tag!r} is not allowed; write plain values (text, numbers, lists, 'name: value' lines)"
     return InputError(Source(name, mark.line + 1 if mark else None), f"this is not valid YAML: {problem}")
-
-
-def check_output(path: str | Path, *, force: bool = False, inputs: tuple[str | Path, ...] = ()) -> None:
-    """Refuse an output path that would lose the user's work, before any work is done.
-
-    An output must not be a folder or one of the run's own input files (not
-    even with ``--force``), must not replace an existing file without
-    ``force``, and must go into a folder that exists.
-    """
-    from pooledfund.core.errors import OutputExistsError
-
-    target = Path(path)
-    if target.is_dir():
-        raise PooledfundError(f"cannot write {target}: it is a folder; give a file name")
-    resolved = target.resolve()
-    if any(Path(item).resolve() == resolved for item in inputs):
-        raise PooledfundError(f"cannot write {target}: it is one of the input files; choose another name")
-    if target.exists() and not force:
-        raise OutputExistsError(str(target))
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise PooledfundError(f"cannot write {target}: the folder {directory} does not exist")
-
-
-def _file_mode() -> int:
-    """The permissions a new file gets here (read and write as the umask allows), not mkstemp's private 0600."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomic(path: str | Path, data: bytes, *, force: bool = False) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename.
-
-    An existing file is only replaced when ``force`` is true, so a user's
-    work is never overwritten by accident; a reader never sees half a file.
-    """
-    check_output(path, force=force)
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temp_name, _file_mode())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

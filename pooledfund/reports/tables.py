@@ -7,6 +7,8 @@ set of numbers.
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 
 from pooledfund.core.money import format_gbp, pounds
@@ -28,6 +30,34 @@ def escape_text(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+# Characters that reorder text on screen (bidirectional controls) can make a name read as another.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _shown(char: str) -> str:
+    """One character as the terminal should show it: itself, or escaped if it could control the terminal."""
+    if char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+        code = ord(char)
+        return {"\t": "\\t", "\r": "\\r", "\n": "\\n"}.get(char) or (
+            f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return char
+
+
+def printable(text: str, *, keep_newlines: bool = True) -> str:
+    r"""Text made safe to print to a terminal: control characters shown escaped (ESC as ``\x1b``).
+
+    A name in an input file could hold an escape sequence that recolours or
+    rewrites the screen, or characters that reorder it; every text output of
+    the command line goes through here, so what is printed is what the file
+    says, visibly. Line breaks are kept unless ``keep_newlines`` is false
+    (for a message that must stay on one line).
+    """
+    if text.isprintable():  # the usual case: nothing to escape, not even a line break
+        return text
+    lines = text.split("\n") if keep_newlines else [text]
+    return "\n".join("".join(_shown(char) for char in line) for line in lines)
 
 
 def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:

@@ -1,0 +1,23 @@
+"""What every command shares: printing text safely and listing every file a run reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pooledfund.io.scenario_files import chain_paths
+from pooledfund.reports.tables import printable
+
+
+def say(text: str, *, end: str = "\n") -> None:
+    """Print text output with control characters escaped, so a name in a file cannot drive the terminal."""
+    print(printable(text), end=end)
+
+
+def run_inputs(agreement: str, scenarios: Sequence[str], *others: str) -> tuple[Path, ...]:
+    """Every file a run reads: the agreement, each scenario with every file of its ``extends`` chain, and ``others``.
+
+    None of them may be an output, not even with ``--force``.
+    """
+    chains = (path for scenario in scenarios for path in chain_paths(scenario))
+    return (Path(agreement), *chains, *(Path(other) for other in others))
