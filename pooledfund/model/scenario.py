@@ -194,6 +194,18 @@ def names_hint(name: str, known: set[str], what: str) -> str:
     return (f"did you mean {guess}? " if close else "") + f"the agreement's {what} are: {listed}"
 
 
+def close_hint(name: str, known: set[str], what: str) -> str:
+    """``"; did you mean ...? the agreement's ... are: ..."`` when some known name is close to ``name``, else nothing.
+
+    For references (schemes, partners) whose message already says plainly
+    what is wrong: the list is added only when it can point at a likely
+    misspelling.
+    """
+    if not difflib.get_close_matches(name, sorted(known), n=1):
+        return ""
+    return "; " + names_hint(name, known, what)
+
+
 def _scenario_error(record: Record, field: str, message: str, file: str) -> InputError:
     """An error on ``field`` of a scenario record, on its line in the scenario file."""
     src = source_of(record) or Source(file, None, "scenario")
@@ -208,8 +220,8 @@ def _check_shocks(
     errors: list[InputError] = []
     for shock in scenario.shocks:
         if shock.scheme not in scheme_ids:
-            hint = names_hint(shock.scheme, scheme_ids, "schemes")
-            message = f"{shock.scheme!r} is not a scheme in {agreement_id}; {hint}"
+            hint = close_hint(shock.scheme, scheme_ids, "schemes")
+            message = f"{shock.scheme!r} is not a scheme in {agreement_id}{hint}"
             errors.append(_scenario_error(shock, "scheme", message, file))
         if parse_month(shock.month)[0] not in years:
             errors.append(_scenario_error(shock, "month", f"{shock.month} is outside the agreement's years", file))
@@ -223,12 +235,12 @@ def _check_contribution_changes(scenario: Scenario, agreement: Agreement, file: 
     arrangement_ids = {a.id for a in agreement.arrangements}
     for change in scenario.contribution_changes:
         if change.partner not in partner_ids:
-            hint = names_hint(change.partner, partner_ids, "partners")
-            message = f"{change.partner!r} is not a partner in {agreement.id}; {hint}"
+            hint = close_hint(change.partner, partner_ids, "partners")
+            message = f"{change.partner!r} is not a partner in {agreement.id}{hint}"
             errors.append(_scenario_error(change, "partner", message, file))
         if change.arrangement is not None and change.arrangement not in arrangement_ids:
-            hint = names_hint(change.arrangement, arrangement_ids, "arrangements")
-            message = f"{change.arrangement!r} is not an arrangement in {agreement.id}; {hint}"
+            hint = close_hint(change.arrangement, arrangement_ids, "arrangements")
+            message = f"{change.arrangement!r} is not an arrangement in {agreement.id}{hint}"
             errors.append(_scenario_error(change, "arrangement", message, file))
     return errors
 
@@ -249,8 +261,8 @@ def _check_actuals(
         for scheme_id, months in actual.schemes.items():
             field = f"schemes.{scheme_id}"
             if scheme_id not in scheme_ids:
-                hint = names_hint(scheme_id, scheme_ids, "schemes")
-                message = f"{scheme_id!r} is not a scheme in {agreement_id}; {hint}"
+                hint = close_hint(scheme_id, scheme_ids, "schemes")
+                message = f"{scheme_id!r} is not a scheme in {agreement_id}{hint}"
                 errors.append(_scenario_error(actual, field, message, file))
             elif len(months) != last + 1:
                 message = f"gives {len(months)} months of actuals; April to {actual.to_month} is {last + 1} months"
