@@ -10,11 +10,14 @@ agreement says otherwise. Each year's value is negotiated from the last:
 rounded half up to the penny, with every component recorded so the
 negotiation can be shown line by line. A dated change during a year (e.g. a
 scope change from 1 July) alters that year's transfer pro rata by month and,
-when recurrent, the base rolled into the next year.
+when recurrent, the base rolled into the next year. The change reaches the
+pool's bank account from its own month: the transfer's payments before it
+are those of the opening rate (:class:`AgreedValueTransfer`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -118,7 +121,9 @@ class AgreedValueYear:
     ``opening_rate`` is the annual rate at the start of the year (last year's
     recurrent closing rate uplifted); ``in_year_changes`` is the effect of dated
     changes on this year's transfer; ``value`` is what is transferred;
-    ``closing_rate`` is the recurrent annual rate rolled into next year.
+    ``closing_rate`` is the recurrent annual rate rolled into next year;
+    ``dated_changes`` is each dated change's first day and its effect on this
+    year's transfer (they add up to ``in_year_changes``).
     """
 
     year: str
@@ -130,6 +135,7 @@ class AgreedValueYear:
     in_year_changes: int
     value: int
     closing_rate: int
+    dated_changes: tuple[tuple[dt.date, int], ...] = ()
 
 
 def _apply_percent(pence: int, percent: Decimal) -> int:
@@ -161,6 +167,7 @@ def agreed_value_schedule(value: AgreedValue, years: list[str]) -> list[AgreedVa
             continue
         in_year = 0
         closing = opening
+        dated: list[tuple[dt.date, int]] = []
         for change in value.changes:
             change_year, month = month_of(change.effective_from)
             if change_year != year:
@@ -168,7 +175,9 @@ def agreed_value_schedule(value: AgreedValue, years: list[str]) -> list[AgreedVa
             months_left = 12 - month
             # The change applies to the months from its effective month to March.
             exact = Decimal(change.annual_change * months_left) / 12
-            in_year += int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            effect = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            in_year += effect
+            dated.append((change.effective_from, effect))
             if change.recurrent:
                 closing += change.annual_change
         built.append(
@@ -182,10 +191,38 @@ def agreed_value_schedule(value: AgreedValue, years: list[str]) -> list[AgreedVa
                 in_year_changes=in_year,
                 value=opening + in_year,
                 closing_rate=closing,
+                dated_changes=tuple(dated),
             )
         )
         rate = closing
     return built
+
+
+class InYearChange(Record):
+    """What one dated change to the agreed value adds to (or takes from) one year's transfer.
+
+    Attributes:
+        effective_from: the first day of the change; the pool receives it from that month.
+        amount: the change to this year's transfer, in pounds: the annual change
+            times the months from ``effective_from`` to March, over 12.
+    """
+
+    effective_from: Date = Field(alias="from")
+    amount: Money
+
+
+class AgreedValueTransfer(Contribution):
+    """The agreed value as the delegating partner's contribution for one year.
+
+    ``cash`` is the year's whole transfer, dated changes included; the
+    changes are also listed so the cash flow pays each from its own month and
+    the months before it at the opening rate.
+
+    Attributes:
+        in_year_changes: the dated changes counted in this year's ``cash``.
+    """
+
+    in_year_changes: list[InYearChange] = Field(default_factory=list)
 
 
 class LeadCommissioning(FundedArrangement):
@@ -211,13 +248,17 @@ class LeadCommissioning(FundedArrangement):
 
     def all_contributions(self, years: list[str]) -> list[Contribution]:
         """The agreed value as the delegating partner's contribution, plus any listed."""
-        derived = [
-            Contribution(
+        derived: list[Contribution] = [
+            AgreedValueTransfer(
                 partner=self.delegating_partner,
                 year=built.year,
                 source=self.agreed_value.source,
                 cash=pounds(built.value),  # the record reads pounds
                 schedule=self.agreed_value.schedule,
+                in_year_changes=[
+                    InYearChange(effective_from=first_day, amount=pounds(effect))
+                    for first_day, effect in built.dated_changes
+                ],
             )
             for built in agreed_value_schedule(self.agreed_value, years)
         ]

@@ -219,7 +219,7 @@ def changed_cash(
         delta = int((annual * months / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         delta = max(delta, -(contribution.cash + total_change))  # cash cannot go below nothing
         total_change += delta
-        change_months += spread_change(delta, first_month)
+        change_months += spread_change(delta, first_month, contribution.schedule)
     return contribution.cash + total_change, change_months
 
 

@@ -185,6 +185,8 @@ def _merge_records(records: list[tuple[_ScenarioFile, Scenario]]) -> Scenario:
                 fields[name] = value
         for name in ("inflation", "demography"):
             for key, by_year in getattr(record, name).items():
+                heading = key_line(part.lines, ("scenario", name, key))
+                origins[(name, key)] = Source(part.name, heading, f"scenario.{name}.{key}")
                 for year in by_year:
                     line = line_for(part.lines, ("scenario", name, key, year))
                     origins[(name, key, year)] = Source(part.name, line, f"scenario.{name}.{key}.{year}")

@@ -12,6 +12,7 @@ lists (demand changes, contribution changes, shocks) are added to the parent's.
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -32,11 +33,16 @@ class DemandChange(Record):
         driver: the driver's name, as schemes list it in ``cost_drivers``.
         change_pct: the change in the driver, % (negative for a fall).
         effective_from: the first day it applies; it persists to the end of the agreement.
+        if_listed: true for a scenario written for many agreements: the change
+            applies where a scheme lists the driver, and an agreement none of
+            whose schemes lists it is not an error. Left false, a driver no
+            scheme lists is refused, as it is most likely misspelt.
     """
 
     driver: str = Field(min_length=1)
     change_pct: ChangePercent
     effective_from: Date | None = Field(default=None, alias="from")
+    if_listed: bool = False
 
 
 class ContributionChange(Record):
@@ -156,7 +162,48 @@ def check_scenario(scenario: Scenario, agreement: Agreement, file: str) -> list[
     errors += _check_contribution_changes(scenario, agreement, file)
     errors += _check_actuals(scenario, agreement.id, scheme_ids, years, file)
     errors += _check_rate_years(scenario, years, file)
+    errors += _check_demand_drivers(scenario, agreement, file)
+    errors += _check_rate_keys(scenario, agreement, file)
     return errors
+
+
+def cost_categories(agreement: Agreement) -> set[str]:
+    """The inflation keys an agreement knows: its schemes' cost categories and its budgeted ones."""
+    return {s.cost_category for _, s in agreement.schemes()} | set(agreement.assumptions.inflation)
+
+
+def demography_keys(agreement: Agreement) -> set[str]:
+    """The demography keys an agreement knows: ``all``, its schemes' types and its budgeted keys."""
+    return {"all"} | {s.scheme_type.value for _, s in agreement.schemes()} | set(agreement.assumptions.demography)
+
+
+def demand_drivers(agreement: Agreement) -> set[str]:
+    """The demand drivers the agreement's schemes list in their ``cost_drivers``."""
+    return {link.driver for _, s in agreement.schemes() for link in s.cost_drivers}
+
+
+def names_hint(name: str, known: set[str], what: str) -> str:
+    """Words naming the closest known names and listing them all, for a name that matched nothing.
+
+    For example ``did you mean 'care_fees'? the agreement's cost categories
+    are: care_fees, pay``: a misspelling is then fixed from the message alone.
+    """
+    listed = ", ".join(sorted(known)) if known else "none"
+    close = difflib.get_close_matches(name, sorted(known), n=3)
+    guess = " or ".join(repr(c) for c in close)
+    return (f"did you mean {guess}? " if close else "") + f"the agreement's {what} are: {listed}"
+
+
+def close_hint(name: str, known: set[str], what: str) -> str:
+    """``"; did you mean ...? the agreement's ... are: ..."`` when some known name is close to ``name``, else nothing.
+
+    For references (schemes, partners) whose message already says plainly
+    what is wrong: the list is added only when it can point at a likely
+    misspelling.
+    """
+    if not difflib.get_close_matches(name, sorted(known), n=1):
+        return ""
+    return "; " + names_hint(name, known, what)
 
 
 def _scenario_error(record: Record, field: str, message: str, file: str) -> InputError:
@@ -173,7 +220,9 @@ def _check_shocks(
     errors: list[InputError] = []
     for shock in scenario.shocks:
         if shock.scheme not in scheme_ids:
-            errors.append(_scenario_error(shock, "scheme", f"{shock.scheme!r} is not a scheme in {agreement_id}", file))
+            hint = close_hint(shock.scheme, scheme_ids, "schemes")
+            message = f"{shock.scheme!r} is not a scheme in {agreement_id}{hint}"
+            errors.append(_scenario_error(shock, "scheme", message, file))
         if parse_month(shock.month)[0] not in years:
             errors.append(_scenario_error(shock, "month", f"{shock.month} is outside the agreement's years", file))
     return errors
@@ -186,10 +235,12 @@ def _check_contribution_changes(scenario: Scenario, agreement: Agreement, file: 
     arrangement_ids = {a.id for a in agreement.arrangements}
     for change in scenario.contribution_changes:
         if change.partner not in partner_ids:
-            message = f"{change.partner!r} is not a partner in {agreement.id}"
+            hint = close_hint(change.partner, partner_ids, "partners")
+            message = f"{change.partner!r} is not a partner in {agreement.id}{hint}"
             errors.append(_scenario_error(change, "partner", message, file))
         if change.arrangement is not None and change.arrangement not in arrangement_ids:
-            message = f"{change.arrangement!r} is not an arrangement in {agreement.id}"
+            hint = close_hint(change.arrangement, arrangement_ids, "arrangements")
+            message = f"{change.arrangement!r} is not an arrangement in {agreement.id}{hint}"
             errors.append(_scenario_error(change, "arrangement", message, file))
     return errors
 
@@ -210,7 +261,9 @@ def _check_actuals(
         for scheme_id, months in actual.schemes.items():
             field = f"schemes.{scheme_id}"
             if scheme_id not in scheme_ids:
-                errors.append(_scenario_error(actual, field, f"{scheme_id!r} is not a scheme in {agreement_id}", file))
+                hint = close_hint(scheme_id, scheme_ids, "schemes")
+                message = f"{scheme_id!r} is not a scheme in {agreement_id}{hint}"
+                errors.append(_scenario_error(actual, field, message, file))
             elif len(months) != last + 1:
                 message = f"gives {len(months)} months of actuals; April to {actual.to_month} is {last + 1} months"
                 errors.append(_scenario_error(actual, field, message, file))
@@ -237,4 +290,53 @@ def _check_rate_years(scenario: Scenario, years: set[str], file: str) -> list[In
     for year in scenario.efficiency:
         if year not in years:
             outside(("efficiency", year), year)
+    return errors
+
+
+def _check_demand_drivers(scenario: Scenario, agreement: Agreement, file: str) -> list[InputError]:
+    """Each demand change names a driver some scheme lists, unless it is marked ``if_listed``.
+
+    A driver no scheme lists moves nothing, so the run would look like a
+    result of the change while ignoring it. An agreement whose schemes list
+    no demand drivers at all gives no names to check against, and is left
+    unchecked (docs/scenario-format.md, section 6).
+    """
+    known = demand_drivers(agreement)
+    errors: list[InputError] = []
+    for change in scenario.demand:
+        if not known or change.driver in known or change.if_listed:
+            continue
+        message = (
+            f"no scheme in {agreement.id} lists {change.driver!r} in its cost_drivers, so this change would do "
+            f"nothing; {names_hint(change.driver, known, 'demand drivers')} (a scenario written for many "
+            "agreements may mark the change 'if_listed: true')"
+        )
+        errors.append(_scenario_error(change, "driver", message, file))
+    return errors
+
+
+def _check_rate_keys(scenario: Scenario, agreement: Agreement, file: str) -> list[InputError]:
+    """Each inflation key is a cost category, and each demography key a scheme type, the agreement knows.
+
+    Known means a scheme uses it or the agreement's ``assumptions`` budget a
+    rate for it (and ``all`` for demography): anything else is a misspelling
+    that would leave every scheme at its budgeted rate. An agreement that
+    names no cost category but ``general`` (the default) gives no names to
+    check inflation keys against.
+    """
+    errors: list[InputError] = []
+    categories = cost_categories(agreement)
+    checks = (
+        ("inflation", scenario.inflation, categories, "cost categories"),
+        ("demography", scenario.demography, demography_keys(agreement), "scheme-type keys (and 'all')"),
+    )
+    for field, mapping, known, what in checks:
+        if field == "inflation" and not categories - {"general"}:
+            continue
+        for key in mapping:
+            if key in known:
+                continue
+            where = scenario._origins.get((field, key)) or Source(file, None, f"scenario.{field}.{key}")
+            message = f"{key!r} is not one of {agreement.id}'s {what}, so this rate would change nothing; "
+            errors.append(InputError(where, message + names_hint(key, known, what)))
     return errors

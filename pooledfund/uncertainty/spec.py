@@ -29,6 +29,7 @@ from pooledfund.core.types import Date, Money, Month, Percent, SharePercent, Yea
 from pooledfund.core.years import month_of, parse_month
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import Record, Scheme, source_of
+from pooledfund.model.scenario import close_hint
 from pooledfund.model.validation import validate_document
 
 DriverType = Literal["inflation", "demography", "demand", "efficiency"]
@@ -381,7 +382,10 @@ def check_uncertainty(spec: UncertaintySpec, agreement: Agreement, file: str) ->
 
     Years and months must fall within the agreement; events must name one of
     its schemes; each driver must move at least one scheme (a driver no scheme
-    responds to would add nothing but noise to the tornado).
+    responds to would add nothing but noise to the tornado); and an inflation
+    or demography driver needs the rate the budgets were set with for each of
+    its years (without one, every draw is measured against 0% and lands in
+    full on top of the budget: a near-certain overspend nobody asked for).
     """
     years = list(agreement.years)
     schemes = [s for _, s in agreement.schemes()]
@@ -396,10 +400,13 @@ def check_uncertainty(spec: UncertaintySpec, agreement: Agreement, file: str) ->
             errors.append(_spec_error(driver, "from", f"{driver.effective_from} is after the agreement ends", file))
         if not _moves_something(driver, schemes):
             message = f"no scheme in {agreement.id} {_what_moves(driver)}, so this driver would change nothing"
-            errors.append(_spec_error(driver, "key", message, file))
+            errors.append(_spec_error(driver, "key", message + _closest(driver, schemes), file))
+        else:
+            errors += _check_baseline(driver, agreement, file)
     for event in spec.events:
         if event.scheme not in scheme_ids:
-            errors.append(_spec_error(event, "scheme", f"{event.scheme!r} is not a scheme in {agreement.id}", file))
+            message = f"{event.scheme!r} is not a scheme in {agreement.id}"
+            errors.append(_spec_error(event, "scheme", message + close_hint(event.scheme, scheme_ids, "schemes"), file))
         for field, month in (("window.from", event.window.start), ("window.to", event.window.end)):
             if parse_month(month)[0] not in years:
                 message = f"{month} is outside the agreement's years ({years[0]} to {years[-1]})"
@@ -423,6 +430,50 @@ def _moves_something(driver: UncertainDriver, schemes: list[Scheme]) -> bool:
     if driver.type == "demography":
         return driver.key == "all" or any(s.scheme_type.value == driver.key for s in schemes)
     return any(link.driver == driver.key for s in schemes for link in s.cost_drivers)
+
+
+def _keys_that_move(driver: UncertainDriver, schemes: list[Scheme]) -> tuple[set[str], str]:
+    """The keys of the driver's type that would move some scheme, and what they are called."""
+    if driver.type == "inflation":
+        return {s.cost_category for s in schemes}, "cost categories"
+    if driver.type == "demography":
+        return {"all"} | {s.scheme_type.value for s in schemes}, "scheme-type keys (and 'all')"
+    return {link.driver for s in schemes for link in s.cost_drivers}, "demand drivers"
+
+
+def _closest(driver: UncertainDriver, schemes: list[Scheme]) -> str:
+    """For a key that moves nothing and looks like a misspelling, the names it could have meant.
+
+    Empty when no name is close: the message then says only what is wrong.
+    """
+    if driver.key is None:
+        return ""
+    known, what = _keys_that_move(driver, schemes)
+    return close_hint(driver.key, known, what)
+
+
+def _check_baseline(driver: UncertainDriver, agreement: Agreement, file: str) -> list[InputError]:
+    """An inflation or demography driver has a budgeted rate to be measured against in each of its years.
+
+    A drawn rate replaces the budgeted rate for its key, and spend moves by
+    the ratio of the two; where the agreement's ``assumptions`` give no
+    budgeted rate, the ratio is taken against 0%, so a driver centred on a
+    realistic 5% would put 5% on top of budgets that already include it.
+    """
+    if driver.type not in ("inflation", "demography") or driver.key is None:
+        return []
+    budgeted = agreement.assumptions.inflation if driver.type == "inflation" else agreement.assumptions.demography
+    rates = budgeted.get(driver.key, {})
+    missing = [y for y in driver.years or agreement.years if y in agreement.years and y not in rates]
+    if not missing:
+        return []
+    message = (
+        f"the agreement's assumptions give no budgeted {driver.type} rate for {driver.key!r} in "
+        f"{', '.join(missing)}, so each draw would be measured against 0% and land in full on top of the budget; "
+        f"give the rate the budgets were set with under assumptions.{driver.type}.{driver.key} in the agreement "
+        "(0 if they assumed none), or list under 'years' only the years that have one"
+    )
+    return [_spec_error(driver, "key", message, file)]
 
 
 def _what_moves(driver: UncertainDriver) -> str:
