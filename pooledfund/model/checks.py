@@ -28,6 +28,7 @@ from pooledfund.model.records import (
     field_line,
     source_of,
 )
+from pooledfund.model.sources import check_source_years
 
 
 def _err(record: Record, field: str, message: str, at: str | None = None) -> InputError:
@@ -54,6 +55,7 @@ def check_agreement(agreement: Agreement) -> list[InputError]:
         errors += _check_schemes(arrangement, partner_ids, years)
         if isinstance(arrangement, FundedArrangement):
             errors += _check_funded(agreement, arrangement, partner_ids, years)
+    errors += check_source_years(agreement)
     return errors
 
 

@@ -7,7 +7,9 @@ What is checked (domain brief, section 1 "Automatic checks" and "National condit
 
 * **NHS minimum contribution**: the partners' NHS minimum contribution
   (cash and in kind, after the scenario's changes) is at least the required
-  minimum for the year.
+  minimum for the year. Where several partners pay it (a Health and Wellbeing
+  Board with several ICBs on its footprint), each partner's contribution is
+  also checked against its own required figure, then the total.
 * **Adult social care maintained**: spend from the NHS minimum on social
   care, commissioned by the council (its share of joint schemes), is at least
   the maintenance figure.
@@ -23,10 +25,13 @@ What is checked (domain brief, section 1 "Automatic checks" and "National condit
   risk pool it funds. This applies to pools with a mandatory BCF source; every
   balanced pool as a whole must equal scheme budgets plus the contingency.
 
-A required figure for a year is the value configured for that year, or else
-last year's required figure uplifted by the year's published percentage
-(rounded half up to the penny). With nothing configured, the first plan year
-is its own baseline: the words then say the local figure should be set.
+A required figure for a year is the amount configured for that year; or, for
+the adult social care and out-of-hospital figures, a configured share of that
+year's required NHS minimum contribution; or else last year's required figure
+uplifted by the year's published percentage (rounded half up to the penny).
+"Last year" may be the year before the plan (a 2024-25 baseline for a
+2025-26 plan). With nothing configured, the first plan year is its own
+baseline: the words then say the local figure should be set.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from pooledfund.agreements import FundedArrangement
 from pooledfund.core.errors import InputError, Source
 from pooledfund.core.money import MoneyError, format_gbp, to_pence
 from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, PartnerKind, SchemeType
-from pooledfund.core.years import parse_year
+from pooledfund.core.years import parse_year, year_start
 from pooledfund.engine.results import RunResult
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import Scheme
@@ -49,7 +54,7 @@ NHS_KINDS = frozenset({PartnerKind.INTEGRATED_CARE_BOARD, PartnerKind.NHS_TRUST}
 #: Sources the BCF policy framework requires to be spent in full (running balance zero).
 MANDATORY_SOURCES = frozenset(
     {FundingSource.NHS_MINIMUM, FundingSource.IBCF, FundingSource.DFG, FundingSource.LA_DISCHARGE,
-     FundingSource.ICB_DISCHARGE}
+     FundingSource.ICB_DISCHARGE, FundingSource.LA_BETTER_CARE_GRANT}
 )
 
 #: Published uplifts of the NHS minimum and of the ASC maintenance figure, % on the year before.
@@ -61,11 +66,19 @@ PUBLISHED_UPLIFTS: dict[str, Decimal] = {
     "2025-26": Decimal("3.9"),
 }
 PUBLISHED_SOURCE = (
-    "BCF policy framework and planning requirements as summarised in the domain brief, section 1 and 4: "
-    "NHS minimum +5.3% in 2021-22 (gov.uk release), +5.66% a year in 2022-25 and the ASC maintenance "
-    "figure +5.66% a year in 2023-25 (NHS England BCF pages), +3.9% over the 2024-25 baseline in 2025-26 "
-    "(NHS England grants and funding page)"
+    "Better Care Fund policy frameworks and planning requirements: NHS minimum +5.3% in 2021-22 (Better Care "
+    "Fund policy framework 2021 to 2022), +5.66% a year in 2022-25 and the ASC maintenance figure +5.66% a year "
+    "in 2023-25 (Better Care Fund policy framework 2023 to 2025; NHS England Better Care Fund planning "
+    "requirements), +3.9% over the 2024-25 baseline in 2025-26 (Better Care Fund policy framework 2025 to 2026; "
+    "NHS England Better Care Fund grants and funding page)"
 )
+
+#: The thresholds a file may set in pounds, by year.
+AMOUNT_KEYS = ("nhs_minimum", "asc_maintenance", "out_of_hospital")
+#: The thresholds that may instead be set as a % of the year's required NHS minimum contribution.
+SHARE_KEYS = ("asc_maintenance", "out_of_hospital")
+#: The threshold set for each partner paying the NHS minimum (each ICB on the footprint).
+BY_PARTNER_KEY = "nhs_minimum_by_partner"
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,12 @@ class ConditionThresholds:
         nhs_minimum: the local NHS minimum contribution required, pence by year.
         asc_maintenance: the required NHS-funded adult social care spend, pence by year.
         out_of_hospital: the NHS-commissioned out-of-hospital ring-fence, pence by year.
-        source: where the uplifts come from (shown next to every check).
+        source: where the uplifts come from (shown next to every check without a source of its own).
+        shares: the adult social care and out-of-hospital figures given as a % of the year's
+            required NHS minimum contribution instead of in pounds: threshold key, then year.
+        nhs_minimum_by_partner: each partner's own required NHS minimum contribution (an
+            ICB's part of the Health and Wellbeing Board's minimum), pence by partner id and year.
+        sources: the public source of one threshold (its key), in words: title and year.
     """
 
     uplift_pct: dict[str, Decimal] = field(default_factory=lambda: dict(PUBLISHED_UPLIFTS))
@@ -87,6 +105,13 @@ class ConditionThresholds:
     asc_maintenance: dict[str, int] = field(default_factory=dict)
     out_of_hospital: dict[str, int] = field(default_factory=dict)
     source: str = PUBLISHED_SOURCE
+    shares: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    nhs_minimum_by_partner: dict[str, dict[str, int]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def source_for(self, key: str) -> str:
+        """The source named next to the checks of threshold ``key``: its own, or the file's."""
+        return self.sources.get(key, self.source)
 
     def uplift(self, year: str) -> tuple[Decimal, bool]:
         """The uplift for ``year`` and whether it was published for that year (not rolled on)."""
@@ -118,6 +143,7 @@ class ConditionCheck:
         comparison: how figure meets threshold: ``>=``, ``<=`` or ``==``.
         funding_source: for a per-source reconciliation, the source's key.
         arrangement: for a reconciliation of one pool, the arrangement's id.
+        partner: for one partner's NHS minimum contribution, the partner's id.
     """
 
     name: str
@@ -132,6 +158,7 @@ class ConditionCheck:
     comparison: str = ">="
     funding_source: str = ""
     arrangement: str = ""
+    partner: str = ""
 
 
 def nhs_share(agreement: Agreement, scheme: Scheme) -> Decimal:
@@ -158,41 +185,80 @@ def _passes(figure: int, threshold: int, comparison: str) -> bool:
     return figure == threshold
 
 
-def _required(
-    years: list[str], figures: dict[str, int], configured: dict[str, int], thresholds: ConditionThresholds
-) -> dict[str, tuple[int, str]]:
-    """Each year's required figure and where it came from (configured, baseline or uplifted)."""
+@dataclass(frozen=True)
+class _Measure:
+    """One condition on the NHS minimum: what is measured, the plan's figures and how the threshold is set.
+
+    Attributes:
+        key: the condition's key (``nhs_minimum``, ``asc_maintenance``...).
+        name: the check's name.
+        what: the plan's figure in words, for the sentence.
+        figures: the plan's figure, pence by year.
+        configured: the configured required figures, pence by year.
+        shares: the required figure as a % of ``base``, by year (configured as a share).
+        base: the year's required NHS minimum contribution, pence by year (what a share is of).
+        partner: the partner the check is about ("" for the whole Health and Wellbeing Board).
+    """
+
+    key: str
+    name: str
+    what: str
+    figures: dict[str, int]
+    configured: dict[str, int]
+    shares: dict[str, Decimal] = field(default_factory=dict)
+    base: dict[str, int] = field(default_factory=dict)
+    partner: str = ""
+
+
+def _year_before(year: str) -> str:
+    start = year_start(year) - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _required(years: list[str], measure: _Measure, thresholds: ConditionThresholds) -> dict[str, tuple[int, str]]:
+    """Each year's required figure and where it came from (configured, a share, baseline or uplifted).
+
+    A figure configured for the year before the plan is the baseline the
+    first plan year is uplifted from (the 2024-25 baseline of a 2025-26 plan).
+    """
     required: dict[str, tuple[int, str]] = {}
-    previous: int | None = None
+    before = _year_before(years[0]) if years else ""
+    previous = measure.configured.get(before)
+    last = "last year's required figure"
+    if previous is not None:
+        last = f"the configured {before} figure {format_gbp(previous)}"
     for year in years:
-        if year in configured:
-            value, how = configured[year], "the configured local figure"
+        if year in measure.configured:
+            value, how = measure.configured[year], "the configured local figure"
+        elif year in measure.shares and year in measure.base:
+            pct = measure.shares[year]
+            value = _half_up(Decimal(measure.base[year]) * pct / 100)
+            how = f"the configured {pct}% of the required NHS minimum contribution {format_gbp(measure.base[year])}"
         elif previous is None:
-            value = figures[year]
+            value = measure.figures[year]
             how = "the plan's own figure taken as the baseline (configure the published local figure)"
         else:
             pct, published = thresholds.uplift(year)
             value = _uplifted(previous, pct)
             assumed = "" if published else ", assumed: the latest published rate rolled forward"
-            how = f"last year's required figure uplifted by {pct}%{assumed}"
+            how = f"{last} uplifted by {pct}%{assumed}"
         required[year] = (value, how)
-        previous = value
+        previous, last = value, "last year's required figure"
     return required
 
 
-def _minimum_checks(
-    key: str, name: str, what: str, years: list[str], figures: dict[str, int], configured: dict[str, int],
-    thresholds: ConditionThresholds,
-) -> list[ConditionCheck]:
+def _minimum_checks(years: list[str], measure: _Measure, thresholds: ConditionThresholds) -> list[ConditionCheck]:
     checks = []
-    for year, (threshold, how) in _required(years, figures, configured, thresholds).items():
-        figure = figures[year]
+    source = thresholds.source_for(BY_PARTNER_KEY if measure.partner else measure.key)
+    for year, (threshold, how) in _required(years, measure, thresholds).items():
+        figure = measure.figures[year]
         passed = figure >= threshold
         verdict = "is at least" if passed else "is below"
         gap = "" if passed else f", {format_gbp(threshold - figure)} short"
-        words = (f"{year}: {what} {format_gbp(figure)} {verdict} the required {format_gbp(threshold)}{gap} "
+        words = (f"{year}: {measure.what} {format_gbp(figure)} {verdict} the required {format_gbp(threshold)}{gap} "
                  f"(required figure: {how}).")
-        checks.append(ConditionCheck(name, year, figure, threshold, passed, words, thresholds.source, key))
+        checks.append(ConditionCheck(measure.name, year, figure, threshold, passed, words, source, measure.key,
+                                     partner=measure.partner))
     return checks
 
 
@@ -242,30 +308,68 @@ def national_conditions(
     funded = [a for a in agreement.arrangements if isinstance(a, FundedArrangement)]
     sources_used |= {c.source for a in funded for c in a.all_contributions(years)}
     if FundingSource.NHS_MINIMUM in sources_used:
-        contributed = {
-            y: sum(_income_by_source(result, a.id, y).get(FundingSource.NHS_MINIMUM.value, 0) for a in funded)
-            for y in years
-        }
-        checks += _minimum_checks("nhs_minimum", "NHS minimum contribution", "the NHS minimum contribution", years,
-                                  contributed, thresholds.nhs_minimum, thresholds)
-        asc = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, area=AreaOfSpend.SOCIAL_CARE, share="la")
-               for y in years}
-        checks += _minimum_checks(
-            "asc_maintenance", "NHS-funded adult social care maintained",
-            "NHS minimum spend on social care commissioned by the council", years, asc, thresholds.asc_maintenance,
-            thresholds)
-        ooh = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, not_area=AreaOfSpend.ACUTE, share="nhs")
-               for y in years}
-        checks += _minimum_checks(
-            "out_of_hospital", "NHS-commissioned out-of-hospital ring-fence",
-            "NHS minimum spend on out-of-hospital services commissioned by the NHS", years, ooh,
-            thresholds.out_of_hospital, thresholds)
+        checks += _nhs_minimum_checks(agreement, result, {a.id for a in funded}, thresholds)
     if FundingSource.DFG in sources_used:
         checks += _dfg_checks(agreement, years)
     checks.append(_joint_split_check(agreement))
     for arrangement in funded:
         if arrangement.balanced:
             checks += _balance_checks(arrangement, result, years)
+    return checks
+
+
+def nhs_minimum_by_partner(result: RunResult, arrangement_ids: set[str]) -> dict[str, dict[str, int]]:
+    """Each partner's NHS minimum contribution to the arrangements, pence by partner and year.
+
+    Only partners that pay some NHS minimum in some year are listed; every
+    year of the run is filled in (0 where the partner paid nothing).
+    """
+    paid: dict[str, dict[str, int]] = {}
+    for row in result.arrangement_years:
+        values = row.cash_by_source.get(FundingSource.NHS_MINIMUM.value)
+        if row.arrangement_id not in arrangement_ids or values is None:
+            continue
+        for partner, value in zip(row.partners, values.tolist(), strict=True):
+            if value:
+                by_year = paid.setdefault(partner, dict.fromkeys(result.years, 0))
+                by_year[row.year] += int(value)
+    return paid
+
+
+def _nhs_minimum_checks(
+    agreement: Agreement, result: RunResult, arrangement_ids: set[str], thresholds: ConditionThresholds
+) -> list[ConditionCheck]:
+    """The NHS minimum contribution (each payer's when there are several, then the total) and its two ring-fences."""
+    years = list(agreement.years)
+    checks: list[ConditionCheck] = []
+    payers = nhs_minimum_by_partner(result, arrangement_ids)
+    names = {p.id: p.name for p in agreement.partners}
+    per_partner = sorted(payers) if len(payers) > 1 else []
+    per_partner += sorted(set(thresholds.nhs_minimum_by_partner) - set(per_partner))
+    for partner in per_partner:
+        name = names.get(partner, partner)
+        checks += _minimum_checks(years, _Measure(
+            "nhs_minimum_partner", f"NHS minimum contribution: {name}", f"{name}'s NHS minimum contribution",
+            payers.get(partner, dict.fromkeys(years, 0)), thresholds.nhs_minimum_by_partner.get(partner, {}),
+            partner=partner), thresholds)
+    contributed = {y: sum(by_year[y] for by_year in payers.values()) for y in years}
+    what = f"the NHS minimum contribution of all {len(payers)} partners paying it" if len(payers) > 1 else (
+        "the NHS minimum contribution")
+    total = _Measure("nhs_minimum", "NHS minimum contribution", what, contributed, thresholds.nhs_minimum)
+    checks += _minimum_checks(years, total, thresholds)
+    base = {year: value for year, (value, _) in _required(years, total, thresholds).items()}
+    asc = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, area=AreaOfSpend.SOCIAL_CARE, share="la")
+           for y in years}
+    checks += _minimum_checks(years, _Measure(
+        "asc_maintenance", "NHS-funded adult social care maintained",
+        "NHS minimum spend on social care commissioned by the council", asc, thresholds.asc_maintenance,
+        thresholds.shares.get("asc_maintenance", {}), base), thresholds)
+    ooh = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, not_area=AreaOfSpend.ACUTE, share="nhs")
+           for y in years}
+    checks += _minimum_checks(years, _Measure(
+        "out_of_hospital", "NHS-commissioned out-of-hospital ring-fence",
+        "NHS minimum spend on out-of-hospital services commissioned by the NHS", ooh, thresholds.out_of_hospital,
+        thresholds.shares.get("out_of_hospital", {}), base), thresholds)
     return checks
 
 
