@@ -77,8 +77,8 @@ PUBLISHED_SOURCE = (
 AMOUNT_KEYS = ("nhs_minimum", "asc_maintenance", "out_of_hospital")
 #: The thresholds that may instead be set as a % of the year's required NHS minimum contribution.
 SHARE_KEYS = ("asc_maintenance", "out_of_hospital")
-#: The threshold set for each partner paying the NHS minimum (each ICB on the footprint).
-BY_PARTNER_KEY = "nhs_minimum_by_partner"
+#: Where each partner paying the NHS minimum (each ICB on the footprint) has its own threshold.
+BY_PARTNER_KEY = "nhs_minimum.by_partner"
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ class ConditionThresholds:
             required NHS minimum contribution instead of in pounds: threshold key, then year.
         nhs_minimum_by_partner: each partner's own required NHS minimum contribution (an
             ICB's part of the Health and Wellbeing Board's minimum), pence by partner id and year.
-        sources: the public source of one threshold (its key), in words: title and year.
+        sources: the public source of one threshold, in words (title and year), by its key
+            (``out_of_hospital``, ``nhs_minimum.by_partner.icb_a``...).
     """
 
     uplift_pct: dict[str, Decimal] = field(default_factory=lambda: dict(PUBLISHED_UPLIFTS))
@@ -110,8 +111,16 @@ class ConditionThresholds:
     sources: dict[str, str] = field(default_factory=dict)
 
     def source_for(self, key: str) -> str:
-        """The source named next to the checks of threshold ``key``: its own, or the file's."""
-        return self.sources.get(key, self.source)
+        """The source named next to the checks of threshold ``key``: its own, its parent's, or the file's.
+
+        ``nhs_minimum.by_partner.icb_a`` falls back to ``nhs_minimum.by_partner``,
+        then ``nhs_minimum``, then the file's ``source``.
+        """
+        while key:
+            if key in self.sources:
+                return self.sources[key]
+            key = key.rpartition(".")[0]
+        return self.source
 
     def uplift(self, year: str) -> tuple[Decimal, bool]:
         """The uplift for ``year`` and whether it was published for that year (not rolled on)."""
@@ -249,7 +258,7 @@ def _required(years: list[str], measure: _Measure, thresholds: ConditionThreshol
 
 def _minimum_checks(years: list[str], measure: _Measure, thresholds: ConditionThresholds) -> list[ConditionCheck]:
     checks = []
-    source = thresholds.source_for(BY_PARTNER_KEY if measure.partner else measure.key)
+    source = thresholds.source_for(f"{BY_PARTNER_KEY}.{measure.partner}" if measure.partner else measure.key)
     for year, (threshold, how) in _required(years, measure, thresholds).items():
         figure = measure.figures[year]
         passed = figure >= threshold
@@ -353,7 +362,7 @@ def _nhs_minimum_checks(
             payers.get(partner, dict.fromkeys(years, 0)), thresholds.nhs_minimum_by_partner.get(partner, {}),
             partner=partner), thresholds)
     contributed = {y: sum(by_year[y] for by_year in payers.values()) for y in years}
-    what = f"the NHS minimum contribution of all {len(payers)} partners paying it" if len(payers) > 1 else (
+    what = f"the total NHS minimum contribution ({len(payers)} partners pay it)" if len(payers) > 1 else (
         "the NHS minimum contribution")
     total = _Measure("nhs_minimum", "NHS minimum contribution", what, contributed, thresholds.nhs_minimum)
     checks += _minimum_checks(years, total, thresholds)
@@ -457,43 +466,114 @@ def _balance_checks(arrangement: FundedArrangement, result: RunResult, years: li
     return checks
 
 
+@dataclass
+class _ThresholdReader:
+    """Reads one thresholds file into the fields of :class:`ConditionThresholds`, collecting located errors."""
+
+    name: str
+    errors: list[InputError] = field(default_factory=list)
+    amounts: dict[str, dict[str, int]] = field(default_factory=dict)
+    shares: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    uplifts: dict[str, Decimal] = field(default_factory=dict)
+    by_partner: dict[str, dict[str, int]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(InputError(Source(self.name, None, path), message))
+
+    def years(self, key: str, raw: object) -> dict[str, object]:
+        """The ``year: value`` lines of ``key`` (its ``source``, if any, kept aside), or {} after an error."""
+        if not isinstance(raw, dict):
+            self.error(key, "expected years with a value each, like 2025-26: 3.9")
+            return {}
+        if "source" in raw:
+            self.sources[key] = str(raw["source"])
+        return {str(year): value for year, value in raw.items() if year not in ("source", "by_partner")}
+
+    def uplift_pct(self, raw: object) -> None:
+        for year_text, value in self.years("uplift_pct", raw).items():
+            try:
+                self.uplifts[parse_year(year_text)] = Decimal(str(value))
+            except (ValueError, ArithmeticError) as exc:
+                self.error(f"uplift_pct.{year_text}", str(exc) or f"{value!r} is not a number")
+
+    def amounts_or_shares(self, key: str, raw: object, into: dict[str, int]) -> None:
+        """Read ``key``'s years: pounds, or (for the two ring-fences) a share such as ``30%``."""
+        for year_text, value in self.years(key, raw).items():
+            path = f"{key}.{year_text}"
+            try:
+                year = parse_year(year_text)
+                if isinstance(value, str) and value.strip().endswith("%"):
+                    self._share(key, path, year, value)
+                else:
+                    into[year] = to_pence(value)
+            except (ValueError, MoneyError, ArithmeticError) as exc:
+                self.error(path, str(exc) or f"{value!r} is not a number")
+
+    def _share(self, key: str, path: str, year: str, value: str) -> None:
+        if key.split(".")[0] not in SHARE_KEYS:
+            self.error(path, f"{value!r} is a share; the NHS minimum contribution is given in pounds (a share of "
+                       "the NHS minimum is for asc_maintenance or out_of_hospital)")
+            return
+        pct = Decimal(value.strip().removesuffix("%").strip())
+        if not 0 <= pct <= 100:
+            self.error(path, f"{value!r} is not a share between 0% and 100%")
+            return
+        self.shares.setdefault(key, {})[year] = pct
+
+    def nhs_minimum(self, raw: object) -> None:
+        """The Health and Wellbeing Board's NHS minimum, and under ``by_partner`` each ICB's own."""
+        self.amounts_or_shares("nhs_minimum", raw, self.amounts.setdefault("nhs_minimum", {}))
+        partners = raw.get("by_partner") if isinstance(raw, dict) else None
+        if partners is None:
+            return
+        if not isinstance(partners, dict):
+            self.error("nhs_minimum.by_partner", "expected each partner's id with its years, like icb_a: "
+                       "{2025-26: 30000000}")
+            return
+        for partner, years in partners.items():
+            if partner == "source":
+                self.sources[BY_PARTNER_KEY] = str(years)
+                continue
+            self.amounts_or_shares(f"nhs_minimum.by_partner.{partner}", years,
+                                   self.by_partner.setdefault(str(partner), {}))
+
+
 def thresholds_from_data(data: object, name: str) -> tuple[ConditionThresholds | None, list[InputError]]:
     """Read configured thresholds (``uplift_pct``, ``nhs_minimum``, ``asc_maintenance``, ``out_of_hospital``).
 
     Each is a mapping of financial year to a percentage (uplifts) or pounds;
-    ``source`` names where the figures come from. Unknown keys are errors.
+    ``asc_maintenance`` and ``out_of_hospital`` may give a year as a share of
+    that year's required NHS minimum contribution (``30%``); ``nhs_minimum``
+    may list ``by_partner`` each ICB's own required figure. Each may name its
+    own ``source``; the top-level ``source`` names where the rest come from.
+    Unknown keys are errors.
     """
-    errors: list[InputError] = []
     if not isinstance(data, dict):
         return None, [InputError(Source(name, 1), "expected a set of 'name: value' lines (uplift_pct, nhs_minimum, "
                                                    "asc_maintenance, out_of_hospital, source)")]
-    values: dict[str, dict[str, int] | dict[str, Decimal]] = {}
+    reader = _ThresholdReader(name)
     for key, raw in data.items():
         if key == "source":
             continue
-        if key not in {"uplift_pct", "nhs_minimum", "asc_maintenance", "out_of_hospital"}:
-            errors.append(InputError(Source(name, None, str(key)), "is not a threshold; use uplift_pct, nhs_minimum, "
-                                     "asc_maintenance, out_of_hospital or source"))
-            continue
-        if not isinstance(raw, dict):
-            errors.append(InputError(Source(name, None, key), "expected years with a value each, like 2025-26: 3.9"))
-            continue
-        parsed: dict = {}
-        for year_text, value in raw.items():
-            where = Source(name, None, f"{key}.{year_text}")
-            try:
-                year = parse_year(year_text)
-                parsed[year] = Decimal(str(value)) if key == "uplift_pct" else to_pence(value)
-            except (ValueError, MoneyError, ArithmeticError) as exc:
-                errors.append(InputError(where, str(exc) or f"{value!r} is not a number"))
-        values[key] = parsed
-    if errors:
-        return None, errors
-    uplifts = values.get("uplift_pct")
+        if key == "uplift_pct":
+            reader.uplift_pct(raw)
+        elif key == "nhs_minimum":
+            reader.nhs_minimum(raw)
+        elif key in AMOUNT_KEYS:
+            reader.amounts_or_shares(key, raw, reader.amounts.setdefault(key, {}))
+        else:
+            reader.error(str(key), "is not a threshold; use uplift_pct, nhs_minimum, asc_maintenance, "
+                         "out_of_hospital or source")
+    if reader.errors:
+        return None, reader.errors
     return ConditionThresholds(
-        uplift_pct={**PUBLISHED_UPLIFTS, **uplifts} if uplifts else dict(PUBLISHED_UPLIFTS),  # type: ignore[dict-item]
-        nhs_minimum=values.get("nhs_minimum", {}),  # type: ignore[arg-type]
-        asc_maintenance=values.get("asc_maintenance", {}),  # type: ignore[arg-type]
-        out_of_hospital=values.get("out_of_hospital", {}),  # type: ignore[arg-type]
+        uplift_pct={**PUBLISHED_UPLIFTS, **reader.uplifts},
+        nhs_minimum=reader.amounts.get("nhs_minimum", {}),
+        asc_maintenance=reader.amounts.get("asc_maintenance", {}),
+        out_of_hospital=reader.amounts.get("out_of_hospital", {}),
         source=str(data.get("source") or PUBLISHED_SOURCE),
+        shares=reader.shares,
+        nhs_minimum_by_partner=reader.by_partner,
+        sources=reader.sources,
     ), []
