@@ -515,7 +515,11 @@ class _ThresholdReader:
             self.error(path, f"{value!r} is a share; the NHS minimum contribution is given in pounds (a share of "
                        "the NHS minimum is for asc_maintenance or out_of_hospital)")
             return
-        pct = Decimal(value.strip().removesuffix("%").strip())
+        try:
+            pct = Decimal(value.strip().removesuffix("%").strip())
+        except ArithmeticError:
+            self.error(path, f"{value!r} is not a number")
+            return
         if not 0 <= pct <= 100:
             self.error(path, f"{value!r} is not a share between 0% and 100%")
             return
