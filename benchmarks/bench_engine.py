@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SCHEME_TYPES = ["home_care_or_domiciliary_care", "residential_placements", "carers_services",
                 "home_based_intermediate_care", "community_based_schemes", "enablers_for_integration"]
-SOURCES = ["nhs_minimum", "ibcf", "additional_la", "additional_nhs", "la_discharge", "icb_discharge"]
+# The sources a 2025-26 plan can use (the iBCF and discharge funds ended in 2024-25).
+SOURCES = ["nhs_minimum", "local_authority_better_care_grant", "additional_la", "additional_nhs", "other", "other"]
 
 
 def generated_agreement(schemes: int = 200, partners: int = 6, years: int = 5) -> Agreement:

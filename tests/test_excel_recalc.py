@@ -51,11 +51,11 @@ arrangements:
     kind: pooled_fund
     name: Testshire pooled fund
     contributions:
-      - {partner: council, year: 2025-26, source: ibcf, cash: 400000.01, in_kind: 50000,
+      - {partner: council, year: 2025-26, source: local_authority_better_care_grant, cash: 400000.01, in_kind: 50000,
          in_kind_description: "=HYPERLINK(\\"http://example.org\\")"}
       - {partner: icb, year: 2025-26, source: nhs_minimum, cash: 333333.33}
       - {partner: trust, year: 2025-26, source: additional_nhs, cash: 216666.66}
-      - {partner: council, year: 2026-27, source: ibcf, cash: 400000.01, in_kind: 50000}
+      - {partner: council, year: 2026-27, source: local_authority_better_care_grant, cash: 400000.01, in_kind: 50000}
       - {partner: icb, year: 2026-27, source: nhs_minimum, cash: 333333.33}
       - {partner: trust, year: 2026-27, source: additional_nhs, cash: 216666.66}
     contingency: {2025-26: 100000, 2026-27: 100000}
@@ -75,7 +75,8 @@ arrangements:
       - {rule: retain_by_host, limit: 3000}
     schemes:
       - {id: S1, name: "-Reablement", scheme_type: home_based_intermediate_care, area_of_spend: social_care,
-         commissioner: council, provider: la, funding_source: ibcf, budget: {2025-26: 450000.01, 2026-27: 450000.01}}
+         commissioner: council, provider: la, funding_source: local_authority_better_care_grant,
+         budget: {2025-26: 450000.01, 2026-27: 450000.01}}
       - {id: S2, name: Step-down beds, scheme_type: bed_based_intermediate_care, area_of_spend: community_health,
          commissioner: {icb: 33.3333, council: 66.6667}, provider: nhs_community, funding_source: nhs_minimum,
          budget: {2025-26: 333333.33, 2026-27: 333333.33}}

@@ -34,6 +34,7 @@ BCF = "examples/bcf_northmoor.yaml"
 #: One scenario per example for ``explain``, chosen to exercise its risk share.
 EXPLAIN_SCENARIOS = {
     "examples/bcf_northmoor.yaml": "scenarios/demand_shock.yaml",
+    "examples/bcf_two_tier_2025_26.yaml": "scenarios/council_cut.yaml",
     "examples/ld_pooled_budget.yaml": "scenarios/high_inflation.yaml",
     "examples/residential_lead_commissioning.yaml": "scenarios/council_cut.yaml",
 }

@@ -1,7 +1,9 @@
 """BCF and Section 75 vocabulary: partner kinds, funding sources, scheme types.
 
-Values follow the 2023-25 BCF planning template's drop-down lists (domain
-brief, section 1). Each enumeration accepts its snake_case key or the
+Values follow the 2023-25 BCF planning template's drop-down lists, with the
+Local Authority Better Care Grant that replaced the iBCF and the discharge
+funds from 2025-26 (Better Care Fund policy framework 2025 to 2026). Each
+enumeration accepts its snake_case key or the
 template's wording, ignoring case and punctuation, so a planner can paste
 "Home-based intermediate care" or write ``home_based_intermediate_care``.
 """
@@ -87,12 +89,73 @@ class FundingSource(_Vocabulary):
 
     NHS_MINIMUM = ("nhs_minimum", "Minimum NHS Contribution")
     IBCF = ("ibcf", "iBCF")
+    LA_BETTER_CARE_GRANT = ("local_authority_better_care_grant", "Local Authority Better Care Grant")
     DFG = ("dfg", "DFG")
     ADDITIONAL_LA = ("additional_la", "Additional LA Contribution")
     ADDITIONAL_NHS = ("additional_nhs", "Additional NHS Contribution")
     LA_DISCHARGE = ("la_discharge", "Local Authority Discharge Funding")
     ICB_DISCHARGE = ("icb_discharge", "ICB Discharge Funding")
     OTHER = ("other", "Other")
+
+
+@dataclass(frozen=True)
+class SourceYears:
+    """The financial years a funding source existed in, and what to say outside them.
+
+    The BCF's mandatory sources changed in 2022-23 (the discharge funds began)
+    and in 2025-26 (the iBCF and the local authority discharge funding became
+    the Local Authority Better Care Grant; the ICB discharge funding became part
+    of the NHS minimum contribution). A plan that names a source in a year it
+    did not exist would be checked against the wrong rules, so it is refused.
+
+    Attributes:
+        first: the first year the source existed ("" if it has no start in the BCF's life).
+        last: the last year it existed ("" if it still exists).
+        before: what to say when it is used before ``first``: what to use instead.
+        after: what to say when it is used after ``last``: what it became and what to use.
+    """
+
+    first: str = ""
+    last: str = ""
+    before: str = ""
+    after: str = ""
+
+    def problem(self, year: str) -> str:
+        """Why the source cannot be used in ``year`` ("" when it can). Years are ``2025-26`` strings."""
+        if self.first and year < self.first:
+            return self.before
+        if self.last and year > self.last:
+            return self.after
+        return ""
+
+
+#: The sources that existed only for some years (Better Care Fund policy frameworks 2022 to 2023 and
+#: 2025 to 2026; Better Care Fund planning requirements 2025 to 2026). Sources not listed exist every year.
+SOURCE_YEARS: dict[FundingSource, SourceYears] = {
+    FundingSource.IBCF: SourceYears(
+        last="2024-25",
+        after="the improved Better Care Fund became part of the Local Authority Better Care Grant from 2025-26; "
+        "use local_authority_better_care_grant"),
+    FundingSource.LA_DISCHARGE: SourceYears(
+        first="2022-23", last="2024-25",
+        before="the local authority discharge funding began in 2022-23; before then use additional_la or other",
+        after="the local authority discharge funding became part of the Local Authority Better Care Grant from "
+        "2025-26; use local_authority_better_care_grant"),
+    FundingSource.ICB_DISCHARGE: SourceYears(
+        first="2022-23", last="2024-25",
+        before="the ICB discharge funding began in 2022-23; before then use additional_nhs or other",
+        after="the ICB discharge funding became part of the NHS minimum contribution from 2025-26; use nhs_minimum"),
+    FundingSource.LA_BETTER_CARE_GRANT: SourceYears(
+        first="2025-26",
+        before="the Local Authority Better Care Grant began in 2025-26; before then use ibcf (and la_discharge "
+        "for the local authority discharge funding from 2022-23)"),
+}
+
+
+def source_year_problem(source: FundingSource, year: str) -> str:
+    """Why ``source`` cannot be used in financial ``year`` ("" when it can)."""
+    years = SOURCE_YEARS.get(source)
+    return years.problem(year) if years else ""
 
 
 class AreaOfSpend(_Vocabulary):

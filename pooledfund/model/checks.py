@@ -37,6 +37,7 @@ from pooledfund.model.records import (
     field_line,
     source_of,
 )
+from pooledfund.model.sources import check_source_years
 
 #: The most any single amount may be, in pence (£100bn), as for every amount read from a file.
 MAX_AMOUNT = MAX_POUNDS * PENCE_PER_POUND
@@ -72,6 +73,7 @@ def check_agreement(agreement: Agreement) -> list[InputError]:
         errors += _check_schemes(arrangement, partner_ids, years)
         if isinstance(arrangement, FundedArrangement):
             errors += _check_funded(agreement, arrangement, partner_ids, years)
+    errors += check_source_years(agreement)
     return errors
 
 

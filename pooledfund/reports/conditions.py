@@ -7,7 +7,9 @@ What is checked (domain brief, section 1 "Automatic checks" and "National condit
 
 * **NHS minimum contribution**: the partners' NHS minimum contribution
   (cash and in kind, after the scenario's changes) is at least the required
-  minimum for the year.
+  minimum for the year. Where several partners pay it (a Health and Wellbeing
+  Board with several ICBs on its footprint), each partner's contribution is
+  also checked against its own required figure, then the total.
 * **Adult social care maintained**: spend from the NHS minimum on social
   care, commissioned by the council (its share of joint schemes), is at least
   the maintenance figure.
@@ -23,10 +25,13 @@ What is checked (domain brief, section 1 "Automatic checks" and "National condit
   risk pool it funds. This applies to pools with a mandatory BCF source; every
   balanced pool as a whole must equal scheme budgets plus the contingency.
 
-A required figure for a year is the value configured for that year, or else
-last year's required figure uplifted by the year's published percentage
-(rounded half up to the penny). With nothing configured, the first plan year
-is its own baseline: the words then say the local figure should be set.
+A required figure for a year is the amount configured for that year; or, for
+the adult social care and out-of-hospital figures, a configured share of that
+year's required NHS minimum contribution; or else last year's required figure
+uplifted by the year's published percentage (rounded half up to the penny).
+"Last year" may be the year before the plan (a 2024-25 baseline for a
+2025-26 plan). With nothing configured, the first plan year is its own
+baseline: the words then say the local figure should be set.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from pooledfund.agreements import FundedArrangement
 from pooledfund.core.errors import InputError, Source
 from pooledfund.core.money import MoneyError, format_gbp, to_pence
 from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, PartnerKind, SchemeType
-from pooledfund.core.years import parse_year
+from pooledfund.core.years import parse_year, year_start
 from pooledfund.engine.results import RunResult
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import Scheme
@@ -49,7 +54,7 @@ NHS_KINDS = frozenset({PartnerKind.INTEGRATED_CARE_BOARD, PartnerKind.NHS_TRUST}
 #: Sources the BCF policy framework requires to be spent in full (running balance zero).
 MANDATORY_SOURCES = frozenset(
     {FundingSource.NHS_MINIMUM, FundingSource.IBCF, FundingSource.DFG, FundingSource.LA_DISCHARGE,
-     FundingSource.ICB_DISCHARGE}
+     FundingSource.ICB_DISCHARGE, FundingSource.LA_BETTER_CARE_GRANT}
 )
 
 #: Published uplifts of the NHS minimum and of the ASC maintenance figure, % on the year before.
@@ -61,11 +66,19 @@ PUBLISHED_UPLIFTS: dict[str, Decimal] = {
     "2025-26": Decimal("3.9"),
 }
 PUBLISHED_SOURCE = (
-    "BCF policy framework and planning requirements as summarised in the domain brief, section 1 and 4: "
-    "NHS minimum +5.3% in 2021-22 (gov.uk release), +5.66% a year in 2022-25 and the ASC maintenance "
-    "figure +5.66% a year in 2023-25 (NHS England BCF pages), +3.9% over the 2024-25 baseline in 2025-26 "
-    "(NHS England grants and funding page)"
+    "Better Care Fund policy frameworks and planning requirements: NHS minimum +5.3% in 2021-22 (Better Care "
+    "Fund policy framework 2021 to 2022), +5.66% a year in 2022-25 and the ASC maintenance figure +5.66% a year "
+    "in 2023-25 (Better Care Fund policy framework 2023 to 2025; NHS England Better Care Fund planning "
+    "requirements), +3.9% over the 2024-25 baseline in 2025-26 (Better Care Fund policy framework 2025 to 2026; "
+    "NHS England Better Care Fund grants and funding page)"
 )
+
+#: The thresholds a file may set in pounds, by year.
+AMOUNT_KEYS = ("nhs_minimum", "asc_maintenance", "out_of_hospital")
+#: The thresholds that may instead be set as a % of the year's required NHS minimum contribution.
+SHARE_KEYS = ("asc_maintenance", "out_of_hospital")
+#: Where each partner paying the NHS minimum (each ICB on the footprint) has its own threshold.
+BY_PARTNER_KEY = "nhs_minimum.by_partner"
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,13 @@ class ConditionThresholds:
         nhs_minimum: the local NHS minimum contribution required, pence by year.
         asc_maintenance: the required NHS-funded adult social care spend, pence by year.
         out_of_hospital: the NHS-commissioned out-of-hospital ring-fence, pence by year.
-        source: where the uplifts come from (shown next to every check).
+        source: where the uplifts come from (shown next to every check without a source of its own).
+        shares: the adult social care and out-of-hospital figures given as a % of the year's
+            required NHS minimum contribution instead of in pounds: threshold key, then year.
+        nhs_minimum_by_partner: each partner's own required NHS minimum contribution (an
+            ICB's part of the Health and Wellbeing Board's minimum), pence by partner id and year.
+        sources: the public source of one threshold, in words (title and year), by its key
+            (``out_of_hospital``, ``nhs_minimum.by_partner.icb_a``...).
     """
 
     uplift_pct: dict[str, Decimal] = field(default_factory=lambda: dict(PUBLISHED_UPLIFTS))
@@ -87,6 +106,21 @@ class ConditionThresholds:
     asc_maintenance: dict[str, int] = field(default_factory=dict)
     out_of_hospital: dict[str, int] = field(default_factory=dict)
     source: str = PUBLISHED_SOURCE
+    shares: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    nhs_minimum_by_partner: dict[str, dict[str, int]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def source_for(self, key: str) -> str:
+        """The source named next to the checks of threshold ``key``: its own, its parent's, or the file's.
+
+        ``nhs_minimum.by_partner.icb_a`` falls back to ``nhs_minimum.by_partner``,
+        then ``nhs_minimum``, then the file's ``source``.
+        """
+        while key:
+            if key in self.sources:
+                return self.sources[key]
+            key = key.rpartition(".")[0]
+        return self.source
 
     def uplift(self, year: str) -> tuple[Decimal, bool]:
         """The uplift for ``year`` and whether it was published for that year (not rolled on)."""
@@ -118,6 +152,7 @@ class ConditionCheck:
         comparison: how figure meets threshold: ``>=``, ``<=`` or ``==``.
         funding_source: for a per-source reconciliation, the source's key.
         arrangement: for a reconciliation of one pool, the arrangement's id.
+        partner: for one partner's NHS minimum contribution, the partner's id.
     """
 
     name: str
@@ -132,6 +167,7 @@ class ConditionCheck:
     comparison: str = ">="
     funding_source: str = ""
     arrangement: str = ""
+    partner: str = ""
 
 
 def nhs_share(agreement: Agreement, scheme: Scheme) -> Decimal:
@@ -158,41 +194,80 @@ def _passes(figure: int, threshold: int, comparison: str) -> bool:
     return figure == threshold
 
 
-def _required(
-    years: list[str], figures: dict[str, int], configured: dict[str, int], thresholds: ConditionThresholds
-) -> dict[str, tuple[int, str]]:
-    """Each year's required figure and where it came from (configured, baseline or uplifted)."""
+@dataclass(frozen=True)
+class _Measure:
+    """One condition on the NHS minimum: what is measured, the plan's figures and how the threshold is set.
+
+    Attributes:
+        key: the condition's key (``nhs_minimum``, ``asc_maintenance``...).
+        name: the check's name.
+        what: the plan's figure in words, for the sentence.
+        figures: the plan's figure, pence by year.
+        configured: the configured required figures, pence by year.
+        shares: the required figure as a % of ``base``, by year (configured as a share).
+        base: the year's required NHS minimum contribution, pence by year (what a share is of).
+        partner: the partner the check is about ("" for the whole Health and Wellbeing Board).
+    """
+
+    key: str
+    name: str
+    what: str
+    figures: dict[str, int]
+    configured: dict[str, int]
+    shares: dict[str, Decimal] = field(default_factory=dict)
+    base: dict[str, int] = field(default_factory=dict)
+    partner: str = ""
+
+
+def _year_before(year: str) -> str:
+    start = year_start(year) - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _required(years: list[str], measure: _Measure, thresholds: ConditionThresholds) -> dict[str, tuple[int, str]]:
+    """Each year's required figure and where it came from (configured, a share, baseline or uplifted).
+
+    A figure configured for the year before the plan is the baseline the
+    first plan year is uplifted from (the 2024-25 baseline of a 2025-26 plan).
+    """
     required: dict[str, tuple[int, str]] = {}
-    previous: int | None = None
+    before = _year_before(years[0]) if years else ""
+    previous = measure.configured.get(before)
+    last = "last year's required figure"
+    if previous is not None:
+        last = f"the configured {before} figure {format_gbp(previous)}"
     for year in years:
-        if year in configured:
-            value, how = configured[year], "the configured local figure"
+        if year in measure.configured:
+            value, how = measure.configured[year], "the configured local figure"
+        elif year in measure.shares and year in measure.base:
+            pct = measure.shares[year]
+            value = _half_up(Decimal(measure.base[year]) * pct / 100)
+            how = f"the configured {pct}% of the required NHS minimum contribution {format_gbp(measure.base[year])}"
         elif previous is None:
-            value = figures[year]
+            value = measure.figures[year]
             how = "the plan's own figure taken as the baseline (configure the published local figure)"
         else:
             pct, published = thresholds.uplift(year)
             value = _uplifted(previous, pct)
             assumed = "" if published else ", assumed: the latest published rate rolled forward"
-            how = f"last year's required figure uplifted by {pct}%{assumed}"
+            how = f"{last} uplifted by {pct}%{assumed}"
         required[year] = (value, how)
-        previous = value
+        previous, last = value, "last year's required figure"
     return required
 
 
-def _minimum_checks(
-    key: str, name: str, what: str, years: list[str], figures: dict[str, int], configured: dict[str, int],
-    thresholds: ConditionThresholds,
-) -> list[ConditionCheck]:
+def _minimum_checks(years: list[str], measure: _Measure, thresholds: ConditionThresholds) -> list[ConditionCheck]:
     checks = []
-    for year, (threshold, how) in _required(years, figures, configured, thresholds).items():
-        figure = figures[year]
+    source = thresholds.source_for(f"{BY_PARTNER_KEY}.{measure.partner}" if measure.partner else measure.key)
+    for year, (threshold, how) in _required(years, measure, thresholds).items():
+        figure = measure.figures[year]
         passed = figure >= threshold
         verdict = "is at least" if passed else "is below"
         gap = "" if passed else f", {format_gbp(threshold - figure)} short"
-        words = (f"{year}: {what} {format_gbp(figure)} {verdict} the required {format_gbp(threshold)}{gap} "
+        words = (f"{year}: {measure.what} {format_gbp(figure)} {verdict} the required {format_gbp(threshold)}{gap} "
                  f"(required figure: {how}).")
-        checks.append(ConditionCheck(name, year, figure, threshold, passed, words, thresholds.source, key))
+        checks.append(ConditionCheck(measure.name, year, figure, threshold, passed, words, source, measure.key,
+                                     partner=measure.partner))
     return checks
 
 
@@ -242,30 +317,68 @@ def national_conditions(
     funded = [a for a in agreement.arrangements if isinstance(a, FundedArrangement)]
     sources_used |= {c.source for a in funded for c in a.all_contributions(years)}
     if FundingSource.NHS_MINIMUM in sources_used:
-        contributed = {
-            y: sum(_income_by_source(result, a.id, y).get(FundingSource.NHS_MINIMUM.value, 0) for a in funded)
-            for y in years
-        }
-        checks += _minimum_checks("nhs_minimum", "NHS minimum contribution", "the NHS minimum contribution", years,
-                                  contributed, thresholds.nhs_minimum, thresholds)
-        asc = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, area=AreaOfSpend.SOCIAL_CARE, share="la")
-               for y in years}
-        checks += _minimum_checks(
-            "asc_maintenance", "NHS-funded adult social care maintained",
-            "NHS minimum spend on social care commissioned by the council", years, asc, thresholds.asc_maintenance,
-            thresholds)
-        ooh = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, not_area=AreaOfSpend.ACUTE, share="nhs")
-               for y in years}
-        checks += _minimum_checks(
-            "out_of_hospital", "NHS-commissioned out-of-hospital ring-fence",
-            "NHS minimum spend on out-of-hospital services commissioned by the NHS", years, ooh,
-            thresholds.out_of_hospital, thresholds)
+        checks += _nhs_minimum_checks(agreement, result, {a.id for a in funded}, thresholds)
     if FundingSource.DFG in sources_used:
         checks += _dfg_checks(agreement, years)
     checks.append(_joint_split_check(agreement))
     for arrangement in funded:
         if arrangement.balanced:
             checks += _balance_checks(arrangement, result, years)
+    return checks
+
+
+def nhs_minimum_by_partner(result: RunResult, arrangement_ids: set[str]) -> dict[str, dict[str, int]]:
+    """Each partner's NHS minimum contribution to the arrangements, pence by partner and year.
+
+    Only partners that pay some NHS minimum in some year are listed; every
+    year of the run is filled in (0 where the partner paid nothing).
+    """
+    paid: dict[str, dict[str, int]] = {}
+    for row in result.arrangement_years:
+        values = row.cash_by_source.get(FundingSource.NHS_MINIMUM.value)
+        if row.arrangement_id not in arrangement_ids or values is None:
+            continue
+        for partner, value in zip(row.partners, values.tolist(), strict=True):
+            if value:
+                by_year = paid.setdefault(partner, dict.fromkeys(result.years, 0))
+                by_year[row.year] += int(value)
+    return paid
+
+
+def _nhs_minimum_checks(
+    agreement: Agreement, result: RunResult, arrangement_ids: set[str], thresholds: ConditionThresholds
+) -> list[ConditionCheck]:
+    """The NHS minimum contribution (each payer's when there are several, then the total) and its two ring-fences."""
+    years = list(agreement.years)
+    checks: list[ConditionCheck] = []
+    payers = nhs_minimum_by_partner(result, arrangement_ids)
+    names = {p.id: p.name for p in agreement.partners}
+    per_partner = sorted(payers) if len(payers) > 1 else []
+    per_partner += sorted(set(thresholds.nhs_minimum_by_partner) - set(per_partner))
+    for partner in per_partner:
+        name = names.get(partner, partner)
+        checks += _minimum_checks(years, _Measure(
+            "nhs_minimum_partner", f"NHS minimum contribution: {name}", f"{name}'s NHS minimum contribution",
+            payers.get(partner, dict.fromkeys(years, 0)), thresholds.nhs_minimum_by_partner.get(partner, {}),
+            partner=partner), thresholds)
+    contributed = {y: sum(by_year[y] for by_year in payers.values()) for y in years}
+    what = f"the total NHS minimum contribution ({len(payers)} partners pay it)" if len(payers) > 1 else (
+        "the NHS minimum contribution")
+    total = _Measure("nhs_minimum", "NHS minimum contribution", what, contributed, thresholds.nhs_minimum)
+    checks += _minimum_checks(years, total, thresholds)
+    base = {year: value for year, (value, _) in _required(years, total, thresholds).items()}
+    asc = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, area=AreaOfSpend.SOCIAL_CARE, share="la")
+           for y in years}
+    checks += _minimum_checks(years, _Measure(
+        "asc_maintenance", "NHS-funded adult social care maintained",
+        "NHS minimum spend on social care commissioned by the council", asc, thresholds.asc_maintenance,
+        thresholds.shares.get("asc_maintenance", {}), base), thresholds)
+    ooh = {y: planned_spend(agreement, y, FundingSource.NHS_MINIMUM, not_area=AreaOfSpend.ACUTE, share="nhs")
+           for y in years}
+    checks += _minimum_checks(years, _Measure(
+        "out_of_hospital", "NHS-commissioned out-of-hospital ring-fence",
+        "NHS minimum spend on out-of-hospital services commissioned by the NHS", ooh, thresholds.out_of_hospital,
+        thresholds.shares.get("out_of_hospital", {}), base), thresholds)
     return checks
 
 
@@ -353,43 +466,118 @@ def _balance_checks(arrangement: FundedArrangement, result: RunResult, years: li
     return checks
 
 
+@dataclass
+class _ThresholdReader:
+    """Reads one thresholds file into the fields of :class:`ConditionThresholds`, collecting located errors."""
+
+    name: str
+    errors: list[InputError] = field(default_factory=list)
+    amounts: dict[str, dict[str, int]] = field(default_factory=dict)
+    shares: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    uplifts: dict[str, Decimal] = field(default_factory=dict)
+    by_partner: dict[str, dict[str, int]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(InputError(Source(self.name, None, path), message))
+
+    def years(self, key: str, raw: object) -> dict[str, object]:
+        """The ``year: value`` lines of ``key`` (its ``source``, if any, kept aside), or {} after an error."""
+        if not isinstance(raw, dict):
+            self.error(key, "expected years with a value each, like 2025-26: 3.9")
+            return {}
+        if "source" in raw:
+            self.sources[key] = str(raw["source"])
+        return {str(year): value for year, value in raw.items() if year not in ("source", "by_partner")}
+
+    def uplift_pct(self, raw: object) -> None:
+        for year_text, value in self.years("uplift_pct", raw).items():
+            try:
+                self.uplifts[parse_year(year_text)] = Decimal(str(value))
+            except (ValueError, ArithmeticError) as exc:
+                self.error(f"uplift_pct.{year_text}", str(exc) or f"{value!r} is not a number")
+
+    def amounts_or_shares(self, key: str, raw: object, into: dict[str, int]) -> None:
+        """Read ``key``'s years: pounds, or (for the two ring-fences) a share such as ``30%``."""
+        for year_text, value in self.years(key, raw).items():
+            path = f"{key}.{year_text}"
+            try:
+                year = parse_year(year_text)
+                if isinstance(value, str) and value.strip().endswith("%"):
+                    self._share(key, path, year, value)
+                else:
+                    into[year] = to_pence(value)
+            except (ValueError, MoneyError, ArithmeticError) as exc:
+                self.error(path, str(exc) or f"{value!r} is not a number")
+
+    def _share(self, key: str, path: str, year: str, value: str) -> None:
+        if key.split(".")[0] not in SHARE_KEYS:
+            self.error(path, f"{value!r} is a share; the NHS minimum contribution is given in pounds (a share of "
+                       "the NHS minimum is for asc_maintenance or out_of_hospital)")
+            return
+        try:
+            pct = Decimal(value.strip().removesuffix("%").strip())
+        except ArithmeticError:
+            self.error(path, f"{value!r} is not a number")
+            return
+        if not 0 <= pct <= 100:
+            self.error(path, f"{value!r} is not a share between 0% and 100%")
+            return
+        self.shares.setdefault(key, {})[year] = pct
+
+    def nhs_minimum(self, raw: object) -> None:
+        """The Health and Wellbeing Board's NHS minimum, and under ``by_partner`` each ICB's own."""
+        self.amounts_or_shares("nhs_minimum", raw, self.amounts.setdefault("nhs_minimum", {}))
+        partners = raw.get("by_partner") if isinstance(raw, dict) else None
+        if partners is None:
+            return
+        if not isinstance(partners, dict):
+            self.error("nhs_minimum.by_partner", "expected each partner's id with its years, like icb_a: "
+                       "{2025-26: 30000000}")
+            return
+        for partner, years in partners.items():
+            if partner == "source":
+                self.sources[BY_PARTNER_KEY] = str(years)
+                continue
+            self.amounts_or_shares(f"nhs_minimum.by_partner.{partner}", years,
+                                   self.by_partner.setdefault(str(partner), {}))
+
+
 def thresholds_from_data(data: object, name: str) -> tuple[ConditionThresholds | None, list[InputError]]:
     """Read configured thresholds (``uplift_pct``, ``nhs_minimum``, ``asc_maintenance``, ``out_of_hospital``).
 
     Each is a mapping of financial year to a percentage (uplifts) or pounds;
-    ``source`` names where the figures come from. Unknown keys are errors.
+    ``asc_maintenance`` and ``out_of_hospital`` may give a year as a share of
+    that year's required NHS minimum contribution (``30%``); ``nhs_minimum``
+    may list ``by_partner`` each ICB's own required figure. Each may name its
+    own ``source``; the top-level ``source`` names where the rest come from.
+    Unknown keys are errors.
     """
-    errors: list[InputError] = []
     if not isinstance(data, dict):
         return None, [InputError(Source(name, 1), "expected a set of 'name: value' lines (uplift_pct, nhs_minimum, "
                                                    "asc_maintenance, out_of_hospital, source)")]
-    values: dict[str, dict[str, int] | dict[str, Decimal]] = {}
+    reader = _ThresholdReader(name)
     for key, raw in data.items():
         if key == "source":
             continue
-        if key not in {"uplift_pct", "nhs_minimum", "asc_maintenance", "out_of_hospital"}:
-            errors.append(InputError(Source(name, None, str(key)), "is not a threshold; use uplift_pct, nhs_minimum, "
-                                     "asc_maintenance, out_of_hospital or source"))
-            continue
-        if not isinstance(raw, dict):
-            errors.append(InputError(Source(name, None, key), "expected years with a value each, like 2025-26: 3.9"))
-            continue
-        parsed: dict = {}
-        for year_text, value in raw.items():
-            where = Source(name, None, f"{key}.{year_text}")
-            try:
-                year = parse_year(year_text)
-                parsed[year] = Decimal(str(value)) if key == "uplift_pct" else to_pence(value)
-            except (ValueError, MoneyError, ArithmeticError) as exc:
-                errors.append(InputError(where, str(exc) or f"{value!r} is not a number"))
-        values[key] = parsed
-    if errors:
-        return None, errors
-    uplifts = values.get("uplift_pct")
+        if key == "uplift_pct":
+            reader.uplift_pct(raw)
+        elif key == "nhs_minimum":
+            reader.nhs_minimum(raw)
+        elif key in AMOUNT_KEYS:
+            reader.amounts_or_shares(key, raw, reader.amounts.setdefault(key, {}))
+        else:
+            reader.error(str(key), "is not a threshold; use uplift_pct, nhs_minimum, asc_maintenance, "
+                         "out_of_hospital or source")
+    if reader.errors:
+        return None, reader.errors
     return ConditionThresholds(
-        uplift_pct={**PUBLISHED_UPLIFTS, **uplifts} if uplifts else dict(PUBLISHED_UPLIFTS),  # type: ignore[dict-item]
-        nhs_minimum=values.get("nhs_minimum", {}),  # type: ignore[arg-type]
-        asc_maintenance=values.get("asc_maintenance", {}),  # type: ignore[arg-type]
-        out_of_hospital=values.get("out_of_hospital", {}),  # type: ignore[arg-type]
+        uplift_pct={**PUBLISHED_UPLIFTS, **reader.uplifts},
+        nhs_minimum=reader.amounts.get("nhs_minimum", {}),
+        asc_maintenance=reader.amounts.get("asc_maintenance", {}),
+        out_of_hospital=reader.amounts.get("out_of_hospital", {}),
         source=str(data.get("source") or PUBLISHED_SOURCE),
+        shares=reader.shares,
+        nhs_minimum_by_partner=reader.by_partner,
+        sources=reader.sources,
     ), []

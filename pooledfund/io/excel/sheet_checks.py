@@ -13,6 +13,7 @@ from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.cells import col_range, formula_text, money, number, ref, sum_where, text
 from pooledfund.io.excel.context import PackContext
 from pooledfund.io.excel.sheet_contributions import ARRANGEMENT as C_ARR
+from pooledfund.io.excel.sheet_contributions import PARTNER as C_PARTNER
 from pooledfund.io.excel.sheet_contributions import SOURCE as C_SOURCE
 from pooledfund.io.excel.sheet_contributions import TOTAL as C_TOTAL
 from pooledfund.io.excel.sheet_contributions import YEAR as C_YEAR
@@ -41,6 +42,9 @@ def _figure_formula(ctx: PackContext, check: ConditionCheck) -> str:
     budget = p(layout.expenditure_header(check.year))
     if check.key == "nhs_minimum":
         return sum_where(c(C_TOTAL), [(c(C_SOURCE), FundingSource.NHS_MINIMUM.label), (c(C_YEAR), check.year)])
+    if check.key == "nhs_minimum_partner":
+        return sum_where(c(C_TOTAL), [(c(C_SOURCE), FundingSource.NHS_MINIMUM.label), (c(C_YEAR), check.year),
+                                      (c(C_PARTNER), check.partner)])
     if check.key == "asc_maintenance":
         return (f"ROUND(SUMPRODUCT(({p(layout.SOURCE)}={nhs_minimum})*({p(layout.AREA)}="
                 f"{formula_text(AreaOfSpend.SOCIAL_CARE.label)})*{budget}*{p(layout.PCT_LA)})/100,2)")
