@@ -145,10 +145,10 @@ def test_the_risk_share_waterfall_shows_who_took_each_layer(cut: tuple[ModelOutp
     bars = {trace.name: dict(zip(trace.x, _pence(trace.y), strict=True)) for trace in fig.data if trace.name}
     council, icb = "Northmoor Borough Council", "NHS Moorland and Dales Integrated Care Board"
     # See test_dashboard_data: band £250,000 to the council, then £1,032,500 pro rata:
-    # council £385,346.00, ICB £647,154.00.
+    # council £385,345.69, ICB £647,154.31.
     assert bars[council][wrap("2. Northmoor Borough Council band (up to £250k)", 14)] == 250_000_00
-    assert bars[council][wrap("3. Pro rata to contributions", 14)] == 385_346_00
-    assert bars[icb][wrap("3. Pro rata to contributions", 14)] == 647_154_00
+    assert bars[council][wrap("3. Pro rata to contributions", 14)] == 385_345_69
+    assert bars[icb][wrap("3. Pro rata to contributions", 14)] == 647_154_31
     assert bars["To share"][wrap("Scheme overspends", 14)] == 1_582_500_00
     # the invisible base under the pro rata step is what is left after it: nothing
     floor = dict(zip(fig.data[0].x, _pence(fig.data[0].y), strict=True))
