@@ -225,6 +225,74 @@ def test_the_risk_share_formulas_of_colliding_ids_recalculate_to_the_engines_pen
     assert _error_cells(calculated) == []
 
 
+RUN_TOGETHER = """
+agreement:
+  id: runs
+  title: Ids that run together
+  place: Testshire Health and Wellbeing Board
+  years: [2025-26]
+  host_partner: council
+partners:
+  - {id: council, name: Council, kind: county_council, vat: council_s33}
+  - {id: layer1_limit, name: Trust, kind: nhs_trust, vat: nhs_limited_recovery}
+arrangements:
+  - id: a_cap
+    kind: pooled_fund
+    name: First pool
+    contributions:
+      - {partner: council, year: 2025-26, source: ibcf, cash: 100000}
+      - {partner: layer1_limit, year: 2025-26, source: additional_nhs, cash: 100000}
+    risk_share:
+      - {layer: fixed_split, shares: {council: 50, layer1_limit: 50}, limit: 1000}
+      - {layer: proportional, basis: total}
+    underspend:
+      - {rule: return_proportional, basis: total}
+    schemes:
+      - {id: A1, name: Reablement, scheme_type: home_based_intermediate_care, area_of_spend: social_care,
+         commissioner: council, provider: la, funding_source: ibcf, budget: {2025-26: 200000}}
+  - id: a
+    kind: pooled_fund
+    name: Second pool
+    contributions:
+      - {partner: council, year: 2025-26, source: ibcf, cash: 100000}
+      - {partner: layer1_limit, year: 2025-26, source: additional_nhs, cash: 100000}
+    risk_share:
+      - {layer: proportional, basis: total}
+      - {layer: cap, partner: layer1_limit, cap: 5000}
+    underspend:
+      - {rule: return_proportional, basis: total}
+    schemes:
+      - {id: B1, name: Beds, scheme_type: bed_based_intermediate_care, area_of_spend: community_health,
+         commissioner: layer1_limit, provider: nhs_community, funding_source: additional_nhs,
+         budget: {2025-26: 200000}}
+"""
+
+
+def test_ids_that_run_together_into_one_name_are_refused_not_moved(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # arrangement "a_cap"'s first limit and arrangement "a"'s cap on partner "layer1_limit" both read
+    # pf_a_cap_layer1_limit; moving the name would send a_cap's formulas to the cap cell
+    path = tmp_path / "agreement.yaml"
+    path.write_text(textwrap.dedent(RUN_TOGETHER), encoding="utf-8")
+    out = tmp_path / "pack.xlsx"
+    assert main(["export", str(path), "--xlsx", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("pooledfund: the pack cannot give the input at 'Risk share'!$")
+    assert "pf_a_cap_layer1_limit" in err[0] and err[0].endswith("rename one of them")
+    assert not out.exists()
+
+
+def test_a_cell_never_holds_cut_text() -> None:
+    from pooledfund.core.errors import PooledfundError
+    from pooledfund.io.excel.cells import write_text_cell
+
+    ws = Workbook().active
+    ws.title = "Notes"
+    with pytest.raises(PooledfundError, match=r"^'Notes'!B3: the text is 40,000 characters; a workbook cell holds"):
+        write_text_cell(ws["B3"], "x" * 40_000)
+    assert ws["B3"].value is None
+
+
 # --- 3. damaged XML is reported where it is ----------------------------------------------------
 
 

@@ -171,9 +171,9 @@ def define_name(wb: Workbook, name: str, sheet: str, col: int, row: int) -> None
     for existing in wb.defined_names.values():
         if existing.name.lower() == name.lower() and existing.attr_text != target:
             raise PooledfundError(
-                f"the pack cannot name the input at {target} {name}: Excel already reads that name as the input at "
-                f"{existing.attr_text}, because two arrangement or partner ids run together the same way; rename "
-                "one of them")
+                f"the pack cannot give the input at {target} the defined name {name}: Excel already reads that name "
+                f"as the input at {existing.attr_text}, because two arrangement or partner ids run together the same "
+                "way; rename one of them")
     wb.defined_names[name] = DefinedName(name, attr_text=target)
 
 
