@@ -80,7 +80,7 @@ class _Relations:
 
 def _local(qname: str) -> str:
     """An element's name without its namespace prefix."""
-    return qname.rpartition(":")[2]
+    return qname[qname.find(":") + 1:]
 
 
 class _Handler(ContentHandler):
@@ -92,15 +92,16 @@ class _Handler(ContentHandler):
         self.count = count
         self.relations = relations
         self.worksheet = worksheet
+        self.columns: dict[str, int] = {}
 
     def startElement(self, name: str, attrs: AttributesImpl[str]) -> None:
         """Count a row or a cell of a worksheet; note a sheet or a relation of the workbook."""
         local = _local(name)
         if self.worksheet:
-            if local == "row":
-                self._row(attrs.get("r", ""))
-            elif local == "c":
+            if local == "c":
                 self._cell(attrs.get("r", ""))
+            elif local == "row":
+                self._row(attrs.get("r", ""))
         elif local == "sheet":
             rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
             self.relations.names[rid] = attrs.get("name", "")
@@ -113,10 +114,7 @@ class _Handler(ContentHandler):
         count = self.count
         count.row = int(number) if number.isdigit() else count.row + 1
         count.column = 0
-        if count.row > self.limits.rows:
-            raise _Refused(f"the sheet reaches row {count.row:,}; a sheet of more than {self.limits.rows:,} rows is "
-                           "refused (reading stopped there): delete the rows below the plan, or copy the plan into a "
-                           "new workbook")
+        self._reach()
 
     def _cell(self, reference: str) -> None:
         count = self.count
@@ -124,18 +122,36 @@ class _Handler(ContentHandler):
         if count.cells > self.limits.cells:
             raise _Refused(f"the workbook has more than {self.limits.cells:,} cells; a workbook that big is refused: "
                            "copy the expenditure plan alone into a new workbook")
-        if not reference:
-            count.column += 1
+        if reference:
+            count.column, count.row = self._position(reference)
         else:
-            match = _REFERENCE.match(reference)
-            if match is None or int(match.group(2)) < 1 or len(match.group(1)) > 3:
-                raise _Refused(f"a cell's reference {reference[:20]!r} is not a cell such as B7; open the workbook in "
-                               "Excel and save it again")
-            count.column, count.row = column_index_from_string(match.group(1).upper()), int(match.group(2))
+            count.column += 1
+        if count.row > count.last_row or count.column > count.last_column:
+            self._reach()
+
+    def _position(self, reference: str) -> tuple[int, int]:
+        """The column and row of a cell reference such as ``B7`` (the column's number is remembered)."""
+        match = _REFERENCE.match(reference)
+        row = int(match.group(2)) if match else 0
+        if match is None or row < 1 or len(match.group(1)) > 3:
+            raise _Refused(f"a cell's reference {reference[:20]!r} is not a cell such as B7; open the workbook in "
+                           "Excel and save it again")
+        letters = match.group(1)
+        column = self.columns.get(letters)
+        if column is None:
+            column = self.columns[letters] = column_index_from_string(letters.upper())
+        return column, row
+
+    def _reach(self) -> None:
+        """Check how far the sheet now reaches: its last row, and the rectangle openpyxl would fill."""
+        count = self.count
+        if count.row > self.limits.rows:
+            raise _Refused(f"the sheet reaches row {count.row:,}; a sheet of more than {self.limits.rows:,} rows is "
+                           "refused (reading stopped there): delete the rows below the plan, or copy the plan into a "
+                           "new workbook")
         count.last_row = max(count.last_row, count.row)
         count.last_column = max(count.last_column, count.column)
-        grid = count.last_row * count.last_column
-        if grid > self.limits.cells:
+        if count.last_row * count.last_column > self.limits.cells:
             raise _Refused(f"the sheet has cells as far as {get_column_letter(count.column)}{count.row}, which "
                            f"makes {count.last_row:,} rows by {count.last_column:,} columns to read; more than "
                            f"{self.limits.cells:,} cells is refused: delete the rows and columns beyond the plan")
