@@ -152,8 +152,9 @@ class _Handler(ContentHandler):
         count.last_row = max(count.last_row, count.row)
         count.last_column = max(count.last_column, count.column)
         if count.last_row * count.last_column > self.limits.cells:
-            raise _Refused(f"the sheet has cells as far as {get_column_letter(count.column)}{count.row}, which "
-                           f"makes {count.last_row:,} rows by {count.last_column:,} columns to read; more than "
+            corner = f"{get_column_letter(count.last_column)}{count.last_row}"
+            raise _Refused(f"the sheet's cells reach as far as {corner}, which makes {count.last_row:,} rows by "
+                           f"{count.last_column:,} columns to read; more than "
                            f"{self.limits.cells:,} cells is refused: delete the rows and columns beyond the plan")
 
 
