@@ -177,9 +177,20 @@ def _parse(stream: IO[bytes], handler: _Handler) -> str:
             return f"{where}\0the XML stops part-way ({message}): the file was cut short; save it again from Excel"
         return f"{where}\0the XML is damaged ({message}); open the workbook in Excel and save it again"
     except DefusedXmlException as exc:
-        return (f"\0the XML declares an entity ({exc}), which is refused: a workbook never needs one, and it can be "
-                "used to read other files or exhaust memory")
+        return f"\0{_refused_declaration(exc)}"
     return ""
+
+
+def _refused_declaration(exc: DefusedXmlException) -> str:
+    """What defusedxml refused, in words: an entity, a document type or a reference to another file."""
+    kind = {"DTDForbidden": "a document type", "ExternalReferenceForbidden": "a reference to another file"}.get(
+        type(exc).__name__, "an entity")
+    name = getattr(exc, "name", None)
+    target = getattr(exc, "system_id", None) or getattr(exc, "sysid", None)
+    named = f" named {name!r}" if name else ""
+    pointing = f" pointing at {target}" if target else ""
+    return (f"the XML declares {kind}{named}{pointing}, which is refused: a workbook never needs one, and it can be "
+            "used to read other files or exhaust memory")
 
 
 def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler: _Handler, name: str,
