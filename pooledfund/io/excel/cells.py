@@ -8,6 +8,7 @@ Text that could be read as a formula is always written as text.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,10 +19,18 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pooledfund.core.errors import PooledfundError
 from pooledfund.core.money import pounds_float
 from pooledfund.io.excel import styles
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The most characters an Excel cell holds; longer text would be cut when the workbook is opened.
+CELL_TEXT_MAX = 32_767
+#: The most characters of a text constant inside an Excel formula.
+FORMULA_TEXT_MAX = 255
+#: The most characters of an Excel defined name.
+NAME_MAX = 255
+_NAME_HASH = 8
 
 ExpectKind = Literal["money", "number", "text"]
 
@@ -70,8 +79,14 @@ def write_text_cell(cell: Cell, value: str) -> None:
 
     openpyxl treats any string starting with "=" as a formula; here such a
     string (and one starting with +, -, @, tab or CR, which other programs may
-    evaluate) is stored as a plain string with Excel's quote prefix.
+    evaluate) is stored as a plain string with Excel's quote prefix. Text
+    longer than a cell holds is refused (:class:`PooledfundError` naming the
+    cell), never cut: the inputs are checked before the pack is built
+    (:mod:`pooledfund.io.excel.limits`), so this is only a last guard.
     """
+    if len(value) > CELL_TEXT_MAX:
+        raise PooledfundError(f"{quote(cell.parent.title)}!{cell.coordinate}: the text is {len(value):,} characters; "
+                              f"a workbook cell holds at most {CELL_TEXT_MAX:,}")
     cell.value = value
     if value.startswith(_FORMULA_STARTS):
         cell.data_type = "s"
@@ -146,23 +161,50 @@ def text(value: str) -> Expected:
 
 
 def define_name(wb: Workbook, name: str, sheet: str, col: int, row: int) -> None:
-    """A workbook-level defined name for one input cell."""
-    wb.defined_names[name] = DefinedName(name, attr_text=f"{quote(sheet)}!{ref(col, row, absolute=True)}")
+    """A workbook-level defined name for one input cell.
+
+    Excel does not tell upper from lower case in names, so a name already
+    given to another cell (in any case) is refused rather than moved: moving
+    it would send that cell's formulas to the wrong input.
+    """
+    target = f"{quote(sheet)}!{ref(col, row, absolute=True)}"
+    for existing in wb.defined_names.values():
+        if existing.name.lower() == name.lower() and existing.attr_text != target:
+            raise PooledfundError(
+                f"the pack cannot give the input at {target} the defined name {name}: Excel already reads that name "
+                f"as the input at {existing.attr_text}, because two arrangement or partner ids run together the same "
+                "way; rename one of them")
+    wb.defined_names[name] = DefinedName(name, attr_text=target)
 
 
 def safe_name(*parts: str) -> str:
-    """A valid defined name from ids: letters, digits and underscores, never like a cell reference."""
+    """A valid, unique defined name from ids: letters, digits and underscores, never like a cell reference.
+
+    Ids made only of lower-case letters, digits and underscores keep a
+    readable name (``pf_bcf_pool_cap_icb``). Any other character becomes an
+    underscore, and then a short hash of the ids as written is added, so
+    ``p-2`` and ``p_2`` (or ``P2`` and ``p2``, the same name to Excel, which
+    ignores case) never share a name. A name longer than Excel allows is cut
+    and given the hash too.
+    """
     cleaned = "_".join("".join(ch if ch.isalnum() else "_" for ch in part) for part in parts)
-    return f"pf_{cleaned}"
+    name = f"pf_{cleaned}"
+    plain = all(ch.isalnum() or ch == "_" for part in parts for ch in part) and name == name.lower()
+    if plain and len(name) <= NAME_MAX:
+        return name
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:_NAME_HASH]
+    return f"{name[:NAME_MAX - _NAME_HASH - 1]}_{digest}"
 
 
 def sum_where(values: str, criteria: list[tuple[str, str]]) -> str:
-    """``SUMPRODUCT`` of ``values`` over the rows where each range equals its text.
+    """``SUMPRODUCT`` of ``values`` over the rows where each range holds exactly its text.
 
     Used instead of SUMIFS so that criteria such as "2025-26" or an id with a
-    wildcard character are compared as plain text, never parsed.
+    wildcard character are compared as plain text, never parsed; ``EXACT``
+    rather than ``=`` because ``=`` ignores case, and partners ``P2`` and ``p2``
+    are different partners.
     """
-    tests = "*".join(f"({rng}={formula_text(text)})" for rng, text in criteria)
+    tests = "*".join(f"EXACT({rng},{formula_text(text)})" for rng, text in criteria)
     return f"SUMPRODUCT({tests}*{values})" if tests else f"SUM({values})"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from pooledfund.core.errors import InvalidInputError
 from pooledfund.engine.runner import run
 from pooledfund.io.excel import (
     sheet_assumptions,
@@ -22,6 +23,7 @@ from pooledfund.io.excel import (
 )
 from pooledfund.io.excel.cells import Expectations
 from pooledfund.io.excel.context import PackContext
+from pooledfund.io.excel.limits import workbook_text_errors
 from pooledfund.io.yamlio import write_atomic
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario
@@ -43,8 +45,13 @@ def build_pack(
 
     ``scenarios``: the first is the main one (the sheets show it); the others
     appear beside it on the Scenarios sheet. An empty list means the base.
+    Text a workbook cannot hold is refused first (:class:`InvalidInputError`,
+    every field located), so nothing is ever cut.
     """
     scenarios = list(scenarios) or [BASE]
+    errors = workbook_text_errors(agreement, scenarios)
+    if errors:
+        raise InvalidInputError(errors)
     results = [run(agreement, s) for s in scenarios]
     thresholds = thresholds or ConditionThresholds()
     workbook = Workbook()

@@ -10,10 +10,14 @@
   source's income equal to its planned spend.
 
 Every problem is reported as a located :class:`~pooledfund.core.errors.InputError`
-(``book.xlsx 'Expenditure plan'!L7: ...``). Files over
-:data:`MAX_WORKBOOK_BYTES`, or that unpack to more than
-:data:`MAX_UNPACKED_BYTES`, are refused before parsing; XML is parsed with
-defusedxml (openpyxl uses it when installed, and this module insists).
+(``book.xlsx 'Expenditure plan'!L7: ...``), at most :data:`MAX_ERRORS` of
+them and then a count of the rest. Files over :data:`MAX_WORKBOOK_BYTES`
+are refused unread; before openpyxl reads a workbook, :mod:`.scan` checks
+its parts against :data:`MAX_UNPACKED_BYTES`, :data:`MAX_PART_BYTES` and
+:data:`MAX_PARTS`, parses every XML part with defusedxml (a damaged part is
+reported with its sheet, line and column) and counts each sheet's rows and
+cells against :data:`MAX_ROWS` and :data:`MAX_CELLS`, stopping at the first
+over a limit. openpyxl uses defusedxml too (this module insists on it).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import dataclasses
 import io
 import zipfile
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import openpyxl.xml
 from openpyxl import load_workbook
@@ -36,12 +41,23 @@ from pooledfund.io.excel import layout
 from pooledfund.io.excel.commissioners import reconcile
 from pooledfund.io.excel.flatten import PathError, parse_path, read_value, unflatten
 from pooledfund.io.excel.plan import PlanScheme, find_header, read_plan
+from pooledfund.io.excel.scan import Limits, scan_workbook
 from pooledfund.io.excel.sheet_assumptions import AGREEMENT_ROWS, FIELD, INPUT_OF, TYPE, VALUE
 from pooledfund.io.loader import agreement_from_data
 from pooledfund.model.agreement import Agreement
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: The most one part (a sheet's XML, the shared strings) may unpack to.
+MAX_PART_BYTES = 50 * 1024 * 1024
+#: The most parts (files inside the zip) a workbook may have.
+MAX_PARTS = 10_000
+#: The furthest row of any sheet.
+MAX_ROWS = 100_000
+#: The most cells in the whole workbook, and the most in any sheet's used rectangle.
+MAX_CELLS = 500_000
+#: The most problems listed; the rest are counted in one more line.
+MAX_ERRORS = 50
 _NHS_SOURCES = {FundingSource.NHS_MINIMUM, FundingSource.ADDITIONAL_NHS, FundingSource.ICB_DISCHARGE}
 #: Sheets only a pooledfund pack has; with Risk share and one other, a workbook is taken to be a pack.
 PACK_SHEETS = ["Cover", "Summary", "Contributions", "Projection", "Risk share", "Checks"]
@@ -54,21 +70,15 @@ def _where(name: str, sheet: str, cell: str = "") -> Source:
 
 
 def check_container(data: bytes, name: str) -> list[InputError]:
-    """Refuse what is too big, not a workbook, or unpacks to too much, before any XML is parsed."""
+    """Refuse what is too big, not a workbook, over a reading limit or damaged, before openpyxl reads it."""
     if not openpyxl.xml.DEFUSEDXML:
         raise PooledfundError("defusedxml is not installed; it is needed to read workbooks safely")
     if len(data) > MAX_WORKBOOK_BYTES:
         return [InputError(Source(name), f"the file is {len(data):,} bytes; workbooks over "
                                          f"{MAX_WORKBOOK_BYTES:,} bytes are refused")]
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        return [InputError(Source(name), "this is not an Excel workbook (.xlsx); save it as an Excel workbook")]
-    if unpacked > MAX_UNPACKED_BYTES:
-        return [InputError(Source(name), f"the workbook unpacks to {unpacked:,} bytes; over {MAX_UNPACKED_BYTES:,} "
-                                         "bytes is refused")]
-    return []
+    limits = Limits(unpacked_bytes=MAX_UNPACKED_BYTES, part_bytes=MAX_PART_BYTES, parts=MAX_PARTS, rows=MAX_ROWS,
+                    cells=MAX_CELLS)
+    return scan_workbook(data, name, limits)
 
 
 def _open(data: bytes, name: str) -> tuple[Workbook | None, list[InputError]]:
@@ -77,9 +87,18 @@ def _open(data: bytes, name: str) -> tuple[Workbook | None, list[InputError]]:
         return None, errors
     try:
         return load_workbook(io.BytesIO(data), data_only=True), []
-    except (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+    except (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, ParseError) as exc:
         return None, [InputError(Source(name), f"the workbook cannot be read ({exc}); open it in Excel and save it "
                                                "again as an Excel workbook (.xlsx)")]
+
+
+def _capped(errors: list[InputError], name: str) -> list[InputError]:
+    """The first :data:`MAX_ERRORS` problems, and one line counting the rest."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    rest = len(errors) - MAX_ERRORS
+    return [*errors[:MAX_ERRORS], InputError(Source(name), f"{rest:,} further problems are not listed; correct the "
+                                                           "ones above and import again")]
 
 
 def agreement_from_workbook_bytes(
@@ -89,7 +108,14 @@ def agreement_from_workbook_bytes(
 
     ``sheet`` names the sheet holding the expenditure plan; by default the
     "Expenditure plan" sheet, else the first sheet with a "Scheme ID" heading.
+    A long list of problems is cut to :data:`MAX_ERRORS` and a count.
     """
+    agreement, errors = _read_workbook(data, name, sheet)
+    return agreement, _capped(errors, name)
+
+
+def _read_workbook(data: bytes, name: str, sheet: str | None) -> tuple[Agreement | None, list[InputError]]:
+    """What :func:`agreement_from_workbook_bytes` returns, every problem listed."""
     workbook, errors = _open(data, name)
     if workbook is None:
         return None, errors
