@@ -15,6 +15,7 @@ from pooledfund.core.errors import InputError, Source
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import parse_month
 from pooledfund.model.agreement import Agreement
+from pooledfund.model.clause_checks import check_clauses
 from pooledfund.model.records import (
     BandLayer,
     CapLayer,
@@ -116,6 +117,7 @@ def _check_funded(
     errors += _check_risk_share(arrangement, partner_ids)
     errors += _check_underspend(arrangement, partner_ids)
     errors += _check_caps(arrangement)
+    errors += check_clauses(arrangement, agreement.years, agreement.partner_ids)
     if arrangement.balanced:
         errors += _check_balanced(agreement, arrangement)
     return errors
