@@ -83,6 +83,31 @@ arrangements:
       - {id: S3, name: "@Urgent response", scheme_type: urgent_community_response, area_of_spend: community_health,
          commissioner: trust, provider: nhs_community, funding_source: additional_nhs,
          budget: {2025-26: 116666.66, 2026-27: 116666.66}}
+  - id: own
+    kind: pooled_fund
+    name: Testshire own-lines pool
+    contributions:
+      - {partner: council, year: 2025-26, cash: 55000}
+      - {partner: icb, year: 2025-26, cash: 40000.01}
+      - {partner: council, year: 2026-27, cash: 58000}
+      - {partner: icb, year: 2026-27, cash: 40000.01}
+    contingency: {2025-26: 0, 2026-27: 3000}
+    risk_share:
+      - {layer: attributable}
+      - {layer: band, partner: council, limit: {2025-26: 1%, 2026-27: 1000}}
+      - {layer: proportional}
+      - {layer: cap, partner: icb, cap: 10% of icb}
+    underspend:
+      - {rule: attributable}
+      - {rule: carry_forward, cap: 1.5% of council}
+      - {rule: return_proportional}
+    schemes:
+      - {id: O1, name: Own council line, scheme_type: home_care_or_domiciliary_care, area_of_spend: social_care,
+         commissioner: council, provider: private_sector, funding_source: other,
+         budget: {2025-26: 55000, 2026-27: 55000}}
+      - {id: O2, name: Own joint line, scheme_type: community_based_schemes, area_of_spend: community_health,
+         commissioner: {icb: 66.6667, council: 33.3333}, provider: nhs_community, funding_source: other,
+         budget: {2025-26: 40000.01, 2026-27: 40000.01}}
   - id: aligned
     kind: aligned_budget
     name: Testshire aligned budget
@@ -100,6 +125,10 @@ STRESS_SCENARIO = {
         {"scheme": "A1", "month": "2025-12", "amount": 10000.03},
         {"scheme": "S2", "month": "2026-06", "amount": -250000.00},
         {"scheme": "A1", "month": "2026-06", "amount": -7000.01},
+        {"scheme": "O1", "month": "2025-09", "amount": -3000.01},
+        {"scheme": "O2", "month": "2025-09", "amount": 9000.03},
+        {"scheme": "O1", "month": "2026-09", "amount": 2000.02},
+        {"scheme": "O2", "month": "2026-09", "amount": -12000.05},
     ],
 }
 

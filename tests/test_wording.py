@@ -41,9 +41,10 @@ def _kind_of(record_class: type[Worded]) -> str:
 
 
 def test_the_unions_hold_every_kind() -> None:
-    assert sorted(_kind_of(k) for k in LAYER_KINDS) == ["band", "cap", "commissioner", "fixed_split", "proportional"]
+    assert sorted(_kind_of(k) for k in LAYER_KINDS) == [
+        "attributable", "band", "cap", "commissioner", "fixed_split", "proportional"]
     assert sorted(_kind_of(k) for k in RULE_KINDS) == [
-        "carry_forward", "fixed_split", "reinvest", "retain_by_host", "return_proportional"]
+        "attributable", "carry_forward", "fixed_split", "reinvest", "retain_by_host", "return_proportional"]
 
 
 @pytest.mark.parametrize("record_class", LAYER_KINDS + RULE_KINDS, ids=_kind_of)
@@ -77,8 +78,8 @@ def stress(tmp_path_factory: pytest.TempPathFactory) -> tuple[Agreement, Scenari
 
 
 def _records(agreement: Agreement) -> list[Worded]:
-    pool = next(a for a in agreement.arrangements if isinstance(a, FundedArrangement))
-    return [*pool.effective_risk_share(), *pool.effective_underspend()]
+    pools = [a for a in agreement.arrangements if isinstance(a, FundedArrangement)]
+    return [record for pool in pools for record in (*pool.effective_risk_share(), *pool.effective_underspend())]
 
 
 def test_the_stress_agreement_has_every_kind(stress: tuple[Agreement, Scenario]) -> None:

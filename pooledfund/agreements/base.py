@@ -9,9 +9,14 @@ budget leaves each partner with its own variance.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
 
+from pydantic import Field, model_validator
+
+from pooledfund.core.money import MoneyError, pounds, to_pence
 from pooledfund.core.types import NonNegativeMoney, Year
+from pooledfund.core.years import parse_year
+from pooledfund.model.amounts import POOL, PercentOf, parse_amount_part, percent_of
 from pooledfund.model.records import Contribution, Record, RiskLayer, Scheme, UnderspendRule
 
 
@@ -45,7 +50,10 @@ class FundedArrangement(ArrangementBase):
         contributions: what each partner pays in, per year and source.
         contingency: a risk pool held in the arrangement (part of the
             contributions, not given to any scheme), per year, drawn first
-            against overspends.
+            against overspends. Each year's value is pounds, or a percentage
+            of the pool (``2%``) or of a partner's contribution
+            (``2% of council``) as agreed, before any scenario changes; it is
+            worked out in pence when the file is read (rounded half up).
         balanced: when true, contributions must equal scheme budgets plus
             contingency every year (the usual requirement of a pooled fund).
         risk_share: ordered layers that share an overspend among partners.
@@ -58,6 +66,29 @@ class FundedArrangement(ArrangementBase):
     risk_share: list[RiskLayer] = Field(default_factory=list)
     underspend: list[UnderspendRule] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _contingency_in_pounds(cls, data: Any) -> Any:
+        """Turn a contingency given as a percentage into pounds, from the contributions as agreed that year.
+
+        A percentage that cannot be worked out (no such partner, unreadable
+        contributions) is left as written, so the contingency field reports
+        it at its own line.
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("contingency"), dict):
+            return data
+        contingency = dict(data["contingency"])
+        for year, value in contingency.items():
+            try:
+                part = parse_amount_part(value)
+            except ValueError:
+                continue
+            if isinstance(part, PercentOf):
+                base = _agreed_contributions(data.get("contributions"), str(year), part.of)
+                if base is not None:
+                    contingency[year] = pounds(percent_of(part.percent, base))
+        return {**data, "contingency": contingency}
+
     def all_contributions(self, years: list[str]) -> list[Contribution]:  # noqa: ARG002 (the kinds that override it use it)
         """Every contribution, including any the arrangement derives itself."""
         return list(self.contributions)
@@ -69,3 +100,22 @@ class FundedArrangement(ArrangementBase):
     def effective_underspend(self) -> list[UnderspendRule]:
         """The underspend rules that apply (the agreement's own, or the kind's default)."""
         return list(self.underspend)
+
+
+def _agreed_contributions(contributions: Any, year: str, of: str) -> int | None:
+    """The listed contributions in ``year`` (``of`` a partner, or all for the pool) in pence; None if unreadable."""
+    if not isinstance(contributions, list):
+        return None
+    total = 0
+    try:
+        wanted = parse_year(year)
+        for item in contributions:
+            if not isinstance(item, dict) or parse_year(item.get("year")) != wanted:
+                continue
+            if of == POOL or item.get("partner") == of:
+                total += to_pence(item.get("cash", 0)) + to_pence(item.get("in_kind", 0))
+    except (MoneyError, ValueError):
+        return None
+    if of != POOL and not any(isinstance(i, dict) and i.get("partner") == of for i in contributions):
+        return None
+    return total

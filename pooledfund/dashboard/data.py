@@ -27,9 +27,10 @@ from pooledfund.engine.results import ArrangementYear, RunResult
 from pooledfund.engine.riskshare import Step
 from pooledfund.engine.runner import run
 from pooledfund.model.agreement import Agreement
+from pooledfund.model.records import AttributableLayer, AttributableRule
 from pooledfund.model.scenario import Scenario
 from pooledfund.reports.conditions import ConditionCheck, national_conditions
-from pooledfund.reports.explain import explain
+from pooledfund.reports.explain import explain, own_lines_settled
 from pooledfund.reports.tables import arrangement_frame, cash_flow_frame, partner_frame, scheme_frame
 
 
@@ -185,6 +186,16 @@ def _steps_of(row: ArrangementYear, names: dict[str, str]) -> list[dict[str, Any
         rows.append({"year": row.year, "arrangement": row.arrangement_id, "order": order, "stage": stage,
                      "label": label, "who": who, "amount": amount, "remaining": remaining})
 
+    own, left = own_lines_settled(row, 0)
+    if own:
+        add(0, "start", "Variance", "", int(row.variance[0]), 0)
+        for order, step in enumerate(own, start=1):
+            _split_rows(row, names, add, order, step, left)
+        if left > 0:
+            _shared_overspend_steps(row, names, add, len(own))
+        elif left < 0:
+            _shared_underspend_steps(row, names, add, len(own))
+        return rows
     variance = int(row.variance[0])
     if variance > 0:
         _overspend_steps(row, names, add)
@@ -218,7 +229,15 @@ def _overspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> 
         add(order, "step", "Risk pool", "Risk pool (contingency and brought forward)", used, variance)
     else:
         add(order, "start", "Overspend to share", "", variance, 0)
+    _shared_overspend_steps(row, names, add, order)
+
+
+def _shared_overspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add, order: int) -> None:
+    """Each layer that shares what is left (not the own lines), then what is unfunded."""
+    assert row.overspend is not None  # only funded arrangement-years are listed
     for step in row.overspend.steps:
+        if isinstance(step.rule, AttributableLayer):
+            continue
         order += 1
         _split_rows(row, names, add, order, step, int(step.available[0]) - int(step.taken[0].sum()))
     add(order + 1, "end", "Unfunded", "Unfunded (for the board)", int(row.unfunded[0]), 0)
@@ -228,7 +247,14 @@ def _underspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) ->
     """The underspend, then each rule: carried forward, reinvested or returned."""
     assert row.underspend is not None  # only funded arrangement-years are listed
     add(0, "start", "Underspend", "", -int(row.variance[0]), 0)
-    for order, step in enumerate(row.underspend.steps, start=1):
+    _shared_underspend_steps(row, names, add, 0)
+
+
+def _shared_underspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add, first: int) -> None:
+    """Each underspend rule that deals with what is left (not the own lines): carried, reinvested or returned."""
+    assert row.underspend is not None  # only funded arrangement-years are listed
+    shared = [s for s in row.underspend.steps if not isinstance(s.rule, AttributableRule)]
+    for order, step in enumerate(shared, start=first + 1):
         remaining = int(step.available[0]) - int(step.target[0])
         if step.carried is not None:
             add(order, "step", step_label(step, names), "Carried forward", int(step.carried[0]), remaining)
@@ -294,7 +320,11 @@ def _row_checks(row: ArrangementYear, where: str) -> list[dict[str, Any]]:
         return checks
     variance = int(row.variance[0])
     shares, returns = int(row.overspend_shares[0].sum()), int(row.underspend_returns[0].sum())
-    if variance >= 0:
+    if row.underspend is not None and own_lines_settled(row, 0)[0]:
+        settled = shares + unfunded - returns - cf - reinvested
+        checks.append(_check("Variance settled in full", where, row.year, settled, variance,
+                             "own lines and shares + unfunded - returned - carried forward - reinvested = variance"))
+    elif variance >= 0:
         checks.append(_check("Overspend shared in full", where, row.year, shares + unfunded, variance,
                              "partners' overspend shares + unfunded = overspend"))
     else:

@@ -23,8 +23,11 @@ import numpy as np
 
 from pooledfund.core.money import IntArray, allocate_paths
 from pooledfund.core.types import percent_weight
+from pooledfund.model.amounts import AmountBasis, AmountValue, resolve, resolve_optional
 from pooledfund.model.records import (
     LEFTOVER,
+    AttributableLayer,
+    AttributableRule,
     BandLayer,
     CapLayer,
     CarryForwardRule,
@@ -57,6 +60,11 @@ class ShareContext:
         commissioner_weights: each scheme's commissioner split as integer weights, ``(schemes, partners)``.
         scheme_ids: scheme ids in order.
         host: the host partner's id (None for none).
+        scheme_underspend: each scheme's underspend against budget, 0 if over, ``(paths, schemes)``
+            (needed only by the ``attributable`` underspend rule; None counts as none).
+        year: the financial year, for amounts given year by year.
+        agreed_value: the agreed value transferred this year (lead commissioning), for amounts
+            given as a percentage of it.
     """
 
     partners: list[str]
@@ -66,6 +74,23 @@ class ShareContext:
     commissioner_weights: IntArray
     scheme_ids: list[str]
     host: str | None
+    scheme_underspend: IntArray | None = None
+    year: str = ""
+    agreed_value: int | None = None
+
+    @property
+    def basis(self) -> AmountBasis:
+        """What a percentage amount is of this year: the pool, each partner's contribution, the agreed value."""
+        return AmountBasis(
+            year=self.year,
+            pool=int(self.contribution_total.sum()),
+            contributions={p: int(v) for p, v in zip(self.partners, self.contribution_total, strict=True)},
+            agreed_value=self.agreed_value,
+        )
+
+    def pence(self, amount: AmountValue | None) -> int | None:
+        """A limit, band or cap in pence for this arrangement-year (None: no limit)."""
+        return resolve_optional(amount, self.basis)
 
 
 @dataclass(frozen=True)
@@ -181,7 +206,17 @@ def _share_with_caps(
 
 def _commissioner_weights(context: ShareContext) -> IntArray:
     """Each partner's overspend on the schemes it commissions, ``(paths, partners)``."""
-    paths, _ = context.scheme_overspend.shape
+    return by_commissioner(context.scheme_overspend, context)
+
+
+def by_commissioner(per_scheme: IntArray, context: ShareContext) -> IntArray:
+    """Each partner's part of a per-scheme amount ``(paths, schemes)``, joint schemes by their split.
+
+    Each joint scheme's amount is split among its own commissioners by
+    largest remainder, so every partner's part is whole pence and the parts
+    add up to the schemes' total exactly.
+    """
+    paths = per_scheme.shape[0]
     weights = context.commissioner_weights
     totals = np.zeros((paths, len(context.partners)), dtype=np.int64)
     # A scheme with one commissioner passes its whole overspend to it (what
@@ -191,14 +226,14 @@ def _commissioner_weights(context: ShareContext) -> IntArray:
     commissioners = weights > 0
     sole = commissioners.sum(axis=1) == 1
     if sole.any():
-        totals += context.scheme_overspend[:, sole] @ commissioners[sole].astype(np.int64)
+        totals += per_scheme[:, sole] @ commissioners[sole].astype(np.int64)
     for pattern in np.unique(commissioners[~sole], axis=0):
         schemes = np.nonzero((commissioners == pattern).all(axis=1) & ~sole)[0]
         parts = np.nonzero(pattern)[0]
         if not parts.size:
             continue
         split = allocate_paths(
-            context.scheme_overspend[:, schemes].reshape(-1), np.tile(weights[np.ix_(schemes, parts)], (paths, 1))
+            per_scheme[:, schemes].reshape(-1), np.tile(weights[np.ix_(schemes, parts)], (paths, 1))
         ).reshape(paths, schemes.size, parts.size)
         totals[:, parts] += split.sum(axis=1)
     return totals
@@ -235,12 +270,91 @@ def partner_caps(layers: list[RiskLayer], context: ShareContext) -> IntArray:
     for layer in layers:
         if isinstance(layer, CapLayer) and layer.partner in context.partners:
             i = context.partners.index(layer.partner)
-            caps[i] = context.contribution_total[i] if layer.cap == "contribution" else layer.cap
+            caps[i] = context.contribution_total[i] if layer.cap == "contribution" else resolve(layer.cap,
+                                                                                                 context.basis)
     return caps
 
 
-def share_overspend(overspend: IntArray, layers: list[RiskLayer], context: ShareContext) -> OverspendOutcome:
-    """Pass an overspend (pence per path, >= 0) down the waterfall."""
+@dataclass(frozen=True)
+class OwnLines:
+    """The commissioners' own lines, settled before anything is shared (``attributable`` layer and rule).
+
+    Attributes:
+        overspends: each partner's own schemes' overspends, ``(paths, partners)``.
+        borne: what each partner bears of them (its overspends, up to its cap), ``(paths, partners)``.
+        underspends: each partner's own schemes' underspends, returned to it, ``(paths, partners)``.
+    """
+
+    overspends: IntArray
+    borne: IntArray
+    underspends: IntArray
+
+
+def own_lines(layers: list[RiskLayer], rules: list[UnderspendRule], context: ShareContext, paths: int) -> OwnLines:
+    """What the ``attributable`` layer and rule settle on each commissioner before anything is netted.
+
+    Each scheme's overspend goes to its commissioner(s) if the risk share
+    starts with an ``attributable`` layer, each scheme's underspend back to
+    them if the underspend rules start with an ``attributable`` rule. A
+    partner bears its own overspends up to its cap (the layer is the first,
+    so its whole cap is room).
+    """
+    n = len(context.partners)
+    zero = np.zeros((paths, n), dtype=np.int64)
+    over = zero
+    if any(isinstance(layer, AttributableLayer) for layer in layers):
+        over = by_commissioner(np.broadcast_to(context.scheme_overspend, (paths, context.scheme_overspend.shape[1])),
+                               context)
+    caps = partner_caps(layers, context)
+    borne = np.minimum(over, np.where(caps >= 0, caps, NO_CAP)[None, :])
+    under = zero
+    if context.scheme_underspend is not None and any(isinstance(rule, AttributableRule) for rule in rules):
+        under = by_commissioner(
+            np.broadcast_to(context.scheme_underspend, (paths, context.scheme_underspend.shape[1])), context)
+    return OwnLines(over, borne, under)
+
+
+def settle(
+    variance: IntArray, layers: list[RiskLayer], rules: list[UnderspendRule], context: ShareContext
+) -> tuple[OverspendOutcome, UnderspendOutcome]:
+    """Deal with a year's variance (spend less money in, pence per path): the whole of it, either way.
+
+    Without ``attributable`` clauses an overspend goes down the waterfall
+    and an underspend down the underspend rules. With them, each
+    commissioner's own lines are settled first (its schemes' overspends
+    borne, its schemes' underspends returned, nothing netted across
+    commissioners); what is left, spend less money in less what the own
+    lines settled, goes down the later layers if it is an overspend or the
+    later rules if it is an underspend. So the risk pool (contingency and
+    brought forward) is never drawn on for one commissioner's lines: it is
+    what is left, and follows the underspend rules.
+    """
+    paths = variance.shape[0]
+    own = own_lines(layers, rules, context, paths)
+    remainder = variance - own.borne.sum(axis=1) + own.underspends.sum(axis=1)
+    over = share_overspend(np.maximum(remainder, 0), layers, context, own)
+    under = deal_with_underspend(np.maximum(-remainder, 0), rules, context, own)
+    return over, under
+
+
+def _own_step(index: int, rule: AttributableLayer | AttributableRule, gross: IntArray, taken: IntArray,
+              caps: IntArray) -> Step:
+    """The own-lines layer or rule as a step: each partner's own amount, and what it bore or got back."""
+    total, placed = gross.sum(axis=1), taken.sum(axis=1)
+    capped = (taken < gross) & (caps >= 0)[None, :]
+    kind = rule.layer if isinstance(rule, AttributableLayer) else rule.rule
+    return Step(index, kind, rule, total, total.copy(), taken, total - placed, capped, weights=gross)
+
+
+def share_overspend(
+    overspend: IntArray, layers: list[RiskLayer], context: ShareContext, own: OwnLines | None = None
+) -> OverspendOutcome:
+    """Pass an overspend (pence per path, >= 0) down the waterfall.
+
+    ``own`` is what :func:`settle` settled on the commissioners' own lines;
+    an ``attributable`` layer records it as its step (``overspend`` is then
+    what is left after the own lines, not the year's whole variance).
+    """
     paths = overspend.shape[0]
     n = len(context.partners)
     caps = partner_caps(layers, context)
@@ -252,14 +366,22 @@ def share_overspend(overspend: IntArray, layers: list[RiskLayer], context: Share
     for index, layer in enumerate(layers):
         if isinstance(layer, CapLayer):
             continue
-        target = remaining if layer.limit is None else np.minimum(remaining, layer.limit)
+        if isinstance(layer, AttributableLayer):
+            if own is None:
+                raise ValueError("an attributable layer settles the own lines first: use settle()")
+            steps.append(_own_step(index, layer, own.overspends, own.borne, caps))
+            shares += own.borne
+            room -= own.borne
+            continue
+        limit = context.pence(layer.limit)
+        target = remaining if limit is None else np.minimum(remaining, limit)
         weights = np.broadcast_to(_layer_weights(layer, context), (paths, n))
         taken, passed_on, record = _share_with_caps(target, weights, room, rounds)
         shares += taken
         room -= taken
         reached = (room <= 0) & (caps >= 0)[None, :] & (taken > 0)
         steps.append(Step(index, layer.layer, layer, remaining.copy(), target.copy(), taken, passed_on, reached,
-                          limit=layer.limit, weights=weights, rounds=record))
+                          limit=limit, weights=weights, rounds=record))
         remaining = remaining - taken.sum(axis=1)
     cap_layers = [layer for layer in layers if isinstance(layer, CapLayer) and layer.partner in context.partners]
     return OverspendOutcome(shares=shares, unfunded=remaining, caps=caps, steps=steps, cap_layers=cap_layers)
@@ -287,13 +409,18 @@ def return_weights(
     return weights
 
 
-def _underspend_step(index: int, rule: UnderspendRule, remaining: IntArray, context: ShareContext, *,
+SharedRule = CarryForwardRule | ReinvestRule | ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule
+"""An underspend rule that takes a slice of what remains (every kind but the own lines)."""
+
+
+def _underspend_step(index: int, rule: SharedRule, remaining: IntArray, context: ShareContext, *,
                      default: bool = False) -> Step:
     """One underspend rule applied to what remains: its slice carried, reinvested or returned."""
     paths, n = remaining.shape[0], len(context.partners)
-    target = remaining if rule.limit is None else np.minimum(remaining, rule.limit)
+    limit = context.pence(rule.limit)
+    target = remaining if limit is None else np.minimum(remaining, limit)
     step = Step(index, rule.rule, rule, remaining.copy(), target.copy(), np.zeros((paths, n), dtype=np.int64),
-                np.zeros(paths, dtype=np.int64), np.zeros((paths, n), dtype=bool), default=default, limit=rule.limit)
+                np.zeros(paths, dtype=np.int64), np.zeros((paths, n), dtype=bool), default=default, limit=limit)
     if isinstance(rule, CarryForwardRule):
         step.carried = target.copy()
     elif isinstance(rule, ReinvestRule):
@@ -305,12 +432,15 @@ def _underspend_step(index: int, rule: UnderspendRule, remaining: IntArray, cont
 
 
 def deal_with_underspend(
-    underspend: IntArray, rules: list[UnderspendRule], context: ShareContext
+    underspend: IntArray, rules: list[UnderspendRule], context: ShareContext, own: OwnLines | None = None
 ) -> UnderspendOutcome:
     """Pass an underspend (pence per path, >= 0) down the underspend rules.
 
     What the rules leave is returned pro rata to contributions (a closing
-    ``default`` step, only when something is left on some path).
+    ``default`` step, only when something is left on some path). ``own`` is
+    what :func:`settle` settled on the commissioners' own lines; an
+    ``attributable`` rule records its returns as its step (``underspend`` is
+    then what is left after the own lines).
     """
     paths = underspend.shape[0]
     remaining = underspend.astype(np.int64).copy()
@@ -318,7 +448,13 @@ def deal_with_underspend(
     carried = np.zeros(paths, dtype=np.int64)
     reinvested = np.zeros((paths, len(context.scheme_ids)), dtype=np.int64)
     steps = []
+    no_caps = np.full(len(context.partners), -1, dtype=np.int64)
     for index, rule in enumerate(rules):
+        if isinstance(rule, AttributableRule):
+            if own is None:
+                raise ValueError("an attributable rule settles the own lines first: use settle()")
+            steps.append(_own_step(index, rule, own.underspends, own.underspends, no_caps))
+            continue
         steps.append(_underspend_step(index, rule, remaining, context))
         remaining = remaining - steps[-1].target
     if remaining.any():

@@ -43,7 +43,7 @@ from pooledfund.engine.limits import (
 )
 from pooledfund.engine.projection import Drivers, budget_profile, project_spend
 from pooledfund.engine.results import ArrangementYear, RunResult
-from pooledfund.engine.riskshare import ShareContext, deal_with_underspend, share_overspend
+from pooledfund.engine.riskshare import ShareContext, settle
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.checks import check_amounts
 from pooledfund.model.records import Contribution, Scheme
@@ -266,6 +266,8 @@ def _funded(
     rules = arrangement.effective_underspend()
     weights = _commissioner_weights(projected.schemes, projected.partners)
     brought_forward = np.zeros(projected.paths, dtype=np.int64)
+    agreed = ({b.year: b.value for b in agreed_value_schedule(arrangement.agreed_value, projected.years)}
+              if isinstance(arrangement, LeadCommissioning) else {})
     rows = []
     for y_index, year in enumerate(projected.years):
         money = _money_in([c for c in all_contributions[arrangement.id] if c.year == year], arrangement.id,
@@ -282,9 +284,11 @@ def _funded(
             commissioner_weights=weights,
             scheme_ids=[s.id for s in projected.schemes],
             host=host,
+            scheme_underspend=np.maximum(scheme_budget[None, :] - scheme_spend, 0),
+            year=year,
+            agreed_value=agreed.get(year),
         )
-        over = share_overspend(np.maximum(variance, 0), layers, context)
-        under = deal_with_underspend(np.maximum(-variance, 0), rules, context)
+        over, under = settle(variance, layers, rules, context)
         # In-kind contributions are spent in kind: they never pass through the
         # host's bank account, so they are taken off the cash paid out.
         in_kind_months = np.array(allocate(int(money.in_kind.sum()), [1] * 12), dtype=np.int64)

@@ -23,6 +23,7 @@ from pooledfund.core.money import MAX_POUNDS, PENCE_PER_POUND, format_gbp
 from pooledfund.core.types import percent_weight
 from pooledfund.core.years import parse_month
 from pooledfund.model.agreement import Agreement
+from pooledfund.model.clause_checks import check_clauses
 from pooledfund.model.records import (
     BandLayer,
     CapLayer,
@@ -191,6 +192,7 @@ def _check_funded(
     errors += _check_risk_share(arrangement, partner_ids)
     errors += _check_underspend(arrangement, partner_ids)
     errors += _check_caps(arrangement)
+    errors += check_clauses(arrangement, agreement.years, agreement.partner_ids)
     if arrangement.balanced and not _agreed_value_out_of_range(arrangement, agreement.years):
         errors += _check_balanced(agreement, arrangement)
     return errors

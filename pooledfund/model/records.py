@@ -25,8 +25,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pooledfund.core.errors import Source
-from pooledfund.core.money import format_gbp
-from pooledfund.core.types import Month, NonNegativeMoney, Percent, PositiveMoney, RatePercent, SharePercent, Year
+from pooledfund.core.types import Month, NonNegativeMoney, Percent, RatePercent, SharePercent, Year
 from pooledfund.core.vocabulary import (
     AreaOfSpend,
     FundingSource,
@@ -36,6 +35,7 @@ from pooledfund.core.vocabulary import (
     VatPosition,
     Wording,
 )
+from pooledfund.model.amounts import AmountValue, ByYear, CapAmount, PercentOf, PositiveAmount, amount_words
 
 
 class Record(BaseModel):
@@ -335,6 +335,12 @@ class Worded(Record):
     if TYPE_CHECKING:
         note: str  # every kind has a free-text note, declared as a field on each kind (fields keep their order)
 
+    @property
+    def stated_limit(self) -> AmountValue | None:
+        """The limit as the file states it (pounds in pence, a percentage, or by year); None for none."""
+        value = getattr(self, "limit", None)
+        return value if isinstance(value, (int, PercentOf, ByYear)) else None
+
     def words(self, which: WordKind, names: Mapping[str, str]) -> str:
         """This layer's or rule's label, short or long words, with its partners' names filled in."""
         text: str = getattr(self.wording, which)
@@ -357,7 +363,7 @@ class Worded(Record):
             fill["among"] = f" among {', '.join(names.get(p, p) for p in chosen)}" if chosen else ""
         if fields.get("cap") is not None:
             cap = fields["cap"]
-            fill["cap"] = "its contribution" if cap == "contribution" else format_gbp(cap)
+            fill["cap"] = "its contribution" if cap == "contribution" else amount_words(cap, names)
         return fill
 
 
@@ -378,8 +384,45 @@ class CommissionerLayer(Worded):
         limit="first",
     )
     layer: Literal["commissioner"]
-    limit: PositiveMoney | None = None
+    limit: PositiveAmount | None = None
     note: str = ""
+
+
+class AttributableLayer(Worded):
+    """Each commissioner bears the whole overspend of its own schemes, netted against nobody else's underspend.
+
+    This is the clause "each partner bears the overspends on the services it
+    commissions". It differs from :class:`CommissionerLayer`, which shares
+    what is left *after* the schemes' variances are netted inside the pool:
+    there, one partner's underspend pays for another's overspend first.
+
+    Here each scheme's overspend goes to its commissioner (a joint scheme's
+    by its commissioner split) before anything is netted, so the partners'
+    own lines are settled first; what is left (usually the unspent risk pool)
+    follows the later layers or the underspend rules. It must be the first
+    layer. Pair it with the :class:`AttributableRule` underspend rule to give
+    each commissioner its own schemes' underspends back as well. A partner's
+    cap still applies: what a capped partner cannot bear of its own lines is
+    left in the remainder.
+
+    Attributes:
+        layer: always ``attributable``.
+        note: free text shown beside the layer in reports.
+    """
+
+    wording: ClassVar[Wording] = Wording(
+        label="Own lines (attributable)",
+        short="each commissioner bears its own schemes' overspends in full, not netted",
+        long="each commissioner bears the whole overspend of the schemes it commissions (joint schemes by their "
+        "split), with nothing netted against other commissioners' underspends",
+    )
+    layer: Literal["attributable"]
+    note: str = ""
+
+    @property
+    def limit(self) -> None:
+        """No limit: the whole of each commissioner's own overspends."""
+        return None
 
 
 class BandLayer(Worded):
@@ -390,7 +433,7 @@ class BandLayer(Worded):
     )
     layer: Literal["band"]
     partner: str
-    limit: PositiveMoney
+    limit: PositiveAmount
     note: str = ""
 
 
@@ -401,7 +444,7 @@ class FixedSplitLayer(Worded):
     wording: ClassVar[Wording] = Wording(label="Fixed split", short="a fixed split", long="a fixed split ({shares})")
     layer: Literal["fixed_split"]
     shares: dict[str, SharePercent]
-    limit: PositiveMoney | None = None
+    limit: PositiveAmount | None = None
     note: str = ""
 
     @field_validator("shares")
@@ -424,7 +467,7 @@ class ProportionalLayer(Worded):
     layer: Literal["proportional"]
     basis: Literal["total", "cash"] = "total"
     partners: list[str] = Field(default_factory=list)
-    limit: PositiveMoney | None = None
+    limit: PositiveAmount | None = None
     note: str = ""
 
 
@@ -445,18 +488,48 @@ class CapLayer(Worded):
     )
     layer: Literal["cap"]
     partner: str
-    cap: Literal["contribution"] | PositiveMoney
+    cap: CapAmount
     note: str = ""
 
 
 
 RiskLayer = Annotated[
-    CommissionerLayer | BandLayer | FixedSplitLayer | ProportionalLayer | CapLayer,
+    CommissionerLayer | BandLayer | FixedSplitLayer | ProportionalLayer | CapLayer | AttributableLayer,
     Field(discriminator="layer"),
 ]
 
 
 # --- Underspend rules ------------------------------------------------------------------
+
+
+class AttributableRule(Worded):
+    """Each commissioner gets back the whole underspend of its own schemes, netted against nobody else's overspend.
+
+    The underspend half of "each partner bears (and keeps) the variance on
+    the services it commissions": each scheme's underspend is returned to its
+    commissioner (a joint scheme's by its split) before anything is netted.
+    It must be the first underspend rule, and it works whether the pool as a
+    whole is over or under: with the :class:`AttributableLayer` it settles
+    every scheme's whole variance on its commissioners first.
+
+    Attributes:
+        rule: always ``attributable``.
+        note: free text shown beside the rule in reports.
+    """
+
+    wording: ClassVar[Wording] = Wording(
+        label="Own lines returned",
+        short="each commissioner gets its own schemes' underspends back in full, not netted",
+        long="each commissioner gets back the whole underspend of the schemes it commissions (joint schemes by "
+        "their split), with nothing netted against other commissioners' overspends",
+    )
+    rule: Literal["attributable"]
+    note: str = ""
+
+    @property
+    def limit(self) -> None:
+        """No limit: the whole of each commissioner's own underspends."""
+        return None
 
 
 class CarryForwardRule(Worded):
@@ -471,12 +544,12 @@ class CarryForwardRule(Worded):
         long="carry forward into next year's risk pool",
     )
     rule: Literal["carry_forward"]
-    cap: PositiveMoney | None = None
+    cap: PositiveAmount | None = None
     note: str = ""
 
     @property
-    def limit(self) -> int | None:
-        """The most this rule takes (the file's ``cap``), in pence; None for all that remains."""
+    def limit(self) -> AmountValue | None:
+        """The most this rule takes (the file's ``cap``); None for all that remains."""
         return self.cap
 
 
@@ -489,12 +562,12 @@ class ReinvestRule(Worded):
     )
     rule: Literal["reinvest"]
     scheme: str
-    cap: PositiveMoney | None = None
+    cap: PositiveAmount | None = None
     note: str = ""
 
     @property
-    def limit(self) -> int | None:
-        """The most this rule takes (the file's ``cap``), in pence; None for all that remains."""
+    def limit(self) -> AmountValue | None:
+        """The most this rule takes (the file's ``cap``); None for all that remains."""
         return self.cap
 
 
@@ -507,7 +580,7 @@ class ReturnFixedSplitRule(Worded):
     )
     rule: Literal["fixed_split"]
     shares: dict[str, SharePercent]
-    limit: PositiveMoney | None = None
+    limit: PositiveAmount | None = None
     note: str = ""
 
     @field_validator("shares")
@@ -526,7 +599,7 @@ class ReturnProportionalRule(Worded):
     )
     rule: Literal["return_proportional"]
     basis: Literal["total", "cash"] = "total"
-    limit: PositiveMoney | None = None
+    limit: PositiveAmount | None = None
     note: str = ""
 
 
@@ -536,12 +609,13 @@ class RetainByHostRule(Worded):
 
     wording: ClassVar[Wording] = Wording(label="Host keeps", short="the host keeps it", long="the host keeps it")
     rule: Literal["retain_by_host"]
-    limit: PositiveMoney | None = None
+    limit: PositiveAmount | None = None
     note: str = ""
 
 
 UnderspendRule = Annotated[
-    CarryForwardRule | ReinvestRule | ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule,
+    CarryForwardRule | ReinvestRule | ReturnFixedSplitRule | ReturnProportionalRule | RetainByHostRule
+    | AttributableRule,
     Field(discriminator="rule"),
 ]
 

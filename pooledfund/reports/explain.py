@@ -13,7 +13,7 @@ from pooledfund.core.years import month_label, month_of
 from pooledfund.engine.results import ArrangementYear, RunResult
 from pooledfund.engine.riskshare import Step
 from pooledfund.model.agreement import Agreement
-from pooledfund.model.records import CommissionerLayer
+from pooledfund.model.records import AttributableLayer, AttributableRule, CommissionerLayer
 
 KIND_LABELS = {
     "pooled_fund": "pooled fund",
@@ -110,11 +110,47 @@ def _scheme_lines(row: ArrangementYear, path: int) -> list[str]:
     return lines
 
 
-def _overspend_lines(result: RunResult, row: ArrangementYear, path: int) -> list[str]:
-    """The risk pool, then each layer of the waterfall, then what is unfunded."""
+def own_lines_settled(row: ArrangementYear, path: int) -> tuple[list[Step], int]:
+    """The own-lines steps (attributable layer and rule) and the variance they leave to share, ``path``'s."""
+    assert row.overspend is not None and row.underspend is not None  # a funded arrangement-year has both
+    steps = [s for s in row.overspend.steps if isinstance(s.rule, AttributableLayer)]
+    steps += [s for s in row.underspend.steps if isinstance(s.rule, AttributableRule)]
+    left = int(row.variance[path])
+    for step in steps:
+        taken = int(step.taken[path].sum())
+        left += -taken if isinstance(step.rule, AttributableLayer) else taken
+    return steps, left
+
+
+def _own_lines(result: RunResult, row: ArrangementYear, steps: list[Step], left: int, path: int) -> list[str]:
+    """The commissioners' own lines, settled before anything is shared, and what they leave."""
+    lines = [f"Result: a variance of {format_gbp(int(row.variance[path]))} (spend less money in); each "
+             "commissioner's own lines are settled first, with nothing netted across commissioners."]
+    for number, step in enumerate(steps, start=1):
+        over = isinstance(step.rule, AttributableLayer)
+        label = f"layer {step.index + 1}" if over else f"underspend rule {step.index + 1}"
+        taken = step.taken[path].tolist()
+        text = (f"Step {number}, {label} ({_step_text(result, step)}): the schemes' own "
+                f"{'overspends' if over else 'underspends'} of {format_gbp(int(step.available[path]))} "
+                f"{'are borne by' if over else 'go back to'} their commissioners: {_who(result, taken)}.")
+        if int(step.passed_on[path]):
+            text += (f" {format_gbp(int(step.passed_on[path]))} is above a commissioner's cap and stays in what is "
+                     "left to share.")
+        lines.append(text)
+    kind = "an overspend" if left > 0 else "an underspend" if left < 0 else "nothing"
+    amount = f" of {format_gbp(abs(left))}" if left else ""
+    lines.append(f"Left after the own lines: {kind}{amount} (the risk pool and any change in contributions), "
+                 "dealt with by the other rules.")
+    return lines
+
+
+def _overspend_lines(result: RunResult, row: ArrangementYear, path: int, own: bool = False) -> list[str]:
+    """The risk pool, then each layer of the waterfall, then what is unfunded (after any own lines)."""
     assert row.overspend is not None  # a funded arrangement-year always has its outcome
     variance, used = int(row.variance[path]), int(row.risk_pool_used[path])
-    lines = [f"Result: an overspend of {format_gbp(variance)} (spend less money in)."]
+    if own:
+        variance, used = own_lines_settled(row, path)[1], 0
+    lines = [] if own else [f"Result: an overspend of {format_gbp(variance)} (spend less money in)."]
     if used:
         lines.append(f"Step 1, risk pool: the contingency and the amount brought forward "
                      f"({format_gbp(int(row.risk_pool[path]))}), held back from scheme budgets, absorbed "
@@ -123,7 +159,8 @@ def _overspend_lines(result: RunResult, row: ArrangementYear, path: int) -> list
     if row.overspend.cap_layers:
         lines.append("Caps: " + "; ".join(cap.words("long", result.partner_names)
                                           for cap in row.overspend.cap_layers) + ".")
-    for number, step in enumerate(row.overspend.steps, start=2 if used else 1):
+    shared = [s for s in row.overspend.steps if not isinstance(s.rule, AttributableLayer)]
+    for number, step in enumerate(shared, start=2 if used else 1):
         if not int(step.available[path]):
             lines.append(f"Nothing remains for layer {step.index + 1} onwards.")
             break
@@ -152,11 +189,12 @@ def _layer_line(result: RunResult, row: ArrangementYear, step: Step, number: int
     return text
 
 
-def _underspend_lines(result: RunResult, row: ArrangementYear, path: int) -> list[str]:
-    """Each underspend rule in turn: what it carried forward, reinvested or returned to whom."""
+def _underspend_lines(result: RunResult, row: ArrangementYear, path: int, own: bool = False) -> list[str]:
+    """Each underspend rule in turn: what it carried forward, reinvested or returned to whom (after any own lines)."""
     assert row.underspend is not None  # a funded arrangement-year always has its outcome
-    lines = [f"Result: an underspend of {format_gbp(-int(row.variance[path]))} (money in less spend)."]
-    for number, step in enumerate(row.underspend.steps, start=1):
+    lines = [] if own else [f"Result: an underspend of {format_gbp(-int(row.variance[path]))} (money in less spend)."]
+    shared = [s for s in row.underspend.steps if not isinstance(s.rule, AttributableRule)]
+    for number, step in enumerate(shared, start=1):
         target = format_gbp(int(step.target[path]))
         label = "default" if step.default else f"rule {step.index + 1}"
         text = (f"Step {number}, {label} ({_step_text(result, step)}): of {format_gbp(int(step.available[path]))} "
@@ -216,12 +254,15 @@ def explain_arrangement(result: RunResult, row: ArrangementYear, agreement: Agre
     if built is not None:
         lines += _agreed_value_text(built, agreement, row.arrangement_id)
     lines += _money_in_lines(result, row, path) + _scheme_lines(row, path)
-    variance = int(row.variance[path])
+    own_steps, left = own_lines_settled(row, path)
+    variance = left if own_steps else int(row.variance[path])
+    if own_steps:
+        lines += _own_lines(result, row, own_steps, left, path)
     if variance > 0:
-        lines += _overspend_lines(result, row, path)
+        lines += _overspend_lines(result, row, path, bool(own_steps))
     elif variance < 0:
-        lines += _underspend_lines(result, row, path)
-    else:
+        lines += _underspend_lines(result, row, path, bool(own_steps))
+    elif not own_steps:
         lines.append("Result: spend equals the money in; there is nothing to share.")
     lines += _position_lines(result, row, path)
     lines.append(_check_line(row, path))

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from pooledfund.agreements import AlignedBudget, FundedArrangement
 from pooledfund.engine.results import ArrangementYear
-from pooledfund.engine.riskshare import NO_CAP, Round, Step
+from pooledfund.engine.riskshare import NO_CAP, Round, SharedRule, Step
 from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import (
     Expected,
@@ -52,8 +52,11 @@ from pooledfund.io.excel.sheet_projection import OUTTURN as P_OUTTURN
 from pooledfund.io.excel.sheet_projection import YEAR as P_YEAR
 from pooledfund.io.excel.sheet_projection import share_heading
 from pooledfund.io.excel.tables import title
+from pooledfund.model.amounts import AGREED_VALUE, POOL, AmountValue, ByYear, amount_words, is_plain
 from pooledfund.model.records import (
     LEFTOVER,
+    AttributableLayer,
+    AttributableRule,
     BandLayer,
     CapLayer,
     CarryForwardRule,
@@ -83,6 +86,7 @@ class Inputs:
     rule_limits: dict[int, str] = field(default_factory=dict)
     rule_rows: dict[int, int] = field(default_factory=dict)
     rule_basis: dict[int, str] = field(default_factory=dict)
+    caps: dict[str, AmountValue] = field(default_factory=dict)  # partner -> a cap stated as % or by year
 
 
 class Writer:
@@ -195,9 +199,20 @@ def _section(writer: Writer, text: str) -> None:
         writer.sheet.ws.cell(row=row, column=col).fill = styles.SECTION_FILL
 
 
-def _limit_input(writer: Writer, arrangement: FundedArrangement, key: str, pence: int | None) -> str:
-    """An optional limit in B (blank: no limit) with a defined name; returns the name."""
-    writer.sheet.money(writer.row, 2, pence, input_cell=True)
+_OWN_NOTE = ("Figures from the engine, not live formulas: each scheme's whole over- or underspend goes to its "
+             "commissioners (joint schemes by their split), before anything is netted.")
+
+
+def _limit_input(writer: Writer, arrangement: FundedArrangement, key: str, amount: AmountValue | None) -> str:
+    """An optional limit in B (blank: no limit) with a defined name; returns the name.
+
+    A limit stated as a percentage or year by year is shown in words here;
+    each year's block works it out from that year's contributions.
+    """
+    if isinstance(amount, int) or amount is None:
+        writer.sheet.money(writer.row, 2, amount, input_cell=True)
+    else:
+        writer.sheet.text(writer.row, 2, amount_words(amount, writer.names), wrap=True)
     name = safe_name(arrangement.id, key)
     define_name(writer.ctx.workbook, name, SHEET, 2, writer.row)
     return name
@@ -214,7 +229,9 @@ def _write_inputs(writer: Writer, arrangement: FundedArrangement) -> Inputs:
     inputs.host_row = writer.row
     writer.flags(writer.row, [partner == host for partner in writer.partners], input_cell=False)
     for index, layer in enumerate(layers, start=1):
-        if not isinstance(layer, CapLayer):
+        if isinstance(layer, AttributableLayer):
+            writer.next(f"Layer {index}: {layer.words('short', writer.names)}", _OWN_NOTE)
+        elif not isinstance(layer, CapLayer):
             _write_layer_input(writer, arrangement, inputs, index, layer)
     _write_cap_inputs(writer, arrangement, inputs, [layer for layer in layers if isinstance(layer, CapLayer)])
     for index, rule in enumerate(arrangement.effective_underspend(), start=1):
@@ -262,8 +279,11 @@ def _write_cap_inputs(writer: Writer, arrangement: FundedArrangement, inputs: In
         cap = by_partner[partner].cap if partner in by_partner else None
         if cap is None or cap == "contribution":
             writer.sheet.value(writer.row, col, cap, input_cell=True)
+        elif isinstance(cap, int):
+            writer.sheet.money(writer.row, col, cap, input_cell=True)
         else:
-            writer.sheet.money(writer.row, col, int(cap), input_cell=True)
+            writer.sheet.text(writer.row, col, amount_words(cap, writer.names), wrap=True)
+            inputs.caps[partner] = cap
         if cap is not None:
             define_name(writer.ctx.workbook, safe_name(arrangement.id, "cap", partner), SHEET, col, writer.row)
 
@@ -271,6 +291,9 @@ def _write_cap_inputs(writer: Writer, arrangement: FundedArrangement, inputs: In
 def _write_rule_input(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, index: int,
                       rule: UnderspendRule) -> None:
     """An underspend rule's limit, a fixed split's percentages and a pro-rata rule's basis."""
+    if isinstance(rule, AttributableRule):
+        writer.next(f"Underspend rule {index}: {rule.words('short', writer.names)}", _OWN_NOTE)
+        return
     writer.next(f"Underspend rule {index}: {rule.words('short', writer.names)} - limit (blank: none)", rule.note)
     if isinstance(rule, ReturnFixedSplitRule):
         writer.percents(writer.row, rule.shares)
@@ -364,7 +387,53 @@ def _record(ctx: PackContext, arrangement_id: str, year: str, writer: Writer, *,
             p: (writer.pcol(i), line_row) for i, p in enumerate(writer.partners)}
 
 
-def _cap_formula(writer: Writer, inputs: Inputs, index: int, total_row: int) -> str:
+def _write_slice(year: FundedYear, step: Step, name: str, avail_row: int, label: str) -> int:
+    """A layer's or rule's slice of what is available, up to its limit; returns the slice's row.
+
+    A limit stated in pounds is the input cell ``name``; one stated as a
+    percentage or year by year gets a row of its own working out this
+    year's figure from this year's contributions.
+    """
+    writer, avail = year.writer, year.writer.cell(2, avail_row)
+    stated = step.rule.stated_limit
+    if is_plain(stated):
+        formula = f"IF(ISNUMBER({name}),MIN({avail},{name}),{avail})"
+    else:
+        assert stated is not None and step.limit is not None  # not plain, so stated, and resolved by the engine
+        writer.next(f"  limit this year ({amount_words(stated, writer.names)})", helper=True)
+        writer.pool(_amount_formula(year, stated, step.limit), money(step.limit))
+        formula = f"MIN({avail},{writer.cell(2)})"
+    writer.next(label, helper=True)
+    writer.pool(formula, money(int(step.target[0])))
+    return writer.row
+
+
+def _amount_formula(year: FundedYear, amount: AmountValue, resolved: int) -> str:
+    """This year's figure of an amount stated as a percentage or year by year, as a formula.
+
+    A percentage of the pool or of a partner refers to this year's
+    contributions on the sheet, rounded half up to the penny as the engine
+    does; pounds and a percentage of the agreed value are the year's figure.
+    """
+    writer, rows = year.writer, year.rows
+    part = amount.values[year.row.year] if isinstance(amount, ByYear) else amount
+    if isinstance(part, int) or part.of == AGREED_VALUE:
+        return f"{pounds_text(resolved)}+0"
+    base = writer.cell(2, rows.total) if part.of == POOL else writer.pcell(writer.partners.index(part.of), rows.total)
+    return f"ROUND({base}*{format(part.percent.normalize(), 'f')}/100,2)"
+
+
+def pounds_text(pence: int) -> str:
+    """Pence as a pounds constant inside a formula."""
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
+def _cap_formula(year: FundedYear, index: int) -> str:
+    writer, inputs, total_row = year.writer, year.inputs, year.rows.total
+    partner = writer.partners[index]
+    if partner in inputs.caps:
+        assert year.row.overspend is not None  # a funded arrangement-year always has its outcome
+        return _amount_formula(year, inputs.caps[partner], int(year.row.overspend.caps[index]))
     cap = ref(writer.pcol(index), inputs.cap_row, absolute=True)
     total = writer.cell(writer.pcol(index), total_row)
     return f"IF(ISNUMBER({cap}),{cap},IF({cap}={formula_text('contribution')},{total},{NO_CAP // 100}))"
@@ -383,6 +452,8 @@ class YearRows:
     variance: int
     overspend: int
     underspend: int
+    own_borne: int = 0  # row of the own lines' overspends borne (0: the agreement has no own-lines clause)
+    own_returned: int = 0  # row of the own lines' underspends returned
 
 
 @dataclass(frozen=True)
@@ -444,11 +515,46 @@ def _write_money_in(writer: Writer, arrangement_id: str, year: str, row: Arrange
     writer.pool(f"{writer.cell(2, spend_row)}-{writer.cell(2, budget_row)}", money(int(row.variance[0])))
     writer.next("Risk pool (contingency) held in the money in", "Information: already in the contributions above")
     writer.sheet.money(writer.row, 2, row.contingency)
+    remainder, own_rows = f"{writer.cell(2, variance_row)}", (0, 0)
+    over_step, under_step = _own_steps(row)
+    if over_step is not None or under_step is not None:
+        own_rows = (_own_row(writer, "Own lines: overspends borne by their commissioners", over_step),
+                    _own_row(writer, "Own lines: underspends returned to their commissioners", under_step))
+        remainder = f"ROUND({remainder}-{writer.cell(2, own_rows[0])}+{writer.cell(2, own_rows[1])},2)"
+        writer.next("Left after the own lines (the risk pool's part): shared below")
+        left = int(row.variance[0]) - _own_total(over_step) + _own_total(under_step)
+        writer.pool(remainder, money(left))
+        remainder = writer.cell(2)
     over_row = writer.next("Overspend to share")
-    writer.pool(f"MAX({writer.cell(2, variance_row)},0)", money(max(int(row.variance[0]), 0)))
+    writer.pool(f"MAX({remainder},0)", money(max(int(row.overspend_shares[0].sum() + row.unfunded[0])
+                                                - _own_total(over_step), 0)))
     under_row = writer.next("Underspend to deal with")
-    writer.pool(f"MAX(-{writer.cell(2, variance_row)},0)", money(max(-int(row.variance[0]), 0)))
-    return YearRows(cash_row, in_kind_row, total_row, bf_row, budget_row, spend_row, variance_row, over_row, under_row)
+    writer.pool(f"MAX(-{remainder},0)", money(int(row.underspend_returns[0].sum() + row.carry_forward[0]
+                                                 + row.reinvested[0].sum()) - _own_total(under_step)))
+    return YearRows(cash_row, in_kind_row, total_row, bf_row, budget_row, spend_row, variance_row, over_row, under_row,
+                    *own_rows)
+
+
+def _own_steps(row: ArrangementYear) -> tuple[Step | None, Step | None]:
+    """The own-lines steps of a year (the attributable layer's and rule's), if the agreement has them."""
+    assert row.overspend is not None and row.underspend is not None  # a funded arrangement-year has both
+    over = next((s for s in row.overspend.steps if isinstance(s.rule, AttributableLayer)), None)
+    under = next((s for s in row.underspend.steps if isinstance(s.rule, AttributableRule)), None)
+    return over, under
+
+
+def _own_total(step: Step | None) -> int:
+    return int(step.taken[0].sum()) if step is not None else 0
+
+
+def _own_row(writer: Writer, label: str, step: Step | None) -> int:
+    """Each partner's own-lines figure (the engine's: not a live formula), and their total."""
+    writer.next(label, _OWN_NOTE if step is not None else "")
+    taken = [int(v) for v in step.taken[0]] if step is not None else [0] * len(writer.partners)
+    for index, pence in enumerate(taken):
+        writer.sheet.money(writer.row, writer.pcol(index), pence)
+    writer.pool_sum(sum(taken))
+    return writer.row
 
 
 # --- the overspend waterfall -------------------------------------------------------------
@@ -462,6 +568,9 @@ def _write_overspend(year: FundedYear) -> tuple[int, int]:
     taken_rows: list[int] = []
     available_cell = writer.cell(2, rows.overspend)
     for step in row.overspend.steps:
+        if isinstance(step.rule, AttributableLayer):
+            taken_rows.append(rows.own_borne)
+            continue
         avail_row, layer_row = _write_layer(year, step, available_cell, taken_rows)
         taken_rows.append(layer_row)
         available_cell = f"ROUND({writer.cell(2, avail_row)}-{writer.cell(2, layer_row)},2)"
@@ -470,7 +579,8 @@ def _write_overspend(year: FundedYear) -> tuple[int, int]:
                 [money(v) for v in row.overspend_shares[0]])
     writer.pool_sum(int(row.overspend_shares[0].sum()))
     unfunded_row = writer.next("Unfunded: left for the Health and Wellbeing Board", bold=True)
-    writer.pool(f"ROUND({writer.cell(2, rows.overspend)}-{writer.cell(2, shares_row)},2)",
+    own = f"+{writer.cell(2, rows.own_borne)}" if rows.own_borne else ""  # the own lines are in the shares too
+    writer.pool(f"ROUND({writer.cell(2, rows.overspend)}{own}-{writer.cell(2, shares_row)},2)",
                 money(int(row.unfunded[0])))
     return shares_row, unfunded_row
 
@@ -488,20 +598,18 @@ class LayerRows:
 
 def _write_layer(year: FundedYear, step: Step, available_cell: str, taken_rows: list[int]) -> tuple[int, int]:
     """One layer: what is available, its slice, its weights and each round; returns the available and taken rows."""
-    writer, inputs, rows = year.writer, year.inputs, year.rows
+    writer, inputs = year.writer, year.inputs
     index = step.index + 1
     n = len(writer.partners)
     writer.next(f"Layer {index}: {step.words('short', writer.names)}", step.rule.note, bold=True)
     avail_row = writer.next("  available to share", helper=True)
     writer.pool(available_cell, money(int(step.available[0])))
-    slice_row = writer.next("  this layer's slice (up to its limit)", helper=True)
-    name, avail = inputs.limits[index], writer.cell(2, avail_row)
-    writer.pool(f"IF(ISNUMBER({name}),MIN({avail},{name}),{avail})", money(int(step.target[0])))
+    slice_row = _write_slice(year, step, inputs.limits[index], avail_row, "  this layer's slice (up to its limit)")
     formulas, expect, fmt = _layer_weights(year, index, step)
     weight_row = writer.next("  weights", helper=True)
     writer.each(formulas, expect, fmt)
     room_row = writer.next("  room under each partner's cap", helper=True)
-    writer.each([f"ROUND({_cap_formula(writer, inputs, i, rows.total)}"
+    writer.each([f"ROUND({_cap_formula(year, i)}"
                  + "".join(f"-{writer.pcell(i, r)}" for r in taken_rows) + ",2)" for i in range(n)],
                 [money(v) for v in step.rounds[0].room[0]], styles.ROOM)
     at = LayerRows(slice_row, weight_row, room_row, expect, fmt)
@@ -588,8 +696,14 @@ def _write_underspend(year: FundedYear) -> tuple[int, int, int]:
     steps = row.underspend.steps
     sums = _RuleSums()
     available_cell = writer.cell(2, rows.underspend)
+    own = sum(isinstance(rule, AttributableRule) for rule in rules)
+    if own:
+        sums.returns.append(rows.own_returned)
     for index, rule in enumerate([*rules, None], start=1):
-        step = steps[index - 1] if index <= len(steps) else None
+        if isinstance(rule, AttributableRule):
+            continue
+        step = next((s for s in steps if s.index == index - 1 and not s.default), None) if rule is not None else (
+            steps[-1] if steps and steps[-1].default else None)
         available_cell = _write_rule(year, index, rule, step, available_cell, sums)
     n = len(writer.partners)
     returns_row = writer.next("Underspend returned", bold=True)
@@ -612,7 +726,7 @@ class _RuleSums:
     reinvested: list[str] = field(default_factory=list)
 
 
-def _write_rule(year: FundedYear, index: int, rule: UnderspendRule | None, step: Step | None,
+def _write_rule(year: FundedYear, index: int, rule: SharedRule | None, step: Step | None,
                 available_cell: str, sums: _RuleSums) -> str:
     """One underspend rule (``None``: what the rules leave); returns the formula for what remains after it."""
     writer, inputs = year.writer, year.inputs
@@ -623,7 +737,10 @@ def _write_rule(year: FundedYear, index: int, rule: UnderspendRule | None, step:
     avail_row = slice_row = writer.next("  available", helper=True)
     writer.pool(available_cell, money(int(step.available[0]) if step else 0))
     target = int(step.target[0]) if step else 0
-    if rule is not None:
+    if rule is not None and step is not None:
+        slice_row = _write_slice(year, step, inputs.rule_limits[index], avail_row,
+                                 "  this rule's slice (up to its limit)")
+    elif rule is not None:
         slice_row = writer.next("  this rule's slice (up to its limit)", helper=True)
         name, avail = inputs.rule_limits[index], writer.cell(2, avail_row)
         writer.pool(f"IF(ISNUMBER({name}),MIN({avail},{name}),{avail})", money(target))
