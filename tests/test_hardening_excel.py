@@ -54,7 +54,7 @@ arrangements:
     kind: pooled_fund
     name: Testshire pooled fund
     contributions:
-      - {partner: council, year: 2025-26, source: ibcf, cash: 500000}
+      - {partner: council, year: 2025-26, source: local_authority_better_care_grant, cash: 500000}
       - {partner: icb, year: 2025-26, source: nhs_minimum, cash: 500000}
     risk_share:
       - {layer: proportional, basis: total}
@@ -62,7 +62,7 @@ arrangements:
       - {rule: return_proportional, basis: total}
     schemes:
       - {id: S1, name: Reablement, scheme_type: home_based_intermediate_care, area_of_spend: social_care,
-         commissioner: council, provider: la, funding_source: ibcf, budget: {2025-26: 1000000}}
+         commissioner: council, provider: la, funding_source: local_authority_better_care_grant, budget: {2025-26: 1000000}}
 """
 
 
@@ -159,7 +159,7 @@ arrangements:
     kind: pooled_fund
     name: Dash pool
     contributions:
-      - {partner: p-2, year: 2025-26, source: ibcf, cash: 100000}
+      - {partner: p-2, year: 2025-26, source: local_authority_better_care_grant, cash: 100000}
       - {partner: p_2, year: 2025-26, source: nhs_minimum, cash: 100000}
       - {partner: P3, year: 2025-26, source: additional_nhs, cash: 100000}
       - {partner: p3, year: 2025-26, source: additional_nhs, cash: 100000}
@@ -175,12 +175,12 @@ arrangements:
       - {rule: return_proportional, basis: cash}
     schemes:
       - {id: A1, name: Reablement, scheme_type: home_based_intermediate_care, area_of_spend: social_care,
-         commissioner: p-2, provider: la, funding_source: ibcf, budget: {2025-26: 400000}}
+         commissioner: p-2, provider: la, funding_source: local_authority_better_care_grant, budget: {2025-26: 400000}}
   - id: pool_a
     kind: pooled_fund
     name: Underscore pool
     contributions:
-      - {partner: p-2, year: 2025-26, source: ibcf, cash: 100000}
+      - {partner: p-2, year: 2025-26, source: local_authority_better_care_grant, cash: 100000}
       - {partner: p_2, year: 2025-26, source: nhs_minimum, cash: 100000}
     risk_share:
       - {layer: fixed_split, shares: {p-2: 50, p_2: 50}, limit: 20000}
@@ -240,7 +240,7 @@ arrangements:
     kind: pooled_fund
     name: First pool
     contributions:
-      - {partner: council, year: 2025-26, source: ibcf, cash: 100000}
+      - {partner: council, year: 2025-26, source: local_authority_better_care_grant, cash: 100000}
       - {partner: layer1_limit, year: 2025-26, source: additional_nhs, cash: 100000}
     risk_share:
       - {layer: fixed_split, shares: {council: 50, layer1_limit: 50}, limit: 1000}
@@ -249,12 +249,12 @@ arrangements:
       - {rule: return_proportional, basis: total}
     schemes:
       - {id: A1, name: Reablement, scheme_type: home_based_intermediate_care, area_of_spend: social_care,
-         commissioner: council, provider: la, funding_source: ibcf, budget: {2025-26: 200000}}
+         commissioner: council, provider: la, funding_source: local_authority_better_care_grant, budget: {2025-26: 200000}}
   - id: a
     kind: pooled_fund
     name: Second pool
     contributions:
-      - {partner: council, year: 2025-26, source: ibcf, cash: 100000}
+      - {partner: council, year: 2025-26, source: local_authority_better_care_grant, cash: 100000}
       - {partner: layer1_limit, year: 2025-26, source: additional_nhs, cash: 100000}
     risk_share:
       - {layer: proportional, basis: total}
