@@ -62,7 +62,8 @@ arrangements:
       - {rule: return_proportional, basis: total}
     schemes:
       - {id: S1, name: Reablement, scheme_type: home_based_intermediate_care, area_of_spend: social_care,
-         commissioner: council, provider: la, funding_source: local_authority_better_care_grant, budget: {2025-26: 1000000}}
+         commissioner: council, provider: la, funding_source: local_authority_better_care_grant,
+         budget: {2025-26: 1000000}}
 """
 
 
@@ -249,7 +250,8 @@ arrangements:
       - {rule: return_proportional, basis: total}
     schemes:
       - {id: A1, name: Reablement, scheme_type: home_based_intermediate_care, area_of_spend: social_care,
-         commissioner: council, provider: la, funding_source: local_authority_better_care_grant, budget: {2025-26: 200000}}
+         commissioner: council, provider: la, funding_source: local_authority_better_care_grant,
+         budget: {2025-26: 200000}}
   - id: a
     kind: pooled_fund
     name: Second pool
