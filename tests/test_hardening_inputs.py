@@ -408,3 +408,57 @@ def test_ordinary_files_are_far_below_the_expanded_size_limit() -> None:
     assert MAX_EXPANDED_CHARS >= 4 * yamlio.MAX_YAML_BYTES
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         assert read_yaml(path)[2] == [], path
+
+
+# --- Found by the adversarial review after the first hardening pass ---------------------------
+
+
+@pytest.mark.parametrize("text", ["-10_0%", "-١٠", "-１０", "-10%%%%", "10 %%", "ten%"])
+def test_a_percentage_written_as_text_is_plain_ascii_digits_with_one_percent_sign(text: str) -> None:
+    # Decimal() alone reads "-10_0" as -100, fullwidth and Arabic-Indic digits as -10 and
+    # ignored repeated "%": none is how a finance lead writes a percentage.
+    with pytest.raises(ValidationError, match=r"expected a percentage such as 3\.5"):
+        TypeAdapter(Percent).validate_python(text)
+
+
+@pytest.mark.parametrize(("text", "value"), [("5%", Decimal(5)), ("5 %", Decimal(5)), ("-2.5", Decimal("-2.5")),
+                                              ("+4%", Decimal(4)), (".5", Decimal("0.5"))])
+def test_plain_percentages_written_as_text_are_still_read(text: str, value: Decimal) -> None:
+    assert TypeAdapter(Percent).validate_python(text) == value
+
+
+def test_thousands_commas_inside_a_flow_list_are_refused_not_split_into_values() -> None:
+    # [2,215,500, 2,190,250] is six values to YAML (£2, £215, £500, £2, £190, £250): refused at its line.
+    _, _, errors = parse_yaml_text("scenario:\n  id: a\n  actuals:\n    LD01: [2,215,500, 2,190,250]\n", "s.yaml")
+    assert [str(e) for e in errors] == [
+        "s.yaml:4 scenario.actuals.LD01: '2,215' in a [...] list is read as two values, 2 and 215: a comma "
+        "separates values there. Write amounts without thousands commas ([2215500, 2190250]), or put a space "
+        "after each comma that separates values"
+    ]
+
+
+@pytest.mark.parametrize("text", ["[100, 200, 300]", "['2,215,500', 2190250]", "[1,2,3]", "[2215500, 2190250]"])
+def test_flow_lists_written_plainly_are_read_as_written(text: str) -> None:
+    _, _, errors = parse_yaml_text(f"a: {text}\n", "s.yaml")
+    assert errors == []
+
+
+def test_a_change_dated_after_the_agreement_ends_is_refused(tmp_path: Path) -> None:
+    from pooledfund.core.errors import InvalidInputError
+    from pooledfund.io.readers import read_agreement, read_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    agreement = read_agreement(root / "examples/bcf_northmoor.yaml")  # 2025-26 and 2026-27: ends 31 March 2027
+    path = tmp_path / "late.yaml"
+    path.write_text("scenario:\n  id: late\n  contribution_changes:\n"
+                    "    - {partner: icb, from: 2029-01-01, change_pct: -10}\n"
+                    "  demand:\n    - {driver: non_elective_admissions, change_pct: 5, from: 2030-10-01}\n")
+    with pytest.raises(InvalidInputError) as caught:
+        read_scenario(path, agreement)
+    assert [str(e).split(": ", 1)[1] for e in caught.value.errors] == [
+        "2030-10-01 is after the agreement ends (31 March 2027), so this change would do nothing; "
+        "give a date within the agreement's years",
+        "2029-01-01 is after the agreement ends (31 March 2027), so this change would do nothing; "
+        "give a date within the agreement's years",
+    ]
+    assert [e.source.line for e in caught.value.errors] == [6, 4]

@@ -7,6 +7,7 @@ Money is held in integer pence (read from pounds in files), years in the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -67,6 +68,9 @@ MAX_PERCENT = 1_000_000
 _LARGEST_PERCENT = f"the largest percentage accepted is {MAX_PERCENT:,}%; check the figure"
 
 
+_PERCENT_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)? ?%?", re.ASCII)
+
+
 def _percent(value: object) -> Decimal:
     """A percentage written 3.5 or "3.5%", refusing what is not one (or is too long to be one) in words.
 
@@ -77,7 +81,12 @@ def _percent(value: object) -> Decimal:
         raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
     if isinstance(value, int) and abs(value) > 10**MAX_AMOUNT_CHARS:
         raise ValueError(f"{value_for_message(value)} is too long to be a percentage: {_LARGEST_PERCENT}")
-    text = str(value).strip().rstrip("%").strip()
+    if isinstance(value, str) and not _PERCENT_TEXT.fullmatch(value.strip()):
+        # Text is read strictly: plain ASCII digits, one optional "%" at the end. Decimal()
+        # alone would take "10_0", fullwidth or Arabic-Indic digits and "10%%%", none of
+        # which a finance lead writes for a percentage.
+        raise ValueError(f"expected a percentage such as 3.5, got {value!r}")
+    text = str(value).strip().removesuffix("%").strip()
     if len(text) > MAX_AMOUNT_CHARS:
         raise ValueError(f"{value_for_message(value)} is too long to be a percentage: {_LARGEST_PERCENT}")
     try:

@@ -16,6 +16,7 @@ one financial year written two ways (``2025/26`` and ``2025-26``), are errors.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -142,6 +143,12 @@ def _shown(text: str) -> str:
     return text if len(text) <= 40 else f"{text[:20]}...{text[-10:]}"
 
 
+#: A plain whole number, and a plain number of exactly three digits: the pieces a thousands
+#: comma makes of an amount inside a [...] list.
+_DIGITS = re.compile(r"[+-]?\d+", re.ASCII)
+_THREE_DIGITS = re.compile(r"\d{3}(\.\d+)?", re.ASCII)
+
+
 class _Builder:
     """Turns a composed YAML node tree into plain Python data plus a line map."""
 
@@ -172,8 +179,31 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
+            if node.flow_style:
+                self._check_run_together(node, path)
             return [self.build(item, (*path, index), depth=depth + 1) for index, item in enumerate(node.value)]
         return self._scalar(node, path)
+
+    def _check_run_together(self, node: yaml.SequenceNode, path: PathKey) -> None:
+        """Refuse ``[2,215,500, 2,190,250]``: YAML reads six values where a finance lead wrote two.
+
+        In a ``[...]`` list a comma separates values, so thousands commas split
+        an amount into pieces (£2, £215, £500...) without a word. A plain value
+        of exactly three digits straight after a comma with no space is read as
+        such a piece and refused at its line; ``[100, 200]`` (with spaces) and
+        ``['2,215,500']`` (quoted) are read as written.
+        """
+        for before, after in itertools.pairwise(node.value):
+            if (isinstance(before, yaml.ScalarNode) and isinstance(after, yaml.ScalarNode)
+                    and before.style is None and after.style is None
+                    and _DIGITS.fullmatch(before.value) and _THREE_DIGITS.fullmatch(after.value)
+                    and after.start_mark.index == before.end_mark.index + 1):
+                self.errors.append(InputError(
+                    Source(self.file, after.start_mark.line + 1, format_path(path)),
+                    f"'{before.value},{after.value}' in a [...] list is read as two values, {before.value} and "
+                    f"{after.value}: a comma separates values there. Write amounts without thousands commas "
+                    f"([2215500, 2190250]), or put a space after each comma that separates values"))
+                return
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         """A mapping's keys and values; a key given twice (a year in two spellings too) is an error."""

@@ -12,6 +12,7 @@ lists (demand changes, contribution changes, shocks) are added to the parent's.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Literal
 
@@ -164,6 +165,28 @@ def check_scenario(scenario: Scenario, agreement: Agreement, file: str) -> list[
     errors += _check_rate_years(scenario, years, file)
     errors += _check_demand_drivers(scenario, agreement, file)
     errors += _check_rate_keys(scenario, agreement, file)
+    errors += _check_change_dates(scenario, agreement, file)
+    return errors
+
+
+def _check_change_dates(scenario: Scenario, agreement: Agreement, file: str) -> list[InputError]:
+    """A demand or contribution change dated after the agreement ends would change nothing: refuse it.
+
+    (A change dated before the agreement starts applies throughout, as the
+    scenario format says; only one that can never apply is a mistake.)
+    """
+    last_year = max(agreement.years)
+    ends = dt.date(int(last_year[:4]) + 1, 3, 31)
+    errors: list[InputError] = []
+    dated: list[tuple[Record, dt.date | None]] = [
+        *((change, change.effective_from) for change in scenario.demand),
+        *((change, change.effective_from) for change in scenario.contribution_changes),
+    ]
+    for change, starts in dated:
+        if starts is not None and starts > ends:
+            message = (f"{starts.isoformat()} is after the agreement ends ({ends.day} March {ends.year}), so this "
+                       "change would do nothing; give a date within the agreement's years")
+            errors.append(_scenario_error(change, "from", message, file))
     return errors
 
 
