@@ -108,6 +108,27 @@ arrangements:
       - {id: O2, name: Own joint line, scheme_type: community_based_schemes, area_of_spend: community_health,
          commissioner: {icb: 66.6667, council: 33.3333}, provider: nhs_community, funding_source: other,
          budget: {2025-26: 40000.01, 2026-27: 40000.01}}
+  - id: switch
+    kind: pooled_fund
+    name: Testshire switch pool
+    contributions:
+      - {partner: council, year: 2025-26, cash: 60000.01, in_kind: 5000}
+      - {partner: icb, year: 2025-26, cash: 40000.02}
+      - {partner: council, year: 2026-27, cash: 60000.01}
+      - {partner: icb, year: 2026-27, cash: 40000.02}
+    risk_share:
+      - {layer: switch, threshold: {2025-26: 2%, 2026-27: 1500}, below: {council: 40, icb: 60}, above: icb}
+      - {layer: switch, threshold: 500, below: pro_rata, above: pro_rata_cash}
+      - {layer: cap, partner: icb, cap: 1500}
+    underspend:
+      - {rule: return_proportional}
+    triggers:
+      - {threshold: 2%, action: partners agree a recovery plan within 30 days}
+      - {threshold: 1000.01, direction: underspend, action: the board decides on the underspend}
+    schemes:
+      - {id: W1, name: Switch line, scheme_type: home_care_or_domiciliary_care, area_of_spend: social_care,
+         commissioner: council, provider: private_sector, funding_source: other,
+         budget: {2025-26: 105000.03, 2026-27: 100000.03}}
   - id: aligned
     kind: aligned_budget
     name: Testshire aligned budget
@@ -129,6 +150,8 @@ STRESS_SCENARIO = {
         {"scheme": "O2", "month": "2025-09", "amount": 9000.03},
         {"scheme": "O1", "month": "2026-09", "amount": 2000.02},
         {"scheme": "O2", "month": "2026-09", "amount": -12000.05},
+        {"scheme": "W1", "month": "2025-10", "amount": 5000.00},
+        {"scheme": "W1", "month": "2026-10", "amount": 1000.00},
     ],
 }
 

@@ -42,7 +42,7 @@ def _kind_of(record_class: type[Worded]) -> str:
 
 def test_the_unions_hold_every_kind() -> None:
     assert sorted(_kind_of(k) for k in LAYER_KINDS) == [
-        "attributable", "band", "cap", "commissioner", "fixed_split", "proportional"]
+        "attributable", "band", "cap", "commissioner", "fixed_split", "proportional", "switch"]
     assert sorted(_kind_of(k) for k in RULE_KINDS) == [
         "attributable", "carry_forward", "fixed_split", "reinvest", "retain_by_host", "return_proportional"]
 

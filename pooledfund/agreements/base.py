@@ -17,7 +17,7 @@ from pooledfund.core.money import MoneyError, pounds, to_pence
 from pooledfund.core.types import NonNegativeMoney, Year
 from pooledfund.core.years import parse_year
 from pooledfund.model.amounts import POOL, PercentOf, parse_amount_part, percent_of
-from pooledfund.model.records import Contribution, Record, RiskLayer, Scheme, UnderspendRule
+from pooledfund.model.records import Contribution, Record, RiskLayer, Scheme, Trigger, UnderspendRule
 
 
 class ArrangementBase(Record):
@@ -58,6 +58,9 @@ class FundedArrangement(ArrangementBase):
             contingency every year (the usual requirement of a pooled fund).
         risk_share: ordered layers that share an overspend among partners.
         underspend: ordered rules that deal with an underspend.
+        triggers: thresholds that move no money but must be reported, each with the
+            action the agreement requires once the forecast variance passes it
+            (e.g. a recovery plan when the forecast overspend is above 2% of the pool).
     """
 
     contributions: list[Contribution] = Field(default_factory=list)
@@ -65,6 +68,7 @@ class FundedArrangement(ArrangementBase):
     balanced: bool = True
     risk_share: list[RiskLayer] = Field(default_factory=list)
     underspend: list[UnderspendRule] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

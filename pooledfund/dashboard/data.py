@@ -30,7 +30,7 @@ from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import AttributableLayer, AttributableRule
 from pooledfund.model.scenario import Scenario
 from pooledfund.reports.conditions import ConditionCheck, national_conditions
-from pooledfund.reports.explain import explain, own_lines_settled
+from pooledfund.reports.explain import explain, own_lines_settled, trigger_sentence
 from pooledfund.reports.tables import arrangement_frame, cash_flow_frame, partner_frame, scheme_frame
 
 
@@ -53,6 +53,9 @@ class ModelOutputs:
         explanations: per year, the ``explain`` text.
         result_json: the JSON contract (``RunResult.to_json()``).
         checks: reconciliation checks and the BCF national conditions, one row each.
+        triggers: per year, arrangement and trigger: its threshold (pence), the forecast variance in
+            its direction, whether it is crossed, the month it was first crossed, the action and the
+            explanation's sentence. Empty when no arrangement has triggers. Triggers move no money.
     """
 
     scenario_id: str
@@ -71,6 +74,7 @@ class ModelOutputs:
     explanations: dict[str, str]
     result_json: dict[str, Any]
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    triggers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def json_bytes(self) -> bytes:
         """The JSON contract as the CLI's ``--json`` writes it."""
@@ -111,8 +115,28 @@ def build_outputs(agreement: Agreement, scenario: Scenario) -> tuple[ModelOutput
         explanations={year: explain(result, agreement, year) for year in result.years},
         result_json=result.to_json(),
         checks=checks,
+        triggers=trigger_frame(result),
     )
     return outputs, result
+
+
+def trigger_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """Every trigger in every arrangement-year: crossed or not, since when, and the action due (money in pence)."""
+    rows = []
+    for row in result.arrangement_years:
+        for status in row.triggers:
+            variance = int(row.variance[path])
+            rows.append({
+                "year": row.year, "arrangement": row.arrangement_id, "name": row.name,
+                "trigger": status.index + 1, "direction": status.trigger.direction,
+                "threshold": status.threshold,
+                "forecast": variance if status.trigger.direction == "overspend" else -variance,
+                "crossed": bool(status.crossed[path]),
+                "first_month": status.first_month_label(row.year, path) or "",
+                "action": status.trigger.action,
+                "sentence": trigger_sentence(result, row, status, path),
+            })
+    return pd.DataFrame(rows)
 
 
 def _arrangement_partners(result: RunResult) -> pd.DataFrame:

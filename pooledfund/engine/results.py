@@ -13,7 +13,51 @@ from typing import Any
 import numpy as np
 
 from pooledfund.core.money import IntArray, pounds_float
+from pooledfund.core.years import month_label, year_start
 from pooledfund.engine.riskshare import OverspendOutcome, UnderspendOutcome
+from pooledfund.model.records import Trigger
+
+
+def month_code(year: str, month: int) -> str:
+    """A month of a financial year (0 = April) as files write it: "2025-08"."""
+    calendar_year = year_start(year) + (1 if month >= 9 else 0)
+    return f"{calendar_year}-{(month + 3) % 12 + 1:02d}"
+
+
+@dataclass
+class TriggerStatus:
+    """One trigger in one arrangement-year: its threshold, whether the forecast is past it, and since when.
+
+    A trigger moves no money: it only says that the agreement's action is due.
+
+    Attributes:
+        trigger: the agreement's trigger (threshold, direction, action).
+        index: its place in the arrangement's list of triggers (0 first).
+        threshold: the threshold this year, in pence.
+        crossed: ``(paths,)`` whether the year's forecast variance is past the threshold.
+        month_forecasts: ``(paths, months)`` the forecast variance as it stood at the end of each
+            month with actuals, April first: actual spend to that month plus the projection of the
+            rest of the year, less the money in. No columns when the scenario has no actuals that year.
+        first_month: ``(paths,)`` the month (0 = April) at whose end the forecast first passed the
+            threshold; -1 if it never did, or if there are no actuals to date it.
+    """
+
+    trigger: Trigger
+    index: int
+    threshold: int
+    crossed: np.ndarray
+    month_forecasts: IntArray
+    first_month: IntArray
+
+    def past(self, variance: IntArray) -> np.ndarray:
+        """Whether a variance (positive: overspend) is past this trigger's threshold in its direction."""
+        signed = variance if self.trigger.direction == "overspend" else -variance
+        return signed > self.threshold
+
+    def first_month_label(self, year: str, path: int = 0) -> str | None:
+        """The month the forecast first passed the threshold ("Aug 2025"), or None."""
+        month = int(self.first_month[path])
+        return month_label(year, month) if month >= 0 else None
 
 
 @dataclass
@@ -51,6 +95,7 @@ class ArrangementYear:
     cash_in: IntArray | None = None  # (12,) pool receipts by month
     cash_out: IntArray | None = None  # (paths, 12) pool payments by month
     settlement: IntArray | None = None  # (paths,) year-end settlement in March
+    triggers: list[TriggerStatus] = field(default_factory=list)  # the arrangement's triggers this year
 
     @property
     def variance(self) -> IntArray:
@@ -170,6 +215,8 @@ class RunResult:
                             }
                             for i, sid in enumerate(row.scheme_ids)
                         ],
+                        **({"triggers": [_trigger_json(row.year, t, path) for t in row.triggers]}
+                           if row.triggers else {}),
                     }
                 )
             totals = self.partner_totals(year)
@@ -189,3 +236,15 @@ class RunResult:
             "scenario_name": self.scenario_name,
             "years": years,
         }
+
+
+def _trigger_json(year: str, status: TriggerStatus, path: int) -> dict[str, Any]:
+    """A trigger in the JSON contract: threshold in pounds, whether crossed, and the first month if dated."""
+    first = int(status.first_month[path])
+    return {
+        "direction": status.trigger.direction,
+        "threshold": pounds_float(status.threshold),
+        "action": status.trigger.action,
+        "crossed": bool(status.crossed[path]),
+        "first_crossed_month": month_code(year, first) if first >= 0 else None,
+    }

@@ -12,6 +12,10 @@ An underspend passes down the ordered underspend rules the same way: carry
 forward (to next year's risk pool), reinvest in a named scheme, return by
 fixed split or in proportion to contributions, or let the host keep it.
 Whatever the rules leave is returned in proportion to contributions.
+
+A ``switch`` layer shares all that reaches it one way while it is no more
+than its threshold and the other way (the whole of it, from the first
+pound) once it is past; caps then apply as in any layer.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from pooledfund.model.records import (
     ReturnFixedSplitRule,
     ReturnProportionalRule,
     RiskLayer,
+    Sharing,
+    SwitchLayer,
     UnderspendRule,
     Worded,
     WordKind,
@@ -127,6 +133,8 @@ class Step:
     limit: int | None = None  # the most this step could take, in pence (None: all that remained)
     weights: IntArray | None = None  # (paths, partners) what the slice was split by, if it was split
     rounds: list[Round] = field(default_factory=list)  # an overspend layer's rounds of sharing
+    threshold: int | None = None  # a switch's threshold this year, in pence
+    switched: np.ndarray | None = None  # (paths,) bool: a switch's overspend was past its threshold
 
     def words(self, which: WordKind, names: Mapping[str, str]) -> str:
         """The layer's or rule's words (the closing default step's own words for what the rules leave)."""
@@ -249,6 +257,30 @@ def _proportional_weights(context: ShareContext, basis: str, only: list[str]) ->
 
 def _split_weights(context: ShareContext, shares: dict[str, object]) -> IntArray:
     return np.array([percent_weight(shares.get(p, 0)) for p in context.partners], dtype=np.int64)  # type: ignore[arg-type]
+
+
+def sharing_weights(sharing: Sharing, context: ShareContext) -> IntArray:
+    """What a switch's sharing splits by, ``(partners,)``: one partner, fixed percentages or contributions."""
+    if sharing.partner is not None:
+        return np.array([1 if p == sharing.partner else 0 for p in context.partners], dtype=np.int64)
+    if sharing.shares:
+        return _split_weights(context, dict(sharing.shares))
+    return _proportional_weights(context, sharing.pro_rata or "total", [])
+
+
+def switch_weights(
+    layer: SwitchLayer, remaining: IntArray, context: ShareContext
+) -> tuple[int, np.ndarray, IntArray]:
+    """A switch's threshold in pence, whether each path is past it, and the weights it shares by, ``(paths, partners)``.
+
+    At exactly the threshold the ``below`` sharing applies; only past it
+    does the ``above`` sharing take the whole overspend.
+    """
+    threshold = resolve(layer.threshold, context.basis)
+    past = remaining > threshold
+    weights = np.where(past[:, None], sharing_weights(layer.above, context)[None, :],
+                       sharing_weights(layer.below, context)[None, :])
+    return threshold, past, weights.astype(np.int64)
 
 
 def _layer_weights(layer: RiskLayer, context: ShareContext) -> IntArray:
@@ -375,13 +407,17 @@ def share_overspend(
             continue
         limit = context.pence(layer.limit)
         target = remaining if limit is None else np.minimum(remaining, limit)
-        weights = np.broadcast_to(_layer_weights(layer, context), (paths, n))
+        threshold, switched = None, None
+        if isinstance(layer, SwitchLayer):
+            threshold, switched, weights = switch_weights(layer, remaining, context)
+        else:
+            weights = np.broadcast_to(_layer_weights(layer, context), (paths, n))
         taken, passed_on, record = _share_with_caps(target, weights, room, rounds)
         shares += taken
         room -= taken
         reached = (room <= 0) & (caps >= 0)[None, :] & (taken > 0)
         steps.append(Step(index, layer.layer, layer, remaining.copy(), target.copy(), taken, passed_on, reached,
-                          limit=limit, weights=weights, rounds=record))
+                          limit=limit, weights=weights, rounds=record, threshold=threshold, switched=switched))
         remaining = remaining - taken.sum(axis=1)
     cap_layers = [layer for layer in layers if isinstance(layer, CapLayer) and layer.partner in context.partners]
     return OverspendOutcome(shares=shares, unfunded=remaining, caps=caps, steps=steps, cap_layers=cap_layers)

@@ -44,6 +44,7 @@ from pooledfund.engine.limits import (
 from pooledfund.engine.projection import Drivers, budget_profile, project_spend
 from pooledfund.engine.results import ArrangementYear, RunResult
 from pooledfund.engine.riskshare import ShareContext, settle
+from pooledfund.engine.triggers import attach_triggers
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.checks import check_amounts
 from pooledfund.model.records import Contribution, Scheme
@@ -106,6 +107,7 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
         monthly_budget=monthly_budget,
         agreed_values=agreed_values,
     )
+    attach_triggers(result, agreement, scenario, drivers)  # reported only: triggers move no money
     check_conservation(result)
     return result
 

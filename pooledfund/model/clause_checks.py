@@ -1,4 +1,4 @@
-"""Cross-checks on the risk-share clauses: amounts that resolve every year, own lines listed first.
+"""Cross-checks on the risk-share clauses: amounts that resolve every year, own lines first, switches' partners.
 
 Each check returns located errors (the file line of the field at fault), so a
 clause that cannot work is refused with a message, never run to a wrong number.
@@ -6,10 +6,20 @@ clause that cannot work is refused with a message, never run to a wrong number.
 
 from __future__ import annotations
 
+import difflib
+
 from pooledfund.agreements import FundedArrangement, LeadCommissioning
 from pooledfund.core.errors import InputError, Source
 from pooledfund.model.amounts import AGREED_VALUE, POOL, AmountValue, ByYear, bases_named, unknown_base_message
-from pooledfund.model.records import AttributableLayer, AttributableRule, CapLayer, Record, field_line, source_of
+from pooledfund.model.records import (
+    AttributableLayer,
+    AttributableRule,
+    CapLayer,
+    Record,
+    SwitchLayer,
+    field_line,
+    source_of,
+)
 
 
 def _err(record: Record, field: str, message: str, *inner: str) -> InputError:
@@ -20,9 +30,9 @@ def _err(record: Record, field: str, message: str, *inner: str) -> InputError:
 
 
 def _amounts(record: Record) -> list[tuple[str, AmountValue]]:
-    """The amount fields a layer or rule states: its limit (the file's ``cap`` for some rules) or cap."""
+    """The amounts a layer, rule or trigger states: its limit (some rules' ``cap``), cap or threshold."""
     found: list[tuple[str, AmountValue]] = []
-    for name in ("limit", "cap"):
+    for name in ("limit", "cap", "threshold"):
         value = record.__dict__.get(name)
         if value is not None and value != "contribution":
             found.append((name, value))
@@ -54,7 +64,7 @@ def check_clauses(arrangement: FundedArrangement, years: list[str], partner_ids:
     """The risk-share layers' and underspend rules' amounts, and where the own-lines clauses sit."""
     lead = isinstance(arrangement, LeadCommissioning)
     errors: list[InputError] = []
-    records: list[Record] = [*arrangement.risk_share, *arrangement.underspend]
+    records: list[Record] = [*arrangement.risk_share, *arrangement.underspend, *arrangement.triggers]
     for record in records:
         for field, amount in _amounts(record):
             errors += _check_amount(record, field, amount, years, partner_ids, lead)
@@ -67,4 +77,23 @@ def check_clauses(arrangement: FundedArrangement, years: list[str], partner_ids:
         if isinstance(rule, AttributableRule) and index:
             errors.append(_err(rule, "rule", "an attributable rule returns each commissioner's own underspends "
                                "before anything else: list it first"))
+    for layer in arrangement.risk_share:
+        if isinstance(layer, SwitchLayer):
+            errors += _check_switch(layer, partner_ids)
+    return errors
+
+
+def _check_switch(layer: SwitchLayer, partner_ids: list[str]) -> list[InputError]:
+    """Every partner a switch's two sharings name is one of the agreement's partners."""
+    errors: list[InputError] = []
+    for side in ("below", "above"):
+        sharing = layer.below if side == "below" else layer.above
+        for partner in sharing.named_partners():
+            if partner in partner_ids:
+                continue
+            close = difflib.get_close_matches(partner, partner_ids, n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            inner = (partner,) if sharing.shares else ()
+            errors.append(_err(layer, side, f"{partner!r} is not a partner ({', '.join(partner_ids)}){hint}",
+                               *inner))
     return errors

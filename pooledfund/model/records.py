@@ -493,10 +493,151 @@ class CapLayer(Worded):
 
 
 
+_SHARING_KEYS = {"partner", "shares", "pro_rata"}
+
+
+class Sharing(Record):
+    """Who bears a part of the overspend under a switch: one partner, a fixed split, or pro rata to contributions.
+
+    The file writes it briefly: a partner's id (``council``), ``pro_rata``
+    (pro rata to contributions, cash and in kind), ``pro_rata_cash`` (pro
+    rata to cash contributions only), or partners' percentages adding up to
+    100 (``{council: 50, icb: 50}``).
+
+    Attributes:
+        partner: the one partner that bears all of it (None when it is split).
+        shares: fixed percentages by partner, adding up to 100 (empty unless a fixed split).
+        pro_rata: ``total`` (cash and in kind) or ``cash`` when it is shared pro rata to
+            contributions that year (None otherwise).
+    """
+
+    partner: str | None = Field(default=None, min_length=1)
+    shares: dict[str, SharePercent] = Field(default_factory=dict)
+    pro_rata: Literal["total", "cash"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _brief(cls, data: object) -> object:
+        """Read the brief forms: a partner's id, ``pro_rata``/``pro_rata_cash``, or percentages by partner."""
+        if isinstance(data, str):
+            text = data.strip()
+            if text.lower() in ("pro_rata", "pro rata"):
+                return {"pro_rata": "total"}
+            if text.lower() in ("pro_rata_cash", "pro rata cash"):
+                return {"pro_rata": "cash"}
+            return {"partner": text}
+        if isinstance(data, dict) and data and not set(data) <= _SHARING_KEYS:
+            return {"shares": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Sharing:
+        given = [name for name in ("partner", "shares", "pro_rata") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("say who bears it in one way: a partner's id, pro_rata, pro_rata_cash, or "
+                             "percentages by partner adding up to 100")
+        if self.shares:
+            check_percentages_total(self.shares)
+        return self
+
+    def named_partners(self) -> list[str]:
+        """The partners this sharing names (none for pro rata, which follows the contributions)."""
+        if self.partner is not None:
+            return [self.partner]
+        return list(self.shares)
+
+    def words(self, names: Mapping[str, str]) -> str:
+        """"by Council alone", "by a fixed split (Council 50%, ICB 50%)", "pro rata to cash contributions"."""
+        if self.partner is not None:
+            return f"by {names.get(self.partner, self.partner)} alone"
+        if self.shares:
+            split = ", ".join(f"{names.get(p, p)} {v}%" for p, v in self.shares.items())
+            return f"by a fixed split ({split})"
+        return f"pro rata to {_BASIS_WORDS[self.pro_rata or 'total']}"
+
+
+class SwitchLayer(Worded):
+    """One sharing at or below a threshold, a different sharing for the WHOLE overspend once past it.
+
+    "The host absorbs an overspend up to 2% of the pool; once past 2%, the
+    whole overspend is shared 50/50." With a pool of £40m the threshold is
+    £800,000: an overspend of £700,000 falls on the host alone; one of
+    £900,000 is shared 50/50 from the first pound (£450,000 each), not
+    £800,000 on the host and the £100,000 above it shared.
+
+    The threshold is compared with what reaches the layer: the overspend
+    left after the risk pool and any earlier layers. At exactly the
+    threshold the ``below`` sharing applies; only past it does ``above``.
+    The layer takes all that reaches it (it has no limit), so later layers
+    receive only what caps leave: a capped partner's excess goes first to
+    the other partners of the chosen sharing, then to later layers, and
+    what nobody can take is unfunded, as in every layer.
+
+    Attributes:
+        layer: always ``switch``.
+        threshold: the switch point: pounds, a percentage of the pool (``2%``) or of a
+            partner's contribution, or one per year.
+        below: who bears the overspend while it is no more than the threshold.
+        above: who bears the whole overspend, from the first pound, once it is past the threshold.
+        note: free text shown beside the layer in reports.
+    """
+
+    wording: ClassVar[Wording] = Wording(
+        label="Switch at {threshold}",
+        short="switch at {threshold}: {below} up to it; past it, the whole overspend {above}",
+        long="a switch at {threshold}: an overspend no more than that is borne {below}; once past it, the whole "
+        "overspend, from the first pound, is borne {above}",
+    )
+    layer: Literal["switch"]
+    threshold: PositiveAmount
+    below: Sharing
+    above: Sharing
+    note: str = ""
+
+    @property
+    def limit(self) -> None:
+        """No limit: the layer takes all that reaches it."""
+        return None
+
+    def _fill(self, names: Mapping[str, str]) -> dict[str, str]:
+        fill = super()._fill(names)
+        fill.update(threshold=amount_words(self.threshold, names), below=self.below.words(names),
+                    above=self.above.words(names))
+        return fill
+
+
 RiskLayer = Annotated[
-    CommissionerLayer | BandLayer | FixedSplitLayer | ProportionalLayer | CapLayer | AttributableLayer,
+    CommissionerLayer | BandLayer | FixedSplitLayer | ProportionalLayer | CapLayer | AttributableLayer | SwitchLayer,
     Field(discriminator="layer"),
 ]
+
+
+class Trigger(Record):
+    """A threshold that moves no money but must be reported when the forecast passes it.
+
+    "If the forecast overspend is above 2% of the pool, the partners agree a
+    recovery plan within 30 days." The run, the explanation, the pack's
+    Checks sheet and the dashboard say whether each year's forecast is past
+    the threshold and, where the scenario has actuals, in which month the
+    forecast first passed it.
+
+    Attributes:
+        threshold: pounds, a percentage of the pool (``2%``) or of a partner's contribution, or one
+            per year; the variance must be more than this to trigger.
+        direction: ``overspend`` (spend more than the money in by more than the threshold) or
+            ``underspend`` (spend less than the money in by more than the threshold).
+        action: what the agreement says must happen ("partners agree a recovery plan within 30 days").
+        note: free text shown beside the trigger in reports.
+    """
+
+    threshold: PositiveAmount
+    direction: Literal["overspend", "underspend"] = "overspend"
+    action: str = Field(min_length=1)
+    note: str = ""
+
+    def words(self, names: Mapping[str, str]) -> str:
+        """"a forecast overspend above 2% of the pool"."""
+        return f"a forecast {self.direction} above {amount_words(self.threshold, names)}"
 
 
 # --- Underspend rules ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pooledfund.agreements import AgreedValueYear, LeadCommissioning
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import month_label, month_of
-from pooledfund.engine.results import ArrangementYear, RunResult
+from pooledfund.engine.results import ArrangementYear, RunResult, TriggerStatus
 from pooledfund.engine.riskshare import Step
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import AttributableLayer, AttributableRule, CommissionerLayer
@@ -170,6 +170,15 @@ def _overspend_lines(result: RunResult, row: ArrangementYear, path: int, own: bo
         lines.append(f"Unfunded, for the board: {format_gbp(unfunded)} is not covered by the risk share "
                      "(every partner able to take it is capped, or the layers ran out).")
     return lines
+def _switch_text(step: Step, path: int) -> str:
+    """For a switch, which way it went: " The £900,000.00 is past the threshold of £800,000.00, so ..."; else ""."""
+    if step.threshold is None or step.switched is None:
+        return ""
+    how = ("past the threshold of {}, so the whole of it, from the first pound, is shared the second way"
+           if bool(step.switched[path]) else "no more than the threshold of {}, so the first way applies")
+    return f" The {format_gbp(int(step.available[path]))} is {how.format(format_gbp(step.threshold))}."
+
+
 def _layer_line(result: RunResult, row: ArrangementYear, step: Step, number: int, path: int) -> str:
     """One layer of the waterfall: what remained, what it placed on whom, who reached a cap, what passed on."""
     assert row.overspend is not None  # only called for an overspend
@@ -177,6 +186,7 @@ def _layer_line(result: RunResult, row: ArrangementYear, step: Step, number: int
     text = (f"Step {number}, layer {step.index + 1} ({_step_text(result, step)}): of "
             f"{format_gbp(int(step.available[path]))} remaining, this layer placed {format_gbp(sum(taken))}")
     text += f": {_who(result, taken)}." if sum(taken) else "."
+    text += _switch_text(step, path)
     if isinstance(step.rule, CommissionerLayer) and int(step.target[path]) and not sum(taken) and not passed_on:
         text += " No scheme overspent its budget, so nothing is attributable to a commissioner."
     for i, reached in enumerate(step.capped[path].tolist()):
@@ -207,6 +217,27 @@ def _underspend_lines(result: RunResult, row: ArrangementYear, path: int, own: b
             text += f"{target} goes to {_who(result, step.taken[path].tolist())}."
         lines.append(text)
     return lines
+
+
+def trigger_sentence(result: RunResult, row: ArrangementYear, status: TriggerStatus, path: int = 0) -> str:
+    """One trigger in words: its threshold this year, whether the forecast is past it (since when), its action.
+
+    A trigger moves no money; the sentence says whether the agreement's action is due.
+    """
+    trigger, variance = status.trigger, int(row.variance[path])
+    forecast = variance if trigger.direction == "overspend" else -variance
+    text = (f"Trigger {status.index + 1} ({trigger.words(result.partner_names)}: "
+            f"{format_gbp(status.threshold)} this year): ")
+    if bool(status.crossed[path]):
+        text += f"crossed, the forecast {trigger.direction} is {format_gbp(forecast)}"
+        first = status.first_month_label(row.year, path)
+        text += f", past the threshold since the forecast at the end of {first}" if first else ""
+        text += f"; action: {trigger.action}."
+    else:
+        what = f"the forecast {trigger.direction} is {format_gbp(forecast)}" if forecast > 0 else (
+            f"there is no forecast {trigger.direction}")
+        text += f"not crossed ({what}); no action is due (when crossed: {trigger.action})."
+    return text + " It moves no money."
 
 
 def _position_lines(result: RunResult, row: ArrangementYear, path: int) -> list[str]:
@@ -264,6 +295,7 @@ def explain_arrangement(result: RunResult, row: ArrangementYear, agreement: Agre
         lines += _underspend_lines(result, row, path, bool(own_steps))
     elif not own_steps:
         lines.append("Result: spend equals the money in; there is nothing to share.")
+    lines += [trigger_sentence(result, row, status, path) for status in row.triggers]
     lines += _position_lines(result, row, path)
     lines.append(_check_line(row, path))
     return "\n".join(lines)

@@ -161,6 +161,26 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def trigger_lines(result: RunResult, year: str, path: int = 0) -> list[str]:
+    """One line per trigger of each arrangement in ``year``: crossed or not, since when, and the action due.
+
+    Triggers move no money, so they sit under the table of figures rather than in it.
+    """
+    lines = []
+    for row in result.for_year(year):
+        for status in row.triggers:
+            trigger = status.trigger
+            head = (f"{row.arrangement_id} trigger {status.index + 1}: {trigger.words(result.partner_names)} "
+                    f"({format_gbp(status.threshold)})")
+            if bool(status.crossed[path]):
+                first = status.first_month_label(year, path)
+                since = f" since {first}" if first else ""
+                lines.append(f"{head}: CROSSED{since}; action: {printable(trigger.action, keep_newlines=False)}")
+            else:
+                lines.append(f"{head}: not crossed")
+    return lines
+
+
 def positions_text(result: RunResult, path: int = 0) -> str:
     """The readable table of partner positions per year printed by ``pooledfund run``."""
     partners = partner_frame(result, path)
@@ -184,6 +204,7 @@ def positions_text(result: RunResult, path: int = 0) -> str:
             rows.append([str(record.arrangement)] + [format_gbp(v, brackets=True) for v in figures])
         out.append(_table(["Arrangement", "Budget", "Spend", "Variance (over)", "Brought fwd", "Carried fwd",
                            "Unfunded"], rows))
+        out += trigger_lines(result, year, path)
         out.append("")
     out.append("Variance is spend less budget: positive is an overspend. Negative figures are in brackets.")
     return "\n".join(out)

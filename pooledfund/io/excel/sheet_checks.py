@@ -17,8 +17,11 @@ from pooledfund.io.excel.sheet_contributions import PARTNER as C_PARTNER
 from pooledfund.io.excel.sheet_contributions import SOURCE as C_SOURCE
 from pooledfund.io.excel.sheet_contributions import TOTAL as C_TOTAL
 from pooledfund.io.excel.sheet_contributions import YEAR as C_YEAR
+from pooledfund.io.excel.sheet_riskshare import SHEET as RISK
 from pooledfund.io.excel.tables import add_table, header, title
+from pooledfund.model.amounts import amount_words
 from pooledfund.reports.conditions import ConditionCheck
+from pooledfund.reports.explain import trigger_sentence
 
 SHEET = "Checks"
 HEADER_ROW = 4
@@ -97,6 +100,56 @@ def write(ctx: PackContext) -> None:
         sheet.text(row, columns["Threshold source"], check.source, wrap=True, font=styles.NOTE_FONT)
     add_table(ws, "Checks", HEADER_ROW, row, 1, len(HEADINGS))
     ctx.check_results = col_range(columns["Result"], HEADER_ROW + 1, max(row, HEADER_ROW + 1), SHEET)
+    write_triggers(ctx, row + 2)
     styles.set_widths(ws, {1: 46, 2: 10, 3: 17, 4: 10, 5: 17, 6: 8, 7: 70, 8: 50})
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+TRIGGER_HEADINGS = ["Trigger", "Year", "Forecast variance", "Test", "Threshold", "Status", "In words (as exported)",
+                    "Action"]
+
+
+def write_triggers(ctx: PackContext, start: int) -> None:
+    """The arrangements' triggers below the checks: a row per trigger and year, its status a live formula.
+
+    A trigger moves no money. Its forecast variance (overspend, or underspend
+    for an underspend trigger) refers to the variance on the Risk share sheet
+    and its threshold is an input, so an edited budget or contribution
+    re-tests it; the month it first crossed is as exported (it needs the
+    scenario's actuals, month by month). Nothing is written when no
+    arrangement has triggers.
+    """
+    rows = [(row, status) for row in ctx.result.arrangement_years for status in row.triggers]
+    if not rows:
+        return
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    sheet.text(start, 1, "Triggers: thresholds that move no money but must be reported (Status: Crossed or "
+                         "Not crossed)", font=styles.BOLD)
+    columns = header(ws, start + 1, 1, TRIGGER_HEADINGS)
+    line = start + 1
+    names = ctx.result.partner_names
+    for arrangement_year, status in rows:
+        line += 1
+        trigger = status.trigger
+        sheet.text(line, columns["Trigger"], f"{arrangement_year.name}, trigger {status.index + 1}: "
+                                              f"{trigger.words(names)}")
+        sheet.value(line, columns["Year"], arrangement_year.year)
+        col, variance_row = ctx.positions[(arrangement_year.arrangement_id, arrangement_year.year, "pool")]["variance"]
+        sign, forecast = ("", int(arrangement_year.variance[0])) if trigger.direction == "overspend" else (
+            "-", -int(arrangement_year.variance[0]))
+        sheet.formula(line, columns["Forecast variance"], f"{sign}{ref(col, variance_row, sheet=RISK)}",
+                      money(forecast))
+        sheet.value(line, columns["Test"], "more than")
+        sheet.money(line, columns["Threshold"], status.threshold, input_cell=True)
+        test = f"ROUND({ref(columns['Forecast variance'], line)}-{ref(columns['Threshold'], line)},2)>0"
+        crossed = bool(status.crossed[0])
+        cell = sheet.formula(line, columns["Status"], f'IF({test},"Crossed","Not crossed")',
+                             text("Crossed" if crossed else "Not crossed"), None)
+        cell.font = styles.FAIL_FONT if crossed else styles.PASS_FONT
+        sheet.text(line, columns["In words (as exported)"], trigger_sentence(ctx.result, arrangement_year, status),
+                   wrap=True)
+        sheet.text(line, columns["Action"], f"{trigger.action} (threshold: {amount_words(trigger.threshold, names)})",
+                   wrap=True, font=styles.NOTE_FONT)
+    add_table(ws, "Triggers", start + 1, line, 1, len(TRIGGER_HEADINGS))

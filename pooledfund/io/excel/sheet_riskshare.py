@@ -67,6 +67,8 @@ from pooledfund.model.records import (
     RetainByHostRule,
     ReturnFixedSplitRule,
     ReturnProportionalRule,
+    Sharing,
+    SwitchLayer,
     UnderspendRule,
 )
 
@@ -87,6 +89,7 @@ class Inputs:
     rule_rows: dict[int, int] = field(default_factory=dict)
     rule_basis: dict[int, str] = field(default_factory=dict)
     caps: dict[str, AmountValue] = field(default_factory=dict)  # partner -> a cap stated as % or by year
+    switch_rows: dict[int, tuple[int, int]] = field(default_factory=dict)  # switch index -> (below, above) rows
 
 
 class Writer:
@@ -231,6 +234,8 @@ def _write_inputs(writer: Writer, arrangement: FundedArrangement) -> Inputs:
     for index, layer in enumerate(layers, start=1):
         if isinstance(layer, AttributableLayer):
             writer.next(f"Layer {index}: {layer.words('short', writer.names)}", _OWN_NOTE)
+        elif isinstance(layer, SwitchLayer):
+            _write_switch_input(writer, arrangement, inputs, index, layer)
         elif not isinstance(layer, CapLayer):
             _write_layer_input(writer, arrangement, inputs, index, layer)
     _write_cap_inputs(writer, arrangement, inputs, [layer for layer in layers if isinstance(layer, CapLayer)])
@@ -257,6 +262,40 @@ def _write_layer_input(writer: Writer, arrangement: FundedArrangement, inputs: I
     if isinstance(layer, ProportionalLayer):
         writer.next(f"Layer {index}: contributions counted (total: cash and in kind; or cash)")
         inputs.basis[index] = _basis_input(writer, arrangement, f"layer{index}_basis", layer.basis)
+
+
+_SHARING_HINT = {"partner": "1 in the partner's column", "shares": "percentages in the partners' columns",
+                 "total": "1: the partner shares pro rata to its contributions (cash and in kind)",
+                 "cash": "1: the partner shares pro rata to its cash contribution"}
+
+
+def _sharing_kind(sharing: Sharing) -> str:
+    """How a switch's sharing is laid out: ``partner``, ``shares``, or the pro-rata basis (``total``/``cash``)."""
+    if sharing.partner is not None:
+        return "partner"
+    return "shares" if sharing.shares else sharing.pro_rata or "total"
+
+
+def _write_switch_input(writer: Writer, arrangement: FundedArrangement, inputs: Inputs, index: int,
+                        layer: SwitchLayer) -> None:
+    """A switch's threshold in B and, in the partners' columns, who bears it at or below and past the threshold.
+
+    Each year's block compares the overspend reaching the layer with the
+    threshold and takes the row of weights that applies, as live formulas.
+    """
+    writer.next(f"Layer {index}: {layer.words('short', writer.names)} - threshold", layer.note)
+    inputs.limits[index] = _limit_input(writer, arrangement, f"layer{index}_threshold", layer.threshold)
+    rows = []
+    for side, sharing in (("at or below the threshold", layer.below), ("past it, the whole overspend", layer.above)):
+        kind = _sharing_kind(sharing)
+        writer.next(f"Layer {index}: {side}, borne {sharing.words(writer.names)} ({_SHARING_HINT[kind]})")
+        if kind == "shares":
+            writer.percents(writer.row, sharing.shares)
+        else:
+            writer.flags(writer.row, [partner == sharing.partner if kind == "partner" else True
+                                      for partner in writer.partners])
+        rows.append(writer.row)
+    inputs.switch_rows[index] = (rows[0], rows[1])
 
 
 def _basis_input(writer: Writer, arrangement: FundedArrangement, key: str, basis: str) -> str:
@@ -604,8 +643,12 @@ def _write_layer(year: FundedYear, step: Step, available_cell: str, taken_rows: 
     writer.next(f"Layer {index}: {step.words('short', writer.names)}", step.rule.note, bold=True)
     avail_row = writer.next("  available to share", helper=True)
     writer.pool(available_cell, money(int(step.available[0])))
-    slice_row = _write_slice(year, step, inputs.limits[index], avail_row, "  this layer's slice (up to its limit)")
-    formulas, expect, fmt = _layer_weights(year, index, step)
+    if isinstance(step.rule, SwitchLayer):
+        slice_row, formulas, expect, fmt = _write_switch(year, index, step, avail_row)
+    else:
+        slice_row = _write_slice(year, step, inputs.limits[index], avail_row,
+                                 "  this layer's slice (up to its limit)")
+        formulas, expect, fmt = _layer_weights(year, index, step)
     weight_row = writer.next("  weights", helper=True)
     writer.each(formulas, expect, fmt)
     room_row = writer.next("  room under each partner's cap", helper=True)
@@ -651,6 +694,59 @@ def _write_round(writer: Writer, at: LayerRows, number: int, sharing: Round,
     writer.each([f"MIN({writer.pcell(i, split_row)},{writer.pcell(i, room_row)})" for i in range(n)],
                 [money(v) for v in sharing.taken[0]])
     return split_row, taken_row
+
+
+def _write_switch(year: FundedYear, index: int, step: Step,
+                  avail_row: int) -> tuple[int, list[str], list[Expected], str]:
+    """A switch's threshold this year, its slice (all that is available) and the weights that apply.
+
+    Returns the slice's row and the weights' formulas, expected values and format.
+    """
+    writer, inputs = year.writer, year.inputs
+    layer = step.rule
+    assert isinstance(layer, SwitchLayer) and step.threshold is not None and step.switched is not None
+    name = inputs.limits[index]
+    threshold = name
+    if not is_plain(layer.threshold):
+        writer.next(f"  threshold this year ({amount_words(layer.threshold, writer.names)})", helper=True)
+        writer.pool(_amount_formula(year, layer.threshold, step.threshold), money(step.threshold))
+        threshold = writer.cell(2)
+    avail = writer.cell(2, avail_row)
+    writer.next("  past the threshold? (1: the whole overspend is shared the second way)", helper=True)
+    writer.pool(f"IF({avail}>{threshold},1,0)", number(1 if step.switched[0] else 0), styles.COUNT)
+    past = writer.cell(2)
+    slice_row = writer.next("  this layer's slice (all that is available)", helper=True)
+    writer.pool(avail, money(int(step.target[0])))
+    below_row, above_row = inputs.switch_rows[index]
+    chosen = layer.above if step.switched[0] else layer.below
+    formulas = [f"IF({past}=1,{_sharing_weight(year, layer.above, above_row, i)},"
+                f"{_sharing_weight(year, layer.below, below_row, i)})" for i in range(len(writer.partners))]
+    expect, fmt = _sharing_expected(year, chosen)
+    return slice_row, formulas, expect, fmt
+
+
+def _sharing_weight(year: FundedYear, sharing: Sharing, inputs_row: int, index: int) -> str:
+    """One partner's weight under a switch's sharing: its input cell, times its contribution if pro rata."""
+    writer, rows = year.writer, year.rows
+    cell = writer.pcell(index, inputs_row, absolute=True)
+    kind = _sharing_kind(sharing)
+    if kind == "cash":
+        return f"{cell}*{writer.pcell(index, rows.cash)}"
+    if kind == "total":
+        return f"{cell}*{writer.pcell(index, rows.total)}"
+    return cell
+
+
+def _sharing_expected(year: FundedYear, sharing: Sharing) -> tuple[list[Expected], str]:
+    """The expected weights of a switch's sharing (the same figures the engine shares by) and their format."""
+    writer, row = year.writer, year.row
+    kind = _sharing_kind(sharing)
+    if kind == "partner":
+        return [number(1 if p == sharing.partner else 0) for p in writer.partners], styles.COUNT
+    if kind == "shares":
+        return [number(float(sharing.shares.get(p, Decimal(0)))) for p in writer.partners], styles.PERCENT
+    values = row.cash if kind == "cash" else row.cash + row.in_kind
+    return [money(int(v)) for v in values], styles.GBP
 
 
 def _masked(expected: Expected, keep: bool) -> Expected:
