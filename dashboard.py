@@ -333,9 +333,15 @@ with located_errors("The model could not be run"):
     compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
 
 with headline:
-    if not outputs.triggers.empty:  # triggers move no money: a line each, crossed ones as warnings
-        for trigger in outputs.triggers[outputs.triggers["year"] == year].itertuples(index=False):
-            (st.warning if trigger.crossed else st.caption)(f"{trigger.name}: {trigger.sentence}")
+    if not outputs.triggers.empty:  # triggers move no money: crossed ones as warnings, the rest folded away
+        this_year = outputs.triggers[outputs.triggers["year"] == year]
+        for trigger in this_year[this_year["crossed"]].itertuples(index=False):
+            st.warning(f"{trigger.name}: {trigger.sentence}")
+        quiet = this_year[~this_year["crossed"]]
+        if not quiet.empty:
+            with st.expander(f"Triggers not crossed in {year}: {len(quiet)}"):
+                for trigger in quiet.itertuples(index=False):
+                    st.caption(f"{trigger.name}: {trigger.sentence}")
     metrics = partner_metrics(outputs, base, year)
     for row in metrics.itertuples(index=False):
         with st.container(border=True):
