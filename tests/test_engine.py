@@ -643,6 +643,7 @@ arrangements:
         provider: private_sector
         funding_source: other
         budget: {{2025-26: 3000000, 2026-27: 3000000}}
+    shortfall: waterfall    # these tests share a cut through the waterfall (the default is the reducing partner)
     risk_share:
       - {{layer: fixed_split, shares: {{council: 50, icb: 50}}}}
     underspend:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from pooledfund.core.money import IntArray, pounds_float
+from pooledfund.engine.funding import FundingSplit
 from pooledfund.engine.riskshare import OverspendOutcome, UnderspendOutcome
 
 
@@ -48,6 +49,7 @@ class ArrangementYear:
     cash_by_source: dict[str, IntArray] = field(default_factory=dict)  # source -> (partners,)
     overspend: OverspendOutcome | None = None
     underspend: UnderspendOutcome | None = None
+    funding: FundingSplit | None = None  # own contribution cuts and ring-fenced sources, settled before the waterfall
     cash_in: IntArray | None = None  # (12,) pool receipts by month
     cash_out: IntArray | None = None  # (paths, 12) pool payments by month
     settlement: IntArray | None = None  # (paths,) year-end settlement in March
@@ -68,18 +70,35 @@ class ArrangementYear:
         return self.scheme_spend - self.scheme_budget[None, :]
 
     @property
+    def shared_variance(self) -> IntArray:
+        """What the waterfall or the underspend rules dealt with, per path: positive is an overspend.
+
+        The variance less what was settled apart before them: each partner's
+        own contribution cut (unless the agreement shares cuts) and every
+        ring-fenced source's result (unless it sends its overspend to the waterfall).
+        """
+        if self.funding is None:
+            return self.variance
+        return self.funding.shared_variance
+
+    @property
     def risk_pool(self) -> IntArray:
-        """The contingency and what was brought forward, per path: money held back from the schemes' budgets."""
-        return self.contingency + self.brought_forward
+        """The contingency and what the shared pool brought forward, per path: money held back from the schemes.
+
+        Ring-fenced money brought forward stays in its source, so it is no risk pool.
+        """
+        if self.funding is None:
+            return self.contingency + self.brought_forward
+        return self.contingency + self.funding.shared_brought_forward
 
     @property
     def risk_pool_used(self) -> IntArray:
         """How much of the risk pool the schemes' overspends used before anything was shared, per path.
 
-        The schemes overspend by ``spend - (budget - risk pool)``; the pool
-        meets that first, up to all of it. Only an overspend leaves it used up.
+        The schemes overspend by the shared result plus the risk pool; the
+        pool meets that first, up to all of it. Only an overspend leaves it used up.
         """
-        return np.clip(self.spend - (self.budget - self.risk_pool), 0, self.risk_pool)
+        return np.clip(self.shared_variance + self.risk_pool, 0, self.risk_pool)
 
     @property
     def net_cost(self) -> IntArray:

@@ -5,8 +5,11 @@ Flow for each arrangement, year by year (the carry-forward links the years):
 1. project each scheme's monthly spend (:mod:`pooledfund.engine.projection`);
 2. work out each partner's contribution, after any scenario change;
 3. variance = spend - (contributions + brought forward);
-4. an overspend goes down the risk-share waterfall, an underspend down the
-   underspend rules (:mod:`pooledfund.engine.riskshare`);
+4. a partner's own contribution cut and every ring-fenced source (the DFG)
+   are settled apart (:mod:`pooledfund.engine.funding`); the rest of the
+   variance, the shared result, goes down the risk-share waterfall if an
+   overspend, the underspend rules if an underspend
+   (:mod:`pooledfund.engine.riskshare`);
 5. what is carried forward is next year's brought forward;
 6. check the books balance: sum of partners' net cost = spend + reinvested
    - brought forward + carried forward - unfunded. A failure is a bug and
@@ -31,7 +34,14 @@ from pooledfund.core.years import month_of
 from pooledfund.engine.cashflow import payment_profile, spread_change
 from pooledfund.engine.projection import Drivers, budget_profile, project_spend
 from pooledfund.engine.results import ArrangementYear, RunResult
-from pooledfund.engine.riskshare import ShareContext, deal_with_underspend, share_overspend
+from pooledfund.engine.funding import FundingSplit, SchemeFigures, SourceMoney, YearMoney, split_funding
+from pooledfund.engine.riskshare import (
+    OverspendOutcome,
+    ShareContext,
+    UnderspendOutcome,
+    deal_with_underspend,
+    share_overspend,
+)
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import Contribution, Scheme
 from pooledfund.model.scenario import BASE, Scenario
@@ -209,6 +219,7 @@ class _MoneyIn:
     in_kind: IntArray  # (partners,)
     cash_in: IntArray  # (12,) receipts by month
     by_source: dict[str, IntArray]  # funding source -> (partners,) cash and in kind
+    agreed_by_source: dict[str, IntArray]  # the same before the scenario's contribution changes
 
 
 def _money_in(
@@ -217,7 +228,7 @@ def _money_in(
 ) -> _MoneyIn:
     """Add up one year's contributions by partner, month and funding source."""
     n = len(partners)
-    money = _MoneyIn(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(12, dtype=np.int64), {})
+    money = _MoneyIn(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(12, dtype=np.int64), {}, {})
     for contribution in contributions:
         p_index = partners.index(contribution.partner)
         new_cash, change_months = changed_cash(contribution, arrangement_id, scenario, all_contributions)
@@ -226,6 +237,8 @@ def _money_in(
         money.cash_in += payment_profile(contribution) + change_months
         source = money.by_source.setdefault(contribution.source.value, np.zeros(n, dtype=np.int64))
         source[p_index] += new_cash + contribution.in_kind
+        agreed = money.agreed_by_source.setdefault(contribution.source.value, np.zeros(n, dtype=np.int64))
+        agreed[p_index] += contribution.total
     return money
 
 
@@ -240,40 +253,61 @@ def _funded(
     host = arrangement.host(agreement.host_partner)
     layers = arrangement.effective_risk_share()
     rules = arrangement.effective_underspend()
+    fences = arrangement.ring_fences()
     weights = _commissioner_weights(projected.schemes, projected.partners)
     brought_forward = np.zeros(projected.paths, dtype=np.int64)
+    fenced_forward: dict[str, IntArray] = {}
     rows = []
     for y_index, year in enumerate(projected.years):
         money = _money_in([c for c in all_contributions[arrangement.id] if c.year == year], arrangement.id,
                           projected.partners, scenario, all_contributions)
         scheme_budget, scheme_spend = projected.scheme_budget(y_index), projected.scheme_spend(y_index)
-        resources = money.cash.sum() + money.in_kind.sum() + brought_forward
-        variance = scheme_spend.sum(axis=1) - resources
+        split = split_funding(
+            arrangement.shortfall, fences,
+            YearMoney(SourceMoney(money.agreed_by_source, money.by_source), money.cash, money.in_kind,
+                      brought_forward, fenced_forward),
+            SchemeFigures(projected.schemes, weights, scheme_budget, scheme_spend),
+        )
         context = ShareContext(
             partners=projected.partners,
-            contribution_total=money.cash + money.in_kind,
-            contribution_cash=money.cash,
+            contribution_total=split.contribution_total,
+            contribution_cash=split.contribution_cash,
             scheme_overspend=np.maximum(scheme_spend - scheme_budget[None, :], 0),
             commissioner_weights=weights,
             scheme_ids=[s.id for s in projected.schemes],
             host=host,
         )
-        over = share_overspend(np.maximum(variance, 0), layers, context)
-        under = deal_with_underspend(np.maximum(-variance, 0), rules, context)
-        # In-kind contributions are spent in kind: they never pass through the
-        # host's bank account, so they are taken off the cash paid out.
-        in_kind_months = np.array(allocate(int(money.in_kind.sum()), [1] * 12), dtype=np.int64)
-        rows.append(projected.row(
-            y_index, host=host, contingency=arrangement.contingency.get(year, 0), cash=money.cash,
-            in_kind=money.in_kind, budget=resources, spend=scheme_spend.sum(axis=1), brought_forward=brought_forward,
-            carry_forward=under.carried_forward, unfunded=over.unfunded, reinvested=under.reinvested,
-            overspend_shares=over.shares, underspend_returns=under.returns, cash_by_source=money.by_source,
-            overspend=over, underspend=under, cash_in=money.cash_in,
-            cash_out=projected.spend[:, y_index].sum(axis=1) - in_kind_months[None, :],
-            settlement=over.shares.sum(axis=1) - under.returns.sum(axis=1) - under.reinvested.sum(axis=1),
-        ))
+        over = share_overspend(np.maximum(split.shared_variance, 0), layers, context)
+        under = deal_with_underspend(np.maximum(-split.shared_variance, 0), rules, context)
+        rows.append(_funded_row(projected, y_index, arrangement.contingency.get(year, 0), host, money, split,
+                                over, under))
         brought_forward = under.carried_forward
+        fenced_forward = split.carried_forward()
     return rows
+
+
+def _funded_row(
+    projected: _Projected, y_index: int, contingency: int, host: str | None, money: _MoneyIn, split: FundingSplit,
+    over: OverspendOutcome, under: UnderspendOutcome,
+) -> ArrangementYear:
+    """One funded arrangement-year's result: the waterfall's shares plus what the partners bore before it."""
+    paths = projected.paths
+    fenced_in = split.ring_fenced_brought_forward(paths)
+    overspend_shares = over.shares + split.borne(paths)
+    underspend_returns = under.returns + split.returned(paths)
+    # In-kind contributions are spent in kind: they never pass through the
+    # host's bank account, so they are taken off the cash paid out.
+    in_kind_months = np.array(allocate(int(money.in_kind.sum()), [1] * 12), dtype=np.int64)
+    return projected.row(
+        y_index, host=host, contingency=contingency, cash=money.cash, in_kind=money.in_kind,
+        budget=money.cash.sum() + money.in_kind.sum() + split.shared_brought_forward + fenced_in,
+        spend=projected.scheme_spend(y_index).sum(axis=1), brought_forward=split.shared_brought_forward + fenced_in,
+        carry_forward=under.carried_forward + split.ring_fenced_carried_forward(paths), unfunded=over.unfunded,
+        reinvested=under.reinvested, overspend_shares=overspend_shares, underspend_returns=underspend_returns,
+        cash_by_source=money.by_source, overspend=over, underspend=under, funding=split, cash_in=money.cash_in,
+        cash_out=projected.spend[:, y_index].sum(axis=1) - in_kind_months[None, :],
+        settlement=overspend_shares.sum(axis=1) - underspend_returns.sum(axis=1) - under.reinvested.sum(axis=1),
+    )
 
 
 def check_conservation(result: RunResult) -> None:
