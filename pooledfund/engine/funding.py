@@ -117,6 +117,8 @@ class FundingSplit:
         contribution_cash: the same in cash only, ``(partners,)``.
         shared_variance: what the waterfall or underspend rules deal with, ``(paths,)``: positive an overspend.
         shared_brought_forward: what was brought forward into the shared pool (its risk pool), ``(paths,)``.
+        in_waterfall: for each scheme, whether its overspend counts in the waterfall's commissioner
+            weights, ``(schemes,)``: not when a ring-fenced source settles it apart.
     """
 
     rule: str
@@ -127,6 +129,7 @@ class FundingSplit:
     contribution_cash: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     shared_variance: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     shared_brought_forward: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    in_waterfall: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def shortfall_shared(self) -> int:
@@ -293,10 +296,12 @@ def split_funding(rule: str, fences: list[RingFence], money: YearMoney, figures:
                        + int(shortfall.sum() - borne.sum()))
     for fenced in ring_fenced:
         shared_variance = shared_variance + fenced.to_waterfall
+    settled_apart = {fence.source.value for fence in fences if fence.overspend != "waterfall"}
+    in_waterfall = np.array([s.funding_source.value not in settled_apart for s in figures.schemes], dtype=bool)
     # A partner that makes its cut good has, in the end, paid what it agreed: the waterfall weighs it so.
     made_good = borne
     return FundingSplit(
         rule=rule, shortfall=shortfall, shortfall_borne=borne, ring_fenced=ring_fenced,
         contribution_total=money.cash + money.in_kind + made_good, contribution_cash=money.cash + made_good,
-        shared_variance=shared_variance, shared_brought_forward=money.brought_forward,
+        shared_variance=shared_variance, shared_brought_forward=money.brought_forward, in_waterfall=in_waterfall,
     )

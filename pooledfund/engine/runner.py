@@ -272,7 +272,8 @@ def _funded(
             partners=projected.partners,
             contribution_total=split.contribution_total,
             contribution_cash=split.contribution_cash,
-            scheme_overspend=np.maximum(scheme_spend - scheme_budget[None, :], 0),
+            # A ring-fenced scheme's overspend is settled in its source, so it weighs nothing here.
+            scheme_overspend=np.maximum(scheme_spend - scheme_budget[None, :], 0) * split.in_waterfall[None, :],
             commissioner_weights=weights,
             scheme_ids=[s.id for s in projected.schemes],
             host=host,
