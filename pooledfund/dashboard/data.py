@@ -185,7 +185,8 @@ def _steps_of(row: ArrangementYear, names: dict[str, str]) -> list[dict[str, Any
         rows.append({"year": row.year, "arrangement": row.arrangement_id, "order": order, "stage": stage,
                      "label": label, "who": who, "amount": amount, "remaining": remaining})
 
-    variance = int(row.variance[0])
+    # The waterfall deals with the shared result: own contribution cuts and ring-fenced sources are settled apart.
+    variance = int(row.shared_variance[0])
     if variance > 0:
         _overspend_steps(row, names, add)
     elif variance < 0:
@@ -210,7 +211,7 @@ def _split_rows(row: ArrangementYear, names: dict[str, str], add: _Add, order: i
 def _overspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> None:
     """The overspend (before the risk pool, if it used any), each layer, and what is unfunded."""
     assert row.overspend is not None  # only funded arrangement-years are listed
-    variance, used = int(row.variance[0]), int(row.risk_pool_used[0])
+    variance, used = int(row.shared_variance[0]), int(row.risk_pool_used[0])
     order = 0
     if used:
         add(order, "start", "Scheme overspends", "", variance + used, 0)
@@ -227,7 +228,7 @@ def _overspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> 
 def _underspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> None:
     """The underspend, then each rule: carried forward, reinvested or returned."""
     assert row.underspend is not None  # only funded arrangement-years are listed
-    add(0, "start", "Underspend", "", -int(row.variance[0]), 0)
+    add(0, "start", "Underspend", "", -int(row.shared_variance[0]), 0)
     for order, step in enumerate(row.underspend.steps, start=1):
         remaining = int(step.available[0]) - int(step.target[0])
         if step.carried is not None:
@@ -290,10 +291,13 @@ def _row_checks(row: ArrangementYear, where: str) -> list[dict[str, Any]]:
         _check("Schemes add up", where, row.year, int(row.scheme_spend[0].sum()), spend,
                "the schemes' spend adds up to the arrangement's spend"),
     ]
-    if row.overspend is None:  # an aligned budget: each partner keeps its own variance
+    if row.overspend is None or row.underspend is None:  # an aligned budget: each partner keeps its own variance
         return checks
-    variance = int(row.variance[0])
-    shares, returns = int(row.overspend_shares[0].sum()), int(row.underspend_returns[0].sum())
+    # What the waterfall and the underspend rules dealt with: the variance less each partner's own
+    # contribution cut and the ring-fenced sources, which are settled apart before them.
+    variance = int(row.shared_variance[0])
+    shares, returns = int(row.overspend.shares[0].sum()), int(row.underspend.returns[0].sum())
+    cf = int(row.underspend.carried_forward[0])
     if variance >= 0:
         checks.append(_check("Overspend shared in full", where, row.year, shares + unfunded, variance,
                              "partners' overspend shares + unfunded = overspend"))
