@@ -24,7 +24,7 @@ from pooledfund.engine.results import ArrangementYear, RunResult
 from pooledfund.engine.runner import run
 from pooledfund.io.loader import load_agreement
 from pooledfund.model.agreement import Agreement
-from pooledfund.model.scenario import BASE, Scenario
+from pooledfund.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 Loader = Any

@@ -137,7 +137,7 @@ class FundingSplit:
         return int(self.shortfall.sum() - self.shortfall_borne.sum())
 
     def borne(self, paths: int) -> IntArray:
-        """Everything placed on partners before the waterfall: own cuts and ring-fenced overspends, ``(paths, partners)``."""
+        """Everything placed on partners before the waterfall: own cuts and ring-fenced overspends, per path."""
         total = np.broadcast_to(self.shortfall_borne, (paths, self.shortfall_borne.shape[0])).copy()
         for fenced in self.ring_fenced:
             total += fenced.overspend_borne

@@ -32,9 +32,9 @@ from pooledfund.core.money import IntArray, allocate, allocate_paths, format_gbp
 from pooledfund.core.types import percent_weight
 from pooledfund.core.years import month_of
 from pooledfund.engine.cashflow import payment_profile, spread_change
+from pooledfund.engine.funding import FundingSplit, SchemeFigures, SourceMoney, YearMoney, split_funding
 from pooledfund.engine.projection import Drivers, budget_profile, project_spend
 from pooledfund.engine.results import ArrangementYear, RunResult
-from pooledfund.engine.funding import FundingSplit, SchemeFigures, SourceMoney, YearMoney, split_funding
 from pooledfund.engine.riskshare import (
     OverspendOutcome,
     ShareContext,
@@ -143,6 +143,7 @@ class _Projected:
             scheme_ids=[s.id for s in self.schemes],
             scheme_budget=self.scheme_budget(y_index),
             scheme_spend=self.scheme_spend(y_index),
+            scheme_sources=[s.funding_source.value for s in self.schemes],
             **figures,
         )
 
