@@ -110,6 +110,12 @@ def test_moving_the_inflation_slider_changes_a_partner_by_what_the_engine_gives(
 
 
 def test_a_council_cut_slider_moves_its_contribution_by_the_hand_worked_amount(app: AppTest) -> None:
+    # The Northmoor pool with shortfall: waterfall, so the cut is shared by the waterfall (by
+    # default the council would bear its own cut in full).
+    text = (ROOT / "examples" / "bcf_northmoor.yaml").read_text(encoding="utf-8").replace(
+        "    host_partner: council\n", "    host_partner: council\n    shortfall: waterfall\n", 1)
+    app.file_uploader(key="agreement_upload").set_value(
+        ("bcf_northmoor.yaml", text.encode("utf-8"), "application/x-yaml")).run()
     app.selectbox(key="adhoc_partner").set_value("council")
     app.selectbox(key="adhoc_contribution_from").set_value("2026-01")
     app.slider(key="adhoc_contribution").set_value(-10).run()

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pooledfund.agreements import FundedArrangement
 from pooledfund.dashboard.budget_edits import (
     BUDGET_COLUMN,
     TABLE_SOURCE,
@@ -238,11 +239,18 @@ def test_demography_points_cover_every_budgeted_key(bcf: Agreement) -> None:
     assert data["demography"]["home_care_or_domiciliary_care"]["2025-26"] == "2.0"
 
 
+def sharing_cuts(agreement: Agreement) -> Agreement:
+    """The agreement with ``shortfall: waterfall`` on every funded arrangement: a cut is shared by the waterfall."""
+    arrangements = [a.model_copy(update={"shortfall": "waterfall"}) if isinstance(a, FundedArrangement) else a
+                    for a in agreement.arrangements]
+    return agreement.model_copy(update={"arrangements": arrangements})
+
+
 def test_a_council_cut_moves_its_contribution_by_the_hand_worked_amount(bcf: Agreement) -> None:
     settings_ = AdhocSettings(partner="council", contribution_change_pct=-10, contribution_from="2026-01")
     adhoc, errors = adhoc_scenario(settings_, bcf, BASE)
     assert errors == [] and adhoc is not None
-    result = run(bcf, apply_adhoc(BASE, adhoc))
+    result = run(sharing_cuts(bcf), apply_adhoc(BASE, adhoc))
     totals = result.partner_totals(YEAR)
     # The council pays £15,660,000 into the pool in 2025-26 (8,120,000 + 1,380,000 + 2,540,000
     # + 3,200,000 + 420,000); 10% for January to March is 15,660,000 x 10% x 3/12 = £391,500.
@@ -316,7 +324,7 @@ def test_partner_metrics_show_the_change_against_base(bcf: Agreement) -> None:
 def test_the_council_cut_waterfall_is_the_hand_worked_one(bcf: Agreement) -> None:
     cut, _ = load_scenario(SCENARIOS / "council_cut.yaml")
     assert cut is not None
-    outputs, _ = build_outputs(bcf, cut)
+    outputs, _ = build_outputs(sharing_cuts(bcf), cut)
     steps = outputs.risk_steps[(outputs.risk_steps["year"] == "2026-27")]
     amounts = {(r.label, r.who): r.amount for r in steps.itertuples()}
     # The cut is 10% of the council's £15,825,000 = £1,582,500 of overspend; the £300,000
@@ -383,8 +391,9 @@ def test_any_what_if_keeps_the_books_balanced(bcf: Agreement, inflation: float, 
                                    & (outputs.risk_steps["arrangement"] == row.arrangement_id)]
         placed = steps[(steps["stage"] == "step") & (steps["label"] != "Risk pool")]["amount"].sum()
         unfunded = steps[steps["stage"] == "end"]["amount"].sum()
-        # every penny of the variance is placed: shares + unfunded (or returns + carried + reinvested)
-        assert placed + unfunded == abs(int(row.variance[0]))
+        # every penny of the shared result is placed: shares + unfunded (or returns + carried +
+        # reinvested); own contribution cuts and ring-fenced sources are settled before it
+        assert placed + unfunded == abs(int(row.shared_variance[0]))
 
 
 # --- The schemes table and edited budgets ----------------------------------------------------------

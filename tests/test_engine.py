@@ -643,6 +643,7 @@ arrangements:
         provider: private_sector
         funding_source: other
         budget: {{2025-26: 3000000, 2026-27: 3000000}}
+    shortfall: waterfall    # these tests share a cut through the waterfall (the default is the reducing partner)
     risk_share:
       - {{layer: fixed_split, shares: {{council: 50, icb: 50}}}}
     underspend:
@@ -925,6 +926,9 @@ YEAR_KEYS = {"year", "arrangements", "partners"}
 ARRANGEMENT_KEYS = {
     "id", "name", "kind", "host", "budget", "spend", "variance", "brought_forward", "carry_forward",
     "unfunded", "reinvested", "contingency", "overspend_shares", "underspend_returns", "schemes",
+    # added for funding sources, contribution cuts and ring-fenced sources (the contract only grows)
+    "by_source", "revenue", "capital", "shortfall_rule", "own_cuts", "own_cuts_borne", "shared_variance",
+    "ring_fenced",
 }
 PARTNER_KEYS = {"id", "name", "cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost"}
 SCHEME_KEYS = {"id", "budget", "spend", "variance"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
+from pooledfund.agreements import FundedArrangement
 from pooledfund.core.money import format_gbp
 from pooledfund.dashboard.data import ModelOutputs, build_outputs
 from pooledfund.dashboard.figures import (
@@ -47,7 +48,11 @@ def _scenario(name: str) -> Scenario:
 
 @pytest.fixture(scope="module")
 def cut(bcf: Agreement) -> tuple[ModelOutputs, RunResult]:
-    return build_outputs(bcf, _scenario("council_cut.yaml"))
+    # These figures show a cut shared by the waterfall, so the pool says so (shortfall: waterfall);
+    # by default the council would bear its own cut and nothing would reach the waterfall.
+    arrangements = [a.model_copy(update={"shortfall": "waterfall"}) if isinstance(a, FundedArrangement) else a
+                    for a in bcf.arrangements]
+    return build_outputs(bcf.model_copy(update={"arrangements": arrangements}), _scenario("council_cut.yaml"))
 
 
 @pytest.fixture(scope="module")

@@ -270,8 +270,13 @@ SCHEME_TYPES = ["home_care_or_domiciliary_care", "residential_placements", "care
 
 
 @st.composite
-def agreements(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An agreement document (as data for YAML) and a scenario's fields."""
+def agreements(draw: st.DrawFn, shortfall: str = "waterfall") -> tuple[dict[str, Any], dict[str, Any]]:
+    """An agreement document (as data for YAML) and a scenario's fields.
+
+    ``shortfall`` is every funded arrangement's rule for a partner's contribution
+    cut: ``waterfall`` (the cut is part of the overspend, so every result is one
+    overspend or one underspend, as the checks below expect) or ``reducing_partner``.
+    """
     n = draw(st.integers(2, 4))
     partners = PARTNER_POOL[:n]
     years = YEARS[: draw(st.integers(1, 3))]
@@ -298,6 +303,7 @@ def agreements(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
                                        "schemes": schemes}
         if kind != "aligned_budget":
             arrangement.update(_funded_fields(draw, kind, partners, years, schemes))
+            arrangement["shortfall"] = shortfall
         arrangements.append(arrangement)
     document = {
         "agreement": {"id": "generated", "title": "Generated", "years": years,

@@ -9,15 +9,28 @@ budget leaves each partner with its own variance.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from pooledfund.core.money import MoneyError, pounds, to_pence
 from pooledfund.core.types import NonNegativeMoney, Year
 from pooledfund.core.years import parse_year
 from pooledfund.model.amounts import POOL, PercentOf, parse_amount_part, percent_of
-from pooledfund.model.records import Contribution, Record, RiskLayer, Scheme, Trigger, UnderspendRule
+from pooledfund.model.records import (
+    ALWAYS_RING_FENCED,
+    Contribution,
+    Record,
+    RingFence,
+    RiskLayer,
+    Scheme,
+    Trigger,
+    UnderspendRule,
+    one_of,
+)
+
+SHORTFALL_RULES = ("reducing_partner", "waterfall")
+"""Who bears a partner's in-year contribution cut: the partner itself, or the risk-share waterfall."""
 
 
 class ArrangementBase(Record):
@@ -61,6 +74,16 @@ class FundedArrangement(ArrangementBase):
         triggers: thresholds that move no money but must be reported, each with the
             action the agreement requires once the forecast variance passes it
             (e.g. a recovery plan when the forecast overspend is above 2% of the pool).
+        shortfall: who bears the gap a partner leaves by paying in less than
+            agreed during the year (a scenario's contribution cut):
+            ``reducing_partner`` (the default: the partner that reduced its
+            contribution makes the gap good at the year end, so it cannot
+            pass its own cut to the others) or ``waterfall`` (the gap is part
+            of the overspend and is shared by the risk-share layers).
+        ring_fenced: funding sources whose money stays within the source, each
+            with what happens to its underspend and overspend (see
+            :class:`~pooledfund.model.records.RingFence`). The DFG is always
+            ring-fenced; list it only to change its rules.
     """
 
     contributions: list[Contribution] = Field(default_factory=list)
@@ -69,6 +92,8 @@ class FundedArrangement(ArrangementBase):
     risk_share: list[RiskLayer] = Field(default_factory=list)
     underspend: list[UnderspendRule] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
+    shortfall: Literal["reducing_partner", "waterfall"] = "reducing_partner"
+    ring_fenced: list[RingFence] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -92,6 +117,25 @@ class FundedArrangement(ArrangementBase):
                 if base is not None:
                     contingency[year] = pounds(percent_of(part.percent, base))
         return {**data, "contingency": contingency}
+
+    @field_validator("shortfall", mode="before")
+    @classmethod
+    def _shortfall_word(cls, value: object) -> object:
+        return one_of(value, SHORTFALL_RULES, "shortfall rule")
+
+    @field_validator("ring_fenced")
+    @classmethod
+    def _each_source_once(cls, value: list[RingFence]) -> list[RingFence]:
+        seen = [fence.source.value for fence in value]
+        twice = sorted({s for s in seen if seen.count(s) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} is listed more than once; give each source's rules once")
+        return value
+
+    def ring_fences(self) -> list[RingFence]:
+        """Every ring-fenced source with its rules: those listed, then the DFG if it is not listed."""
+        listed = {fence.source for fence in self.ring_fenced}
+        return [*self.ring_fenced, *(RingFence(source=s) for s in ALWAYS_RING_FENCED if s not in listed)]
 
     def all_contributions(self, years: list[str]) -> list[Contribution]:  # noqa: ARG002 (the kinds that override it use it)
         """Every contribution, including any the arrangement derives itself."""

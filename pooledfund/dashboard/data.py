@@ -212,7 +212,7 @@ def _steps_of(row: ArrangementYear, names: dict[str, str]) -> list[dict[str, Any
 
     own, left = own_lines_settled(row, 0)
     if own:
-        add(0, "start", "Variance", "", int(row.variance[0]), 0)
+        add(0, "start", "Variance", "", int(row.shared_variance[0]), 0)
         for order, step in enumerate(own, start=1):
             _split_rows(row, names, add, order, step, left)
         if left > 0:
@@ -220,7 +220,8 @@ def _steps_of(row: ArrangementYear, names: dict[str, str]) -> list[dict[str, Any
         elif left < 0:
             _shared_underspend_steps(row, names, add, len(own))
         return rows
-    variance = int(row.variance[0])
+    # The waterfall deals with the shared result: own contribution cuts and ring-fenced sources are settled apart.
+    variance = int(row.shared_variance[0])
     if variance > 0:
         _overspend_steps(row, names, add)
     elif variance < 0:
@@ -245,7 +246,7 @@ def _split_rows(row: ArrangementYear, names: dict[str, str], add: _Add, order: i
 def _overspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> None:
     """The overspend (before the risk pool, if it used any), each layer, and what is unfunded."""
     assert row.overspend is not None  # only funded arrangement-years are listed
-    variance, used = int(row.variance[0]), int(row.risk_pool_used[0])
+    variance, used = int(row.shared_variance[0]), int(row.risk_pool_used[0])
     order = 0
     if used:
         add(order, "start", "Scheme overspends", "", variance + used, 0)
@@ -270,7 +271,7 @@ def _shared_overspend_steps(row: ArrangementYear, names: dict[str, str], add: _A
 def _underspend_steps(row: ArrangementYear, names: dict[str, str], add: _Add) -> None:
     """The underspend, then each rule: carried forward, reinvested or returned."""
     assert row.underspend is not None  # only funded arrangement-years are listed
-    add(0, "start", "Underspend", "", -int(row.variance[0]), 0)
+    add(0, "start", "Underspend", "", -int(row.shared_variance[0]), 0)
     _shared_underspend_steps(row, names, add, 0)
 
 
@@ -340,11 +341,14 @@ def _row_checks(row: ArrangementYear, where: str) -> list[dict[str, Any]]:
         _check("Schemes add up", where, row.year, int(row.scheme_spend[0].sum()), spend,
                "the schemes' spend adds up to the arrangement's spend"),
     ]
-    if row.overspend is None:  # an aligned budget: each partner keeps its own variance
+    if row.overspend is None or row.underspend is None:  # an aligned budget: each partner keeps its own variance
         return checks
-    variance = int(row.variance[0])
-    shares, returns = int(row.overspend_shares[0].sum()), int(row.underspend_returns[0].sum())
-    if row.underspend is not None and own_lines_settled(row, 0)[0]:
+    # What the waterfall and the underspend rules dealt with: the variance less each partner's own
+    # contribution cut and the ring-fenced sources, which are settled apart before them.
+    variance = int(row.shared_variance[0])
+    shares, returns = int(row.overspend.shares[0].sum()), int(row.underspend.returns[0].sum())
+    cf = int(row.underspend.carried_forward[0])
+    if own_lines_settled(row, 0)[0]:
         settled = shares + unfunded - returns - cf - reinvested
         checks.append(_check("Variance settled in full", where, row.year, settled, variance,
                              "own lines and shares + unfunded - returned - carried forward - reinvested = variance"))

@@ -14,8 +14,9 @@ import numpy as np
 
 from pooledfund.core.money import IntArray, pounds_float
 from pooledfund.core.years import month_label, year_start
+from pooledfund.engine.funding import FundingSplit
 from pooledfund.engine.riskshare import OverspendOutcome, UnderspendOutcome
-from pooledfund.model.records import Trigger
+from pooledfund.model.records import CAPITAL_SOURCES, Trigger
 
 
 def month_code(year: str, month: int) -> str:
@@ -60,6 +61,27 @@ class TriggerStatus:
         return month_label(year, month) if month >= 0 else None
 
 
+@dataclass(frozen=True)
+class SourceFigures:
+    """One funding source in one arrangement-year, in pence (one path).
+
+    Attributes:
+        source: the funding source's key (``dfg``).
+        capital: whether it is capital money (the DFG) rather than revenue.
+        ring_fenced: whether its variance is settled within the source.
+        money_in: the partners' contributions from it, after the scenario's changes.
+        budget: its schemes' budgets.
+        spend: its schemes' spend.
+    """
+
+    source: str
+    capital: bool
+    ring_fenced: bool
+    money_in: int
+    budget: int
+    spend: int
+
+
 @dataclass
 class ArrangementYear:
     """One arrangement in one year, every figure in pence per path.
@@ -90,8 +112,10 @@ class ArrangementYear:
     overspend_shares: IntArray  # (paths, partners)
     underspend_returns: IntArray  # (paths, partners)
     cash_by_source: dict[str, IntArray] = field(default_factory=dict)  # source -> (partners,)
+    scheme_sources: list[str] = field(default_factory=list)  # each scheme's funding source, in scheme order
     overspend: OverspendOutcome | None = None
     underspend: UnderspendOutcome | None = None
+    funding: FundingSplit | None = None  # own contribution cuts and ring-fenced sources, settled before the waterfall
     cash_in: IntArray | None = None  # (12,) pool receipts by month
     cash_out: IntArray | None = None  # (paths, 12) pool payments by month
     settlement: IntArray | None = None  # (paths,) year-end settlement in March
@@ -112,19 +136,46 @@ class ArrangementYear:
         """Each scheme's spend less its budget, per path: positive is an overspend, ``(paths, schemes)``."""
         return self.scheme_spend - self.scheme_budget[None, :]
 
+    def by_source(self, path: int = 0) -> list[SourceFigures]:
+        """Money in, budget and spend by funding source (in the order first met: contributions, then schemes)."""
+        fenced = {f.source for f in self.funding.ring_fenced} if self.funding is not None else set()
+        budgets: dict[str, list[int]] = {key: [int(money.sum()), 0, 0] for key, money in self.cash_by_source.items()}
+        for index, source in enumerate(self.scheme_sources):
+            figures = budgets.setdefault(source, [0, 0, 0])
+            figures[1] += int(self.scheme_budget[index])
+            figures[2] += int(self.scheme_spend[path, index])
+        return [SourceFigures(key, key in CAPITAL_SOURCES, key in fenced, *figures) for key, figures in budgets.items()]
+
+    @property
+    def shared_variance(self) -> IntArray:
+        """What the waterfall or the underspend rules dealt with, per path: positive is an overspend.
+
+        The variance less what was settled apart before them: each partner's
+        own contribution cut (unless the agreement shares cuts) and every
+        ring-fenced source's result (unless it sends its overspend to the waterfall).
+        """
+        if self.funding is None:
+            return self.variance
+        return self.funding.shared_variance
+
     @property
     def risk_pool(self) -> IntArray:
-        """The contingency and what was brought forward, per path: money held back from the schemes' budgets."""
-        return self.contingency + self.brought_forward
+        """The contingency and what the shared pool brought forward, per path: money held back from the schemes.
+
+        Ring-fenced money brought forward stays in its source, so it is no risk pool.
+        """
+        if self.funding is None:
+            return self.contingency + self.brought_forward
+        return self.contingency + self.funding.shared_brought_forward
 
     @property
     def risk_pool_used(self) -> IntArray:
         """How much of the risk pool the schemes' overspends used before anything was shared, per path.
 
-        The schemes overspend by ``spend - (budget - risk pool)``; the pool
-        meets that first, up to all of it. Only an overspend leaves it used up.
+        The schemes overspend by the shared result plus the risk pool; the
+        pool meets that first, up to all of it. Only an overspend leaves it used up.
         """
-        return np.clip(self.spend - (self.budget - self.risk_pool), 0, self.risk_pool)
+        return np.clip(self.shared_variance + self.risk_pool, 0, self.risk_pool)
 
     @property
     def net_cost(self) -> IntArray:
@@ -206,6 +257,7 @@ class RunResult:
                             for p, v in zip(row.partners, row.underspend_returns[path], strict=True)
                             if v
                         },
+                        **_funding_json(row, path),
                         "schemes": [
                             {
                                 "id": sid,
@@ -248,3 +300,50 @@ def _trigger_json(year: str, status: TriggerStatus, path: int) -> dict[str, Any]
         "crossed": bool(status.crossed[path]),
         "first_crossed_month": month_code(year, first) if first >= 0 else None,
     }
+def _money_map(partners: list[str], amounts: IntArray) -> dict[str, float]:
+    """Partner -> pounds, for the partners with a figure."""
+    return {p: pounds_float(v) for p, v in zip(partners, amounts, strict=True) if v}
+
+
+def _funding_json(row: ArrangementYear, path: int) -> dict[str, Any]:
+    """The contract's fields for funding sources, contribution cuts and ring-fenced sources (added, never renamed).
+
+    ``by_source`` is money in, budget, spend and variance by funding source;
+    ``revenue`` and ``capital`` total them apart. ``shortfall_rule``,
+    ``own_cuts`` (each partner's cut) and ``own_cuts_borne`` (the part it bore
+    itself, inside its overspend share) say who bore a contribution cut;
+    ``ring_fenced`` each ring-fenced source's own settlement; ``shared_variance``
+    what the waterfall or underspend rules dealt with.
+    """
+    sources = row.by_source(path)
+    out: dict[str, Any] = {
+        "by_source": [
+            {"source": f.source, "capital": f.capital, "ring_fenced": f.ring_fenced,
+             "money_in": pounds_float(f.money_in), "budget": pounds_float(f.budget), "spend": pounds_float(f.spend),
+             "variance": pounds_float(f.spend - f.budget)}
+            for f in sources
+        ],
+    }
+    for kind, capital in (("revenue", False), ("capital", True)):
+        chosen = [f for f in sources if f.capital is capital]
+        budget, spend = sum(f.budget for f in chosen), sum(f.spend for f in chosen)
+        out[kind] = {"budget": pounds_float(budget), "spend": pounds_float(spend),
+                     "variance": pounds_float(spend - budget)}
+    funding = row.funding
+    if funding is None:
+        return out
+    out["shortfall_rule"] = funding.rule
+    out["own_cuts"] = _money_map(row.partners, funding.shortfall)
+    out["own_cuts_borne"] = _money_map(row.partners, funding.shortfall_borne)
+    out["shared_variance"] = pounds_float(funding.shared_variance[path])
+    out["ring_fenced"] = [
+        {"source": f.source, "capital": f.capital, "underspend_rule": f.fence.underspend,
+         "overspend_rule": f.fence.overspend, "money_in": pounds_float(f.held.sum()),
+         "spend": pounds_float(f.spend[path].sum()), "brought_forward": pounds_float(f.brought_forward[path].sum()),
+         "carried_forward": _money_map(row.partners, f.carried_forward[path]),
+         "returned": _money_map(row.partners, f.returned[path]),
+         "overspend_borne": _money_map(row.partners, f.overspend_borne[path]),
+         "to_waterfall": pounds_float(f.to_waterfall[path])}
+        for f in funding.ring_fenced
+    ]
+    return out

@@ -5,8 +5,11 @@ Flow for each arrangement, year by year (the carry-forward links the years):
 1. project each scheme's monthly spend (:mod:`pooledfund.engine.projection`);
 2. work out each partner's contribution, after any scenario change;
 3. variance = spend - (contributions + brought forward);
-4. an overspend goes down the risk-share waterfall, an underspend down the
-   underspend rules (:mod:`pooledfund.engine.riskshare`);
+4. a partner's own contribution cut and every ring-fenced source (the DFG)
+   are settled apart (:mod:`pooledfund.engine.funding`); the rest of the
+   variance, the shared result, goes down the risk-share waterfall if an
+   overspend, the underspend rules if an underspend
+   (:mod:`pooledfund.engine.riskshare`);
 5. what is carried forward is next year's brought forward;
 6. check the books balance: sum of partners' net cost = spend + reinvested
    - brought forward + carried forward - unfunded. A failure is a bug and
@@ -35,6 +38,7 @@ from pooledfund.core.money import IntArray, allocate, allocate_paths, format_gbp
 from pooledfund.core.types import percent_weight
 from pooledfund.core.years import month_of
 from pooledfund.engine.cashflow import payment_profile, spread_change
+from pooledfund.engine.funding import FundingSplit, SchemeFigures, SourceMoney, YearMoney, split_funding
 from pooledfund.engine.limits import (
     MAX_ARRANGEMENT_YEAR,
     MAX_SCHEME_YEAR,
@@ -43,7 +47,7 @@ from pooledfund.engine.limits import (
 )
 from pooledfund.engine.projection import Drivers, budget_profile, project_spend
 from pooledfund.engine.results import ArrangementYear, RunResult
-from pooledfund.engine.riskshare import ShareContext, settle
+from pooledfund.engine.riskshare import OverspendOutcome, ShareContext, UnderspendOutcome, settle
 from pooledfund.engine.triggers import attach_triggers
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.checks import check_amounts
@@ -157,6 +161,7 @@ class _Projected:
             scheme_ids=[s.id for s in self.schemes],
             scheme_budget=self.scheme_budget(y_index),
             scheme_spend=self.scheme_spend(y_index),
+            scheme_sources=[s.funding_source.value for s in self.schemes],
             **figures,
         )
 
@@ -233,6 +238,7 @@ class _MoneyIn:
     in_kind: IntArray  # (partners,)
     cash_in: IntArray  # (12,) receipts by month
     by_source: dict[str, IntArray]  # funding source -> (partners,) cash and in kind
+    agreed_by_source: dict[str, IntArray]  # the same before the scenario's contribution changes
 
 
 def _money_in(
@@ -241,7 +247,7 @@ def _money_in(
 ) -> _MoneyIn:
     """Add up one year's contributions by partner, month and funding source."""
     n = len(partners)
-    money = _MoneyIn(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(12, dtype=np.int64), {})
+    money = _MoneyIn(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(12, dtype=np.int64), {}, {})
     for contribution in contributions:
         p_index = partners.index(contribution.partner)
         new_cash, change_months = changed_cash(contribution, arrangement_id, scenario, all_contributions)
@@ -252,6 +258,8 @@ def _money_in(
         money.cash_in += payment_profile(contribution) + change_months
         source = money.by_source.setdefault(contribution.source.value, np.zeros(n, dtype=np.int64))
         source[p_index] += new_cash + contribution.in_kind
+        agreed = money.agreed_by_source.setdefault(contribution.source.value, np.zeros(n, dtype=np.int64))
+        agreed[p_index] += contribution.total
     return money
 
 
@@ -266,10 +274,12 @@ def _funded(
     host = arrangement.host(agreement.host_partner)
     layers = arrangement.effective_risk_share()
     rules = arrangement.effective_underspend()
+    fences = arrangement.ring_fences()
     weights = _commissioner_weights(projected.schemes, projected.partners)
     brought_forward = np.zeros(projected.paths, dtype=np.int64)
     agreed = ({b.year: b.value for b in agreed_value_schedule(arrangement.agreed_value, projected.years)}
               if isinstance(arrangement, LeadCommissioning) else {})
+    fenced_forward: dict[str, IntArray] = {}
     rows = []
     for y_index, year in enumerate(projected.years):
         money = _money_in([c for c in all_contributions[arrangement.id] if c.year == year], arrangement.id,
@@ -277,33 +287,30 @@ def _funded(
         scheme_budget, scheme_spend = projected.scheme_budget(y_index), projected.scheme_spend(y_index)
         resources = money.cash.sum() + money.in_kind.sum() + brought_forward
         _check_total(arrangement, year, "the money paid in and brought forward", resources)
-        variance = scheme_spend.sum(axis=1) - resources
+        split = split_funding(
+            arrangement.shortfall, fences,
+            YearMoney(SourceMoney(money.agreed_by_source, money.by_source), money.cash, money.in_kind,
+                      brought_forward, fenced_forward),
+            SchemeFigures(projected.schemes, weights, scheme_budget, scheme_spend),
+        )
         context = ShareContext(
             partners=projected.partners,
-            contribution_total=money.cash + money.in_kind,
-            contribution_cash=money.cash,
-            scheme_overspend=np.maximum(scheme_spend - scheme_budget[None, :], 0),
+            contribution_total=split.contribution_total,
+            contribution_cash=split.contribution_cash,
+            # A ring-fenced scheme's overspend is settled in its source, so it weighs nothing here.
+            scheme_overspend=np.maximum(scheme_spend - scheme_budget[None, :], 0) * split.in_waterfall[None, :],
             commissioner_weights=weights,
             scheme_ids=[s.id for s in projected.schemes],
             host=host,
-            scheme_underspend=np.maximum(scheme_budget[None, :] - scheme_spend, 0),
+            scheme_underspend=np.maximum(scheme_budget[None, :] - scheme_spend, 0) * split.in_waterfall[None, :],
             year=year,
             agreed_value=agreed.get(year),
         )
-        over, under = settle(variance, layers, rules, context)
-        # In-kind contributions are spent in kind: they never pass through the
-        # host's bank account, so they are taken off the cash paid out.
-        in_kind_months = np.array(allocate(int(money.in_kind.sum()), [1] * 12), dtype=np.int64)
-        rows.append(projected.row(
-            y_index, host=host, contingency=arrangement.contingency.get(year, 0), cash=money.cash,
-            in_kind=money.in_kind, budget=resources, spend=scheme_spend.sum(axis=1), brought_forward=brought_forward,
-            carry_forward=under.carried_forward, unfunded=over.unfunded, reinvested=under.reinvested,
-            overspend_shares=over.shares, underspend_returns=under.returns, cash_by_source=money.by_source,
-            overspend=over, underspend=under, cash_in=money.cash_in,
-            cash_out=projected.spend[:, y_index].sum(axis=1) - in_kind_months[None, :],
-            settlement=over.shares.sum(axis=1) - under.returns.sum(axis=1) - under.reinvested.sum(axis=1),
-        ))
+        over, under = settle(split.shared_variance, layers, rules, context)
+        rows.append(_funded_row(projected, y_index, arrangement.contingency.get(year, 0), host, money, split,
+                                over, under))
         brought_forward = under.carried_forward
+        fenced_forward = split.carried_forward()
     return rows
 
 
@@ -312,6 +319,30 @@ def _check_total(arrangement: ArrangementBase, year: str, what: str, amounts: In
     if amounts.size and np.abs(amounts).max() > MAX_ARRANGEMENT_YEAR:
         worst = int(amounts[np.argmax(np.abs(amounts))])
         raise arrangement_total_too_large(arrangement, arrangement.id, year, what, worst)
+
+
+def _funded_row(
+    projected: _Projected, y_index: int, contingency: int, host: str | None, money: _MoneyIn, split: FundingSplit,
+    over: OverspendOutcome, under: UnderspendOutcome,
+) -> ArrangementYear:
+    """One funded arrangement-year's result: the waterfall's shares plus what the partners bore before it."""
+    paths = projected.paths
+    fenced_in = split.ring_fenced_brought_forward(paths)
+    overspend_shares = over.shares + split.borne(paths)
+    underspend_returns = under.returns + split.returned(paths)
+    # In-kind contributions are spent in kind: they never pass through the
+    # host's bank account, so they are taken off the cash paid out.
+    in_kind_months = np.array(allocate(int(money.in_kind.sum()), [1] * 12), dtype=np.int64)
+    return projected.row(
+        y_index, host=host, contingency=contingency, cash=money.cash, in_kind=money.in_kind,
+        budget=money.cash.sum() + money.in_kind.sum() + split.shared_brought_forward + fenced_in,
+        spend=projected.scheme_spend(y_index).sum(axis=1), brought_forward=split.shared_brought_forward + fenced_in,
+        carry_forward=under.carried_forward + split.ring_fenced_carried_forward(paths), unfunded=over.unfunded,
+        reinvested=under.reinvested, overspend_shares=overspend_shares, underspend_returns=underspend_returns,
+        cash_by_source=money.by_source, overspend=over, underspend=under, funding=split, cash_in=money.cash_in,
+        cash_out=projected.spend[:, y_index].sum(axis=1) - in_kind_months[None, :],
+        settlement=overspend_shares.sum(axis=1) - underspend_returns.sum(axis=1) - under.reinvested.sum(axis=1),
+    )
 
 
 def check_conservation(result: RunResult) -> None:

@@ -8,6 +8,7 @@ in files as pounds; percentages are exact decimals.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
@@ -301,6 +302,82 @@ class Contribution(Record):
     def total(self) -> int:
         """Cash plus in kind, in pence."""
         return self.cash + self.in_kind
+
+
+def one_of(value: object, choices: tuple[str, ...], what: str) -> object:
+    """Refuse a word that is not one of ``choices``, naming the ones it could have meant.
+
+    Spaces, hyphens and capitals are forgiven (``Return to giver`` reads as
+    ``return_to_giver``), so a planner can write the words as they say them.
+    """
+    if not isinstance(value, str):
+        return value
+    key = "_".join(value.strip().lower().replace("-", " ").split())
+    if key in choices:
+        return key
+    close = difflib.get_close_matches(key, choices, n=2, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise ValueError(f"{value!r} is not a {what}{hint} (use one of {', '.join(choices)})")
+
+
+RING_FENCE_UNDERSPEND = ("carry_forward", "return_to_commissioner", "return_to_giver")
+RING_FENCE_OVERSPEND = ("commissioner", "giver", "waterfall")
+
+
+class RingFence(Record):
+    """A funding source whose money must stay within it (the DFG always; any other the agreement names).
+
+    A ring-fenced source is kept apart from the rest of the pool at the year
+    end: its schemes' spend is measured against its own money, held for the
+    partner that commissions (spends) each of its schemes. Its underspend is
+    never netted against another source's overspend nor returned to a partner
+    other than its own; its overspend follows its own rule.
+
+    Attributes:
+        source: the ring-fenced funding source (``dfg``, or e.g. ``other`` for a
+            time-limited grant paid in under the agreement).
+        underspend: what happens to money left unspent in the source:
+            ``carry_forward`` (the default: kept in the source for next year,
+            for the same partner), ``return_to_commissioner`` (paid back to the
+            partner whose schemes underspent: in a two-tier area the district
+            that receives its DFG) or ``return_to_giver`` (paid back to the
+            partners that paid the source in, pro rata to what they paid).
+        overspend: who bears spend above the source's money: ``commissioner``
+            (the default: the partner whose schemes overspent, as it owns what
+            it buys), ``giver`` (the partners that paid the source in, pro rata)
+            or ``waterfall`` (the overspend joins the pool's and is shared by
+            the risk-share layers like any other).
+        note: the clause or grant condition, in the agreement's words.
+    """
+
+    source: FundingSource
+    underspend: Literal["carry_forward", "return_to_commissioner", "return_to_giver"] = "carry_forward"
+    overspend: Literal["commissioner", "giver", "waterfall"] = "commissioner"
+    note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: object) -> object:
+        """A bare source name (``- dfg``) ring-fences it with the default rules."""
+        return {"source": data} if isinstance(data, str) else data
+
+    @field_validator("underspend", mode="before")
+    @classmethod
+    def _underspend_word(cls, value: object) -> object:
+        return one_of(value, RING_FENCE_UNDERSPEND, "ring-fenced underspend rule")
+
+    @field_validator("overspend", mode="before")
+    @classmethod
+    def _overspend_word(cls, value: object) -> object:
+        return one_of(value, RING_FENCE_OVERSPEND, "ring-fenced overspend rule")
+
+
+ALWAYS_RING_FENCED = (FundingSource.DFG,)
+"""Sources ring-fenced whatever the agreement says: the DFG is a capital grant
+(Local Government Act 2003 s.31) that may be spent only on adaptations."""
+
+CAPITAL_SOURCES = frozenset({FundingSource.DFG.value})
+"""Funding sources that are capital rather than revenue (reported apart)."""
 
 
 # --- Risk-share layers (overspend) ------------------------------------------------

@@ -115,7 +115,7 @@ def own_lines_settled(row: ArrangementYear, path: int) -> tuple[list[Step], int]
     assert row.overspend is not None and row.underspend is not None  # a funded arrangement-year has both
     steps = [s for s in row.overspend.steps if isinstance(s.rule, AttributableLayer)]
     steps += [s for s in row.underspend.steps if isinstance(s.rule, AttributableRule)]
-    left = int(row.variance[path])
+    left = int(row.shared_variance[path])
     for step in steps:
         taken = int(step.taken[path].sum())
         left += -taken if isinstance(step.rule, AttributableLayer) else taken
@@ -124,7 +124,7 @@ def own_lines_settled(row: ArrangementYear, path: int) -> tuple[list[Step], int]
 
 def _own_lines(result: RunResult, row: ArrangementYear, steps: list[Step], left: int, path: int) -> list[str]:
     """The commissioners' own lines, settled before anything is shared, and what they leave."""
-    lines = [f"Result: a variance of {format_gbp(int(row.variance[path]))} (spend less money in); each "
+    lines = [f"Result: a variance of {format_gbp(int(row.shared_variance[path]))} to share; each "
              "commissioner's own lines are settled first, with nothing netted across commissioners."]
     for number, step in enumerate(steps, start=1):
         over = isinstance(step.rule, AttributableLayer)
@@ -144,13 +144,94 @@ def _own_lines(result: RunResult, row: ArrangementYear, steps: list[Step], left:
     return lines
 
 
+def _settled_apart(row: ArrangementYear, path: int) -> bool:
+    """Whether anything was settled before the waterfall: a partner's cut, or a ring-fenced source with a result."""
+    funding = row.funding
+    if funding is None:
+        return False
+    return bool(funding.shortfall.any()) or any(
+        fenced.result[path].any() or fenced.carried_forward[path].any() for fenced in funding.ring_fenced)
+
+
+def _shortfall_lines(result: RunResult, row: ArrangementYear) -> list[str]:
+    """Each partner's contribution cut and who bears the gap it leaves, with the reason."""
+    funding = row.funding
+    if funding is None or not funding.shortfall.any():
+        return []
+    names = result.partner_names
+    cuts = ", ".join(f"{names[p]} {format_gbp(int(a))}" for p, a in zip(row.partners, funding.shortfall, strict=True)
+                     if a)
+    if funding.rule == "reducing_partner":
+        return [f"Contribution cuts: paid in less than agreed: {cuts}. The agreement leaves the gap a cut creates "
+                "with the partner that made it (shortfall: reducing_partner, the default), so no partner can pass "
+                "its own cut to the others: each bears its own cut in full, before the risk pool or the waterfall."]
+    return [f"Contribution cuts: paid in less than agreed: {cuts}. The agreement shares the gap a cut creates "
+            f"(shortfall: waterfall), so the {format_gbp(funding.shortfall_shared)} is part of the result shared "
+            "below."]
+
+
+_UNDER_WORDS = {
+    "carry_forward": "carried forward in the source for",
+    "return_to_commissioner": "returned to the partner that spends it:",
+    "return_to_giver": "returned to the partners that paid it in:",
+}
+_OVER_WORDS = {
+    "commissioner": "borne by the partner whose schemes overspent:",
+    "giver": "borne by the partners that paid it in:",
+}
+
+
+def _ring_fenced_lines(result: RunResult, row: ArrangementYear, path: int) -> list[str]:
+    """Each ring-fenced source's own result and where its underspend or overspend went."""
+    if row.funding is None:
+        return []
+    lines = []
+    for fenced in row.funding.ring_fenced:
+        if not (fenced.result[path].any() or fenced.carried_forward[path].any()):
+            continue
+        kind = "capital" if fenced.capital else "revenue"
+        label = fenced.fence.source.label
+        bf = int(fenced.brought_forward[path].sum())
+        text = (f"Ring-fenced {label} ({kind}): money {format_gbp(int(fenced.held.sum()))}"
+                + (f" and {format_gbp(bf)} brought forward in the source" if bf else "")
+                + f", spend {format_gbp(int(fenced.spend[path].sum()))}. Its money stays within it: its underspend "
+                "is never netted against other schemes nor returned to another partner.")
+        under = int(fenced.returned[path].sum() + fenced.carried_forward[path].sum())
+        if under:
+            placed = fenced.carried_forward if fenced.fence.underspend == "carry_forward" else fenced.returned
+            text += (f" Underspend {format_gbp(under)}, {_UNDER_WORDS[fenced.fence.underspend]} "
+                     f"{_who(result, placed[path].tolist())}.")
+        over = int(fenced.overspend_borne[path].sum() + fenced.to_waterfall[path])
+        if over and fenced.fence.overspend == "waterfall":
+            text += (f" Overspend {format_gbp(over)}: the agreement sends it to the waterfall, so it is part of the "
+                     "result shared below.")
+        elif over:
+            text += (f" Overspend {format_gbp(over)}, {_OVER_WORDS[fenced.fence.overspend]} "
+                     f"{_who(result, fenced.overspend_borne[path].tolist())}.")
+        lines.append(text)
+    return lines
+
+
+def _result_words(row: ArrangementYear, path: int) -> str:
+    """How the result to share was reached: the variance itself, or what is left once the rest is settled apart."""
+    if not _settled_apart(row, path):
+        return ""
+    return (f"The variance (spend less money in) is {format_gbp(int(row.variance[path]))}; after the cuts and "
+            "ring-fenced sources above, ")
+
+
 def _overspend_lines(result: RunResult, row: ArrangementYear, path: int, own: bool = False) -> list[str]:
-    """The risk pool, then each layer of the waterfall, then what is unfunded (after any own lines)."""
+    """The risk pool, each layer of the waterfall, then what is unfunded (after cuts, ring-fences, own lines)."""
     assert row.overspend is not None  # a funded arrangement-year always has its outcome
-    variance, used = int(row.variance[path]), int(row.risk_pool_used[path])
+    variance, used = int(row.shared_variance[path]), int(row.risk_pool_used[path])
     if own:
         variance, used = own_lines_settled(row, path)[1], 0
-    lines = [] if own else [f"Result: an overspend of {format_gbp(variance)} (spend less money in)."]
+    lead = _result_words(row, path)
+    if own:
+        lines: list[str] = []
+    else:
+        lines = [f"{lead}the result is an overspend of {format_gbp(variance)} to share." if lead else
+                 f"Result: an overspend of {format_gbp(variance)} (spend less money in)."]
     if used:
         lines.append(f"Step 1, risk pool: the contingency and the amount brought forward "
                      f"({format_gbp(int(row.risk_pool[path]))}), held back from scheme budgets, absorbed "
@@ -202,7 +283,13 @@ def _layer_line(result: RunResult, row: ArrangementYear, step: Step, number: int
 def _underspend_lines(result: RunResult, row: ArrangementYear, path: int, own: bool = False) -> list[str]:
     """Each underspend rule in turn: what it carried forward, reinvested or returned to whom (after any own lines)."""
     assert row.underspend is not None  # a funded arrangement-year always has its outcome
-    lines = [] if own else [f"Result: an underspend of {format_gbp(-int(row.variance[path]))} (money in less spend)."]
+    lead = _result_words(row, path)
+    shared_result = format_gbp(-int(row.shared_variance[path]))
+    if own:
+        lines: list[str] = []
+    else:
+        lines = [f"{lead}the result is an underspend of {shared_result} to deal with." if lead else
+                 f"Result: an underspend of {shared_result} (money in less spend)."]
     shared = [s for s in row.underspend.steps if not isinstance(s.rule, AttributableRule)]
     for number, step in enumerate(shared, start=1):
         target = format_gbp(int(step.target[path]))
@@ -250,6 +337,7 @@ def _position_lines(result: RunResult, row: ArrangementYear, path: int) -> list[
             lines.append(
                 f"- {result.partner_names[partner]}: contributes {format_gbp(contribution)}"
                 + (f", bears {format_gbp(over_share)} of the overspend" if over_share else "")
+                + _own_part(row, i)
                 + (f", gets back {format_gbp(returned)}" if returned else "")
                 + f"; net cost {format_gbp(int(row.net_cost[path, i]))}."
             )
@@ -263,6 +351,13 @@ def _position_lines(result: RunResult, row: ArrangementYear, path: int) -> list[
             f"{format_gbp(months[11])} after the year-end settlement (carried forward less unfunded)."
         )
     return lines
+
+
+def _own_part(row: ArrangementYear, index: int) -> str:
+    """The part of a partner's overspend share that is its own contribution cut, if any."""
+    if row.funding is None or not int(row.funding.shortfall_borne[index]):
+        return ""
+    return f" (of which {format_gbp(int(row.funding.shortfall_borne[index]))} is its own contribution cut)"
 
 
 def _check_line(row: ArrangementYear, path: int) -> str:
@@ -285,16 +380,18 @@ def explain_arrangement(result: RunResult, row: ArrangementYear, agreement: Agre
     if built is not None:
         lines += _agreed_value_text(built, agreement, row.arrangement_id)
     lines += _money_in_lines(result, row, path) + _scheme_lines(row, path)
+    lines += _shortfall_lines(result, row) + _ring_fenced_lines(result, row, path)
     own_steps, left = own_lines_settled(row, path)
-    variance = left if own_steps else int(row.variance[path])
+    variance = left if own_steps else int(row.shared_variance[path])
     if own_steps:
         lines += _own_lines(result, row, own_steps, left, path)
     if variance > 0:
         lines += _overspend_lines(result, row, path, bool(own_steps))
     elif variance < 0:
         lines += _underspend_lines(result, row, path, bool(own_steps))
-    elif not own_steps:
-        lines.append("Result: spend equals the money in; there is nothing to share.")
+    elif not own_steps:  # own lines that settled everything have said so already
+        lines.append(f"{_result_words(row, path)}nothing is left to share." if _settled_apart(row, path)
+                     else "Result: spend equals the money in; there is nothing to share.")
     lines += [trigger_sentence(result, row, status, path) for status in row.triggers]
     lines += _position_lines(result, row, path)
     lines.append(_check_line(row, path))

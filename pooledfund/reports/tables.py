@@ -12,6 +12,7 @@ import unicodedata
 import pandas as pd
 
 from pooledfund.core.money import format_gbp, pounds
+from pooledfund.core.vocabulary import FundingSource
 from pooledfund.engine.results import RunResult
 
 POSITION_COLUMNS = {
@@ -109,6 +110,22 @@ def scheme_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def source_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """One row per year, arrangement and funding source: money in, budget, spend and variance in pence.
+
+    ``capital`` marks capital money (the DFG) so it can be reported apart from
+    revenue; ``ring_fenced`` marks a source whose variance stays within it.
+    """
+    rows = [
+        {"year": row.year, "arrangement": row.arrangement_id, "source": figures.source, "capital": figures.capital,
+         "ring_fenced": figures.ring_fenced, "money_in": figures.money_in, "budget": figures.budget,
+         "spend": figures.spend, "variance": figures.spend - figures.budget}
+        for row in result.arrangement_years for figures in row.by_source(path)
+    ]
+    return pd.DataFrame(rows, columns=["year", "arrangement", "source", "capital", "ring_fenced", "money_in",
+                                       "budget", "spend", "variance"])
+
+
 def cash_flow_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     """The host's month-end cash position on each funded arrangement, in pence."""
     from pooledfund.core.years import month_label
@@ -185,6 +202,7 @@ def positions_text(result: RunResult, path: int = 0) -> str:
     """The readable table of partner positions per year printed by ``pooledfund run``."""
     partners = partner_frame(result, path)
     arrangements = arrangement_frame(result, path)
+    sources = source_frame(result, path)
     out = [f"{result.agreement_title}", f"Scenario: {result.scenario_name}", ""]
     for year in result.years:
         out.append(f"== {year} ==")
@@ -206,8 +224,27 @@ def positions_text(result: RunResult, path: int = 0) -> str:
                            "Unfunded"], rows))
         out += trigger_lines(result, year, path)
         out.append("")
+        out.append(_sources_table(sources[sources["year"] == year]))
+        out.append("")
     out.append("Variance is spend less budget: positive is an overspend. Negative figures are in brackets.")
+    out.append("By funding source, budget and spend are the schemes'; ring-fenced sources (*) are settled within "
+               "the source.")
     return "\n".join(out)
+
+
+def _sources_table(sources: pd.DataFrame) -> str:
+    """One year's variance by arrangement and funding source, then revenue and capital apart."""
+    rows = []
+    for record in sources.itertuples(index=False):
+        label = FundingSource.of(str(record.source)).label + (" *" if record.ring_fenced else "")
+        rows.append([str(record.arrangement), label, "capital" if record.capital else "revenue"]
+                    + [format_gbp(int(v), brackets=True) for v in (record.budget, record.spend, record.variance)])
+    for kind, chosen in (("Revenue", ~sources["capital"].astype(bool)), ("Capital", sources["capital"].astype(bool))):
+        part = sources[chosen]
+        if len(part):
+            rows.append([kind, "", ""] + [format_gbp(int(part[k].sum()), brackets=True)
+                                          for k in ("budget", "spend", "variance")])
+    return _table(["Arrangement", "Funding source", "Type", "Budget", "Spend", "Variance (over)"], rows)
 
 
 def compare_text(results: list[RunResult], path: int = 0) -> str:

@@ -468,7 +468,7 @@ def pounds_text(pence: int) -> str:
 
 
 def _cap_formula(year: FundedYear, index: int) -> str:
-    writer, inputs, total_row = year.writer, year.inputs, year.rows.total
+    writer, inputs, total_row = year.writer, year.inputs, year.rows.total_weights
     partner = writer.partners[index]
     if partner in inputs.caps:
         assert year.row.overspend is not None  # a funded arrangement-year always has its outcome
@@ -493,6 +493,28 @@ class YearRows:
     underspend: int
     own_borne: int = 0  # row of the own lines' overspends borne (0: the agreement has no own-lines clause)
     own_returned: int = 0  # row of the own lines' underspends returned
+    apart: Apart | None = None  # what was settled before the waterfall, when anything was
+    weigh_cash: int = 0  # the cash the rules weigh partners by (own cuts made good); 0: the cash row
+    weigh_total: int = 0  # the same for cash and in kind; 0: the total row
+
+    @property
+    def cash_weights(self) -> int:
+        """The row of cash the waterfall and underspend rules weigh each partner by."""
+        return self.weigh_cash or self.cash
+
+    @property
+    def total_weights(self) -> int:
+        """The row of cash and in kind the waterfall and underspend rules weigh each partner by."""
+        return self.weigh_total or self.total
+
+
+@dataclass(frozen=True)
+class Apart:
+    """The rows of what the engine settled before the waterfall: own contribution cuts and ring-fenced sources."""
+
+    borne: int  # each partner's own cut and ring-fenced overspend it bears
+    returned: int  # ring-fenced underspend paid back to each partner
+    carried: int  # ring-fenced money carried forward in its source (pool column)
 
 
 @dataclass(frozen=True)
@@ -554,24 +576,30 @@ def _write_money_in(writer: Writer, arrangement_id: str, year: str, row: Arrange
     writer.pool(f"{writer.cell(2, spend_row)}-{writer.cell(2, budget_row)}", money(int(row.variance[0])))
     writer.next("Risk pool (contingency) held in the money in", "Information: already in the contributions above")
     writer.sheet.money(writer.row, 2, row.contingency)
-    remainder, own_rows = f"{writer.cell(2, variance_row)}", (0, 0)
+    apart = _write_apart(writer, row)
+    weigh_cash, weigh_total = _write_made_good(writer, row, cash_row, total_row)
+    remainder, left = writer.cell(2, variance_row), int(row.shared_variance[0])
+    if apart is not None:
+        writer.next("Result to share (variance less what was settled apart)", bold=True)
+        writer.pool(f"ROUND({remainder}-{writer.cell(2, apart.borne)}"
+                    f"+{writer.cell(2, apart.returned)}+{writer.cell(2, apart.carried)},2)", money(left))
+        remainder = writer.cell(2)
+    own_rows = (0, 0)
     over_step, under_step = _own_steps(row)
     if over_step is not None or under_step is not None:
         own_rows = (_own_row(writer, "Own lines: overspends borne by their commissioners", over_step),
                     _own_row(writer, "Own lines: underspends returned to their commissioners", under_step))
         remainder = f"ROUND({remainder}-{writer.cell(2, own_rows[0])}+{writer.cell(2, own_rows[1])},2)"
         writer.next("Left after the own lines (the risk pool's part): shared below")
-        left = int(row.variance[0]) - _own_total(over_step) + _own_total(under_step)
+        left = left - _own_total(over_step) + _own_total(under_step)
         writer.pool(remainder, money(left))
         remainder = writer.cell(2)
     over_row = writer.next("Overspend to share")
-    writer.pool(f"MAX({remainder},0)", money(max(int(row.overspend_shares[0].sum() + row.unfunded[0])
-                                                - _own_total(over_step), 0)))
+    writer.pool(f"MAX({remainder},0)", money(max(left, 0)))
     under_row = writer.next("Underspend to deal with")
-    writer.pool(f"MAX(-{remainder},0)", money(int(row.underspend_returns[0].sum() + row.carry_forward[0]
-                                                 + row.reinvested[0].sum()) - _own_total(under_step)))
+    writer.pool(f"MAX(-{remainder},0)", money(max(-left, 0)))
     return YearRows(cash_row, in_kind_row, total_row, bf_row, budget_row, spend_row, variance_row, over_row, under_row,
-                    *own_rows)
+                    *own_rows, apart, weigh_cash, weigh_total)
 
 
 def _own_steps(row: ArrangementYear) -> tuple[Step | None, Step | None]:
@@ -596,6 +624,56 @@ def _own_row(writer: Writer, label: str, step: Step | None) -> int:
     return writer.row
 
 
+def _write_made_good(writer: Writer, row: ArrangementYear, cash_row: int, total_row: int) -> tuple[int, int]:
+    """The contributions the rules weigh partners by when a partner makes its own cut good; (0, 0) when none did."""
+    funding = row.funding
+    if funding is None or not funding.shortfall_borne.any():
+        return 0, 0
+    writer.next("Own contribution cuts made good (shortfall: reducing_partner)", "From the engine")
+    for index, value in enumerate(funding.shortfall_borne.tolist()):
+        writer.sheet.money(writer.row, writer.pcol(index), int(value))
+    writer.pool_sum(int(funding.shortfall_borne.sum()))
+    cut_row = writer.row
+    rows = []
+    for label, base, expected in (("Cash the rules weigh by (cuts made good)", cash_row, funding.contribution_cash),
+                                  ("Contributions the rules weigh by (cuts made good)", total_row,
+                                   funding.contribution_total)):
+        writer.next(label)
+        writer.each([f"{writer.pcell(i, base)}+{writer.pcell(i, cut_row)}" for i in range(len(writer.partners))],
+                    [money(int(v)) for v in expected])
+        writer.pool_sum(int(expected.sum()))
+        rows.append(writer.row)
+    return rows[0], rows[1]
+
+
+def _write_apart(writer: Writer, row: ArrangementYear) -> Apart | None:
+    """What the engine settled before the waterfall, as its figures (None when nothing was).
+
+    A partner's own contribution cut (shortfall: reducing_partner) and each
+    ring-fenced source's own result (the DFG) are settled apart; see the
+    risk-share guide, section 5. The figures are the engine's, not formulas.
+    """
+    funding = row.funding
+    if funding is None:
+        return None
+    paths = row.spend.shape[0]
+    borne, returned = funding.borne(paths)[0], funding.returned(paths)[0]
+    carried = int(funding.ring_fenced_carried_forward(paths)[0])
+    if not (borne.any() or returned.any() or carried):
+        return None
+    rows = []
+    for label, values in (("Settled apart: own contribution cuts and ring-fenced overspends borne", borne),
+                          ("Settled apart: ring-fenced underspend paid back", returned)):
+        writer.next(label, "From the engine: settled before the waterfall (see the risk-share guide, section 5)")
+        for index, value in enumerate(values.tolist()):
+            writer.sheet.money(writer.row, writer.pcol(index), int(value))
+        writer.pool_sum(int(values.sum()))
+        rows.append(writer.row)
+    writer.next("Settled apart: ring-fenced money carried forward in its source", "From the engine")
+    writer.sheet.money(writer.row, 2, carried)
+    return Apart(rows[0], rows[1], writer.row)
+
+
 # --- the overspend waterfall -------------------------------------------------------------
 
 
@@ -613,13 +691,16 @@ def _write_overspend(year: FundedYear) -> tuple[int, int]:
         avail_row, layer_row = _write_layer(year, step, available_cell, taken_rows)
         taken_rows.append(layer_row)
         available_cell = f"ROUND({writer.cell(2, avail_row)}-{writer.cell(2, layer_row)},2)"
+    apart = rows.apart
     shares_row = writer.next("Overspend shares", bold=True)
-    writer.each(["+".join(writer.pcell(i, r) for r in taken_rows) if taken_rows else "0" for i in range(n)],
+    writer.each(["+".join([*(writer.pcell(i, r) for r in taken_rows), *([writer.pcell(i, apart.borne)] if apart
+                                                                         else [])]) or "0" for i in range(n)],
                 [money(v) for v in row.overspend_shares[0]])
     writer.pool_sum(int(row.overspend_shares[0].sum()))
     unfunded_row = writer.next("Unfunded: left for the Health and Wellbeing Board", bold=True)
     own = f"+{writer.cell(2, rows.own_borne)}" if rows.own_borne else ""  # the own lines are in the shares too
-    writer.pool(f"ROUND({writer.cell(2, rows.overspend)}{own}-{writer.cell(2, shares_row)},2)",
+    settled = f"+{writer.cell(2, apart.borne)}" if apart else ""  # so is what was settled apart
+    writer.pool(f"ROUND({writer.cell(2, rows.overspend)}{own}{settled}-{writer.cell(2, shares_row)},2)",
                 money(int(row.unfunded[0])))
     return shares_row, unfunded_row
 
@@ -731,9 +812,9 @@ def _sharing_weight(year: FundedYear, sharing: Sharing, inputs_row: int, index: 
     cell = writer.pcell(index, inputs_row, absolute=True)
     kind = _sharing_kind(sharing)
     if kind == "cash":
-        return f"{cell}*{writer.pcell(index, rows.cash)}"
+        return f"{cell}*{writer.pcell(index, rows.cash_weights)}"
     if kind == "total":
-        return f"{cell}*{writer.pcell(index, rows.total)}"
+        return f"{cell}*{writer.pcell(index, rows.total_weights)}"
     return cell
 
 
@@ -768,7 +849,7 @@ def _layer_weights(year: FundedYear, index: int, step: Step) -> tuple[list[str],
     if isinstance(layer, ProportionalLayer):
         basis = inputs.basis[index]
         formulas = [f"{writer.pcell(i, inputs_row, absolute=True)}*IF({basis}={formula_text('cash')},"
-                    f"{writer.pcell(i, rows.cash)},{writer.pcell(i, rows.total)})" for i in range(n)]
+                    f"{writer.pcell(i, rows.cash_weights)},{writer.pcell(i, rows.total_weights)})" for i in range(n)]
         return formulas, [money(v) for v in weights], styles.GBP
     formulas = [writer.pcell(i, inputs_row, absolute=True) for i in range(n)]
     if isinstance(layer, FixedSplitLayer):
@@ -802,12 +883,15 @@ def _write_underspend(year: FundedYear) -> tuple[int, int, int]:
             steps[-1] if steps and steps[-1].default else None)
         available_cell = _write_rule(year, index, rule, step, available_cell, sums)
     n = len(writer.partners)
+    apart = rows.apart
     returns_row = writer.next("Underspend returned", bold=True)
-    writer.each(["+".join(writer.pcell(i, r) for r in sums.returns) for i in range(n)],
+    writer.each(["+".join([*(writer.pcell(i, r) for r in sums.returns),
+                           *([writer.pcell(i, apart.returned)] if apart else [])]) for i in range(n)],
                 [money(v) for v in row.underspend_returns[0]])
     writer.pool_sum(int(row.underspend_returns[0].sum()))
     carried_row = writer.next("Carried forward into next year", bold=True)
-    writer.pool("+".join(sums.carried) or "0", money(int(row.carry_forward[0])))
+    writer.pool("+".join([*sums.carried, *([writer.cell(2, apart.carried)] if apart else [])]) or "0",
+                money(int(row.carry_forward[0])))
     reinvested_row = writer.next("Reinvested in schemes this year", bold=True)
     writer.pool("+".join(sums.reinvested) or "0", money(int(row.reinvested[0].sum())))
     return returns_row, carried_row, reinvested_row
@@ -877,9 +961,11 @@ def _write_returns(year: FundedYear, index: int,
     else:
         basis_cell = inputs.rule_basis[index] if rule is not None else formula_text("total")
         cash = rule is not None and rule.basis == "cash"
-        values = [float(v) for v in (row.cash if cash else row.cash + row.in_kind)]
-        formulas = [f"IF({basis_cell}={formula_text('cash')},{writer.pcell(i, rows.cash)},"
-                    f"{writer.pcell(i, rows.total)})" for i in range(n)]
+        weighed = (row.funding.contribution_cash if cash else row.funding.contribution_total) if row.funding else (
+            row.cash if cash else row.cash + row.in_kind)
+        values = [float(v) for v in weighed]
+        formulas = [f"IF({basis_cell}={formula_text('cash')},{writer.pcell(i, rows.cash_weights)},"
+                    f"{writer.pcell(i, rows.total_weights)})" for i in range(n)]
         expect, fmt = [money(int(v)) for v in values], styles.GBP
     weights_row = writer.next("  weights", helper=True)
     writer.each(formulas, expect, fmt)
