@@ -462,3 +462,22 @@ def test_a_change_dated_after_the_agreement_ends_is_refused(tmp_path: Path) -> N
         "give a date within the agreement's years",
     ]
     assert [e.source.line for e in caught.value.errors] == [6, 4]
+
+
+@pytest.mark.parametrize(("find", "replace", "where", "why"), [
+    ("  id: test\n", '  id: "test pool"\n', "agreement.id", "'test pool' is not one word"),
+    ("- id: pool\n", '- id: "po\\tol"\n', "arrangements[0].id", "is not one word"),
+    ("{id: icb, name: ICB,", '{id: "i\\ncb", name: ICB,', "partners[1].id", "is not one word"),
+    ("{id: icb, name: ICB,", '{id: icb, name: "ICB\\nNet cost  £0.00",', "partners[1].name", "holds a line break"),
+    ("  title: Test pool\n", '  title: "Test\\u2028pool"\n', "agreement.title", "holds a line break"),
+])
+def test_ids_are_one_word_and_names_one_line(tmp_path: Path, find: str, replace: str, where: str, why: str) -> None:
+    # An id with a space or line break would make two ids look alike; a name with a line break splits a
+    # printed table row, so a name could fake a row of figures in run, explain or the CSV.
+    assert find in SMALL_AGREEMENT
+    path = tmp_path / "a.yaml"
+    path.write_text(SMALL_AGREEMENT.replace(find, replace, 1))
+    agreement, errors = load_agreement(path)
+    assert agreement is None
+    assert [e.source.path for e in errors] == [where]
+    assert why in errors[0].message

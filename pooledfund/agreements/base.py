@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from pooledfund.core.money import MoneyError, pounds, to_pence
-from pooledfund.core.types import NonNegativeMoney, Year
+from pooledfund.core.types import Identifier, NonNegativeMoney, SingleLine, Year
 from pooledfund.core.years import parse_year
 from pooledfund.model.amounts import POOL, PercentOf, parse_amount_part, percent_of
 from pooledfund.model.records import (
@@ -42,8 +42,8 @@ class ArrangementBase(Record):
         schemes: the service lines it pays for.
     """
 
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    id: Identifier = Field(min_length=1)
+    name: SingleLine = Field(min_length=1)
     schemes: list[Scheme] = Field(default_factory=list)
 
     @property

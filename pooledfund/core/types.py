@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -192,3 +193,47 @@ PERCENT_SCALE = 10_000
 def percent_weight(value: Decimal) -> int:
     """A percentage as an exact integer weight for pence allocation."""
     return int(value * PERCENT_SCALE)
+
+
+def _unprintable(text: str) -> str | None:
+    """The first character a terminal or a table would not show as written (a line break, tab, escape...)."""
+    return next((c for c in text if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"}), None)
+
+
+def _identifier(value: str) -> str:
+    """An id: one word of printable characters.
+
+    Ids join records to each other and name rows and defined names in the
+    pack; a space, tab or line break in one would make two ids look alike
+    or split a printed table row, so they are refused where they are written.
+    (The pack refuses ids too long for a formula when it is exported.)
+    """
+    if any(c.isspace() for c in value) or _unprintable(value) is not None:
+        raise ValueError(f"{value!r} is not one word: an id has no spaces, tabs or line breaks "
+                         "(letters, digits, - and _ are safe, e.g. ld_pool)")
+    return value
+
+
+#: Characters that start a new line when a name is printed (a carriage return or tab is shown escaped instead).
+_LINE_BREAKS = frozenset("\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _single_line(value: str) -> str:
+    """A name or title: one line (it is printed in table rows, the pack and the dashboard).
+
+    A line break would split a printed table row in two, so a name could fake
+    rows of figures; other control characters are shown escaped wherever text
+    is printed, so they are left to that.
+    """
+    bad = next((c for c in value if c in _LINE_BREAKS), None)
+    if bad is not None:
+        raise ValueError(f"{value!r} holds a line break ({bad!r}); write it on one line")
+    return value
+
+
+#: A record's id (``icb``, ``NM01``, ``bcf_pool``).
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+#: A name or title shown to people: one printable line.
+SingleLine = Annotated[str, AfterValidator(_single_line)]
+

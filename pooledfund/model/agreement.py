@@ -7,7 +7,7 @@ from itertools import pairwise
 from pydantic import Field, field_validator
 
 from pooledfund.agreements import Arrangement
-from pooledfund.core.types import Year
+from pooledfund.core.types import Identifier, SingleLine, Year
 from pooledfund.model.records import BudgetAssumptions, Partner, Record, Scheme
 
 
@@ -28,8 +28,8 @@ class Agreement(Record):
         assumptions: the inflation and demography the budgets were set with.
     """
 
-    id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
+    id: Identifier = Field(min_length=1)
+    title: SingleLine = Field(min_length=1)
     place: str = ""
     years: list[Year] = Field(min_length=1)
     host_partner: str

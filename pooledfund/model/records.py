@@ -26,7 +26,16 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pooledfund.core.errors import Source
-from pooledfund.core.types import Month, NonNegativeMoney, Percent, RatePercent, SharePercent, Year
+from pooledfund.core.types import (
+    Identifier,
+    Month,
+    NonNegativeMoney,
+    Percent,
+    RatePercent,
+    SharePercent,
+    SingleLine,
+    Year,
+)
 from pooledfund.core.vocabulary import (
     AreaOfSpend,
     FundingSource,
@@ -107,8 +116,8 @@ class Partner(Record):
             only through the contracted-out services refund (HMRC VATGPB6640).
     """
 
-    id: str = Field(min_length=1, description="Short identifier used elsewhere in the file")
-    name: str = Field(min_length=1, description="The body's legal name")
+    id: Identifier = Field(min_length=1, description="Short identifier used elsewhere in the file")
+    name: SingleLine = Field(min_length=1, description="The body's legal name")
     kind: PartnerKind = Field(description="Kind of public body")
     vat: VatPosition = Field(description="How the partner recovers VAT")
 
@@ -153,8 +162,8 @@ class Scheme(Record):
         new_or_existing: whether the scheme is new or existing in the plan.
     """
 
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    id: Identifier = Field(min_length=1)
+    name: SingleLine = Field(min_length=1)
     description: str = ""
     scheme_type: SchemeType
     sub_type: str = ""
