@@ -256,7 +256,7 @@ def test_triggers_in_run_explain_json_dashboard_and_the_pack(tmp_path: Path) -> 
     result = run(agreement, scenario)
     assert ("pool trigger 1: a forecast overspend above 2% of the pool (£720,000.00): CROSSED since Aug 2025; "
             "action: partners agree a recovery plan within 30 days") in positions_text(result)
-    assert "pool trigger 2: a forecast underspend above £100,000.00 (£100,000.00): not crossed" in positions_text(
+    assert "pool trigger 2: a forecast underspend above £100,000.00: not crossed" in positions_text(
         result)
     text = explain(result, agreement, "2025-26")
     assert ("Trigger 1 (a forecast overspend above 2% of the pool: £720,000.00 this year): crossed, the forecast "

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from pooledfund.core.money import IntArray, pounds_float
+from pooledfund.core.money import IntArray, format_gbp, pounds_float
 from pooledfund.core.years import month_label, year_start
 from pooledfund.engine.funding import FundingSplit
 from pooledfund.engine.riskshare import OverspendOutcome, UnderspendOutcome
@@ -54,6 +54,15 @@ class TriggerStatus:
         """Whether a variance (positive: overspend) is past this trigger's threshold in its direction."""
         signed = variance if self.trigger.direction == "overspend" else -variance
         return signed > self.threshold
+
+    def threshold_words(self, partner_names: dict[str, str], figure_format: str = "{words} ({amount})") -> str:
+        """The trigger's words, with this year's threshold in pounds when the words do not already say it.
+
+        "a forecast overspend above 2% of the pool (£773,600.00)", but "a
+        forecast overspend above £50,000.00" alone: a pound threshold is its own figure.
+        """
+        words, amount = self.trigger.words(partner_names), format_gbp(self.threshold)
+        return words if amount in words else figure_format.format(words=words, amount=amount)
 
     def first_month_label(self, year: str, path: int = 0) -> str | None:
         """The month the forecast first passed the threshold ("Aug 2025"), or None."""

@@ -313,8 +313,8 @@ def trigger_sentence(result: RunResult, row: ArrangementYear, status: TriggerSta
     """
     trigger, variance = status.trigger, int(row.variance[path])
     forecast = variance if trigger.direction == "overspend" else -variance
-    text = (f"Trigger {status.index + 1} ({trigger.words(result.partner_names)}: "
-            f"{format_gbp(status.threshold)} this year): ")
+    threshold = status.threshold_words(result.partner_names, "{words}: {amount} this year")
+    text = f"Trigger {status.index + 1} ({threshold}): "
     if bool(status.crossed[path]):
         text += f"crossed, the forecast {trigger.direction} is {format_gbp(forecast)}"
         first = status.first_month_label(row.year, path)

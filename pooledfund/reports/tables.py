@@ -187,8 +187,7 @@ def trigger_lines(result: RunResult, year: str, path: int = 0) -> list[str]:
     for row in result.for_year(year):
         for status in row.triggers:
             trigger = status.trigger
-            head = (f"{row.arrangement_id} trigger {status.index + 1}: {trigger.words(result.partner_names)} "
-                    f"({format_gbp(status.threshold)})")
+            head = f"{row.arrangement_id} trigger {status.index + 1}: {status.threshold_words(result.partner_names)}"
             if bool(status.crossed[path]):
                 first = status.first_month_label(year, path)
                 since = f" since {first}" if first else ""
