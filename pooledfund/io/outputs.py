@@ -122,7 +122,7 @@ def clear_stale_temps(target: str | Path) -> None:
     """Remove the temporary files (or CSV set folders) a killed run left for ``target``.
 
     Only names made exactly as this module makes them for this target
-    (``.NAME.XXXXXXXX.tmp``, and ``.NAME.XXXXXXXX.old`` once ``target`` is in
+    (``.NAME.<8 random characters>.tmp``, and ``.NAME.<8 random characters>.old`` once ``target`` is in
     place again) and older than this process are removed; anything else is
     left alone. Clearing is a courtesy: a name that cannot be removed is skipped.
     """
