@@ -300,8 +300,13 @@ class RunResult:
 
 
 def _trigger_json(year: str, status: TriggerStatus, path: int) -> dict[str, Any]:
-    """A trigger in the JSON contract: threshold in pounds, whether crossed, and the first month if dated."""
-    first = int(status.first_month[path])
+    """A trigger in the JSON contract: threshold in pounds, whether crossed, and the first month if dated.
+
+    The first month is given only for a trigger crossed at the year's forecast: a forecast that was past
+    the threshold in April but is not now has not crossed it, and a month beside ``crossed: false`` would
+    contradict it.
+    """
+    first = int(status.first_month[path]) if bool(status.crossed[path]) else -1
     return {
         "direction": status.trigger.direction,
         "threshold": pounds_float(status.threshold),

@@ -12,6 +12,7 @@ from pooledfund.agreements import FundedArrangement, LeadCommissioning
 from pooledfund.core.errors import InputError, Source
 from pooledfund.model.amounts import AGREED_VALUE, POOL, AmountValue, ByYear, bases_named, unknown_base_message
 from pooledfund.model.records import (
+    ALWAYS_RING_FENCED,
     AttributableLayer,
     AttributableRule,
     CapLayer,
@@ -80,6 +81,25 @@ def check_clauses(arrangement: FundedArrangement, years: list[str], partner_ids:
     for layer in arrangement.risk_share:
         if isinstance(layer, SwitchLayer):
             errors += _check_switch(layer, partner_ids)
+    return errors + _check_ring_fences(arrangement)
+
+
+def _check_ring_fences(arrangement: FundedArrangement) -> list[InputError]:
+    """A ring-fence listed for a source the arrangement neither receives nor spends would do nothing: refuse it.
+
+    (A mistyped source, ``ibcf`` in a pool that uses the Local Authority Better
+    Care Grant, would otherwise leave the grant unfenced without a word.) The
+    sources that are always ring-fenced (the DFG) are exempt: their rules may be
+    stated once for every pool of an agreement, and nothing is left unfenced.
+    """
+    used = {c.source for c in arrangement.contributions} | {s.funding_source for s in arrangement.schemes}
+    errors: list[InputError] = []
+    for fence in arrangement.ring_fenced:
+        if fence.source not in used and fence.source not in ALWAYS_RING_FENCED:
+            names = ", ".join(sorted(source.value for source in used)) or "none"
+            errors.append(_err(fence, "source", f"{fence.source.value!r} is ring-fenced, but no contribution or "
+                               f"scheme of {arrangement.id} uses it, so the ring-fence would do nothing; the sources "
+                               f"used here are: {names}"))
     return errors
 
 

@@ -74,7 +74,10 @@ def _message(error: ErrorDetails, docs: str) -> str:
         field = str(ctx.get("discriminator", "kind")).strip("'")
         return f"say which kind this is with '{field}:'"
     if kind == "enum":
-        return f"{error.get('input')!r} is not recognised; expected one of {ctx.get('expected', '')}"
+        expected = str(ctx.get("expected", ""))
+        close = _near_misses(str(error.get("input")), re.findall(r"'([^']+)'", expected))
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return f"{error.get('input')!r} is not recognised; expected one of {expected}{hint}"
     if kind == "literal_error":
         return f"{error.get('input')!r} is not allowed; expected {ctx.get('expected', '')}"
     if kind == "string_too_short":
@@ -149,3 +152,28 @@ def validate_document(
         return None, errors
     _attach_sources(record, root, file, lines)
     return record, []
+
+
+def _near_misses(word: str, names: list[str]) -> list[str]:
+    """The names ``word`` is a slip away from: a letter wrong, missing, added or two swapped (``dgf`` for ``dfg``).
+
+    Stricter than a similarity ratio on purpose: "did you mean 'other'?" for
+    ``lottery`` would send a finance lead the wrong way.
+    """
+    allowed = 1 if len(word) <= 6 else 2
+    return [name for name in names if _slips(word.lower(), name.lower()) <= allowed]
+
+
+def _slips(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    rows = [list(range(len(b) + 1))]
+    for i, char_a in enumerate(a, start=1):
+        row = [i]
+        for j, char_b in enumerate(b, start=1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+

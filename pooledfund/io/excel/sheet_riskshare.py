@@ -458,7 +458,9 @@ def _amount_formula(year: FundedYear, amount: AmountValue, resolved: int) -> str
     part = amount.values[year.row.year] if isinstance(amount, ByYear) else amount
     if isinstance(part, int) or part.of == AGREED_VALUE:
         return f"{pounds_text(resolved)}+0"
-    base = writer.cell(2, rows.total) if part.of == POOL else writer.pcell(writer.partners.index(part.of), rows.total)
+    # The same base as the engine: contributions as the rules weigh them (a cut its partner makes good counts).
+    weights = rows.total_weights
+    base = writer.cell(2, weights) if part.of == POOL else writer.pcell(writer.partners.index(part.of), weights)
     return f"ROUND({base}*{format(part.percent.normalize(), 'f')}/100,2)"
 
 
