@@ -104,3 +104,19 @@ def test_the_readers_raise_one_error_listing_every_problem(tmp_path: Path) -> No
         pf.read_uncertainty(bad)
     with pytest.raises(pf.InvalidInputError, match=r"missing\.yaml: cannot read the file"):
         pf.read_agreement(tmp_path / "missing.yaml")
+
+
+def test_every_module_is_on_its_folders_map() -> None:
+    # Each folder's docs.md says what it holds; a module it does not name is a module nobody can find.
+    missing = []
+    for docs in sorted((ROOT / "pooledfund").rglob("docs.md")):
+        text = docs.read_text()
+        for module in sorted(docs.parent.glob("*.py")):
+            if module.name == "__init__.py" or module.name in text:
+                continue
+            if module.name.startswith("sheet_") and "sheet_*.py" in text:
+                continue
+            missing.append(f"{docs.relative_to(ROOT)}: {module.name}")
+    assert missing == []
+    folders = {p.parent for p in (ROOT / "pooledfund").rglob("*.py") if "__pycache__" not in p.parts}
+    assert sorted(str(f.relative_to(ROOT)) for f in folders if not (f / "docs.md").exists()) == []
