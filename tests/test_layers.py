@@ -120,3 +120,12 @@ def test_every_module_is_on_its_folders_map() -> None:
     assert missing == []
     folders = {p.parent for p in (ROOT / "pooledfund").rglob("*.py") if "__pycache__" not in p.parts}
     assert sorted(str(f.relative_to(ROOT)) for f in folders if not (f / "docs.md").exists()) == []
+
+
+def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> None:
+    # pandas (frames, CSV), openpyxl (the pack) and scipy (Monte Carlo draws) are imported inside the
+    # commands that use them; plotly and streamlit never by the command line.
+    heavy = "('pandas', 'openpyxl', 'scipy', 'plotly', 'streamlit')"
+    code = f"import sys, pooledfund.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == ""

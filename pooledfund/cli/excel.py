@@ -19,7 +19,6 @@ from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InvalidInputError, PooledfundError
 from pooledfund.core.version import __version__
 from pooledfund.io.agreement_yaml import agreement_yaml
-from pooledfund.io.excel import export_workbook, import_workbook
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.outputs import check_output, write_atomic
 from pooledfund.io.yamlio import read_yaml
@@ -47,6 +46,8 @@ def _thresholds(path: str | None) -> ConditionThresholds | None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the sign-off pack for an agreement under one or more scenarios."""
+    from pooledfund.io.excel import export_workbook  # openpyxl: only this command loads it
+
     groups = _scenario_groups(args.scenario)
     files = [path for group in groups for path in group]
     if Path(args.xlsx).suffix.lower() != ".xlsx":
@@ -71,6 +72,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import_xlsx(args: argparse.Namespace) -> int:
     """Read a workbook into an agreement file."""
+    from pooledfund.io.excel import import_workbook  # openpyxl: only this command loads it
+
     check_output(args.output, force=args.force, inputs=(args.book,))
     agreement, errors = import_workbook(args.book, args.sheet)
     if agreement is None:

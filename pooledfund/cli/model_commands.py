@@ -38,7 +38,7 @@ from pooledfund.reports.tables import (
     scheme_frame,
     to_pounds_csv,
 )
-from pooledfund.uncertainty import UncertaintySpec, check_uncertainty
+from pooledfund.uncertainty.spec import UncertaintySpec, check_uncertainty
 
 EXIT_OK = 0
 CSV_NAMES = ["partners.csv", "arrangements.csv", "schemes.csv", "cash_flow.csv"]

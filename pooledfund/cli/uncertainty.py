@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, Source
@@ -25,16 +26,11 @@ from pooledfund.io.outputs import check_output, write_atomic
 from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
-from pooledfund.uncertainty import (
-    UncertaintySpec,
-    break_even,
-    check_uncertainty,
-    sensitivity,
-    simulate,
-)
-from pooledfund.uncertainty.results import SimulationResult
-from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
-from pooledfund.uncertainty.simulate import MAX_PATHS
+from pooledfund.uncertainty.spec import UncertaintySpec, check_uncertainty
+
+if TYPE_CHECKING:  # the simulation modules import scipy: only the commands that run them load it
+    from pooledfund.uncertainty.results import SimulationResult
+    from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
 
 
 def load_uncertain_inputs(
@@ -122,6 +118,8 @@ def _positive_int(option: str, value: int, most: int) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Run the Monte Carlo paths and print each arrangement's and partner's percentiles."""
+    from pooledfund.uncertainty.simulate import MAX_PATHS, simulate
+
     _positive_int("--paths", args.paths, MAX_PATHS)
     if args.chunk_size is not None:
         _positive_int("--chunk-size", args.chunk_size, MAX_PATHS)
@@ -170,6 +168,8 @@ def sensitivity_text(sens: SensitivityResult, year: str | None, found: list[Brea
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Print each partner's tornado and, if asked, a driver's break-even value."""
+    from pooledfund.uncertainty.sensitivity import sensitivity
+
     if args.json:
         check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
     agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
@@ -197,6 +197,8 @@ def _break_evens(
     Checks the driver and ``--arrangement`` names first, so a typo is reported
     rather than searched for.
     """
+    from pooledfund.uncertainty.sensitivity import break_even
+
     ids = [d.id for d in spec.drivers]
     if args.break_even not in ids:
         raise InvalidInputError([InputError(Source("--break-even"), f"{args.break_even!r} is not an uncertain driver; "

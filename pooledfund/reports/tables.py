@@ -8,12 +8,14 @@ set of numbers.
 from __future__ import annotations
 
 import unicodedata
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pooledfund.core.money import format_gbp, pounds
 from pooledfund.core.vocabulary import FundingSource
 from pooledfund.engine.results import RunResult
+
+if TYPE_CHECKING:  # pandas is imported by the functions that build frames, so text output starts quickly
+    import pandas as pd
 
 POSITION_COLUMNS = {
     "cash_contribution": "Cash",
@@ -63,6 +65,8 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
 
 def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     """One row per year and partner: cash, in kind, shares and net cost in pence."""
+    import pandas as pd
+
     rows = []
     for year in result.years:
         totals = result.partner_totals(year)
@@ -76,6 +80,8 @@ def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
 
 def arrangement_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     """One row per year and arrangement: budget, spend, variance, carry-forwards, in pence."""
+    import pandas as pd
+
     rows = []
     for row in result.arrangement_years:
         rows.append(
@@ -98,6 +104,8 @@ def arrangement_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
 
 def scheme_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     """One row per year and scheme: budget, spend and variance in pence."""
+    import pandas as pd
+
     rows = []
     for row in result.arrangement_years:
         for index, scheme in enumerate(row.scheme_ids):
@@ -116,6 +124,8 @@ def source_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     ``capital`` marks capital money (the DFG) so it can be reported apart from
     revenue; ``ring_fenced`` marks a source whose variance stays within it.
     """
+    import pandas as pd
+
     rows = [
         {"year": row.year, "arrangement": row.arrangement_id, "source": figures.source, "capital": figures.capital,
          "ring_fenced": figures.ring_fenced, "money_in": figures.money_in, "budget": figures.budget,
@@ -128,6 +138,8 @@ def source_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
 
 def cash_flow_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     """The host's month-end cash position on each funded arrangement, in pence."""
+    import pandas as pd
+
     from pooledfund.core.years import month_label
 
     rows = []

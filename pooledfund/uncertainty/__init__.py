@@ -14,16 +14,33 @@ See docs/uncertainty.md.
 
 from __future__ import annotations
 
-from pooledfund.uncertainty.results import ArrangementSummary, PartnerSummary, SimulationResult
-from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult, break_even, sensitivity
-from pooledfund.uncertainty.simulate import simulate
-from pooledfund.uncertainty.spec import (
-    NO_UNCERTAINTY,
-    UncertaintySpec,
-    check_uncertainty,
-    spec_from_simple,
-)
-from pooledfund.uncertainty.statistics import Summary
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pooledfund.uncertainty.results import ArrangementSummary, PartnerSummary, SimulationResult
+    from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult, break_even, sensitivity
+    from pooledfund.uncertainty.simulate import simulate
+    from pooledfund.uncertainty.spec import NO_UNCERTAINTY, UncertaintySpec, check_uncertainty, spec_from_simple
+    from pooledfund.uncertainty.statistics import Summary
+
+#: Public name -> its module. Loaded on first use, so reading an ``uncertainty:`` section
+#: (which needs only :mod:`pooledfund.uncertainty.spec`) does not import scipy.
+_PUBLIC: dict[str, str] = {
+    "ArrangementSummary": "pooledfund.uncertainty.results",
+    "BreakEven": "pooledfund.uncertainty.sensitivity",
+    "NO_UNCERTAINTY": "pooledfund.uncertainty.spec",
+    "PartnerSummary": "pooledfund.uncertainty.results",
+    "SensitivityResult": "pooledfund.uncertainty.sensitivity",
+    "SimulationResult": "pooledfund.uncertainty.results",
+    "Summary": "pooledfund.uncertainty.statistics",
+    "UncertaintySpec": "pooledfund.uncertainty.spec",
+    "break_even": "pooledfund.uncertainty.sensitivity",
+    "check_uncertainty": "pooledfund.uncertainty.spec",
+    "sensitivity": "pooledfund.uncertainty.sensitivity",
+    "simulate": "pooledfund.uncertainty.simulate",
+    "spec_from_simple": "pooledfund.uncertainty.spec",
+}
 
 __all__ = [
     "NO_UNCERTAINTY",
@@ -40,3 +57,14 @@ __all__ = [
     "simulate",
     "spec_from_simple",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module the first time it is used (PEP 562)."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pooledfund.uncertainty' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
