@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from pooledfund.core.errors import InputError, Source
+from pooledfund.core.money import format_gbp
 from pooledfund.core.types import ChangePercent, Date, Money, Month, RatePercent, SavingPercent, SingleLine, Year
 from pooledfund.core.years import MONTHS_IN_YEAR, parse_month
 from pooledfund.model.records import Record, field_line, source_of
@@ -362,11 +363,17 @@ def _check_forecasts(actual: Actuals, last: int, file: str) -> list[InputError]:
             message = (f"{scheme_id!r} has no actuals in this entry, so its forecast method would change nothing; "
                        f"the schemes with actuals are: {listed}")
             errors.append(_scenario_error(actual, field, message, file))
-        elif forecast.method == "last_year" and forecast.scaled and forecast.last_year is not None:
-            if sum(forecast.last_year[: last + 1]) == 0:
-                message = (f"last year's April to {actual.to_month} add up to £0.00, so there is nothing to scale "
-                           "this year's actuals against; give scaled: false")
-                errors.append(_scenario_error(actual, field, message, file))
+        elif (forecast.method == "last_year" and forecast.scaled and forecast.last_year is not None
+              and sum(forecast.last_year[: last + 1]) == 0):
+            message = (f"last year's April to {actual.to_month} add up to £0.00, so there is nothing to scale "
+                       "this year's actuals against; give scaled: false")
+            errors.append(_scenario_error(actual, field, message, file))
+        elif (forecast.method == "manual" and last == MONTHS_IN_YEAR - 1 and forecast.outturn is not None
+              and forecast.outturn != sum(actual.schemes[scheme_id])):
+            message = (f"every month of {actual.year} is actual, so the outturn is the actuals' "
+                       f"{format_gbp(sum(actual.schemes[scheme_id]))}, not the manual {format_gbp(forecast.outturn)}; "
+                       "remove the manual forecast")
+            errors.append(_scenario_error(actual, field, message, file))
     return errors
 
 
