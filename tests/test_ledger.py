@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from pooledfund.cli.app import main
 from pooledfund.core.errors import InputError
+from pooledfund.core.money import MAX_POUNDS, to_pence
 from pooledfund.io.ledger.map_file import load_map_and_agreement
 from pooledfund.io.ledger.read import column_letter, read_ledger
 from pooledfund.io.ledger.reconcile import LedgerActuals, LedgerRow, read_rows, reconcile
@@ -22,6 +23,7 @@ from pooledfund.model.ledger_map import LedgerMap
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2025-26"
+MAX_PENCE = MAX_POUNDS * 100
 
 AGREEMENT = f"""
 agreement:
@@ -426,3 +428,15 @@ def test_every_penny_of_the_ledger_is_somewhere(case: tuple[LedgerMap, list[Ledg
     for month in range(actuals.to_month + 1):
         in_month = sum(row.amount for row in actuals.mapped if row.month == month)
         assert sum(months[month] for months in actuals.schemes.values()) == in_month
+
+
+@given(st.integers(-MAX_PENCE, MAX_PENCE), st.sampled_from(["plain", "commas", "brackets", "pound"]))
+def test_the_quick_reading_of_usual_amounts_agrees_with_the_strict_reader(pence: int, form: str) -> None:
+    # Ledgers write amounts as 1234.56, 1,234.56, (1,234.56) or £1,234.56: read from the digits, the same
+    # pence as the package's strict money reader gives.
+    pounds_part, pence_part = divmod(abs(pence), 100)
+    digits = f"{pounds_part:,}" if form in ("commas", "brackets", "pound") else str(pounds_part)
+    text = f"{'£' if form == 'pound' else ''}{digits}.{pence_part:02d}"
+    if pence < 0:
+        text = f"({text})" if form == "brackets" else f"-{text}"
+    assert parse_amount(text) == pence == to_pence(text.replace("(", "-").replace(")", ""))

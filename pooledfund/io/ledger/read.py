@@ -160,6 +160,7 @@ def read_ledger(path: str | Path, headings: list[str], *, sheet: str | None = No
                                                                 f"{twice}); rename one"))
     if errors:
         return None, errors
-    cells = {heading: [str(cell) for cell in frame.iloc[1:, positions[heading][0]].tolist()] for heading in headings}
+    # Every cell is already text (dtype=str, no missing values), so the columns are taken as they are.
+    cells = {heading: frame.iloc[1:, positions[heading][0]].tolist() for heading in headings}
     letters = {heading: column_letter(positions[heading][0]) for heading in headings}
     return LedgerTable(name, used_sheet, header_row, cells, letters, len(frame) - 1), []

@@ -120,18 +120,28 @@ def read_rows(table: LedgerTable, ledger_map: LedgerMap) -> tuple[list[LedgerRow
     reference = table.cells.get(columns.reference or "")
     description = table.cells.get(columns.description or "")
     period_cells = table.cells[columns.period]
+    periods: dict[str, tuple[str, int] | str] = {}
+    cells = [table.cells[heading] for heading in headings]
     for index in range(table.rows):
-        if all(not table.cells[heading][index].strip() for heading in headings):
+        # A row with a period is not blank: the full test runs only on rows without one.
+        if not period_cells[index].strip() and all(not column[index].strip() for column in cells):
             blank += 1
             continue
         found: list[InputError] = []
         amount = _cell_amount(table, ledger_map, index, found)
-        try:
-            year, month = parse_period(period_cells[index], ledger_map.year)
-        except ValueError as exc:
-            found.append(InputError(table.where(index, columns.period), str(exc)))
-        errors += found
+        text = period_cells[index]
+        if text not in periods:  # a ledger repeats a handful of periods: read each once
+            try:
+                periods[text] = parse_period(text, ledger_map.year)
+            except ValueError as exc:
+                periods[text] = str(exc)
+        period = periods[text]
+        if isinstance(period, str):
+            found.append(InputError(table.where(index, columns.period), period))
+        else:
+            year, month = period
         if found or amount is None:
+            errors += found
             continue
         codes = tuple((name, table.cells[heading][index].strip()) for name, heading in code_columns)
         rows.append(LedgerRow(table.row_number(index), codes, year, month, amount,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pooledfund.core.money import MoneyError, to_pence
+from pooledfund.core.money import MAX_POUNDS, MoneyError, to_pence
 from pooledfund.core.years import MONTHS_IN_YEAR, month_of, parse_year
 
 _PERIOD = re.compile(r"^(?:(?P<year>\d{4}[-/]\d{2,4})\s*)?P(?:ERIOD)?\s*(?P<number>\d{1,2})$", re.IGNORECASE)
@@ -28,11 +28,18 @@ _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _FULL_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")
+#: The usual ledger forms of an amount: optional brackets or minus, optional £, digits, exactly two decimals.
+_COMMON_AMOUNT = re.compile(r"(?P<open>\(?)(?P<minus>-?)£?(?P<pounds>[0-9]{1,3}(?:,[0-9]{3})*|[0-9]+)"
+                            r"\.(?P<pence>[0-9]{2})(?P<close>\)?)")
 PERIOD_FORMS = "2025-09, P6 (P1 is April), 2025-26 P6, Sep-25, Sep 2025 or a date such as 2025-09-14 or 14/09/2025"
 
 
 def parse_amount(text: str) -> int:
     """An amount cell as integer pence: "1,234.56", "-1234.56", "(1,234.56)" (negative), "£1,234.56".
+
+    The forms a ledger exports nearly always (digits, commas between groups
+    of three, exactly two decimals) are read straight from their digits; any
+    other form goes through the package's strict reader of money.
 
     Raises:
         ValueError: the cell is blank, a word, or has fractions of a penny,
@@ -41,6 +48,11 @@ def parse_amount(text: str) -> int:
     raw = text.strip()
     if not raw:
         raise ValueError("the amount is blank; give a figure (0 for nothing)")
+    common = _COMMON_AMOUNT.fullmatch(raw)
+    if common and (common["open"] == "(") == (common["close"] == ")") and not (common["open"] and common["minus"]):
+        pence = int(common["pounds"].replace(",", "")) * 100 + int(common["pence"])
+        if pence <= MAX_POUNDS * 100:
+            return -pence if common["open"] or common["minus"] else pence
     try:
         return to_pence(raw)
     except MoneyError as exc:
