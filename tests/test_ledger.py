@@ -440,3 +440,18 @@ def test_the_quick_reading_of_usual_amounts_agrees_with_the_strict_reader(pence:
     if pence < 0:
         text = f"({text})" if form == "brackets" else f"-{text}"
     assert parse_amount(text) == pence == to_pence(text.replace("(", "-").replace(")", ""))
+
+
+def test_the_projection_sheet_marks_actual_and_forecast_months(tmp_path: Path) -> None:
+    from pooledfund.io.excel import export_workbook
+    from pooledfund.io.loader import require_agreement
+    from pooledfund.io.scenario_files import require_scenario
+
+    agreement = require_agreement(ROOT / "examples/bcf_northmoor.yaml")
+    scenario = require_scenario(ROOT / "examples/monitoring/northmoor_actuals_m6.yaml")
+    export_workbook(agreement, [scenario], tmp_path / "pack.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "pack.xlsx")["Projection"]
+    marks = [sheet.cell(row=3, column=column).value for column in range(5, 18)]
+    # Year column, then April to September actual (to_month 2025-09), October to March forecast.
+    assert marks == ["2025-26", *["Actual"] * 6, *["Forecast"] * 6]
+    assert [sheet.cell(row=4, column=column).value for column in (5, 6, 17)] == ["Year", "Apr", "Mar"]
