@@ -836,17 +836,20 @@ def test_actuals_and_forecast_methods(load_doc: Loader, method: str, s1_spend: i
 
 
 def test_run_rate_rounds_the_average_month_half_up(load_doc: Loader) -> None:
-    # Actuals April-June 100.00, 100.00, 100.01: average 100.0033 -> £100.00 for each of
-    # the 9 months left; the year is 300.01 + 900.00 = £1,200.01.
+    # Actuals April-June 100.00, 100.00, 100.01: average 100.00333; the 9 months left total
+    # exactly 300.01 x 9 / 3 = 900.03. Each month but the last is 100.00 (half up), and March
+    # takes the remainder 900.03 - 8 x 100.00 = 100.03, so the year is 300.01 + 900.03 =
+    # £1,200.04 = 4 x 300.01 (the run rate's own total, to the penny).
     agreement = load_doc(ACTUALS_POOL)
     sc = scenario(actuals=[{"year": "2025-26", "to_month": "2025-06", "forecast_method": "run_rate",
                             "schemes": {"S1": [100, 100, "100.01"]}}])
     result = run(agreement, sc)
-    assert result.monthly_spend["pool"][0, 0, 0].tolist() == pence_row(100, 100, "100.01", *[100] * 9)
-    # Actuals 0.01, 0.01, 0.00: average 0.00667 -> £0.01 (0.667p rounds up).
+    assert result.monthly_spend["pool"][0, 0, 0].tolist() == pence_row(100, 100, "100.01", *[100] * 8, "100.03")
+    # Actuals 0.01, 0.01, 0.00: average 0.667p -> 1p a month (half up) for May..Feb; the 9
+    # months total round(2p x 9 / 3) = 6p, so March takes 6 - 8 = -2p.
     sc = scenario(actuals=[{"year": "2025-26", "to_month": "2025-06", "forecast_method": "run_rate",
                             "schemes": {"S1": ["0.01", "0.01", 0]}}])
-    assert run(agreement, sc).monthly_spend["pool"][0, 0, 0].tolist()[3:] == [1] * 9
+    assert run(agreement, sc).monthly_spend["pool"][0, 0, 0].tolist()[3:] == [1] * 8 + [-2]
 
 
 def test_shock_in_an_actual_month_is_already_in_the_actuals(load_doc: Loader) -> None:

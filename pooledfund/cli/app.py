@@ -3,7 +3,8 @@
 The commands themselves live beside this module, each group registering its
 own: :mod:`~pooledfund.cli.model_commands` (validate, run, compare, explain),
 :mod:`~pooledfund.cli.uncertainty` (simulate, sensitivity) and
-:mod:`~pooledfund.cli.excel` (export, import-xlsx).
+:mod:`~pooledfund.cli.excel` (export, import-xlsx) and
+:mod:`~pooledfund.cli.actuals` (actuals from a ledger extract).
 
 Exit codes: 0 all well; 1 a problem with the input files or with writing an
 output (every problem is listed, located, on standard error); 2 the command
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pooledfund.cli import actuals as cli_actuals
 from pooledfund.cli import excel as cli_excel
 from pooledfund.cli import model_commands as cli_model
 from pooledfund.cli import uncertainty as cli_uncertainty
@@ -34,7 +36,7 @@ EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 130, 141  # as a shell reports Ctrl-C and a
 
 #: Inputs bigger than this are named but not hashed in an internal-error line (hashing must not hang it).
 MAX_HASHED_BYTES = 64 * 1024 * 1024
-_INPUT_OPTIONS = ("agreement", "scenario", "scenarios", "files", "book", "thresholds")
+_INPUT_OPTIONS = ("agreement", "scenario", "scenarios", "files", "book", "thresholds", "ledger", "map", "previous")
 
 
 def _say_error(text: str) -> None:
@@ -111,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_model.add_commands(sub)
     cli_uncertainty.add_commands(sub)
     cli_excel.add_commands(sub)
+    cli_actuals.add_commands(sub)
     return parser
 
 

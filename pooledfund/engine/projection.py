@@ -31,6 +31,7 @@ import numpy.typing as npt
 from pooledfund.core.money import PENCE_PER_POUND, IntArray, allocate_paths, pounds_array_to_pence
 from pooledfund.core.types import percent_weight
 from pooledfund.core.years import month_of, parse_month
+from pooledfund.engine.forecast import forecast_months
 from pooledfund.engine.limits import MAX_SCHEME_YEAR, scheme_spend_too_large
 from pooledfund.model.records import BudgetAssumptions, Scheme
 from pooledfund.model.scenario import Scenario
@@ -330,20 +331,9 @@ def _apply_actuals(
             s_index = index[scheme_id]
             shocks[y_index, s_index, : last + 1] = 0
             open_months[y_index, s_index, : last + 1] = 0
-            actual_months = np.array(months[: last + 1], dtype=np.int64)
-            spend[:, y_index, s_index, : last + 1] = actual_months
-            remaining = 11 - last
-            if remaining and actual.forecast_method != "budget_profile":
-                spend[:, y_index, s_index, last + 1 :] = _forecast(actual_months, remaining, actual.forecast_method)
-
-
-def _forecast(actual_months: IntArray, remaining: int, method: str) -> IntArray:
-    """Forecast the remaining months from actuals by run rate or straight-line trend."""
-    count = len(actual_months)
-    if method == "run_rate" or count < 2:
-        per_month = pounds_array_to_pence(np.array([actual_months.sum() / count / 100]))[0]
-        return np.full(remaining, per_month, dtype=np.int64)
-    x = np.arange(count, dtype=np.float64)
-    slope, intercept = np.polyfit(x, actual_months.astype(np.float64), 1)
-    future = intercept + slope * np.arange(count, count + remaining)
-    return pounds_array_to_pence(np.maximum(future, 0) / 100)
+            actual_months = [int(v) for v in months[: last + 1]]
+            spend[:, y_index, s_index, : last + 1] = np.array(actual_months, dtype=np.int64)
+            # budget_profile leaves the projected months (the phased budget moved by the drivers).
+            forecast = forecast_months(actual_months, 11 - last, actual.method_for(scheme_id))
+            if forecast is not None:
+                spend[:, y_index, s_index, last + 1 :] = np.array(forecast, dtype=np.int64)

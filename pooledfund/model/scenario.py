@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from pooledfund.core.errors import InputError, Source
-from pooledfund.core.types import ChangePercent, Date, Money, Month, NonNegativeMoney, RatePercent, SavingPercent, Year
-from pooledfund.core.years import parse_month
+from pooledfund.core.money import format_gbp
+from pooledfund.core.types import ChangePercent, Date, Money, Month, RatePercent, SavingPercent, SingleLine, Year
+from pooledfund.core.years import MONTHS_IN_YEAR, parse_month
 from pooledfund.model.records import Record, field_line, source_of
 
 if TYPE_CHECKING:
@@ -90,24 +91,78 @@ class Shock(Record):
     description: str = ""
 
 
+#: The forecast methods one scheme may be given (docs/monitoring.md, "The forecast methods").
+ForecastMethod = Literal["budget_profile", "run_rate", "trend", "last_year", "manual"]
+#: The methods that need nothing but the actuals, so may be every listed scheme's default.
+DefaultForecastMethod = Literal["budget_profile", "run_rate", "trend"]
+
+
+class SchemeForecast(Record):
+    """How one scheme's remaining months are forecast, when it differs from the entry's default.
+
+    Attributes:
+        method: ``budget_profile``, ``run_rate``, ``trend``, ``last_year`` or ``manual``.
+        outturn: ``manual`` only: the year's forecast outturn in pounds (actuals
+            to date plus the remaining months); the remaining months share the
+            difference evenly.
+        reason: why the figure or the method was chosen; required for ``manual``.
+        last_year: ``last_year`` only: the scheme's actual spend in each of the
+            12 months of the previous year, April first.
+        scaled: ``last_year`` only, and required there: true scales last year's
+            remaining months by this year's actuals to date over last year's
+            same months; false takes them as they were.
+    """
+
+    method: ForecastMethod
+    outturn: Money | None = None
+    reason: SingleLine = ""
+    last_year: list[Money] | None = None
+    scaled: bool | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_method(self) -> SchemeForecast:
+        if self.method == "manual":
+            if self.outturn is None or not self.reason.strip():
+                raise ValueError("a manual forecast needs both 'outturn' (the year's figure) and 'reason' "
+                                 "(why it is the right figure)")
+        elif self.outturn is not None:
+            raise ValueError(f"'outturn' is only for a manual forecast, not {self.method}")
+        if self.method == "last_year":
+            if self.last_year is None or len(self.last_year) != MONTHS_IN_YEAR or self.scaled is None:
+                raise ValueError("a last_year forecast needs 'last_year' (the 12 months of last year, April first) "
+                                 "and 'scaled' (true or false: whether to scale them by this year's actuals to date)")
+        elif self.last_year is not None or self.scaled is not None:
+            raise ValueError(f"'last_year' and 'scaled' are only for a last_year forecast, not {self.method}")
+        return self
+
+
 class Actuals(Record):
     """Spend to date in a year and how to forecast the rest.
 
     Attributes:
         year: the financial year the actuals are for.
-        to_month: the last month with actuals, "2025-09".
-        forecast_method: ``budget_profile`` (the remaining budget, moved by the
-            scenario's drivers), ``run_rate`` (the average actual month so far
-            for every remaining month) or ``trend`` (a straight line fitted
-            through the actual months).
+        to_month: the last month with actuals, "2025-09": the months from
+            April to it are actual, the rest forecast.
+        forecast_method: ``budget_profile`` (the remaining months of the
+            phased budget, moved by the scenario's drivers), ``run_rate`` (the
+            average actual month so far for every remaining month) or
+            ``trend`` (a least-squares straight line through the actual months).
         schemes: for each scheme, the actual spend of each month from April
-            to ``to_month``. A scheme not listed is forecast for the whole year.
+            to ``to_month`` (a month may be negative: a net credit in the
+            ledger). A scheme not listed is forecast for the whole year.
+        forecasts: a scheme's own forecast method, where it is not
+            ``forecast_method`` (``last_year`` and ``manual`` are given here).
     """
 
     year: Year
     to_month: Month
-    forecast_method: Literal["budget_profile", "run_rate", "trend"] = "budget_profile"
-    schemes: dict[str, list[NonNegativeMoney]] = Field(default_factory=dict)
+    forecast_method: DefaultForecastMethod = "budget_profile"
+    schemes: dict[str, list[Money]] = Field(default_factory=dict)
+    forecasts: dict[str, SchemeForecast] = Field(default_factory=dict)
+
+    def method_for(self, scheme_id: str) -> SchemeForecast:
+        """The forecast a listed scheme is given: its own entry under ``forecasts``, or the default method."""
+        return self.forecasts.get(scheme_id) or SchemeForecast(method=self.forecast_method)
 
 
 class Scenario(Record):
@@ -290,6 +345,35 @@ def _check_actuals(
             elif len(months) != last + 1:
                 message = f"gives {len(months)} months of actuals; April to {actual.to_month} is {last + 1} months"
                 errors.append(_scenario_error(actual, field, message, file))
+        errors += _check_forecasts(actual, last, file)
+    return errors
+
+
+def _check_forecasts(actual: Actuals, last: int, file: str) -> list[InputError]:
+    """Each scheme's own forecast is for a scheme with actuals, and a scaled last year can be scaled.
+
+    A forecast for a scheme without actuals would change nothing (that
+    scheme is projected from its budget all year), so it is refused.
+    """
+    errors: list[InputError] = []
+    for scheme_id, forecast in actual.forecasts.items():
+        field = f"forecasts.{scheme_id}"
+        if scheme_id not in actual.schemes:
+            listed = ", ".join(sorted(actual.schemes)) or "none"
+            message = (f"{scheme_id!r} has no actuals in this entry, so its forecast method would change nothing; "
+                       f"the schemes with actuals are: {listed}")
+            errors.append(_scenario_error(actual, field, message, file))
+        elif (forecast.method == "last_year" and forecast.scaled and forecast.last_year is not None
+              and sum(forecast.last_year[: last + 1]) == 0):
+            message = (f"last year's April to {actual.to_month} add up to £0.00, so there is nothing to scale "
+                       "this year's actuals against; give scaled: false")
+            errors.append(_scenario_error(actual, field, message, file))
+        elif (forecast.method == "manual" and last == MONTHS_IN_YEAR - 1 and forecast.outturn is not None
+              and forecast.outturn != sum(actual.schemes[scheme_id])):
+            message = (f"every month of {actual.year} is actual, so the outturn is the actuals' "
+                       f"{format_gbp(sum(actual.schemes[scheme_id]))}, not the manual {format_gbp(forecast.outturn)}; "
+                       "remove the manual forecast")
+            errors.append(_scenario_error(actual, field, message, file))
     return errors
 
 

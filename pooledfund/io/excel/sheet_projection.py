@@ -15,12 +15,13 @@ from decimal import Decimal
 from pooledfund.agreements import AlignedBudget, Arrangement, FundedArrangement
 from pooledfund.core.money import allocate
 from pooledfund.core.types import percent_weight
-from pooledfund.core.years import MONTH_NAMES
+from pooledfund.core.years import MONTH_NAMES, parse_month
 from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.cells import Sheet, col_range, ref, split_formula
 from pooledfund.io.excel.context import PackContext, Table
 from pooledfund.io.excel.tables import add_table, header, title
 from pooledfund.model.records import CommissionerLayer, Scheme
+from pooledfund.model.scenario import Scenario
 
 SHEET = "Projection"
 HEADER_ROW = 4
@@ -46,6 +47,7 @@ def write(ctx: PackContext) -> None:
     for kind in ("%", "Budget", "Spend", "Overspend"):
         headings += [share_heading(kind, p) for p in partners]
     columns = header(ws, HEADER_ROW, 1, headings)
+    _mark_actual_months(sheet, columns, ctx.scenario)
     row = HEADER_ROW
     for arrangement in agreement.arrangements:
         row = _write_arrangement(ctx, sheet, columns, arrangement, row)
@@ -58,6 +60,24 @@ def write(ctx: PackContext) -> None:
     styles.set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=4)
     styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _mark_actual_months(sheet: Sheet, columns: dict[str, int], scenario: Scenario) -> None:
+    """Above the month headings, for the latest year with actuals: "Actual" over each actual month, "Forecast" after.
+
+    The scenario's actuals say which months are actual (April to ``to_month``);
+    other years' rows are all forecast, so the row names its year.
+    """
+    through: dict[str, int] = {}
+    for actual in scenario.actuals:
+        through[actual.year] = max(through.get(actual.year, -1), parse_month(actual.to_month)[1])
+    if not through:
+        return
+    year = max(through)
+    sheet.text(HEADER_ROW - 1, columns[YEAR], year, font=styles.BOLD)
+    for index, month in enumerate(MONTH_NAMES):
+        sheet.text(HEADER_ROW - 1, columns[month], "Actual" if index <= through[year] else "Forecast",
+                   font=styles.BOLD)
 
 
 def _has_commissioner_layer(arrangement: Arrangement) -> bool:

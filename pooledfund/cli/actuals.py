@@ -1,0 +1,107 @@
+"""The ``actuals`` command: a ledger extract to an actuals scenario, the month's forecast and its bridge.
+
+``pooledfund actuals LEDGER --map MAP.yaml [-o actuals.yaml] [--force]
+[--scenario S] [--previous PREV.yaml]`` reads the ledger extract (CSV or
+XLSX), puts every row in its place by the map, prints the reconciliation
+and the lists of what was left out, then the month's forecast by scheme and
+the risk share at that forecast (an engine run on the produced scenario, with
+``--scenario`` files applied under it). ``--previous`` adds the bridge from a
+previous forecast. ``-o`` writes the actuals scenario, atomically, never over
+a file unless ``--force`` is given; nothing is written if anything is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pooledfund.cli.shared import run_inputs, say
+from pooledfund.core.errors import InvalidInputError
+from pooledfund.engine.runner import run
+from pooledfund.io.inputs import combine_scenarios, load_inputs
+from pooledfund.io.ledger.map_file import agreement_path, load_map_and_agreement
+from pooledfund.io.ledger.reconcile import read_rows, reconcile, unmapped_errors
+from pooledfund.io.ledger.report import lists_text, reconciliation_text
+from pooledfund.io.ledger.scenario_text import actuals_scenario_text
+from pooledfund.io.outputs import check_output, write_atomic
+from pooledfund.io.scenario_files import scenario_from_text
+from pooledfund.model.scenario import check_scenario
+from pooledfund.reports.bridge import bridge, bridge_text
+from pooledfund.reports.monitoring import monitoring_text, risk_share_text, scheme_monitoring
+
+
+def _files(value: str) -> list[str]:
+    """A scenario option's files: ``a.yaml+b.yaml`` is two, applied in order."""
+    return [value] if Path(value).exists() or "+" not in value else value.split("+")
+
+
+def cmd_actuals(args: argparse.Namespace) -> int:
+    """Read a ledger extract by its map; print the reconciliation, forecast and bridge; write the scenario."""
+    from pooledfund.io.ledger.read import read_ledger  # pandas: only this command loads it
+
+    ledger_map, agreement, errors = load_map_and_agreement(args.map)
+    if ledger_map is None or agreement is None:
+        raise InvalidInputError(errors)
+    drivers_files = [path for value in args.scenario for path in _files(value)]
+    previous_files = _files(args.previous) if args.previous else []
+    agreement_file = str(agreement_path(args.map, ledger_map))
+    if args.output:
+        inputs = run_inputs(agreement_file, [*drivers_files, *previous_files], args.ledger, args.map)
+        check_output(args.output, force=args.force, inputs=inputs)
+    headings = [heading for _, heading in ledger_map.columns.headings()]
+    table, errors = read_ledger(args.ledger, headings, sheet=ledger_map.sheet, header_row=ledger_map.header_row)
+    if table is None:
+        raise InvalidInputError(errors)
+    rows, blank, errors = read_rows(table, ledger_map)
+    if errors:
+        raise InvalidInputError(errors)
+    actuals, errors = reconcile(rows, ledger_map, file=table.file, blank_rows=blank)
+    if actuals is None:
+        raise InvalidInputError(errors)
+    if actuals.unmapped and ledger_map.unmapped == "stop":
+        raise InvalidInputError(unmapped_errors(actuals, ledger_map, table.file))
+    text = actuals_scenario_text(ledger_map, actuals, ledger_name=Path(args.ledger).name,
+                                 map_name=Path(args.map).name)
+    name = args.output or f"the actuals scenario from {Path(args.ledger).name}"
+    scenario, errors = scenario_from_text(text, name, Path(args.map).parent)
+    if scenario is None:
+        raise InvalidInputError(errors)
+    errors = check_scenario(scenario, agreement, name)
+    if errors:
+        raise InvalidInputError(errors)
+    _, drivers = load_inputs(agreement_file, drivers_files)
+    current = combine_scenarios([*drivers, scenario])
+    result = run(agreement, current)
+    entry = scenario.actuals[0]
+    say(reconciliation_text(actuals, ledger_map, table.file))
+    lists = lists_text(actuals, ledger_map)
+    if lists:
+        say("\n" + lists)
+    say("\n" + monitoring_text(scheme_monitoring(agreement, result, entry), entry))
+    say("\n" + risk_share_text(result, entry.year))
+    if previous_files:
+        _, previous = load_inputs(agreement_file, previous_files)
+        before = combine_scenarios(previous)
+        say("\n" + bridge_text(bridge(agreement, before, current, entry.year), before, current, entry.year))
+    if args.output:
+        write_atomic(args.output, text.encode("utf-8"), force=args.force)
+        say(f"\nActuals scenario written to {args.output}")
+    else:
+        say("\nNo file written: give -o FILE to write the actuals scenario.")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``actuals`` on the ``pooledfund`` parser."""
+    p = sub.add_parser("actuals", help="read a ledger extract into an actuals scenario, with the month's forecast, "
+                                       "its reconciliation and the bridge from the previous forecast")
+    p.add_argument("ledger", metavar="LEDGER", help="the ledger extract, .csv or .xlsx")
+    p.add_argument("--map", required=True, metavar="MAP.yaml",
+                   help="the ledger map: columns, codes to schemes, exclusions, forecast methods")
+    p.add_argument("-o", "--output", metavar="ACTUALS.yaml", help="the actuals scenario to write")
+    p.add_argument("--scenario", action="append", default=[], metavar="S",
+                   help="a scenario of drivers to run the forecast under (applied before the actuals); repeatable")
+    p.add_argument("--previous", metavar="PREV.yaml",
+                   help="the previous forecast's scenario (a.yaml+b.yaml for two applied in order): show the bridge")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_actuals)

@@ -1,0 +1,364 @@
+"""Ledger rows to each scheme's monthly actuals, with every row accounted for.
+
+Each row of the extract ends in exactly one place, decided in this order:
+
+1. **out of period**: its period is outside the map's financial year, or
+   after the as-at month;
+2. **dropped duplicate**: only with ``duplicates: drop``, a row repeating an
+   earlier one (see :func:`duplicate_key`);
+3. **excluded**: its codes match one of the map's ``exclude`` rules (the
+   first that matches; exclusions are checked before the code rules);
+4. **mapped**: its codes match exactly one code rule; matching two is an
+   error (rules may not overlap), naming both rules and the rows;
+5. **unmapped**: no rule matches it.
+
+So the ledger total is mapped + unmapped + excluded + out of period +
+dropped duplicates, to the penny, and :func:`reconcile` checks that it is.
+A rule's spend is totalled by month; a split rule's month total is split
+across its schemes by largest remainder in pence, so the parts add up to
+the whole exactly. Credits (negative expenditure) stay where they fall and
+are listed with their total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pooledfund.core.errors import ConservationError, InputError, Source
+from pooledfund.core.money import allocate, format_gbp
+from pooledfund.core.types import percent_weight
+from pooledfund.core.years import month_label, parse_month
+from pooledfund.io.ledger.read import LedgerTable
+from pooledfund.io.ledger.values import parse_amount, parse_period
+from pooledfund.model.ledger_map import CodeRule, LedgerMap
+
+#: The most problems with cells listed before the rest are counted in one line.
+MAX_CELL_ERRORS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One row of the extract, read: its codes, period, amount as expenditure, and its row number.
+
+    Attributes:
+        row: the row number Excel shows.
+        codes: ``cost_centre`` / ``account`` -> the code as written (trimmed).
+        year: the financial year of its period.
+        month: the month index of its period (0 is April).
+        amount: pence, expenditure positive (a credit is negative).
+        reference: the transaction reference, if the map names that column.
+        description: the narrative, if the map names that column.
+    """
+
+    row: int
+    codes: tuple[tuple[str, str], ...]
+    year: str
+    month: int
+    amount: int
+    reference: str
+    description: str
+
+    def code_words(self) -> str:
+        """The row's codes in words: ``cost centre CC4101, account 5100``."""
+        return ", ".join(f"{name.replace('_', ' ')} {code or '(blank)'}" for name, code in self.codes)
+
+
+def duplicate_key(row: LedgerRow, *, by_reference: bool) -> tuple[object, ...]:
+    """What makes two rows duplicates: the same codes, month and amount, and the same reference.
+
+    Where the map names a reference column, the reference must match too (two
+    invoices of the same amount have different numbers). Without one, the
+    description takes its place (blank when that column is not named either),
+    so two equal payments in a month are listed as possible duplicates.
+    """
+    return (row.codes, row.year, row.month, row.amount, row.reference if by_reference else row.description)
+
+
+def _cell_amount(table: LedgerTable, ledger_map: LedgerMap, index: int, errors: list[InputError]) -> int | None:
+    """The row's amount as expenditure (positive) in pence, or None with the problem added to ``errors``."""
+    columns = ledger_map.columns
+    if columns.amount is not None:
+        try:
+            value = parse_amount(table.cells[columns.amount][index])
+        except ValueError as exc:
+            errors.append(InputError(table.where(index, columns.amount), str(exc)))
+            return None
+        return value if ledger_map.sign == "expenditure_positive" else -value
+    debit_heading, credit_heading = columns.debit or "", columns.credit or ""
+    debit_text, credit_text = table.cells[debit_heading][index], table.cells[credit_heading][index]
+    if not debit_text.strip() and not credit_text.strip():
+        errors.append(InputError(table.where(index, debit_heading),
+                                 f"both the debit and the credit ('{credit_heading}') are blank; give a figure in "
+                                 "one of them (0 for nothing)"))
+        return None
+    total = 0
+    for heading, text, sign in ((debit_heading, debit_text, 1), (credit_heading, credit_text, -1)):
+        if not text.strip():
+            continue  # with debit and credit columns, one of the two is usually blank
+        try:
+            total += sign * parse_amount(text)
+        except ValueError as exc:
+            errors.append(InputError(table.where(index, heading), str(exc)))
+            return None
+    return total
+
+
+def read_rows(table: LedgerTable, ledger_map: LedgerMap) -> tuple[list[LedgerRow], int, list[InputError]]:
+    """Every row of the table read into :class:`LedgerRow`; the number of blank rows; every bad cell.
+
+    A row whose every named cell is blank (a spacer or the end of the
+    export) is counted and skipped. A bad amount or period is an error at its
+    row and column; the first :data:`MAX_CELL_ERRORS` are listed and the rest
+    counted.
+    """
+    columns = ledger_map.columns
+    code_columns = columns.code_columns()
+    headings = [heading for _, heading in columns.headings()]
+    rows: list[LedgerRow] = []
+    errors: list[InputError] = []
+    blank = 0
+    reference = table.cells.get(columns.reference or "")
+    description = table.cells.get(columns.description or "")
+    period_cells = table.cells[columns.period]
+    periods: dict[str, tuple[str, int] | str] = {}
+    cells = [table.cells[heading] for heading in headings]
+    for index in range(table.rows):
+        # A row with a period is not blank: the full test runs only on rows without one.
+        if not period_cells[index].strip() and all(not column[index].strip() for column in cells):
+            blank += 1
+            continue
+        found: list[InputError] = []
+        amount = _cell_amount(table, ledger_map, index, found)
+        text = period_cells[index]
+        if text not in periods:  # a ledger repeats a handful of periods: read each once
+            try:
+                periods[text] = parse_period(text, ledger_map.year)
+            except ValueError as exc:
+                periods[text] = str(exc)
+        period = periods[text]
+        if isinstance(period, str):
+            found.append(InputError(table.where(index, columns.period), period))
+        else:
+            year, month = period
+        if found or amount is None:
+            errors += found
+            continue
+        codes = tuple((name, table.cells[heading][index].strip()) for name, heading in code_columns)
+        rows.append(LedgerRow(table.row_number(index), codes, year, month, amount,
+                              reference[index].strip() if reference is not None else "",
+                              description[index].strip() if description is not None else ""))
+    if len(errors) > MAX_CELL_ERRORS:
+        rest = len(errors) - MAX_CELL_ERRORS
+        errors = [*errors[:MAX_CELL_ERRORS], InputError(Source(table.file), f"{rest:,} further cells have problems "
+                                                                            "and are not listed")]
+    return rows, blank, errors
+
+
+@dataclass
+class LedgerActuals:
+    """What the ledger gave: each scheme's monthly actuals, and every row not in them, listed and totalled.
+
+    Attributes:
+        year: the financial year.
+        to_month: the last actual month (0 is April).
+        schemes: scheme -> pence in each month from April to ``to_month``.
+        rows: how many rows were read (blank rows not counted).
+        blank_rows: how many blank rows were skipped.
+        ledger_total: all rows' expenditure, pence.
+        mapped: rows that went into the schemes' actuals.
+        unmapped: rows no rule matches.
+        excluded: exclusion rule index -> the rows it left out.
+        out_of_period: rows outside the year or after the as-at month.
+        duplicates: (row, the row it repeats); ``dropped`` says whether they were left out.
+        dropped: whether duplicates were left out (``duplicates: drop``).
+        credits: rows with negative expenditure, wherever they went.
+    """
+
+    year: str
+    to_month: int
+    schemes: dict[str, list[int]]
+    rows: int
+    blank_rows: int
+    ledger_total: int
+    mapped: list[LedgerRow] = field(default_factory=list)
+    unmapped: list[LedgerRow] = field(default_factory=list)
+    excluded: dict[int, list[LedgerRow]] = field(default_factory=dict)
+    out_of_period: list[LedgerRow] = field(default_factory=list)
+    duplicates: list[tuple[LedgerRow, LedgerRow]] = field(default_factory=list)
+    dropped: bool = False
+    credits: list[LedgerRow] = field(default_factory=list)
+
+    @property
+    def dropped_total(self) -> int:
+        """The pence left out as duplicates (0 unless ``duplicates: drop``)."""
+        return sum(row.amount for row, _ in self.duplicates) if self.dropped else 0
+
+    def totals(self) -> dict[str, int]:
+        """The reconciliation's lines in pence: mapped, unmapped, excluded, out of period, dropped duplicates."""
+        return {
+            "mapped": sum(row.amount for row in self.mapped),
+            "unmapped": sum(row.amount for row in self.unmapped),
+            "excluded": sum(row.amount for rows in self.excluded.values() for row in rows),
+            "out_of_period": sum(row.amount for row in self.out_of_period),
+            "dropped_duplicates": self.dropped_total,
+        }
+
+
+def _matching_rules(codes: tuple[tuple[str, str], ...], rules: list[CodeRule]) -> list[int]:
+    """The indices of the code rules a row with these codes matches."""
+    upper = {name: code.upper() for name, code in codes}
+    return [index for index, rule in enumerate(rules) if rule.matches(upper)]
+
+
+def _last_month(rows: list[LedgerRow], ledger_map: LedgerMap, file: str) -> tuple[int | None, list[InputError]]:
+    """The as-at month: the map's ``as_at``, else the last month of the year with a row."""
+    if ledger_map.as_at is not None:
+        return parse_month(ledger_map.as_at)[1], []
+    months = [row.month for row in rows if row.year == ledger_map.year]
+    if not months:
+        return None, [InputError(Source(file), f"no row has a period in {ledger_map.year}, the map's year; check "
+                                               "the map's 'year' and the period column")]
+    return max(months), []
+
+
+def _overlap_errors(overlaps: dict[tuple[int, ...], list[LedgerRow]], ledger_map: LedgerMap,
+                    file: str) -> list[InputError]:
+    """One error for each set of rules that match the same rows: rules may not overlap."""
+    errors = []
+    for indices, rows in overlaps.items():
+        rules = " and ".join(f"codes[{i}] ({ledger_map.codes[i].label()})" for i in indices)
+        shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
+        message = (f"{rows[0].code_words()} matches {rules}: {len(rows):,} rows (rows {shown}); rules may not "
+                   "overlap, so make the patterns narrower or list the codes one by one")
+        errors.append(InputError(Source(file, None, f"row {rows[0].row}, column '{_code_heading(ledger_map)}'"),
+                                 message))
+    return errors
+
+
+def _code_heading(ledger_map: LedgerMap) -> str:
+    """The heading of the first code column (cost centre, else account), where a code problem is pointed at."""
+    return ledger_map.columns.code_columns()[0][1]
+
+
+def _split(rule: CodeRule, months: list[int]) -> dict[str, list[int]]:
+    """A rule's monthly totals put into its schemes: all to one, or each month split by largest remainder."""
+    if rule.scheme is not None:
+        return {rule.scheme: list(months)}
+    shares = rule.split or {}
+    weights = [percent_weight(pct) for pct in shares.values()]
+    parts = [allocate(total, weights) for total in months]
+    return {scheme: [part[i] for part in parts] for i, scheme in enumerate(shares)}
+
+
+class _Sorter:
+    """Puts rows in their places one by one, remembering each code's rules (a ledger repeats its codes)."""
+
+    def __init__(self, ledger_map: LedgerMap, result: LedgerActuals) -> None:
+        self.map = ledger_map
+        self.result = result
+        self.by_reference = ledger_map.columns.reference is not None
+        self.seen: dict[tuple[object, ...], LedgerRow] = {}
+        self.exclusions: dict[tuple[tuple[str, str], ...], int | None] = {}
+        self.matches: dict[tuple[tuple[str, str], ...], list[int]] = {}
+        self.overlaps: dict[tuple[int, ...], list[LedgerRow]] = {}
+        self.rule_months = [[0] * (result.to_month + 1) for _ in ledger_map.codes]
+
+    def _excluded_by(self, codes: tuple[tuple[str, str], ...]) -> int | None:
+        if codes not in self.exclusions:
+            upper = {name: code.upper() for name, code in codes}
+            self.exclusions[codes] = next((i for i, rule in enumerate(self.map.exclude) if rule.matches(upper)), None)
+        return self.exclusions[codes]
+
+    def _rules(self, codes: tuple[tuple[str, str], ...]) -> list[int]:
+        if codes not in self.matches:
+            self.matches[codes] = _matching_rules(codes, self.map.codes)
+        return self.matches[codes]
+
+    def place(self, row: LedgerRow) -> None:
+        """Put one row in its place, in the order of the module docstring."""
+        result = self.result
+        if row.amount < 0:
+            result.credits.append(row)
+        if row.year != self.map.year or row.month > result.to_month:
+            result.out_of_period.append(row)
+            return
+        first = self.seen.setdefault(duplicate_key(row, by_reference=self.by_reference), row)
+        if first is not row:
+            result.duplicates.append((row, first))
+            if result.dropped:
+                return
+        excluded_by = self._excluded_by(row.codes)
+        if excluded_by is not None:
+            result.excluded.setdefault(excluded_by, []).append(row)
+            return
+        found = self._rules(row.codes)
+        if not found:
+            result.unmapped.append(row)
+        elif len(found) > 1:
+            self.overlaps.setdefault(tuple(found), []).append(row)
+        else:
+            result.mapped.append(row)
+            self.rule_months[found[0]][row.month] += row.amount
+
+
+def reconcile(rows: list[LedgerRow], ledger_map: LedgerMap, *, file: str, blank_rows: int = 0,
+              ) -> tuple[LedgerActuals | None, list[InputError]]:
+    """Put every row in exactly one place (module docstring) and total each scheme's months.
+
+    Returns the actuals, or the problems that stop them: overlapping rules,
+    no row in the year. Unmapped rows are returned in the actuals; whether
+    they stop the run is the caller's decision (``unmapped: stop``).
+
+    Raises:
+        ConservationError: the totals do not add back to the ledger total (a bug, never a figure to show).
+    """
+    to_month, errors = _last_month(rows, ledger_map, file)
+    if to_month is None:
+        return None, errors
+    result = LedgerActuals(ledger_map.year, to_month, {}, len(rows), blank_rows, sum(r.amount for r in rows),
+                           dropped=ledger_map.duplicates == "drop")
+    sorter = _Sorter(ledger_map, result)
+    for row in rows:
+        sorter.place(row)
+    errors += _overlap_errors(sorter.overlaps, ledger_map, file)
+    if errors:
+        return None, errors
+    for scheme in ledger_map.mapped_schemes():
+        result.schemes[scheme] = [0] * (to_month + 1)
+    for rule, months in zip(ledger_map.codes, sorter.rule_months, strict=True):
+        for scheme, parts in _split(rule, months).items():
+            result.schemes[scheme] = [a + b for a, b in zip(result.schemes[scheme], parts, strict=True)]
+    _check_books(result)
+    return result, []
+
+
+def _check_books(result: LedgerActuals) -> None:
+    """Mapped + unmapped + excluded + out of period + dropped = the ledger total, and the schemes hold the mapped."""
+    totals = result.totals()
+    in_schemes = sum(sum(months) for months in result.schemes.values())
+    if sum(totals.values()) != result.ledger_total or in_schemes != totals["mapped"]:
+        raise ConservationError(
+            f"the ledger does not reconcile: total {format_gbp(result.ledger_total)}, parts {totals}, schemes "
+            f"{format_gbp(in_schemes)}; this is a bug: please report it")
+
+
+def unmapped_errors(result: LedgerActuals, ledger_map: LedgerMap, table_file: str) -> list[InputError]:
+    """One error per unmapped code (or pair of codes): its rows, their total, and what to do."""
+    groups: dict[tuple[tuple[str, str], ...], list[LedgerRow]] = {}
+    for row in result.unmapped:
+        groups.setdefault(row.codes, []).append(row)
+    errors = []
+    for rows in groups.values():
+        shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
+        total = sum(row.amount for row in rows)
+        message = (f"{rows[0].code_words()} is in no rule of the map: {len(rows):,} row{'s' if len(rows) != 1 else ''}"
+                   f" (rows {shown}), {format_gbp(total)}; add it to 'codes' or 'exclude' in the map, or set "
+                   "'unmapped: report' to leave it out and report it")
+        where = Source(table_file, None, f"row {rows[0].row}, column '{_code_heading(ledger_map)}'")
+        errors.append(InputError(where, message))
+    return errors
+
+
+def period_words(row: LedgerRow) -> str:
+    """A row's period as a month label: ``Sep 2025``."""
+    return month_label(row.year, row.month)

@@ -1,0 +1,92 @@
+"""The ledger's reconciliation and lists in words: nothing left out without being shown.
+
+The reconciliation puts the ledger total beside the parts it is made of
+(mapped, unmapped, excluded, out of period, dropped duplicates), and the
+lists after it show every row that is not simply mapped: unmapped codes,
+exclusions by rule, rows out of period, duplicates and credits. A long list
+shows its first rows and counts and totals the rest.
+"""
+
+from __future__ import annotations
+
+from pooledfund.core.money import format_gbp
+from pooledfund.core.years import month_label
+from pooledfund.io.ledger.reconcile import LedgerActuals, LedgerRow, period_words
+from pooledfund.model.ledger_map import LedgerMap
+from pooledfund.reports.monitoring import text_table
+
+#: How many rows of each list are shown before the rest are counted.
+SHOWN_ROWS = 20
+
+
+def _rows_and_total(rows: list[LedgerRow]) -> list[str]:
+    return [f"{len(rows):,}", format_gbp(sum(row.amount for row in rows), brackets=True)]
+
+
+def reconciliation_text(actuals: LedgerActuals, ledger_map: LedgerMap, ledger_name: str) -> str:
+    """The reconciliation table: each part's rows and total, adding up to the ledger total to the penny."""
+    through = month_label(actuals.year, actuals.to_month)
+    blank = f" ({actuals.blank_rows:,} blank rows skipped)" if actuals.blank_rows else ""
+    rows = [["Mapped to schemes", *_rows_and_total(actuals.mapped)]]
+    if actuals.unmapped or ledger_map.unmapped == "report":
+        rows.append(["Unmapped (reported, left out)", *_rows_and_total(actuals.unmapped)])
+    for index, excluded in sorted(actuals.excluded.items()):
+        rule = ledger_map.exclude[index]
+        rows.append([f"Excluded: {rule.reason} ({rule.label()})", *_rows_and_total(excluded)])
+    rows.append([f"Out of period (not {actuals.year} April to {through})", *_rows_and_total(actuals.out_of_period)])
+    if actuals.dropped:
+        rows.append(["Duplicates dropped", *_rows_and_total([row for row, _ in actuals.duplicates])])
+    rows.append(["Ledger total", f"{actuals.rows:,}", format_gbp(actuals.ledger_total, brackets=True)])
+    head = (f"Ledger {ledger_name}: {actuals.rows:,} rows{blank}; actual April to {through} "
+            f"({'as_at in the map' if ledger_map.as_at else 'the last month with a ledger row'}).")
+    return "\n".join([head, "", "== Reconciliation ==", text_table(["", "Rows", "Amount"], rows),
+                      "Expenditure is positive; credits are negative, in brackets."])
+
+
+def _row_line(row: LedgerRow) -> list[str]:
+    reference = row.reference or row.description
+    return [str(row.row), row.code_words(), period_words(row), format_gbp(row.amount, brackets=True), reference]
+
+
+def _listed(title: str, rows: list[LedgerRow], extra: list[str] | None = None) -> list[str]:
+    """A titled list of rows: the first :data:`SHOWN_ROWS`, then the rest counted and totalled."""
+    if not rows:
+        return []
+    header = ["Row", "Codes", "Period", "Amount", "Reference"]
+    lines = [_row_line(row) for row in rows[:SHOWN_ROWS]]
+    if extra is not None:
+        header.append("Note")
+        lines = [[*line, note] for line, note in zip(lines, extra, strict=False)]
+    out = ["", f"== {title}: {len(rows):,} rows, {format_gbp(sum(r.amount for r in rows), brackets=True)} ==",
+           text_table(header, lines, left=(1, 2, 4, 5))]
+    rest = rows[SHOWN_ROWS:]
+    if rest:
+        out.append(f"... and {len(rest):,} more rows, {format_gbp(sum(r.amount for r in rest), brackets=True)}")
+    return out
+
+
+def _places(actuals: LedgerActuals) -> dict[int, str]:
+    """Where each row that is not mapped went, by row number: unmapped, excluded, out of period or dropped."""
+    places = {row.row: "unmapped" for row in actuals.unmapped}
+    places.update({row.row: "excluded" for rows in actuals.excluded.values() for row in rows})
+    places.update({row.row: "out of period" for row in actuals.out_of_period})
+    if actuals.dropped:
+        places.update({row.row: "dropped duplicate" for row, _ in actuals.duplicates})
+    return places
+
+
+def lists_text(actuals: LedgerActuals, ledger_map: LedgerMap) -> str:
+    """Every row not simply mapped, listed: unmapped, excluded, out of period, duplicates, credits."""
+    out: list[str] = []
+    out += _listed("Unmapped (left out)", actuals.unmapped)
+    for index, rows in sorted(actuals.excluded.items()):
+        out += _listed(f"Excluded: {ledger_map.exclude[index].reason}", rows)
+    out += _listed("Out of period", actuals.out_of_period)
+    duplicates = [row for row, _ in actuals.duplicates]
+    notes = [f"repeats row {first.row}" for _, first in actuals.duplicates]
+    kept = "dropped" if actuals.dropped else "kept in the actuals: set 'duplicates: drop' to leave them out"
+    out += _listed(f"Duplicates ({kept})", duplicates, notes)
+    places = _places(actuals)
+    shown = actuals.credits[:SHOWN_ROWS]
+    out += _listed("Credits (negative expenditure)", actuals.credits, [places.get(row.row, "mapped") for row in shown])
+    return "\n".join(out).lstrip("\n")

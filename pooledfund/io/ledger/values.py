@@ -1,0 +1,112 @@
+"""Ledger cells read exactly: amounts in pence and periods as (financial year, month).
+
+A ledger extract is read as text, cell by cell, and every figure parsed here
+with exact decimal arithmetic, never through a float: "1,234.56" is 123,456
+pence, "(1,234.56)" is minus that, a "£" is allowed. A blank or a word where
+an amount should be is an error, never a zero.
+
+Periods come in the forms ledgers export: a calendar month (``2025-09``), a
+financial period (``P6``, P1 being April, in the map's year, or ``2025-26 P6``),
+a month name (``Sep-25``, ``Sep 2025``, ``September 2025``) or a date
+(``2025-09-14``, ``14/09/2025``, or a date cell of a workbook).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pooledfund.core.money import MAX_POUNDS, MoneyError, to_pence
+from pooledfund.core.years import MONTHS_IN_YEAR, month_of, parse_year
+
+_PERIOD = re.compile(r"^(?:(?P<year>\d{4}[-/]\d{2,4})\s*)?P(?:ERIOD)?\s*(?P<number>\d{1,2})$", re.IGNORECASE)
+_CALENDAR_MONTH = re.compile(r"^(?P<year>\d{4})[-/](?P<month>\d{1,2})$")
+_ISO_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_UK_DATE = re.compile(r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})$")
+_MONTH_NAME = re.compile(r"^(?P<name>[A-Za-z]{3,9})[-\s/]+(?P<year>\d{2}|\d{4})$")
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_FULL_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")
+#: The usual ledger forms of an amount: optional brackets or minus, optional £, digits, exactly two decimals.
+_COMMON_AMOUNT = re.compile(r"(?P<open>\(?)(?P<minus>-?)£?(?P<pounds>[0-9]{1,3}(?:,[0-9]{3})*|[0-9]+)"
+                            r"\.(?P<pence>[0-9]{2})(?P<close>\)?)")
+PERIOD_FORMS = "2025-09, P6 (P1 is April), 2025-26 P6, Sep-25, Sep 2025 or a date such as 2025-09-14 or 14/09/2025"
+
+
+def parse_amount(text: str) -> int:
+    """An amount cell as integer pence: "1,234.56", "-1234.56", "(1,234.56)" (negative), "£1,234.56".
+
+    The forms a ledger exports nearly always (digits, commas between groups
+    of three, exactly two decimals) are read straight from their digits; any
+    other form goes through the package's strict reader of money.
+
+    Raises:
+        ValueError: the cell is blank, a word, or has fractions of a penny,
+            with the reason in plain words.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError("the amount is blank; give a figure (0 for nothing)")
+    common = _COMMON_AMOUNT.fullmatch(raw)
+    if common and (common["open"] == "(") == (common["close"] == ")") and not (common["open"] and common["minus"]):
+        pence = int(common["pounds"].replace(",", "")) * 100 + int(common["pence"])
+        if pence <= MAX_POUNDS * 100:
+            return -pence if common["open"] or common["minus"] else pence
+    try:
+        return to_pence(raw)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _month_name(name: str) -> int | None:
+    """The calendar month number of a month name or its first three letters ("Sept" too), else None."""
+    lowered = name.lower()
+    if lowered in _FULL_NAMES:
+        return _FULL_NAMES.index(lowered) + 1
+    if lowered == "sept":
+        return 9
+    return _MONTHS.get(lowered)
+
+
+def _calendar(year: int, month: int, day: int = 1) -> tuple[str, int]:
+    """The financial year and month index of a calendar date, refusing one that does not exist."""
+    try:
+        return month_of(dt.date(year, month, day))
+    except ValueError:
+        raise ValueError("is not a real date") from None
+
+
+def parse_period(text: str, year: str) -> tuple[str, int]:
+    """A period cell as (financial year, month index with April = 0).
+
+    ``year`` is the map's financial year, which a bare ``P6`` belongs to.
+
+    Raises:
+        ValueError: the cell is not a period in any accepted form, or names a
+            period or date that does not exist.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError(f"the period is blank; give the month, e.g. {PERIOD_FORMS}")
+    period = _PERIOD.match(raw)
+    if period:
+        number = int(period["number"])
+        if not 1 <= number <= MONTHS_IN_YEAR:
+            raise ValueError(f"{raw!r} is not a period of the financial year: P1 (April) to P12 (March); a period "
+                             "13 or later (year-end adjustments) must be given a month in the ledger extract")
+        return (parse_year(period["year"]) if period["year"] else year), number - 1
+    for pattern in (_CALENDAR_MONTH, _ISO_DATE, _UK_DATE):
+        found = pattern.match(raw)
+        if found:
+            parts = found.groupdict()
+            try:
+                return _calendar(int(parts["year"]), int(parts["month"]), int(parts.get("day") or 1))
+            except ValueError:
+                raise ValueError(f"{raw!r} is not a real date") from None
+    named = _MONTH_NAME.match(raw)
+    if named and _month_name(named["name"]) is not None:
+        month = _month_name(named["name"]) or 0
+        calendar_year = int(named["year"]) + (2000 if len(named["year"]) == 2 else 0)  # "Sep-25" is 2025
+        return _calendar(calendar_year, month)
+    raise ValueError(f"{raw!r} is not a period; write it like {PERIOD_FORMS}")
