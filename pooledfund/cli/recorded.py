@@ -133,17 +133,14 @@ def note_if_figures_moved(loaded: LoadedRun, result: RunResult) -> None:
         return
     from pooledfund.io.store.figures import run_figures
 
-    fresh = {f.key: f for f in run_figures(result, loaded.agreement)}
-    recorded = {f.key: f for f in version.figures}
-    moved = [key for key in recorded.keys() | fresh.keys()
-             if (recorded[key].pence if key in recorded else None) != (fresh[key].pence if key in fresh else None)]
+    fresh = {f.key: f.pence for f in run_figures(result, loaded.agreement)}
+    recorded = {f.key: f.pence for f in version.figures}
+    moved = sorted(key for key in recorded.keys() | fresh.keys() if recorded.get(key) != fresh.get(key))
     if not moved:
         return
-    year, level, _, item, measure = sorted(moved)[0]
-    first = recorded.get(sorted(moved)[0])
-    again = fresh.get(sorted(moved)[0])
-    then = format_gbp(first.pence) if first else "none"
-    now = format_gbp(again.pence) if again else "none"
+    first = moved[0]
+    year, level, _, item, measure = first
+    then, now = (format_gbp(figures[first]) if first in figures else "none" for figures in (recorded, fresh))
     print(printable(
         f"pooledfund: note: {len(moved)} of version {version.info.id}'s figures differ from those recorded by "
         f"pooledfund {version.info.tool_version} (e.g. {year} {level} {item} {measure}: recorded {then}, now {now}); "

@@ -33,9 +33,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pooledfund.io.store.diff import diff_text, movements
-from pooledfund.io.store.records import NewVersion, Version
+from pooledfund.io.store.records import Figure, NewVersion, Version, VersionInfo
 from pooledfund.io.store.references import DatabaseLocation
 from pooledfund.io.store.sources import prepare_version
 from pooledfund.io.store.store import VersionStore
@@ -136,3 +138,26 @@ def test_a_changed_agreement_is_diffed_line_by_line(
     assert "-        cash: 20150000" in text and "+        cash: 20050000" in text
     icb = next(line for line in text.splitlines() if line.startswith("NHS Moorland and Dales Integrated Care Board"))
     assert icb.split()[-3:] == ["£38,675,000.00", "£38,575,000.00", "(£100,000.00)"]
+
+
+_KEYS = st.tuples(st.sampled_from(["2025-26", "2026-27"]), st.sampled_from(["partner", "arrangement", "scheme"]),
+                  st.sampled_from(["council", "icb", "NM01", "bcf_pool"]),
+                  st.sampled_from(["net_cost", "budget", "spend", "variance"]))
+_AMOUNTS = st.dictionaries(_KEYS, st.integers(-10**13, 10**13), max_size=30)
+
+
+def _version(number: int, amounts: dict[tuple[str, str, str, str], int]) -> Version:
+    info = VersionInfo(number, f"v{number}", "plan", "a", "A", "Base", "Ann", "2026-03-18T10:00:00Z", "0.1.0", "draft")
+    figures = tuple(Figure(year, level, "", item, item, measure, pence, index)
+                    for index, ((year, level, item, measure), pence) in enumerate(amounts.items()))
+    return Version(info, (), figures)
+
+
+@given(first=_AMOUNTS, second=_AMOUNTS)
+def test_movements_pair_every_figure_once_and_add_up(first: dict, second: dict) -> None:
+    moves = movements(_version(1, first), _version(2, second))
+    assert sorted((m.year, m.level, m.item, m.measure) for m in moves) == sorted(first.keys() | second.keys())
+    # Conservation: the movements add up to the change in the total, to the penny.
+    assert sum(m.change for m in moves) == sum(second.values()) - sum(first.values())
+    assert all(m.moved == (first.get(k) != second.get(k))
+               for m in moves for k in [(m.year, m.level, m.item, m.measure)])
