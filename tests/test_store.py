@@ -27,7 +27,7 @@ from pooledfund.io.store.schema import GUARD_MESSAGE, INPUT_GUARD_MESSAGE
 from pooledfund.io.store.store import VersionStore
 from pooledfund.reports.tables import partner_frame
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BOARD = "Health and Wellbeing Board 2026-03-18"
 
 

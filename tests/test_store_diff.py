@@ -42,7 +42,7 @@ from pooledfund.io.store.references import DatabaseLocation
 from pooledfund.io.store.sources import prepare_version
 from pooledfund.io.store.store import VersionStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pooledfund.cli.app import main
 from pooledfund.io.store.references import database_location
 from pooledfund.io.store.store import VersionStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 AGREEMENT = "examples/bcf_northmoor.yaml"
 MONTH6 = "scenarios/bcf_in_year_actuals.yaml"
 BOARD = ["--by", "Cllr Jones", "--meeting", "Health and Wellbeing Board 2026-03-18", "--date", "2026-03-18"]

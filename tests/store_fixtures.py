@@ -1,5 +1,7 @@
 """Fixtures for the versions database tests: one database of each kind (SQLite and PostgreSQL) per test.
 
+Registered in conftest.py (``pytest_plugins``) for tests/test_store*.py.
+
 * ``db`` (parametrised ``sqlite`` / ``postgresql``): the ``--db`` value of an
   empty versions database. SQLite is a file in the test's folder. PostgreSQL
   is a schema of its own in a database made for this test session (from
@@ -26,7 +28,7 @@ from pooledfund.io.store.records import NewVersion
 from pooledfund.io.store.references import DatabaseLocation, database_location
 from pooledfund.io.store.sources import prepare_version
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PG_ENV = "POOLEDFUND_TEST_PG_URL"
 _SCHEMAS = itertools.count(1)
 
