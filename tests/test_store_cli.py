@@ -262,3 +262,20 @@ def test_export_of_the_signed_off_version_lists_its_recorded_files(
     capsys.readouterr()
     assert main(["run", "@2", "--json", db, "--force", "--db", db]) == 1  # the database is never an output
     assert "it is one of the input files" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    (AGREEMENT, "examples/bcf_northmoor.yaml: not a SQLite database (is it the file you meant?)"),
+    ("examples", "--db examples: a folder or device, not a database file; give a file name"),
+    ("mysql://finance:secret@server/pool", "--db mysql://finance:***@server/pool: pooledfund keeps versions in a "
+                                           "SQLite file or a PostgreSQL database, not mysql"),
+    ("postgresql+psycopg://finance:secret@localhost:1/pool", "postgresql+psycopg://finance:***@localhost:1/pool: "),
+])
+def test_a_database_that_cannot_be_used_is_one_line_without_its_password(
+    where: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (ROOT / AGREEMENT).read_bytes()
+    assert main(["history", "--db", where]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "secret" not in err and "Traceback" not in err
+    assert (ROOT / AGREEMENT).read_bytes() == before  # a file that is not a database is left as it was
