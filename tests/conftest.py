@@ -28,6 +28,9 @@ from pooledfund.model.agreement import Agreement
 
 _COUNTER = itertools.count()
 
+#: The versions database fixtures (``db``, ``location``, the recorded Northmoor runs): see store_fixtures.py.
+pytest_plugins = ["store_fixtures"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(UPDATE_OPTION, action="store_true", default=False,

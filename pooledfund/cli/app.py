@@ -2,9 +2,10 @@
 
 The commands themselves live beside this module, each group registering its
 own: :mod:`~pooledfund.cli.model_commands` (validate, run, compare, explain),
-:mod:`~pooledfund.cli.uncertainty` (simulate, sensitivity) and
-:mod:`~pooledfund.cli.excel` (export, import-xlsx) and
-:mod:`~pooledfund.cli.actuals` (actuals from a ledger extract).
+:mod:`~pooledfund.cli.uncertainty` (simulate, sensitivity),
+:mod:`~pooledfund.cli.excel` (export, import-xlsx),
+:mod:`~pooledfund.cli.actuals` (actuals from a ledger extract) and
+:mod:`~pooledfund.cli.versions` (record, history, show, diff, signoff, forget).
 
 Exit codes: 0 all well; 1 a problem with the input files or with writing an
 output (every problem is listed, located, on standard error); 2 the command
@@ -27,6 +28,7 @@ from pooledfund.cli import actuals as cli_actuals
 from pooledfund.cli import excel as cli_excel
 from pooledfund.cli import model_commands as cli_model
 from pooledfund.cli import uncertainty as cli_uncertainty
+from pooledfund.cli import versions as cli_versions
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
 from pooledfund.core.version import __version__
 from pooledfund.reports.tables import printable
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_uncertainty.add_commands(sub)
     cli_excel.add_commands(sub)
     cli_actuals.add_commands(sub)
+    cli_versions.add_commands(sub)
     return parser
 
 

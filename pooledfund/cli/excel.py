@@ -4,6 +4,8 @@
 writes the Health and Wellbeing Board pack. Each ``--scenario`` is one
 scenario of the pack (the first is the main one, the rest sit beside it on
 the Scenarios sheet); ``a.yaml+b.yaml`` applies two files in order as one.
+AGREEMENT may be a recorded version (``@signed-off``): its own files, as
+recorded, make the main scenario and any ``--scenario`` sits beside it.
 
 ``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] -o agreement.yaml [--force]``
 reads a BCF expenditure plan, or a pack exported by this tool, into an
@@ -15,14 +17,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pooledfund.cli.recorded import add_db_option, database_file, load_run
 from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InvalidInputError, PooledfundError
 from pooledfund.core.version import __version__
 from pooledfund.io.agreement_yaml import agreement_yaml
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.outputs import check_output, write_atomic
+from pooledfund.io.store.references import is_reference
 from pooledfund.io.yamlio import read_yaml
-from pooledfund.model.scenario import Scenario
 from pooledfund.reports.conditions import ConditionThresholds, thresholds_from_data
 
 
@@ -45,7 +48,7 @@ def _thresholds(path: str | None) -> ConditionThresholds | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the sign-off pack for an agreement under one or more scenarios."""
+    """Write the sign-off pack for an agreement (or a recorded version) under one or more scenarios."""
     from pooledfund.io.excel import export_workbook  # openpyxl: only this command loads it
 
     groups = _scenario_groups(args.scenario)
@@ -53,16 +56,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     if Path(args.xlsx).suffix.lower() != ".xlsx":
         raise PooledfundError(f"--xlsx {args.xlsx}: give the pack a name ending in .xlsx")
     thresholds_file = (args.thresholds,) if args.thresholds else ()
-    check_output(args.xlsx, force=args.force, inputs=run_inputs(args.agreement, files, *thresholds_file))
-    agreement, loaded = load_inputs(args.agreement, files)
-    scenarios: list[Scenario] = []
+    if is_reference(args.agreement):
+        protected = (*run_inputs(files[0], files[1:], *thresholds_file), *database_file(args.db)) if files else (
+            *(Path(t) for t in thresholds_file), *database_file(args.db))
+    else:
+        protected = run_inputs(args.agreement, files, *thresholds_file)
+    check_output(args.xlsx, force=args.force, inputs=protected)
+    if is_reference(args.agreement):
+        loaded = load_run(args.agreement, files, args.db)
+        agreement, own = loaded.agreement, len(loaded.scenarios) - len(files)
+        # The version's own scenarios are the pack's main scenario; each --scenario sits beside it.
+        scenarios = [combine_scenarios(loaded.scenarios[:own])]
+        loaded_files, sources = loaded.scenarios[own:], loaded.sources()
+    else:
+        agreement, loaded_files = load_inputs(args.agreement, files)
+        scenarios, sources = [], {args.agreement: Path(args.agreement).read_bytes()}
+        sources.update({path: Path(path).read_bytes() for path in files})
     position = 0
     for group in groups:
-        scenarios.append(combine_scenarios(loaded[position:position + len(group)]))
+        scenarios.append(combine_scenarios(loaded_files[position:position + len(group)]))
         position += len(group)
     thresholds = _thresholds(args.thresholds)
-    sources = {args.agreement: Path(args.agreement).read_bytes()}
-    sources.update({path: Path(path).read_bytes() for path in files})
     if args.thresholds:
         sources[args.thresholds] = Path(args.thresholds).read_bytes()
     export_workbook(agreement, scenarios, args.xlsx, force=args.force, source_files=sources, thresholds=thresholds)
@@ -88,7 +102,8 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``export`` and ``import-xlsx`` on the ``pooledfund`` parser."""
     p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas)")
-    p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("agreement", metavar="AGREEMENT",
+                   help="agreement file, or a recorded version (@3, @signed-off): its files, as recorded")
     p.add_argument("--scenario", action="append", default=[], metavar="S",
                    help="scenario file; repeat to show several side by side (the first is the main one); "
                         "a.yaml+b.yaml applies two files in order as one scenario")
@@ -96,6 +111,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--thresholds", metavar="T",
                    help="YAML with the national-condition thresholds by year (default: published uplifts)")
     p.add_argument("--force", action="store_true", help="replace an existing workbook")
+    add_db_option(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-xlsx", help="read a BCF expenditure plan or an exported pack into an agreement file")

@@ -4,8 +4,11 @@
 every problem; ``pooledfund run AGREEMENT [--scenario S]...`` prints every
 partner's position per year (and can write JSON or CSV);
 ``pooledfund compare AGREEMENT SCENARIO...`` puts several scenarios side by
-side; ``pooledfund explain AGREEMENT --year Y`` walks through one year's
-risk-share waterfall in words. Problems with the input files are raised as
+side (or, as ``compare @1 @3``, recorded versions with the movement);
+``pooledfund explain AGREEMENT --year Y`` walks through one year's
+risk-share waterfall in words. Where an agreement file is taken, ``run`` and
+``explain`` also take a recorded version (``@3``, ``@latest``,
+``@signed-off``; see :mod:`pooledfund.cli.recorded`). Problems with the input files are raised as
 :class:`~pooledfund.core.errors.InvalidInputError` for
 :func:`pooledfund.cli.app.main` to list.
 """
@@ -16,6 +19,13 @@ import argparse
 import json
 from pathlib import Path
 
+from pooledfund.cli.recorded import (
+    add_db_option,
+    compare_versions,
+    database_file,
+    load_run,
+    note_if_figures_moved,
+)
 from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
 from pooledfund.core.years import parse_year
@@ -24,6 +34,7 @@ from pooledfund.engine.runner import run
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.loader import load_agreement
 from pooledfund.io.outputs import check_folder_output, check_output, write_atomic, write_folder_atomic
+from pooledfund.io.store.references import is_reference
 from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
@@ -86,14 +97,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run an agreement under a scenario and print every partner's position."""
+    inputs = _protected(args.agreement, args.scenario, args.db)
     if args.json:  # refuse a bad output before the run, not after
-        check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
+        check_output(args.json, force=args.force, inputs=inputs)
     if args.csv and Path(args.csv).exists() and not Path(args.csv).is_dir():
         raise PooledfundError(f"--csv {args.csv} is a file; give a folder for the CSV files")
     if args.csv:
         check_folder_output(args.csv, CSV_NAMES, force=args.force)
-    agreement, scenarios = load_inputs(args.agreement, args.scenario)
-    result = run(agreement, combine_scenarios(scenarios))
+    loaded = load_run(args.agreement, args.scenario, args.db)
+    result = run(loaded.agreement, combine_scenarios(loaded.scenarios))
+    note_if_figures_moved(loaded, result)
     say(positions_text(result))
     if args.json:
         _write_json(result, args.json, args.force)
@@ -129,8 +142,40 @@ def _write_csv(result: RunResult, folder: Path, force: bool) -> None:
     write_folder_atomic(folder, files, force=force)
 
 
+def _protected(agreement: str, scenarios: list[str], db: str | None) -> tuple[Path, ...]:
+    """Every file the run reads, none of which may be an output (the versions database too, for a version)."""
+    files = [path for path in scenarios if not is_reference(path)]
+    if is_reference(agreement):
+        return (*run_inputs(files[0], files[1:]), *database_file(db)) if files else database_file(db)
+    return run_inputs(agreement, files)
+
+
+def _agreements_named_as_scenarios(paths: list[str]) -> list[InputError]:
+    """Files given to ``compare`` as scenarios that are agreements: say how to compare two agreements."""
+    errors = []
+    for path in paths:
+        data, _, found = read_yaml(path)
+        if not found and isinstance(data, dict) and "agreement" in data and "scenario" not in data:
+            errors.append(InputError(Source(path, 1), (
+                "is an agreement, not a scenario: compare sets scenarios of one agreement side by side. To compare "
+                "two versions of an agreement, record each (pooledfund record FILE --label ... --kind plan) and "
+                "compare the versions: pooledfund compare @1 @2")))
+    return errors
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Partner positions under several scenarios side by side."""
+    """Partner positions under several scenarios side by side, or several recorded versions with the movement."""
+    if is_reference(args.agreement):
+        say(compare_text(compare_versions([args.agreement, *args.scenarios], args.db)))
+        return EXIT_OK
+    references = [path for path in args.scenarios if is_reference(path)]
+    if references:
+        raise InvalidInputError([InputError(Source(references[0]), (
+            "a recorded version is compared with other versions, not run as a scenario of an agreement file: "
+            f"give only versions (pooledfund compare @1 {references[0]})"))])
+    misplaced = _agreements_named_as_scenarios(args.scenarios)
+    if misplaced:
+        raise InvalidInputError(misplaced)
     agreement, scenarios = load_inputs(args.agreement, args.scenarios)
     results = [run(agreement, s) for s in scenarios]
     say(compare_text(results))
@@ -139,7 +184,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """The risk-share waterfall for one year, step by step, in words."""
-    agreement, scenarios = load_inputs(args.agreement, args.scenario)
+    loaded = load_run(args.agreement, args.scenario, args.db)
+    agreement, scenarios = loaded.agreement, loaded.scenarios
     try:
         year = parse_year(args.year)
     except ValueError as exc:
@@ -160,21 +206,25 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("run", help="print every partner's position per year")
-    p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("agreement", metavar="AGREEMENT",
+                   help="agreement file, or a recorded version: @3, @latest, @signed-off")
     p.add_argument("--scenario", action="append", default=[], metavar="S",
                    help="scenario file; repeat to apply several in order")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     p.add_argument("--csv", metavar="DIR", help="also write partners, arrangements, schemes and cash flow as CSV")
     p.add_argument("--force", action="store_true", help="replace existing output files")
+    add_db_option(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="partner positions under several scenarios side by side")
-    p.add_argument("agreement", metavar="AGREEMENT")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p = sub.add_parser("compare", help="partner positions under several scenarios (or versions) side by side")
+    p.add_argument("agreement", metavar="AGREEMENT", help="agreement file, or the first of several versions (@1)")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files, or further versions (@3)")
+    add_db_option(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("explain", help="the risk-share waterfall for a year, step by step, in words")
     p.add_argument("agreement", metavar="AGREEMENT")
     p.add_argument("--scenario", action="append", default=[], metavar="S")
     p.add_argument("--year", required=True, help="financial year, e.g. 2025-26")
+    add_db_option(p)
     p.set_defaults(func=cmd_explain)

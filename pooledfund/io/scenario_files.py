@@ -148,6 +148,34 @@ def scenario_from_text(text: str, name: str, bundled: Path) -> tuple[Scenario | 
     return _validate_chain(chain)
 
 
+def scenario_from_chain(files: list[tuple[str, str]]) -> tuple[Scenario | None, list[InputError]]:
+    """A scenario from the texts of its ``extends`` chain held in memory (a recorded version).
+
+    ``files`` is the chain as :func:`chain_paths` lists it, each as its name
+    and text: the scenario itself first, then the file it extends, and so on.
+    Each file must extend the next one and the last none, as when it was read
+    from disk; the chain is then validated and merged as :func:`load_scenario` does.
+    """
+    chain: list[_ScenarioFile] = []
+    for index, (name, text) in enumerate(files):
+        data, lines, errors = parse_yaml_text(text.replace("\r\n", "\n").replace("\r", "\n"), name)
+        if errors:
+            return None, errors
+        if not isinstance(data, dict) or not isinstance(data.get("scenario"), dict):
+            return None, [InputError(Source(name, 1), "a scenario file starts with a 'scenario:' section")]
+        extends = data["scenario"].get("extends")
+        last = index == len(files) - 1
+        if (extends is None) != last:
+            where = Source(name, lines.get(("scenario", "extends"), 1), "scenario.extends")
+            message = (f"this file extends {extends}, but the record holds no file after it" if last else
+                       f"the record holds {files[index + 1][0]} as the file this one extends, but it extends none")
+            return None, [InputError(where, f"the recorded chain of scenario files is broken: {message}")]
+        chain.insert(0, _ScenarioFile(name, data["scenario"], lines))
+    if not chain:
+        return None, [InputError(Source("scenario"), "no scenario file was given")]
+    return _validate_chain(chain)
+
+
 def load_scenario(path: str | Path, display_name: str | None = None) -> tuple[Scenario | None, list[InputError]]:
     """Read a scenario file (following ``extends``); return it or every problem.
 

@@ -286,3 +286,18 @@ def compare_text(results: list[RunResult], path: int = 0) -> str:
         out.append(_table(header, rows))
         out.append("")
     return "\n".join(out)
+
+
+def text_table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
+    """A plain-text table as ``run`` prints them: the first ``text_columns`` columns left-aligned, the rest right.
+
+    Every row has one cell per header.
+    """
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        aligned = (c.ljust(w) if i < text_columns else c.rjust(w)
+                   for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(aligned).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
