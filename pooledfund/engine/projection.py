@@ -131,8 +131,7 @@ def efficiency_levels(drivers: Drivers) -> FloatArray | None:
     if drivers.efficiency is None:
         return None
     rates = np.nan_to_num(drivers.efficiency, nan=0.0)
-    levels: FloatArray = np.cumprod(1 - rates / 100, axis=1)
-    return levels
+    return np.cumprod(1 - rates / 100, axis=1, dtype=np.float64)
 
 
 def demography_key(scheme: Scheme, drivers: Drivers, assumptions: BudgetAssumptions) -> str:

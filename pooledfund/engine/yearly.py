@@ -201,10 +201,10 @@ def running_pence(plan: FactorPlan, budget: IntArray, y_index: int, month: int,
     # One matrix product does the look-up and the multiplication: row (segment, class) holds the
     # budget of the chosen schemes of that class in that segment, 0 elsewhere, so each total is
     # its class's factor times its budget in each segment (adding exact zeros changes nothing).
-    weights = np.zeros((len(used), classes, chosen.shape[0]))
+    by_class = np.zeros((len(used), classes, chosen.shape[0]))
     for row, j in enumerate(used):
-        weights[row, plan.class_of[chosen], np.arange(chosen.shape[0])] = seg_budget[:, j]
-    weights = weights.reshape(len(used) * classes, -1)
+        by_class[row, plan.class_of[chosen], np.arange(chosen.shape[0])] = seg_budget[:, j]
+    weights = by_class.reshape(len(used) * classes, -1)
     limit = 0.5 - (ABSOLUTE_MARGIN + RELATIVE_MARGIN * plan.largest[y_index])
     if out is None:
         out = np.empty((paths, chosen.shape[0]), dtype=np.int64)

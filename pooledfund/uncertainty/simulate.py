@@ -25,7 +25,7 @@ from tqdm import tqdm
 from pooledfund.core.money import IntArray
 from pooledfund.engine.projection import project_spend
 from pooledfund.engine.results import RunResult
-from pooledfund.engine.runner import run
+from pooledfund.engine.runner import RunCache, run
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty.pathdrivers import build_drivers
@@ -83,11 +83,12 @@ def simulate(
     draws = draw(spec, paths, seed)
     size = chunk_size or default_chunk_size(agreement, months=1)
     collector = _Collector(agreement, paths)
+    cache = RunCache(agreement, scenario)  # what every chunk shares: budgets, splits, contributions
     bounds = [(start, min(start + size, paths)) for start in range(0, paths, size)]
 
     def one_chunk(start: int, stop: int) -> tuple[RunResult, int, int]:
         drivers = build_drivers(years, scenario, spec, draws.chunk(start, stop))
-        return run(agreement, scenario, drivers, months=False), start, stop
+        return run(agreement, scenario, drivers, months=False, cache=cache), start, stop
 
     threads = max(1, min(workers or _default_workers(), len(bounds)))
     with tqdm(total=paths, unit="path", delay=1.0, disable=not progress, desc="simulating") as bar, \
