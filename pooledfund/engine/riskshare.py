@@ -256,7 +256,7 @@ def by_commissioner(per_scheme: IntArray, context: ShareContext) -> IntArray:
 
 def _two_way_fits(amounts: IntArray, weights: IntArray) -> bool:
     """Whether :func:`_first_of_two` can work on these amounts without going past 64-bit integers."""
-    biggest = int(np.abs(amounts).max(initial=0))
+    biggest = max(int(amounts.max(initial=0)), -int(amounts.min(initial=0)))
     return 4 * biggest * int(weights.sum(axis=1).max(initial=0)) < 2**62
 
 
@@ -271,6 +271,11 @@ def _first_of_two(amounts: IntArray, first: IntArray, second: IntArray) -> IntAr
     amount is split as its size, negated (as allocate_paths does).
     """
     total = first + second
+    if amounts.min(initial=0) >= 0:  # overspends and underspends never are negative: one pass fewer each way
+        share = amounts * (2 * first)
+        share += total
+        share //= 2 * total
+        return share
     size = np.abs(amounts)
     share = (2 * size * first + total) // (2 * total)
     return np.where(amounts < 0, -share, share)

@@ -257,7 +257,8 @@ def project_year_spend(
     projected = np.ones_like(budget)
     apply_actuals(known, shocks, open_months, scenario, years, index, projected)
     first_projected = 12 - projected.sum(axis=2)  # (years, schemes); the projected months run from here to March
-    spend = np.empty((drivers.paths, len(years), len(schemes)), dtype=np.int64)
+    # Laid out year by year, so each year's (paths, schemes) block is contiguous for the risk share's sums.
+    spend = np.moveaxis(np.empty((len(years), drivers.paths, len(schemes)), dtype=np.int64), 0, 1)
     for y_index in range(len(years)):
         running_pence(plan, budget, y_index, 11, out=spend[:, y_index])
         for first in np.unique(first_projected[y_index]):
