@@ -251,10 +251,10 @@ def _remainder_rank(remainders: IntArray) -> IntArray:
 
     The place of part i is the number of parts with a larger remainder plus
     the number listed before it with an equal one: what a stable sort gives.
-    For a few parts, counting pairwise is much faster than sorting each row.
+    For a few parts (up to 8: six partners is common), counting pairwise is much faster than sorting each row.
     """
     paths, parts = remainders.shape
-    if parts > 4:
+    if parts > 8:
         order = np.argsort(-remainders, axis=1, kind="stable")
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.arange(parts)[None, :].repeat(paths, axis=0), axis=1)

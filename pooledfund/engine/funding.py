@@ -178,16 +178,30 @@ class SchemeFigures:
         commissioner_weights: each scheme's commissioner split as integer weights, ``(schemes, partners)``.
         budget: each scheme's budget for the year, ``(schemes,)``.
         spend: each scheme's spend for the year, ``(paths, schemes)``.
+        sources: each scheme's funding source key (worked out from the schemes when not given).
+        total_spend: the schemes' spend added up, ``(paths,)`` (added up here when not given).
     """
 
     schemes: list[Scheme]
     commissioner_weights: IntArray
     budget: IntArray
     spend: IntArray
+    sources: list[str] | None = None
+    total_spend: IntArray | None = None
+
+    def source_keys(self) -> list[str]:
+        """Each scheme's funding source key, in scheme order."""
+        return self.sources if self.sources is not None else [s.funding_source.value for s in self.schemes]
 
     def in_source(self, source: str) -> list[int]:
         """The positions of the schemes paid from ``source``."""
-        return [i for i, s in enumerate(self.schemes) if s.funding_source.value == source]
+        return [i for i, key in enumerate(self.source_keys()) if key == source]
+
+    def spend_of(self, schemes: list[int]) -> IntArray:
+        """The chosen schemes' spend added up, ``(paths,)``."""
+        if len(schemes) == self.spend.shape[1]:
+            return self.spend.sum(axis=1) if self.total_spend is None else self.total_spend
+        return self.spend[:, schemes].sum(axis=1)
 
 
 def _by_commissioner(figures: SchemeFigures, schemes: list[int]) -> tuple[IntArray, IntArray]:
@@ -290,14 +304,15 @@ def split_funding(rule: str, fences: list[RingFence], money: YearMoney, figures:
         source_money = sources.made_good(key) if key in sources.agreed else np.zeros(n, dtype=np.int64)
         carried_in = money.ring_fenced_brought_forward.get(key, np.zeros((paths, n), dtype=np.int64))
         ring_fenced.append(ring_fenced_result(fence, source_money, figures, carried_in))
-    shared_schemes = [i for i, s in enumerate(figures.schemes) if s.funding_source.value not in fenced_sources]
+    keys = figures.source_keys()
+    shared_schemes = [i for i, key in enumerate(keys) if key not in fenced_sources]
     shared_money = sum((int(sources.made_good(s).sum()) for s in sources.agreed if s not in fenced_sources), 0)
-    shared_variance = (figures.spend[:, shared_schemes].sum(axis=1) - shared_money - money.brought_forward
+    shared_variance = (figures.spend_of(shared_schemes) - shared_money - money.brought_forward
                        + int(shortfall.sum() - borne.sum()))
     for fenced in ring_fenced:
         shared_variance = shared_variance + fenced.to_waterfall
     settled_apart = {fence.source.value for fence in fences if fence.overspend != "waterfall"}
-    in_waterfall = np.array([s.funding_source.value not in settled_apart for s in figures.schemes], dtype=bool)
+    in_waterfall = np.array([key not in settled_apart for key in keys], dtype=bool)
     # A partner that makes its cut good has, in the end, paid what it agreed: the waterfall weighs it so.
     made_good = borne
     return FundingSplit(

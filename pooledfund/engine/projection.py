@@ -121,10 +121,37 @@ def driver_factors(
     factors = np.empty((drivers.paths, len(years), len(schemes), 12))
     _set_price_and_need(factors, schemes, years, drivers, assumptions)
     _apply_demand_changes(factors, schemes, years, drivers)
-    if drivers.efficiency is not None:
-        rates = np.nan_to_num(drivers.efficiency, nan=0.0)
-        factors *= np.cumprod(1 - rates / 100, axis=1)[:, :, None, None]
+    efficiency = efficiency_levels(drivers)
+    if efficiency is not None:
+        factors *= efficiency[:, :, None, None]
     return factors
+
+
+def efficiency_levels(drivers: Drivers) -> FloatArray | None:
+    """The recurrent efficiency multiplier ``prod over years so far of (1 - efficiency%)``, ``(paths, years)``."""
+    if drivers.efficiency is None:
+        return None
+    rates = np.nan_to_num(drivers.efficiency, nan=0.0)
+    return np.cumprod(1 - rates / 100, axis=1, dtype=np.float64)
+
+
+def demography_key(scheme: Scheme, drivers: Drivers, assumptions: BudgetAssumptions) -> str:
+    """The demography a scheme follows: its scheme type's own rates if any are given, else ``all``."""
+    type_key = scheme.scheme_type.value
+    return type_key if (type_key in drivers.demography or type_key in assumptions.demography) else "all"
+
+
+def price_and_need(category: str, demog_key: str, years: list[str], drivers: Drivers,
+                   assumptions: BudgetAssumptions) -> FloatArray:
+    """A cost category's inflation times a demography key's level, relative to the budget, ``(paths, years)``."""
+    inflation = _relative_level(
+        drivers.inflation.get(category), assumptions.inflation.get(category, {}), years, drivers.paths
+    )
+    demography = _relative_level(
+        drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, drivers.paths
+    )
+    level: FloatArray = inflation * demography
+    return level
 
 
 def _set_price_and_need(
@@ -137,20 +164,12 @@ def _set_price_and_need(
     """
     groups: dict[tuple[str, str], list[int]] = {}
     for s_index, scheme in enumerate(schemes):
-        type_key = scheme.scheme_type.value
-        demog_key = type_key if (type_key in drivers.demography or type_key in assumptions.demography) else "all"
-        groups.setdefault((scheme.cost_category, demog_key), []).append(s_index)
+        groups.setdefault((scheme.cost_category, demography_key(scheme, drivers, assumptions)), []).append(s_index)
     for (category, demog_key), indices in groups.items():
-        inflation = _relative_level(
-            drivers.inflation.get(category), assumptions.inflation.get(category, {}), years, drivers.paths
-        )
-        demography = _relative_level(
-            drivers.demography.get(demog_key), assumptions.demography.get(demog_key, {}), years, drivers.paths
-        )
-        factors[:, :, indices, :] = (inflation * demography)[:, :, None, None]
+        factors[:, :, indices, :] = price_and_need(category, demog_key, years, drivers, assumptions)[:, :, None, None]
 
 
-def _demand_responders(schemes: list[Scheme], drivers: Drivers) -> dict[tuple[int, Decimal, int], list[int]]:
+def demand_responders(schemes: list[Scheme], drivers: Drivers) -> dict[tuple[int, Decimal, int], list[int]]:
     """The schemes that respond to each demand change, grouped by change, elasticity and repeat.
 
     Every scheme responding to a change with the same elasticity is moved in
@@ -169,7 +188,7 @@ def _demand_responders(schemes: list[Scheme], drivers: Drivers) -> dict[tuple[in
     return responders
 
 
-def _active_months(change: DemandPath, years: list[str]) -> FloatArray:
+def active_months(change: DemandPath, years: list[str]) -> FloatArray:
     """1 for each (year, month) a demand change applies in, 0 before it starts, ``(years, 12)``."""
     active = np.ones((len(years), 12))
     if change.start_year is None:
@@ -188,12 +207,17 @@ def _active_months(change: DemandPath, years: list[str]) -> FloatArray:
 
 def _apply_demand_changes(factors: FloatArray, schemes: list[Scheme], years: list[str], drivers: Drivers) -> None:
     """Multiply ``factors`` by ``1 + elasticity x change%`` from each demand change's start onwards."""
-    for (c_index, elasticity, _), indices in _demand_responders(schemes, drivers).items():
+    for (c_index, elasticity, _), indices in demand_responders(schemes, drivers).items():
         change = drivers.demand[c_index]
-        active = _active_months(change, years)
-        # A fall in demand can take a scheme's cost to nothing, never below it.
-        effect = np.maximum(1 + float(elasticity) * change.change_pct[:, None, None] / 100, 0.0)
+        active = active_months(change, years)
+        effect = demand_effect(change, elasticity)[:, None, None]
         factors[:, :, indices, :] *= np.where(active[None] > 0, effect, 1.0)[:, :, None, :]
+
+
+def demand_effect(change: DemandPath, elasticity: Decimal) -> FloatArray:
+    """``1 + elasticity x change%`` on each path, ``(paths,)``: a fall in demand takes a cost to nothing, not below."""
+    effect: FloatArray = np.maximum(1 + float(elasticity) * change.change_pct / 100, 0.0)
+    return effect
 
 
 def project_spend(
@@ -217,15 +241,15 @@ def project_spend(
     _check_running_totals(running, schemes, years, scenario)
     spend = _months_from_running_totals(running)
     index = {s.id: i for i, s in enumerate(schemes)}
-    shocks = _shocks(scenario, years, index, budget.shape)
+    shocks = shocks_by_month(scenario, years, index, budget.shape)
     open_months = np.ones_like(budget)  # 0 where a scheme's actuals are in
-    _apply_actuals(spend, shocks, open_months, scenario, years, index)
+    apply_actuals(spend, shocks, open_months, scenario, years, index)
     spend = spend + shocks[None]
     for s_index, scheme in enumerate(schemes):
         extra = (drivers.extra_spend or {}).get(scheme.id)
         if extra is not None:
             spend[:, :, s_index, :] += extra * open_months[None, :, s_index, :]
-    _check_year_totals(spend, schemes, years, scenario)
+    check_year_totals(spend.sum(axis=3), schemes, years, scenario)
     return spend
 
 
@@ -280,9 +304,11 @@ def _check_running_totals(running: FloatArray, schemes: list[Scheme], years: lis
     raise scheme_spend_too_large(found, scenario, int(running.shape[0]))
 
 
-def _check_year_totals(spend: IntArray, schemes: list[Scheme], years: list[str], scenario: Scenario) -> None:
-    """Refuse a scheme-year whose spend, with shocks, events and actuals in, is past the ceiling."""
-    annual = spend.sum(axis=3)  # (paths, years, schemes)
+def check_year_totals(annual: IntArray, schemes: list[Scheme], years: list[str], scenario: Scenario) -> None:
+    """Refuse a scheme-year whose spend, with shocks, events and actuals in, is past the ceiling.
+
+    ``annual`` is each scheme's spend for the year, ``(paths, years, schemes)``.
+    """
     if annual.size == 0 or (annual.max() <= MAX_SCHEME_YEAR and annual.min() >= -MAX_SCHEME_YEAR):
         return
     found = []
@@ -293,10 +319,10 @@ def _check_year_totals(spend: IntArray, schemes: list[Scheme], years: list[str],
             y_index = int(hits[0])
             path = int(np.nonzero(over[:, y_index])[0][0])
             found.append((scheme, years[y_index], float(annual[path, y_index, s_index])))
-    raise scheme_spend_too_large(found, scenario, int(spend.shape[0]))
+    raise scheme_spend_too_large(found, scenario, int(annual.shape[0]))
 
 
-def _shocks(scenario: Scenario, years: list[str], index: dict[str, int], shape: tuple[int, ...]) -> IntArray:
+def shocks_by_month(scenario: Scenario, years: list[str], index: dict[str, int], shape: tuple[int, ...]) -> IntArray:
     """The scenario's one-off shocks in pence, ``(years, schemes, 12)``, for schemes and years in the run."""
     shocks = np.zeros(shape, dtype=np.int64)
     for shock in scenario.shocks:
@@ -307,18 +333,22 @@ def _shocks(scenario: Scenario, years: list[str], index: dict[str, int], shape: 
     return shocks
 
 
-def _apply_actuals(
+def apply_actuals(
     spend: IntArray,
     shocks: IntArray,
     open_months: IntArray,
     scenario: Scenario,
     years: list[str],
     index: dict[str, int],
+    projected: IntArray | None = None,
 ) -> None:
     """Put actuals in place of the months to date and forecast the rest of the year from them.
 
     A shock or event in a month with actuals is already in the actuals
     themselves, so ``shocks`` and ``open_months`` are cleared for those months.
+    ``projected`` (``(years, schemes, 12)``, optional) is cleared wherever a
+    month's spend is no longer the projection: actual months, and the months
+    a forecast method other than the budget profile fills.
     """
     for actual in scenario.actuals:
         if actual.year not in years:
@@ -331,9 +361,13 @@ def _apply_actuals(
             s_index = index[scheme_id]
             shocks[y_index, s_index, : last + 1] = 0
             open_months[y_index, s_index, : last + 1] = 0
+            if projected is not None:
+                projected[y_index, s_index, : last + 1] = 0
             actual_months = [int(v) for v in months[: last + 1]]
             spend[:, y_index, s_index, : last + 1] = np.array(actual_months, dtype=np.int64)
             # budget_profile leaves the projected months (the phased budget moved by the drivers).
             forecast = forecast_months(actual_months, 11 - last, actual.method_for(scheme_id))
             if forecast is not None:
                 spend[:, y_index, s_index, last + 1 :] = np.array(forecast, dtype=np.int64)
+                if projected is not None:
+                    projected[y_index, s_index, last + 1 :] = 0

@@ -217,6 +217,7 @@ class RunResult:
     monthly_spend: dict[str, IntArray]  # arrangement -> (paths, years, schemes, 12)
     monthly_budget: dict[str, IntArray]  # arrangement -> (years, schemes, 12)
     agreed_values: dict[str, list[Any]] = field(default_factory=dict)
+    months: bool = True  # False: a year-end run (run(..., months=False)): no monthly spend, cash flow or triggers
 
     def for_year(self, year: str) -> list[ArrangementYear]:
         """The arrangements' results for one year, in agreement order."""

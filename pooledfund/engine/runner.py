@@ -20,7 +20,7 @@ The engine reads no files and draws nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -49,25 +49,102 @@ from pooledfund.engine.projection import Drivers, budget_profile, project_spend
 from pooledfund.engine.results import ArrangementYear, RunResult
 from pooledfund.engine.riskshare import OverspendOutcome, ShareContext, UnderspendOutcome, settle
 from pooledfund.engine.triggers import attach_triggers
+from pooledfund.engine.yearly import project_year_spend
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.checks import check_amounts
-from pooledfund.model.records import Contribution, Scheme
+from pooledfund.model.records import AttributableRule, Contribution, Scheme
 from pooledfund.model.scenario import BASE, Scenario
 
 
-def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None = None) -> RunResult:
+@dataclass(frozen=True)
+class SchemeTable:
+    """An arrangement's schemes as the engine needs them, worked out once: nothing here depends on the paths.
+
+    Attributes:
+        schemes: the schemes, in order.
+        ids: their ids.
+        sources: each scheme's funding source key.
+        budget: each scheme's budget phased into months, ``(years, schemes, 12)`` pence.
+        year_budget: each scheme's budget for each year, ``(years, schemes)`` pence.
+        weights: each scheme's commissioner split as integer weights, ``(schemes, partners)``.
+    """
+
+    schemes: list[Scheme]
+    ids: list[str]
+    sources: list[str]
+    budget: IntArray
+    year_budget: IntArray
+    weights: IntArray
+
+    @staticmethod
+    def build(schemes: list[Scheme], years: list[str], partners: list[str]) -> SchemeTable:
+        """The table of ``schemes`` over ``years``."""
+        budget = budget_profile(schemes, years)
+        return SchemeTable(schemes, [s.id for s in schemes], [s.funding_source.value for s in schemes], budget,
+                           budget.sum(axis=2), _commissioner_weights(schemes, partners))
+
+
+class RunCache:
+    """What a run works out that is the same on every path, kept for the next run of the same inputs.
+
+    A Monte Carlo run pushes its paths through :func:`run` a chunk at a time;
+    the budgets phased into months, the commissioner splits and each year's
+    contributions after the scenario's changes are the same for every chunk,
+    so they are worked out once. The cache fills as a run goes, so a run
+    with a cache refuses exactly what a run without one refuses, at the same
+    point. A cache belongs to one agreement and one scenario.
+    """
+
+    def __init__(self, agreement: Agreement, scenario: Scenario) -> None:
+        self.agreement = agreement
+        self.scenario = scenario
+        self.amounts_checked = False
+        self.contributions: dict[str, list[Contribution]] | None = None
+        self.tables: dict[str, SchemeTable] = {}
+        self.money: dict[tuple[str, str], _MoneyIn] = {}
+
+    def table(self, arrangement: ArrangementBase, years: list[str], partners: list[str]) -> SchemeTable:
+        """The arrangement's scheme table (built on first use)."""
+        if arrangement.id not in self.tables:
+            self.tables[arrangement.id] = SchemeTable.build(list(arrangement.schemes), years, partners)
+        return self.tables[arrangement.id]
+
+
+def run(
+    agreement: Agreement,
+    scenario: Scenario = BASE,
+    drivers: Drivers | None = None,
+    *,
+    months: bool = True,
+    cache: RunCache | None = None,
+) -> RunResult:
     """Project the agreement under a scenario and share every variance.
 
     ``drivers`` overrides the scenario's driver values (a Monte Carlo run
     passes many paths); by default the scenario's own values make one path.
 
+    ``months=False`` keeps the year-end figures only, for many paths: each
+    scheme's spend for the year comes from :mod:`pooledfund.engine.yearly`
+    (the same pence as the monthly projection, without building the months),
+    and the result has no monthly spend, no cash flow by month
+    (``cash_out`` is None) and no triggers. Every variance, share, return,
+    carry-forward and partner position is the same to the penny.
+
+    ``cache`` (a :class:`RunCache` of the same agreement and scenario) keeps
+    what does not depend on the paths for the next run.
+
     Raises:
         AmountTooLargeError: an amount would go past the engine's ceilings
             (:mod:`pooledfund.engine.limits`): refused, never shown wrapped round.
     """
-    amount_errors = check_amounts(agreement)
-    if amount_errors:
-        raise AmountTooLargeError(amount_errors)
+    cache = cache or RunCache(agreement, scenario)
+    if cache.agreement is not agreement or cache.scenario is not scenario:
+        raise ValueError("a RunCache serves only the agreement and scenario it was made for")
+    if not cache.amounts_checked:
+        amount_errors = check_amounts(agreement)
+        if amount_errors:
+            raise AmountTooLargeError(amount_errors)
+        cache.amounts_checked = True
     years = list(agreement.years)
     drivers = drivers or Drivers.from_scenario(scenario, years)
     partners = agreement.partner_ids
@@ -77,24 +154,30 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
     agreed_values = {}
     # Built once so that a contribution is the same object wherever it is looked up
     # (a partner's change in £ is shared across all its contributions that year).
-    contributions = {
-        a.id: a.all_contributions(years) for a in agreement.arrangements if isinstance(a, FundedArrangement)
-    }
+    if cache.contributions is None:
+        cache.contributions = {
+            a.id: a.all_contributions(years) for a in agreement.arrangements if isinstance(a, FundedArrangement)
+        }
+    contributions = cache.contributions
     for arrangement in agreement.arrangements:
-        schemes = list(arrangement.schemes)
-        projected = _Projected(
-            arrangement.id, arrangement.name, arrangement.kind, years, partners, schemes,
-            spend=project_spend(schemes, years, drivers, agreement.assumptions, scenario),
-            budget=budget_profile(schemes, years),
-        )
+        table = cache.table(arrangement, years, partners)
+        schemes = table.schemes
+        if months:
+            monthly = project_spend(schemes, years, drivers, agreement.assumptions, scenario)
+            projected = _Projected(arrangement.id, arrangement.name, arrangement.kind, years, partners, table,
+                                   year_spend=monthly.sum(axis=3), spend=monthly)
+            monthly_spend[arrangement.id] = monthly
+        else:
+            year_spend = project_year_spend(schemes, years, drivers, agreement.assumptions, scenario, table.budget)
+            projected = _Projected(arrangement.id, arrangement.name, arrangement.kind, years, partners, table,
+                                   year_spend=year_spend)
         for y_index, year in enumerate(years):
-            _check_total(arrangement, year, "the spend", projected.scheme_spend(y_index).sum(axis=1))
-        monthly_spend[arrangement.id] = projected.spend
-        monthly_budget[arrangement.id] = projected.budget
+            _check_total(arrangement, year, "the spend", projected.total_spend(y_index))
+        monthly_budget[arrangement.id] = table.budget
         if isinstance(arrangement, AlignedBudget):
             rows += _aligned(projected)
         else:
-            rows += _funded(agreement, arrangement, projected, scenario, contributions)
+            rows += _funded(agreement, arrangement, projected, scenario, contributions, cache)
             if isinstance(arrangement, LeadCommissioning):
                 agreed_values[arrangement.id] = agreed_value_schedule(arrangement.agreed_value, years)
     result = RunResult(
@@ -110,8 +193,10 @@ def run(agreement: Agreement, scenario: Scenario = BASE, drivers: Drivers | None
         monthly_spend=monthly_spend,
         monthly_budget=monthly_budget,
         agreed_values=agreed_values,
+        months=months,
     )
-    attach_triggers(result, agreement, scenario, drivers)  # reported only: triggers move no money
+    if months:
+        attach_triggers(result, agreement, scenario, drivers)  # reported only: triggers move no money
     check_conservation(result)
     return result
 
@@ -124,7 +209,7 @@ def _commissioner_weights(schemes: list[Scheme], partners: list[str]) -> IntArra
     return weights
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Projected:
     """One arrangement's schemes with their projected spend and budgets, every year."""
 
@@ -133,22 +218,34 @@ class _Projected:
     kind: str
     years: list[str]
     partners: list[str]
-    schemes: list[Scheme]
-    spend: IntArray  # (paths, years, schemes, 12)
-    budget: IntArray  # (years, schemes, 12)
+    table: SchemeTable
+    year_spend: IntArray  # (paths, years, schemes)
+    spend: IntArray | None = None  # (paths, years, schemes, 12); None when the run keeps no months
+    _totals: dict[int, IntArray] = field(default_factory=dict)
+
+    @property
+    def schemes(self) -> list[Scheme]:
+        """The arrangement's schemes, in order."""
+        return self.table.schemes
 
     @property
     def paths(self) -> int:
         """How many paths the spend was projected on."""
-        return int(self.spend.shape[0])
+        return int(self.year_spend.shape[0])
 
     def scheme_budget(self, y_index: int) -> IntArray:
         """Each scheme's budget for the year, ``(schemes,)``."""
-        return self.budget[y_index].sum(axis=1)
+        return self.table.year_budget[y_index]
 
     def scheme_spend(self, y_index: int) -> IntArray:
         """Each scheme's spend for the year on each path, ``(paths, schemes)``."""
-        return self.spend[:, y_index].sum(axis=2)
+        return self.year_spend[:, y_index]
+
+    def total_spend(self, y_index: int) -> IntArray:
+        """The schemes' spend for the year added up, on each path, ``(paths,)`` (worked out once)."""
+        if y_index not in self._totals:
+            self._totals[y_index] = self.year_spend[:, y_index].sum(axis=1)
+        return self._totals[y_index]
 
     def row(self, y_index: int, **figures: Any) -> ArrangementYear:
         """The year's result: the schemes' figures from here, the partners' ``figures`` as the caller shares them."""
@@ -158,17 +255,17 @@ class _Projected:
             kind=self.kind,
             year=self.years[y_index],
             partners=self.partners,
-            scheme_ids=[s.id for s in self.schemes],
+            scheme_ids=list(self.table.ids),
             scheme_budget=self.scheme_budget(y_index),
             scheme_spend=self.scheme_spend(y_index),
-            scheme_sources=[s.funding_source.value for s in self.schemes],
+            scheme_sources=list(self.table.sources),
             **figures,
         )
 
 
 def _aligned(projected: _Projected) -> list[ArrangementYear]:
     """Aligned budgets: each partner's budget and variance are its own schemes'."""
-    weights = _commissioner_weights(projected.schemes, projected.partners)
+    weights = projected.table.weights
     paths, n = projected.paths, len(projected.partners)
     zero = np.zeros(paths, dtype=np.int64)
     rows = []
@@ -182,7 +279,7 @@ def _aligned(projected: _Projected) -> list[ArrangementYear]:
         variance = partner_spend - partner_budget[None, :]
         rows.append(projected.row(
             y_index, host=None, contingency=0, cash=partner_budget, in_kind=np.zeros(n, dtype=np.int64),
-            budget=np.full(paths, partner_budget.sum(), dtype=np.int64), spend=scheme_spend.sum(axis=1),
+            budget=np.full(paths, partner_budget.sum(), dtype=np.int64), spend=projected.total_spend(y_index),
             brought_forward=zero, carry_forward=zero, unfunded=zero,
             reinvested=np.zeros((paths, len(projected.schemes)), dtype=np.int64),
             overspend_shares=np.maximum(variance, 0), underspend_returns=np.maximum(-variance, 0),
@@ -269,21 +366,27 @@ def _funded(
     projected: _Projected,
     scenario: Scenario,
     all_contributions: dict[str, list[Contribution]],
+    cache: RunCache,
 ) -> list[ArrangementYear]:
     """Pooled funds, lead commissioning and integrated provision: share the variance, year by year."""
     host = arrangement.host(agreement.host_partner)
     layers = arrangement.effective_risk_share()
     rules = arrangement.effective_underspend()
     fences = arrangement.ring_fences()
-    weights = _commissioner_weights(projected.schemes, projected.partners)
+    weights = projected.table.weights
+    # The per-scheme underspend weighs only in an attributable rule: not worked out for nothing.
+    own_underspends = any(isinstance(rule, AttributableRule) for rule in rules)
     brought_forward = np.zeros(projected.paths, dtype=np.int64)
     agreed = ({b.year: b.value for b in agreed_value_schedule(arrangement.agreed_value, projected.years)}
               if isinstance(arrangement, LeadCommissioning) else {})
     fenced_forward: dict[str, IntArray] = {}
     rows = []
     for y_index, year in enumerate(projected.years):
-        money = _money_in([c for c in all_contributions[arrangement.id] if c.year == year], arrangement.id,
-                          projected.partners, scenario, all_contributions)
+        if (arrangement.id, year) not in cache.money:
+            cache.money[(arrangement.id, year)] = _money_in(
+                [c for c in all_contributions[arrangement.id] if c.year == year], arrangement.id,
+                projected.partners, scenario, all_contributions)
+        money = cache.money[(arrangement.id, year)]
         scheme_budget, scheme_spend = projected.scheme_budget(y_index), projected.scheme_spend(y_index)
         resources = money.cash.sum() + money.in_kind.sum() + brought_forward
         _check_total(arrangement, year, "the money paid in and brought forward", resources)
@@ -291,18 +394,20 @@ def _funded(
             arrangement.shortfall, fences,
             YearMoney(SourceMoney(money.agreed_by_source, money.by_source), money.cash, money.in_kind,
                       brought_forward, fenced_forward),
-            SchemeFigures(projected.schemes, weights, scheme_budget, scheme_spend),
+            SchemeFigures(projected.schemes, weights, scheme_budget, scheme_spend, projected.table.sources,
+                          projected.total_spend(y_index)),
         )
         context = ShareContext(
             partners=projected.partners,
             contribution_total=split.contribution_total,
             contribution_cash=split.contribution_cash,
             # A ring-fenced scheme's overspend is settled in its source, so it weighs nothing here.
-            scheme_overspend=np.maximum(scheme_spend - scheme_budget[None, :], 0) * split.in_waterfall[None, :],
+            scheme_overspend=_beyond(scheme_spend, scheme_budget, split.in_waterfall),
             commissioner_weights=weights,
-            scheme_ids=[s.id for s in projected.schemes],
+            scheme_ids=projected.table.ids,
             host=host,
-            scheme_underspend=np.maximum(scheme_budget[None, :] - scheme_spend, 0) * split.in_waterfall[None, :],
+            scheme_underspend=(_beyond(scheme_budget[None, :], scheme_spend, split.in_waterfall)
+                               if own_underspends else None),
             year=year,
             agreed_value=agreed.get(year),
         )
@@ -312,6 +417,15 @@ def _funded(
         brought_forward = under.carried_forward
         fenced_forward = split.carried_forward()
     return rows
+
+
+def _beyond(amount: IntArray, limit: IntArray, counted: np.ndarray) -> IntArray:
+    """How far ``amount`` is past ``limit`` (0 where not), for the schemes ``counted`` only, ``(paths, schemes)``."""
+    past = np.subtract(amount, limit)
+    np.maximum(past, 0, out=past)
+    if not counted.all():
+        past *= counted[None, :]
+    return past
 
 
 def _check_total(arrangement: ArrangementBase, year: str, what: str, amounts: IntArray) -> None:
@@ -336,11 +450,11 @@ def _funded_row(
     return projected.row(
         y_index, host=host, contingency=contingency, cash=money.cash, in_kind=money.in_kind,
         budget=money.cash.sum() + money.in_kind.sum() + split.shared_brought_forward + fenced_in,
-        spend=projected.scheme_spend(y_index).sum(axis=1), brought_forward=split.shared_brought_forward + fenced_in,
+        spend=projected.total_spend(y_index), brought_forward=split.shared_brought_forward + fenced_in,
         carry_forward=under.carried_forward + split.ring_fenced_carried_forward(paths), unfunded=over.unfunded,
         reinvested=under.reinvested, overspend_shares=overspend_shares, underspend_returns=underspend_returns,
         cash_by_source=money.by_source, overspend=over, underspend=under, funding=split, cash_in=money.cash_in,
-        cash_out=projected.spend[:, y_index].sum(axis=1) - in_kind_months[None, :],
+        cash_out=None if projected.spend is None else projected.spend[:, y_index].sum(axis=1) - in_kind_months[None, :],
         settlement=overspend_shares.sum(axis=1) - underspend_returns.sum(axis=1) - under.reinvested.sum(axis=1),
     )
 

@@ -9,7 +9,7 @@ spend), so 100,000 paths stay small.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,13 @@ from pooledfund.core.money import IntArray, pounds_float
 from pooledfund.uncertainty.statistics import PERCENTILES, Summary, mean_pence, probability, summarise
 
 PartnerMeasure = Literal["overspend_share", "underspend_return", "net_cost", "year_end_position"]
+
+
+class MonthlySource(Protocol):
+    """What works out a simulation's monthly spend when it is first asked for (see ``simulate.MonthlySpend``)."""
+
+    def compute(self) -> dict[str, IntArray]:
+        """Arrangement -> spend by month on every path, ``(paths, years, 12)`` pence."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +98,25 @@ class SimulationResult:
     event_happens: npt.NDArray[np.bool_]  # (paths, events)
     arrangement_paths: dict[tuple[str, str], ArrangementPaths]
     partner_paths: dict[str, dict[str, IntArray]]  # year -> measure -> (paths, partners)
-    monthly_spend: dict[str, IntArray]  # arrangement -> (paths, years, 12)
     monthly_budget: dict[str, IntArray]  # arrangement -> (years, 12)
     driver_clipped: list[int] = field(default_factory=list)  # draws held at a bound of the driver's range
     driver_ranges: list[tuple[float, float]] = field(default_factory=list)  # the range each driver is held to
+    monthly_source: MonthlySource | None = field(default=None, repr=False)  # works out monthly_spend when asked
+    _monthly_spend: dict[str, IntArray] | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the monthly spend itself, not what works it out (the agreement holds its file's line look-up)."""
+        state = dict(self.__dict__)
+        state["_monthly_spend"] = self.monthly_spend
+        state["monthly_source"] = None
+        return state
+
+    @property
+    def monthly_spend(self) -> dict[str, IntArray]:
+        """Arrangement -> spend by month on every path, ``(paths, years, 12)`` pence (worked out on first use)."""
+        if self._monthly_spend is None:
+            self._monthly_spend = self.monthly_source.compute() if self.monthly_source is not None else {}
+        return self._monthly_spend
 
     def clipping_notes(self) -> list[str]:
         """One sentence per driver some of whose draws fell outside the range a scenario allows for it.

@@ -121,7 +121,7 @@ def _run_settings(
 ) -> RunResult:
     """One engine run with one path per row of driver ``values`` and event flags (first window month)."""
     draws = Draws(values, happens, np.zeros(happens.shape, dtype=np.int64))
-    return run(agreement, scenario, build_drivers(list(agreement.years), scenario, spec, draws))
+    return run(agreement, scenario, build_drivers(list(agreement.years), scenario, spec, draws), months=False)
 
 
 def sensitivity(

@@ -5,6 +5,12 @@ then the paths go through :func:`pooledfund.engine.runner.run` in chunks along i
 leading paths axis. Only the figures the statistics need are kept from each
 chunk, so memory stays bounded whatever the number of paths, and the result
 is the same whatever the chunk size.
+
+The engine runs year-end only (``run(..., months=False)``): every variance,
+share and position is the same to the penny as the monthly run, without
+building twelve months for every path. The one figure that needs months, each
+arrangement's spend by month for the fan chart, is worked out by the monthly
+projection the first time it is asked for (:class:`MonthlySpend`).
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ import numpy as np
 from tqdm import tqdm
 
 from pooledfund.core.money import IntArray
+from pooledfund.engine.projection import project_spend
 from pooledfund.engine.results import RunResult
-from pooledfund.engine.runner import run
+from pooledfund.engine.runner import RunCache, run
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty.pathdrivers import build_drivers
 from pooledfund.uncertainty.results import ArrangementPaths, SimulationResult
-from pooledfund.uncertainty.sampling import DRIVER_RANGES, draw
+from pooledfund.uncertainty.sampling import DRIVER_RANGES, Draws, draw
 from pooledfund.uncertainty.spec import UncertaintySpec
 
 #: Aim for about this many bytes in the engine's biggest array per chunk.
@@ -31,10 +38,14 @@ CHUNK_BYTES = 24 * 1024 * 1024  # measured fastest on 2 cores (cache-sized chunk
 MAX_PATHS = 1_000_000
 
 
-def default_chunk_size(agreement: Agreement) -> int:
-    """Paths per chunk: the engine's ``(paths, years, schemes, 12)`` arrays stay near :data:`CHUNK_BYTES`."""
+def default_chunk_size(agreement: Agreement, months: int = 12) -> int:
+    """Paths per chunk: the engine's ``(paths, years, schemes, months)`` arrays stay near :data:`CHUNK_BYTES`.
+
+    A year-end run keeps one figure per scheme-year (``months=1``); the
+    monthly projection for the fan chart keeps twelve.
+    """
     schemes = max((len(a.schemes) for a in agreement.arrangements), default=1)
-    per_path = len(agreement.years) * max(schemes, 1) * 12 * 8
+    per_path = len(agreement.years) * max(schemes, 1) * months * 8
     return max(1, CHUNK_BYTES // per_path)
 
 
@@ -70,12 +81,14 @@ def simulate(
         raise ValueError(f"paths must be between 1 and {MAX_PATHS:,} (got {paths:,})")
     years = list(agreement.years)
     draws = draw(spec, paths, seed)
-    size = chunk_size or default_chunk_size(agreement)
+    size = chunk_size or default_chunk_size(agreement, months=1)
     collector = _Collector(agreement, paths)
+    cache = RunCache(agreement, scenario)  # what every chunk shares: budgets, splits, contributions
     bounds = [(start, min(start + size, paths)) for start in range(0, paths, size)]
 
     def one_chunk(start: int, stop: int) -> tuple[RunResult, int, int]:
-        return run(agreement, scenario, build_drivers(years, scenario, spec, draws.chunk(start, stop))), start, stop
+        drivers = build_drivers(years, scenario, spec, draws.chunk(start, stop))
+        return run(agreement, scenario, drivers, months=False, cache=cache), start, stop
 
     threads = max(1, min(workers or _default_workers(), len(bounds)))
     with tqdm(total=paths, unit="path", delay=1.0, disable=not progress, desc="simulating") as bar, \
@@ -105,8 +118,8 @@ def simulate(
         event_happens=draws.event_happens,
         arrangement_paths=collector.arrangements,
         partner_paths=collector.partners,
-        monthly_spend=collector.monthly_spend,
         monthly_budget=collector.monthly_budget,
+        monthly_source=MonthlySpend(agreement, scenario, spec, draws, chunk_size, workers),
         driver_clipped=[int(count) for count in draws.clipped],
         driver_ranges=[DRIVER_RANGES[d.type] for d in spec.drivers],
     )
@@ -146,7 +159,6 @@ class _Collector:
         self.partners: dict[str, dict[str, IntArray]] = {
             y: {m: zeros(n) for m in ("overspend_share", "underspend_return", "net_cost")} for y in years
         }
-        self.monthly_spend = {a.id: zeros(len(years), 12) for a in agreement.arrangements}
         self.monthly_budget: dict[str, IntArray] = {}
 
     def add(self, result: RunResult, start: int, stop: int) -> None:
@@ -160,9 +172,8 @@ class _Collector:
             totals = result.partner_totals(year)
             for measure, values in table.items():
                 values[start:stop] = totals[measure]
-        for arrangement_id, spend in result.monthly_spend.items():
-            self.monthly_spend[arrangement_id][start:stop] = spend.sum(axis=2)
-            self.monthly_budget.setdefault(arrangement_id, result.monthly_budget[arrangement_id].sum(axis=1))
+        for arrangement_id, budget in result.monthly_budget.items():
+            self.monthly_budget.setdefault(arrangement_id, budget.sum(axis=1))
 
 
 def _cap_binds(outcome: Any, paths: int) -> np.ndarray:
@@ -172,3 +183,47 @@ def _cap_binds(outcome: Any, paths: int) -> np.ndarray:
         for step in outcome.steps:
             flags |= np.asarray(step.capped).any(axis=1)
     return flags
+
+
+class MonthlySpend:
+    """Each arrangement's spend by month on every path, worked out by the monthly projection when first asked for.
+
+    Only the fan chart needs months, and building twelve months for every
+    path costs many times what the year-end run does; so the simulation keeps
+    what it needs to redo the projection (the inputs and the draws, a few
+    bytes a path) and :attr:`SimulationResult.monthly_spend` calls
+    :meth:`compute` once. The projection is the engine's own
+    (:func:`pooledfund.engine.projection.project_spend`) on the same drivers,
+    so the months add up to the year-end run's spend to the penny.
+    """
+
+    def __init__(self, agreement: Agreement, scenario: Scenario, spec: UncertaintySpec, draws: Draws,
+                 chunk_size: int | None = None, workers: int | None = None) -> None:
+        self.agreement = agreement
+        self.scenario = scenario
+        self.spec = spec
+        self.draws = draws
+        self.chunk_size = chunk_size
+        self.workers = workers
+
+    def compute(self) -> dict[str, IntArray]:
+        """Arrangement -> spend by month on every path, ``(paths, years, 12)`` pence."""
+        years = list(self.agreement.years)
+        paths = self.draws.paths
+        spend = {a.id: np.zeros((paths, len(years), 12), dtype=np.int64) for a in self.agreement.arrangements}
+        size = self.chunk_size or default_chunk_size(self.agreement)
+
+        def one_chunk(start: int) -> None:
+            stop = min(start + size, paths)
+            drivers = build_drivers(years, self.scenario, self.spec, self.draws.chunk(start, stop))
+            for arrangement in self.agreement.arrangements:
+                monthly = project_spend(list(arrangement.schemes), years, drivers, self.agreement.assumptions,
+                                        self.scenario)
+                spend[arrangement.id][start:stop] = monthly.sum(axis=2)
+
+        starts = range(0, paths, size)
+        threads = max(1, min(self.workers or _default_workers(), len(starts)))
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for future in [pool.submit(one_chunk, start) for start in starts]:
+                future.result()
+        return spend
