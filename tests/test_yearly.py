@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def month_cases(draw_: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], dict[
                 "year": year, "to_month": f"{calendar}-{(last + 3) % 12 + 1:02d}",
                 "forecast_method": draw_(st.sampled_from(["budget_profile", "run_rate", "trend"])),
                 "schemes": {sid: [draw_(st.integers(0, 3_000_000)) / 100 for _ in range(last + 1)] for sid in chosen},
+                "forecasts": _scheme_forecasts(draw_, chosen),
             })
     scenario["actuals"] = actuals
     event_scheme = draw_(st.sampled_from([s["id"] for s in schemes]))
@@ -222,3 +224,19 @@ def test_a_simulation_pickles_with_its_monthly_spend(bcf: Agreement) -> None:
                                months=False).arrangement_years if r.arrangement_id == arrangement_id]
         for y_index, row in enumerate(rows):
             assert np.array_equal(spend[:, y_index].sum(axis=1), row.spend)
+
+
+def _scheme_forecasts(draw_: Callable[..., Any], chosen: list[str]) -> dict[str, dict[str, object]]:
+    """Per-scheme forecasts by the methods that override the entry's default (last year, manual)."""
+    forecasts: dict[str, dict[str, object]] = {}
+    for sid in chosen:
+        method = draw_(st.sampled_from(["default", "last_year", "manual", "run_rate"]))
+        if method == "last_year":
+            forecasts[sid] = {"method": "last_year", "scaled": draw_(st.booleans()),
+                              "last_year": [draw_(st.integers(1, 3_000_000)) / 100 for _ in range(12)]}
+        elif method == "manual":
+            forecasts[sid] = {"method": "manual", "outturn": draw_(st.integers(0, 40_000_000)) / 100,
+                              "reason": "care home closure agreed with the provider"}
+        elif method == "run_rate":
+            forecasts[sid] = {"method": "run_rate"}
+    return forecasts
