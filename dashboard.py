@@ -253,8 +253,10 @@ def show_board_summary(summary: BoardSummary, year: str) -> None:
     """The figures a board asks for first, and the pack's checks, failures first and in words."""
     st.subheader(f"Board summary, {year}")
     cells = st.columns(4)
-    cells[0].metric("Pool variance", variance_words(summary.variance, short=True),
-                    help=f"{variance_words(summary.variance)} (all arrangements). {SIGN_CONVENTION}")
+    direction = "overspend" if summary.variance > 0 else "underspend" if summary.variance < 0 else "on budget"
+    cells[0].metric("Pool variance", short_gbp(summary.variance), delta=direction, delta_arrow="off",
+                    delta_color="orange" if summary.variance > 0 else "blue" if summary.variance < 0 else "gray",
+                    help=f"Exactly {variance_words(summary.variance)}, all arrangements. {SIGN_CONVENTION}")
     pool_words = ("Contingency" if not summary.brought_forward else "Contingency + brought forward")
     detail = (f"The contingency {format_gbp(summary.contingency)}"
               + (f" plus {format_gbp(summary.brought_forward)} brought forward" if summary.brought_forward else "")
@@ -292,7 +294,7 @@ sidebar = st.sidebar
 sidebar.title("pooledfund")
 sidebar.header("Agreement")
 example_names = list(EXAMPLES)
-example = sidebar.selectbox("Bundled example", example_names, key="example", format_func=agreement_title,
+example = sidebar.radio("Bundled example", example_names, key="example", format_func=agreement_title,
                             index=example_names.index(DEFAULT_EXAMPLE) if DEFAULT_EXAMPLE in example_names else 0,
                             on_change=forget_upload)
 agreement_upload = sidebar.file_uploader(

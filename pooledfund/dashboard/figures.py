@@ -29,7 +29,8 @@ from pooledfund.dashboard.tables import comparison_frame
 #: Partner colours, in the agreement's partner order (colour-blind safe, Okabe-Ito).
 PARTNER_COLOURS = palette.SERIES
 GREY = palette.GREY
-#: The most scheme types a chart shows apart; the rest are drawn together (one colour each, no repeats).
+#: The most scheme types a chart shows apart, one palette colour each (yellow, faint, left out); the
+#: rest are drawn together in grey.
 MAX_SERIES = len(palette.SERIES) - 1
 FONT = "Source Sans Pro, Arial, sans-serif"
 
@@ -192,8 +193,8 @@ def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | No
     fig = _waterfall_figure(bars, money_in, variance)
     return _layout(fig, f"Money in, spend and who bears the result, {year}", 500,
                    subtitle=f"{_where(outputs, arrangement).capitalize()}: money into the pool +, out of it "
-                            "(brackets); an overspend leaves the pool short (below £0) until the partners' shares "
-                            "make it good; the last bar, nothing left, is the books balancing")
+                            "(brackets). An overspend leaves the pool short (below £0)<br>until the partners' "
+                            "shares make it good; the last bar, nothing left, is the books balancing.")
 
 
 def _partner_bars(
@@ -228,15 +229,19 @@ def _waterfall_figure(bars: _Bars, money_in: int, variance: int) -> go.Figure:
     hover[at] = variance_words(variance)
     fig = go.Figure(go.Waterfall(
         x=bars.labels, y=[_pounds(v) for v in bars.values], measure=bars.measures,
-        text=text, textposition="outside", customdata=hover,
+        text=text, textposition="none", customdata=hover,
         hovertemplate="%{x}: %{customdata}<extra></extra>",
         increasing={"marker": {"color": palette.MONEY_IN}}, decreasing={"marker": {"color": palette.MONEY_OUT}},
         totals={"marker": {"color": GREY}}, connector={"line": {"color": "#cccccc"}},
-        cliponaxis=False,
     ))
-    _money_axis(fig, [_pounds(v) for v in bars.running()] + [_pounds(money_in) * 1.08])
+    # Each label sits above its bar's top (never at its foot, where it would run into the axis labels).
+    running = bars.running()
+    for index, (label, measure) in enumerate(zip(bars.labels, bars.measures, strict=True)):
+        top = max(running[index + 1], 0) if measure == "total" else max(running[index], running[index + 1])
+        fig.add_annotation(x=label, y=_pounds(top), text=text[index], showarrow=False, yshift=10,
+                           font={"size": 11}, hovertext=hover[index])
+    _money_axis(fig, [_pounds(v) for v in running] + [_pounds(money_in) * 1.08])
     fig.update_xaxes(type="category", tickangle=0)
-    fig.update_traces(textfont={"size": 11})
     return fig
 
 
@@ -246,14 +251,14 @@ def _waterfall_figure(bars: _Bars, money_in: int, variance: int) -> go.Figure:
 def spend_by_scheme_type(outputs: ModelOutputs) -> go.Figure:
     """Stacked bars of projected spend by BCF scheme type, one bar per year.
 
-    The seven largest types (over all years) are drawn apart, each in its own
-    palette colour; any others are drawn together as "Other scheme types"
-    (hover names them), so no two types share a colour and the stacks still
-    add up to each year's spend.
+    Up to seven types are drawn apart, each in its own palette colour; when
+    there are more, the seven largest (over all years) are, and the others
+    are drawn together in grey as "Other scheme types" (hover names them), so
+    no two types share a colour and the stacks still add up to each year's spend.
     """
     frame = outputs.schemes_frame.groupby(["year", "scheme_type"], sort=False)["spend"].sum().reset_index()
     order = frame.groupby("scheme_type")["spend"].sum().sort_values(ascending=False, kind="stable").index.tolist()
-    shown, rest = (order, []) if len(order) <= MAX_SERIES + 1 else (order[:MAX_SERIES], order[MAX_SERIES:])
+    shown, rest = (order, []) if len(order) <= MAX_SERIES else (order[:MAX_SERIES], order[MAX_SERIES:])
     fig = go.Figure()
     groups = [(scheme_type, [scheme_type]) for scheme_type in shown]
     if rest:
@@ -264,7 +269,7 @@ def spend_by_scheme_type(outputs: ModelOutputs) -> go.Figure:
         what = name if len(members) == 1 else f"{name}: " + ", ".join(members)
         fig.add_bar(
             x=outputs.years, y=[_pounds(v) for v in spend], name=wrap(name, 26),
-            marker={"color": palette.series_colour(index)},
+            marker={"color": palette.series_colour(index) if len(members) == 1 else GREY},
             customdata=[format_gbp(int(v)) for v in spend],
             hovertemplate=f"{wrap(what, 60)}<br>%{{x}}: %{{customdata}}<extra></extra>",
         )
@@ -277,9 +282,9 @@ def spend_by_scheme_type(outputs: ModelOutputs) -> go.Figure:
     fig = _layout(fig, "Projected spend by scheme type and year", 560,
                   subtitle="Largest scheme types at the bottom of each bar")
     fig.update_layout(barmode="stack", bargap=0.35,
-                      legend={"orientation": "h", "y": -0.08, "x": 0, "xanchor": "left", "yanchor": "top",
+                      legend={"orientation": "h", "y": -0.12, "x": 0, "xanchor": "left", "yanchor": "top",
                               "font": {"size": 11}, "traceorder": "normal"},
-                      margin={"b": 170})
+                      margin={"b": 190})
     return fig
 
 
