@@ -111,9 +111,20 @@ def _colour_by_name(outputs: ModelOutputs) -> dict[str, str]:
 
 
 def _month_axis(fig: go.Figure, labels: list[str]) -> None:
-    """Months as "Apr" ... "Mar", with the calendar year under April and January."""
-    text = [f"{label[:3]}<br>{label[4:]}" if label[:3] in ("Apr", "Jan") else label[:3] for label in labels]
-    fig.update_xaxes(type="category", tickvals=labels, ticktext=text, tickangle=0)
+    """Months as "Apr", "Jun" ... "Feb": every other month, so twelve never run together in a half-width chart.
+
+    The calendar year sits under the first month shown in each year (April and
+    February); every month keeps its point and its hover text.
+    """
+    shown = labels[::2]
+    seen: set[str] = set()
+    text = []
+    for label in shown:
+        calendar_year = label[4:]
+        text.append(f"{label[:3]}<br>{calendar_year}" if calendar_year not in seen else label[:3])
+        seen.add(calendar_year)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickvals=shown, ticktext=text,
+                     tickangle=0)
 
 
 def _pounds(pence: float) -> float:
