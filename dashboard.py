@@ -254,9 +254,11 @@ def show_board_summary(summary: BoardSummary, year: str) -> None:
     st.subheader(f"Board summary, {year}")
     cells = st.columns(4)
     direction = "overspend" if summary.variance > 0 else "underspend" if summary.variance < 0 else "on budget"
-    cells[0].metric("Pool variance", short_gbp(summary.variance), delta=direction, delta_arrow="off",
+    cells[0].metric("Variance, all arrangements", short_gbp(summary.variance), delta=direction, delta_arrow="off",
                     delta_color="orange" if summary.variance > 0 else "blue" if summary.variance < 0 else "gray",
-                    help=f"Exactly {variance_words(summary.variance)}, all arrangements. {SIGN_CONVENTION}")
+                    help=f"Exactly {variance_words(summary.variance)}: "
+                         + "; ".join(f"{name} {variance_words(v)}" for name, v in summary.by_arrangement)
+                         + f". {SIGN_CONVENTION}")
     pool_words = ("Contingency" if not summary.brought_forward else "Contingency + brought forward")
     detail = (f"The contingency {format_gbp(summary.contingency)}"
               + (f" plus {format_gbp(summary.brought_forward)} brought forward" if summary.brought_forward else "")

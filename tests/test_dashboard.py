@@ -102,7 +102,7 @@ def test_the_app_opens_on_the_bcf_example_with_charts(app: AppTest, bcf: Agreeme
     assert metric(app, "Net cost", COUNCIL) == "£23,405,000.00"
     assert shown(app, "Net cost", COUNCIL) == "£23.4m"  # short on screen, exact on hover
     for m in app.metric:
-        if m.label != "Pool variance":
+        if m.label != "Variance, all arrangements":
             figure = exact(m)
             sign = "+" if figure.startswith("+") else ""
             pence = round(float(figure.strip("+()£").replace(",", "")) * 100) * (-1 if figure.startswith("(") else 1)
@@ -178,11 +178,12 @@ def test_editing_a_scheme_budget_in_the_table_reruns_the_model(app: AppTest, bcf
 
 def test_the_board_summary_shows_the_pool_and_the_packs_checks_failures_first(app: AppTest) -> None:
     # Budget as agreed: the £300,000 contingency is unspent, an underspend, carried forward; all 23 checks pass.
-    assert (shown(app, "Pool variance"), shown(app, "Contingency left"), shown(app, "Carried forward")) == (
-        "(£300k)", "£300k", "£300k")
-    variance = next(m for m in app.metric if m.label == "Pool variance")
+    figures = [shown(app, label) for label in ("Variance, all arrangements", "Contingency left", "Carried forward")]
+    assert figures == ["(£300k)", "£300k", "£300k"]
+    variance = next(m for m in app.metric if m.label == "Variance, all arrangements")
     assert variance.proto.delta == "underspend"
-    assert variance.proto.help.startswith("Exactly (£300,000.00) underspend")
+    assert variance.proto.help.startswith("Exactly (£300,000.00) underspend: Northmoor Better Care Fund pooled fund "
+                                          "(£300,000.00) underspend; ")
     assert any(s.value.startswith("**All 23 checks pass**") for s in app.success)
     # NM01 £500,000 over its agreed £3,450,000, contributions as agreed: spend £38,880,000 against
     # £38,680,000 in is £200,000 over; the £300,000 contingency met the first £300,000 of the schemes'
@@ -193,8 +194,8 @@ def test_the_board_summary_shows_the_pool_and_the_packs_checks_failures_first(ap
         "edited_rows": {str(row): {BUDGET_COLUMN: 3_950_000.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception
-    assert shown(app, "Pool variance") == "£200k"
-    variance = next(m for m in app.metric if m.label == "Pool variance")
+    assert shown(app, "Variance, all arrangements") == "£200k"
+    variance = next(m for m in app.metric if m.label == "Variance, all arrangements")
     assert variance.proto.delta == "overspend"
     assert (metric(app, "Contingency used", 0), metric(app, "Contingency left", 0),
             metric(app, "Carried forward", 0)) == ("£300,000.00", "£0.00", "£0.00")

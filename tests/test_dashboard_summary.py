@@ -80,6 +80,8 @@ def test_the_board_summary_of_the_budget_as_agreed(bcf: Agreement) -> None:
     assert (first.variance, first.contingency, first.risk_pool) == (-300_000_00, 300_000_00, 300_000_00)
     assert (first.risk_pool_used, first.risk_pool_left, first.carried_forward) == (0, 300_000_00, 300_000_00)
     assert first.unfunded == 0
+    assert first.by_arrangement == (("Northmoor Better Care Fund pooled fund", -300_000_00),
+                                    ("Northmoor community services aligned budget", 0))
     # 2026-27: that £300,000 comes back as brought forward beside a new £300,000 contingency: a
     # £600,000 risk pool, unused, carried forward again.
     second = board_summary(outputs, "2026-27")

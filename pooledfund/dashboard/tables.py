@@ -71,6 +71,7 @@ class BoardSummary:
         checks: the sign-off pack's checks (the BCF national conditions and per-source
             reconciliations, every year), failures first: check, year, passed, words.
         reconciliations: the dashboard's own totals checks for the year, failures first.
+        by_arrangement: each arrangement's name and variance, in the agreement's order.
     """
 
     variance: int
@@ -81,6 +82,7 @@ class BoardSummary:
     unfunded: int
     checks: pd.DataFrame
     reconciliations: pd.DataFrame
+    by_arrangement: tuple[tuple[str, int], ...] = ()
 
     @property
     def risk_pool_left(self) -> int:
@@ -124,6 +126,7 @@ def board_summary(outputs: ModelOutputs, year: str) -> BoardSummary:
         unfunded=int(rows["unfunded"].sum()),
         checks=_failures_first(checks[national]),
         reconciliations=_failures_first(own),
+        by_arrangement=tuple((str(name), int(v)) for name, v in zip(rows["name"], rows["variance"], strict=True)),
     )
 
 
