@@ -19,8 +19,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from pooledfund.core import palette
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
 from pooledfund.core.money import format_gbp
+from pooledfund.core.palette import translucent
 from pooledfund.dashboard.budget_edits import (
     BUDGET_COLUMN,
     apply_budget_edits,
@@ -38,10 +40,13 @@ from pooledfund.dashboard.figures import (
     scenario_comparison,
     spend_by_scheme_type,
 )
+from pooledfund.dashboard.formats import SIGN_CONVENTION, exactly, short_gbp, signed_gbp, variance_words
 from pooledfund.dashboard.tables import (
     METRIC_COLUMNS,
+    BoardSummary,
     agreement_months,
     assumptions_frame,
+    board_summary,
     demand_drivers,
     partner_metrics,
     scenario_changes,
@@ -50,8 +55,10 @@ from pooledfund.dashboard.tables import (
 from pooledfund.dashboard.uploads import InputFile, agreement_from_file, bundled_files, content_hash, scenario_from_file
 from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
 from pooledfund.io.excel import workbook_bytes
+from pooledfund.io.excel.importer import MAX_WORKBOOK_BYTES
 from pooledfund.io.inputs import combine_scenarios
 from pooledfund.io.uncertainty_files import load_uncertain_scenario
+from pooledfund.io.yamlio import MAX_YAML_BYTES
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario, check_scenario
 from pooledfund.uncertainty import (
@@ -72,10 +79,25 @@ DEFAULT_EXAMPLE = "examples/bcf_northmoor.yaml"
 TITLE = "Pooled budget dashboard: who pays what if…"
 NONE = "(none)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIB = 1024 * 1024
+#: Upload limits shown by the file choosers: the readers' own limits (.streamlit/config.toml agrees).
+AGREEMENT_UPLOAD_MB = MAX_WORKBOOK_BYTES // MIB
+SCENARIO_UPLOAD_MB = MAX_YAML_BYTES // MIB
+WHAT_IF_KEYS = ("adhoc_inflation", "adhoc_demography", "adhoc_driver", "adhoc_demand", "adhoc_demand_from",
+                "adhoc_partner", "adhoc_contribution", "adhoc_contribution_from", "adhoc_shock_scheme",
+                "adhoc_shock_amount", "adhoc_shock_month")
 
 st.set_page_config(page_title="pooledfund dashboard", page_icon="£", layout="wide")
-# Figures to the penny are long: a smaller metric font keeps "£38,675,000.00" whole.
-st.markdown("<style>[data-testid='stMetricValue'] {font-size: 1.35rem;} "
+# Fit a laptop screen (1280x720): less space above the title, labels that wrap rather than end in "…",
+# and long messages that wrap inside their box.
+st.markdown("<style>"
+            "[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;} "
+            "h1 {font-size: 2rem !important;} "
+            "[data-testid='stMetricValue'] {font-size: 1.6rem;} "
+            "[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; "
+            "overflow: visible !important; text-overflow: clip !important;} "
+            "[data-testid='stFileUploaderDropzoneInstructions'] * {white-space: normal !important; "
+            "overflow: visible !important; text-overflow: clip !important;} "
             "[data-testid='stAlert'] pre, [data-testid='stAlert'] pre code "
             "{white-space: pre-wrap !important; overflow-wrap: anywhere;}</style>", unsafe_allow_html=True)
 
@@ -175,15 +197,96 @@ def uploaded(upload: UploadedFile) -> InputFile:
 
 
 def reset_what_if() -> None:
-    """Put every what-if widget back to "no change"."""
-    for key in ("adhoc_inflation", "adhoc_demography", "adhoc_demand", "adhoc_contribution"):
-        st.session_state[key] = 0.0 if key in ("adhoc_inflation", "adhoc_demography") else 0
-    st.session_state["adhoc_shock_amount"] = 0.0
+    """Put every what-if widget back to "no change": values to zero, choices to (none), months to the first."""
+    for key in WHAT_IF_KEYS:
+        st.session_state.pop(key, None)
+
+
+def forget_upload() -> None:
+    """Choosing a bundled example is a choice: a later broken upload falls back to it, not to an old upload."""
+    st.session_state.pop("last_good_upload", None)
+
+
+def agreement_title(name: str) -> str:
+    """A bundled example's title, for the picker (its file name if it does not load)."""
+    file = InputFile(name, EXAMPLES[name].read_bytes())
+    agreement = read_agreement(file.digest, file)[0]
+    return agreement.title if agreement is not None else name
+
+
+def scenario_title(name: str) -> str:
+    """A bundled scenario's name, for the picker (its file name if it does not load)."""
+    file = InputFile(name, SCENARIOS[name].read_bytes())
+    scenario = read_scenario(file.digest, file)[0]
+    return scenario.name if scenario is not None and scenario.name else name
+
+
+def usable_scenario(file: InputFile, agreement: Agreement) -> tuple[Scenario | None, list[InputError]]:
+    """The scenario in a file, checked against the agreement on screen, or every problem found."""
+    scenario, errors = read_scenario(file.digest, file)
+    if scenario is not None:
+        errors = check_scenario(scenario, agreement, file.name)
+    return (scenario if not errors else None), errors
+
+
+def metric(cell: st.delta_generator.DeltaGenerator, label: str, pence: int, words: str = "", *,
+           change: bool = False) -> None:
+    """A headline figure, short (£23.4m), with the exact figure to the penny on hover."""
+    value = signed_gbp(pence, short=True) if change else short_gbp(pence)
+    exact = f"Exactly {signed_gbp(pence)}." if change else exactly(pence)
+    cell.metric(label, value, help=f"{exact} {words}".strip())
 
 
 def money_columns(frame: pd.DataFrame, columns: list[str]) -> object:
     """A table whose pence columns read £1,234.56, negatives in brackets (numbers stay numbers)."""
     return frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=columns)
+
+
+def checks_table(frame: pd.DataFrame) -> object:
+    """The checks with the Result cell shaded: failures vermillion, passes bluish green (the words say it too)."""
+    shades = {"FAIL": f"background-color: {translucent(palette.VERMILLION, 0.25)}; font-weight: bold",
+              "pass": f"background-color: {translucent(palette.BLUISH_GREEN, 0.15)}"}
+    return frame.style.map(lambda v: shades.get(v, ""), subset=["Result"])
+
+
+def show_board_summary(summary: BoardSummary, year: str) -> None:
+    """The figures a board asks for first, and the pack's checks, failures first and in words."""
+    st.subheader(f"Board summary, {year}")
+    cells = st.columns(4)
+    direction = "overspend" if summary.variance > 0 else "underspend" if summary.variance < 0 else "on budget"
+    cells[0].metric("Variance, all arrangements", short_gbp(summary.variance), delta=direction, delta_arrow="off",
+                    delta_color="orange" if summary.variance > 0 else "blue" if summary.variance < 0 else "gray",
+                    help=f"Exactly {variance_words(summary.variance)}: "
+                         + "; ".join(f"{name} {variance_words(v)}" for name, v in summary.by_arrangement)
+                         + f". {SIGN_CONVENTION}")
+    pool_words = ("Contingency" if not summary.brought_forward else "Contingency + brought forward")
+    detail = (f"The contingency {format_gbp(summary.contingency)}"
+              + (f" plus {format_gbp(summary.brought_forward)} brought forward" if summary.brought_forward else "")
+              + ", held back from the schemes to meet their overspends first.")
+    metric(cells[1], f"{pool_words} used", summary.risk_pool_used, detail)
+    metric(cells[2], f"{pool_words} left", summary.risk_pool_left, detail)
+    metric(cells[3], "Carried forward", summary.carried_forward, "Underspend carried into next year.")
+    words = [f"{SIGN_CONVENTION}"]
+    if summary.unfunded:
+        words.append(f"**Unfunded: {format_gbp(summary.unfunded)}**, which no partner covers (for the board).")
+    st.caption(" ".join(words))
+    total = len(summary.checks)
+    if summary.failed:
+        lines = "\n".join(f"- **{c.check}** ({c.year}): {c.words}"
+                          for c in summary.checks[~summary.checks["passed"]].itertuples(index=False))
+        st.error(f"**{summary.failed} of {total} checks fail**, {summary.passed} pass "
+                 f"(the sign-off pack's Checks sheet, every year):\n\n{lines}", icon="✖")
+    else:
+        st.success(f"**All {total} checks pass** (the sign-off pack's Checks sheet, every year): "
+                   "the BCF national conditions and income equal to expenditure by source.", icon="✔")
+    broken = summary.reconciliations[~summary.reconciliations["passed"]]
+    if not broken.empty:
+        st.error("**Totals that do not reconcile in " + year + ":**\n\n" + "\n".join(
+            f"- **{c.check}**, {c.where}: {c.figure}, should be {c.should_be}. {c.words}"
+            for c in broken.itertuples(index=False)), icon="✖")
+    with st.expander(f"The {summary.passed} checks that pass"):
+        for c in summary.checks[summary.checks["passed"]].itertuples(index=False):
+            st.caption(f"✔ {c.check} ({c.year}): {c.words}")
 
 
 # --- Sidebar: what to model ---------------------------------------------------------------------
@@ -193,25 +296,32 @@ sidebar = st.sidebar
 sidebar.title("pooledfund")
 sidebar.header("Agreement")
 example_names = list(EXAMPLES)
-example = sidebar.selectbox("Bundled example", example_names, key="example",
-                            index=example_names.index(DEFAULT_EXAMPLE) if DEFAULT_EXAMPLE in example_names else 0)
-agreement_upload = sidebar.file_uploader("…or upload an agreement (YAML or Excel workbook)",
-                                         type=["yaml", "yml", "xlsx", "xlsm"], key="agreement_upload")
-if agreement_upload is not None:
-    chosen_file = uploaded(agreement_upload)
-else:
-    chosen_file = InputFile(example, EXAMPLES[example].read_bytes())
+example = sidebar.radio("Bundled example", example_names, key="example", format_func=agreement_title,
+                            index=example_names.index(DEFAULT_EXAMPLE) if DEFAULT_EXAMPLE in example_names else 0,
+                            on_change=forget_upload)
+agreement_upload = sidebar.file_uploader(
+    "…or upload an agreement", type=["yaml", "yml", "xlsx", "xlsm"], key="agreement_upload",
+    max_upload_size=AGREEMENT_UPLOAD_MB,
+    help=f"A YAML agreement (up to {SCENARIO_UPLOAD_MB} MB) or an Excel workbook (up to {AGREEMENT_UPLOAD_MB} MB): "
+         "a BCF expenditure plan or a sign-off pack. Read in memory, never saved.")
+example_file = InputFile(example, EXAMPLES[example].read_bytes())
+# While a file is being replaced the chooser is briefly empty (the page reruns on the example), so a
+# broken replacement falls back to the last valid *upload*, remembered until an example is chosen.
+chosen_file = uploaded(agreement_upload) if agreement_upload is not None else example_file
 agreement, agreement_errors = read_agreement(chosen_file.digest, chosen_file)
 if agreement is None:
+    fallback = st.session_state.get("last_good_upload") or example_file
     with problems:
-        show_problems(f"{chosen_file.name} could not be used; the last valid agreement stays on screen",
-                      agreement_errors)
-    chosen_file = (st.session_state.get("last_good_agreement")
-                   or InputFile(DEFAULT_EXAMPLE, EXAMPLES[DEFAULT_EXAMPLE].read_bytes()))
+        show_problems(f"{chosen_file.name} could not be used; {fallback.name} stays in use", agreement_errors)
+    chosen_file = fallback
     agreement = read_agreement(chosen_file.digest, chosen_file)[0]
-    assert agreement is not None, "the bundled example must load"
-else:
-    st.session_state["last_good_agreement"] = chosen_file
+    if agreement is None:  # a bundled example that does not load: say so rather than show another
+        st.stop()
+elif agreement_upload is not None:
+    st.session_state["last_good_upload"] = chosen_file
+is_example = chosen_file.name in EXAMPLES and chosen_file.data == EXAMPLES[chosen_file.name].read_bytes()
+in_use = f"{Path(chosen_file.name).name} (bundled example)" if is_example else f"{chosen_file.name} (uploaded)"
+sidebar.caption(f"In use: **{in_use}**")
 
 years = list(agreement.years)
 keep_valid("year", years, years[0])
@@ -219,30 +329,49 @@ year = sidebar.selectbox("Year", years, key="year")
 
 sidebar.header("Scenario")
 chosen_names = sidebar.multiselect("Bundled scenarios (applied in order)", list(SCENARIOS), key="scenarios",
+                                   format_func=scenario_title,
                                    help="None chosen: the budget as agreed. "
                                         "Later scenarios apply on top of earlier ones.")
-scenario_uploads = sidebar.file_uploader("…or upload scenarios (YAML)", type=["yaml", "yml"],
-                                         accept_multiple_files=True, key="scenario_upload")
-scenario_files = [InputFile(n, SCENARIOS[n].read_bytes()) for n in chosen_names]
-scenario_files += [uploaded(u) for u in scenario_uploads or []]
+scenario_uploads = sidebar.file_uploader(
+    "…or upload scenarios", type=["yaml", "yml"], accept_multiple_files=True, key="scenario_upload",
+    max_upload_size=SCENARIO_UPLOAD_MB,
+    help=f"Scenario files (YAML, up to {SCENARIO_UPLOAD_MB} MB each), applied after the bundled ones. "
+         "Read in memory, never saved.")
+
+
+
 scenarios: list[Scenario] = []
 used_files: list[InputFile] = []
-for file in scenario_files:
-    scenario, errors = read_scenario(file.digest, file)
-    if scenario is not None:
-        errors = check_scenario(scenario, agreement, file.name)
-    if scenario is None or errors:
+scenario_words: list[str] = []
+# An uploaded scenario that fails keeps the last valid upload of the same name in use, if there was one.
+last_good_scenarios: dict[str, InputFile] = st.session_state.setdefault("last_good_scenarios", {})
+for file, bundled in [*((InputFile(n, SCENARIOS[n].read_bytes()), True) for n in chosen_names),
+                      *((uploaded(u), False) for u in scenario_uploads or [])]:
+    scenario, errors = usable_scenario(file, agreement)
+    if scenario is None:
+        earlier = None if bundled else last_good_scenarios.get(file.name)
+        scenario = usable_scenario(earlier, agreement)[0] if earlier is not None else None
         with problems:
-            show_problems(f"{file.name} could not be used and is left out", errors)
-        continue
+            show_problems(f"{file.name} could not be used; "
+                          + ("the last valid upload of it stays in use" if scenario is not None else "it is left out"),
+                          errors)
+        if scenario is None or earlier is None:
+            continue
+        file = earlier
+    elif not bundled:
+        last_good_scenarios[file.name] = file
     scenarios.append(scenario)
     used_files.append(file)
+    where = "bundled" if bundled else "uploaded"
+    scenario_words.append(f"{scenario.name or scenario.id} ({Path(file.name).name}, {where})")
+sidebar.caption("In use: " + ("; ".join(f"**{w}**" for w in scenario_words)
+                              if scenario_words else "**none**: the budget as agreed"))
 chosen = combine_scenarios(scenarios)
 
 partner_names = {p.id: p.name for p in agreement.partners}
 arrangement_ids = [a.id for a in agreement.arrangements]
 arrangement_names = {a.id: a.name for a in agreement.arrangements}
-scheme_ids = [s.id for _, s in agreement.schemes()]
+scheme_names = {s.id: s.name for _, s in agreement.schemes()}
 drivers = demand_drivers(agreement)
 month_words = agreement_months(agreement)
 months = list(month_words)
@@ -251,28 +380,32 @@ with sidebar.expander("What if… (ad-hoc scenario)", expanded=True):
     inflation = st.slider("Inflation above plan (percentage points a year)", -5.0, 10.0, 0.0, 0.5,
                           key="adhoc_inflation")
     demography = st.slider("Demographic growth above plan (points a year)", -3.0, 5.0, 0.0, 0.5, key="adhoc_demography")
+    # A change needs its subject: the sliders and months wait, greyed out, until one is chosen.
     keep_valid("adhoc_driver", [NONE, *drivers], NONE)
     driver = st.selectbox("Demand driver", [NONE, *drivers], key="adhoc_driver",
                           format_func=lambda d: d.replace("_", " "))
-    demand = st.slider("Demand change (%)", -30, 50, 0, 1, key="adhoc_demand")
+    demand = st.slider("Demand change (%)", -30, 50, 0, 1, key="adhoc_demand", disabled=driver == NONE)
     keep_valid("adhoc_demand_from", months, months[0])
     demand_from = st.selectbox("Demand change from", months, key="adhoc_demand_from",
-                               format_func=lambda m: month_words[m])
+                               format_func=lambda m: month_words[m], disabled=driver == NONE)
     keep_valid("adhoc_partner", [NONE, *partner_names], NONE)
     partner = st.selectbox("Partner changing its contribution", [NONE, *partner_names], key="adhoc_partner",
                            format_func=lambda p: partner_names.get(p, p))
-    contribution = st.slider("Contribution change (%)", -50, 50, 0, 1, key="adhoc_contribution")
+    contribution = st.slider("Contribution change (%)", -50, 50, 0, 1, key="adhoc_contribution",
+                             disabled=partner == NONE)
     keep_valid("adhoc_contribution_from", months, months[0])
     contribution_from = st.selectbox("Contribution change from", months, key="adhoc_contribution_from",
-                                     format_func=lambda m: month_words[m])
-    keep_valid("adhoc_shock_scheme", [NONE, *scheme_ids], NONE)
-    shock_scheme = st.selectbox("Scheme with a one-off cost", [NONE, *scheme_ids], key="adhoc_shock_scheme")
+                                     format_func=lambda m: month_words[m], disabled=partner == NONE)
+    keep_valid("adhoc_shock_scheme", [NONE, *scheme_names], NONE)
+    shock_scheme = st.selectbox("Scheme with a one-off cost", [NONE, *scheme_names], key="adhoc_shock_scheme",
+                                format_func=lambda s: scheme_names.get(s, s))
     shock_amount = st.number_input("One-off cost (£; negative for a saving)", value=0.0, step=10000.0,
-                                   format="%.2f", key="adhoc_shock_amount")
+                                   format="%.2f", key="adhoc_shock_amount", disabled=shock_scheme == NONE)
     keep_valid("adhoc_shock_month", months, months[0])
     shock_month = st.selectbox("One-off cost in", months, key="adhoc_shock_month",
-                               format_func=lambda m: month_words[m])
-    st.button("Reset what-if", key="adhoc_reset", on_click=reset_what_if)
+                               format_func=lambda m: month_words[m], disabled=shock_scheme == NONE)
+    st.button("Reset what-if", key="adhoc_reset", on_click=reset_what_if,
+              help="Every what-if value back to no change and every choice back to (none)")
 
 settings = AdhocSettings(
     inflation_points=inflation, demography_points=demography,
@@ -290,7 +423,7 @@ current = apply_adhoc(chosen, what_if)
 # --- Main area ------------------------------------------------------------------------------------
 
 st.title(TITLE)
-st.caption(f"**{agreement.title}** ({chosen_file.name}) · scenario: **{current.label}** · year **{year}**")
+st.caption(f"**{agreement.title}** · file: {in_use} · scenario: **{current.label}** · year **{year}**")
 headline = st.container()
 downloads = st.container()
 charts = st.container()
@@ -333,6 +466,8 @@ with located_errors("The model could not be run"):
     compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
 
 with headline:
+    summary = board_summary(outputs, year)
+    show_board_summary(summary, year)
     if not outputs.triggers.empty:  # triggers move no money: crossed ones as warnings, the rest folded away
         this_year = outputs.triggers[outputs.triggers["year"] == year]
         for trigger in this_year[this_year["crossed"]].itertuples(index=False):
@@ -342,29 +477,29 @@ with headline:
             with st.expander(f"Triggers not crossed in {year}: {len(quiet)}"):
                 for trigger in quiet.itertuples(index=False):
                     st.caption(f"{trigger.name}: {trigger.sentence}")
+    st.subheader(f"Each partner, {year}")
     metrics = partner_metrics(outputs, base, year)
     for row in metrics.itertuples(index=False):
         with st.container(border=True):
             st.markdown(f"**{row.partner_name}**")
-            metric_cells = st.columns(6)
-            metric_cells[0].metric(METRIC_COLUMNS["contribution"], format_gbp(row.contribution, brackets=True))
-            metric_cells[1].metric(METRIC_COLUMNS["overspend_share"], format_gbp(row.overspend_share, brackets=True))
-            metric_cells[2].metric(METRIC_COLUMNS["underspend_return"],
-                                   format_gbp(row.underspend_return, brackets=True))
-            sign = "+" if row.change > 0 else ""
-            metric_cells[3].metric(METRIC_COLUMNS["net_cost"], format_gbp(row.net_cost, brackets=True),
-                                   delta=f"{sign}{format_gbp(row.change)}" if row.change else None,
-                                   delta_color="inverse")
-            metric_cells[4].metric(METRIC_COLUMNS["change"], f"{sign}{format_gbp(row.change, brackets=True)}",
-                                   help="Net cost under this scenario less net cost with the budget as agreed")
-            metric_cells[5].metric("Base net cost", format_gbp(row.base_net_cost, brackets=True),
-                                   help="Net cost with the budget as agreed (no scenario)")
+            cells = st.columns(5)
+            metric(cells[0], METRIC_COLUMNS["contribution"], row.contribution,
+                   "Cash plus in kind, after any contribution change.")
+            metric(cells[1], METRIC_COLUMNS["overspend_share"], row.overspend_share,
+                   "This partner's share of the pool's overspend.")
+            metric(cells[2], METRIC_COLUMNS["underspend_return"], row.underspend_return,
+                   "Underspend paid back to this partner.")
+            metric(cells[3], METRIC_COLUMNS["net_cost"], row.net_cost,
+                   "Contribution plus overspend share less underspend returned.")
+            metric(cells[4], METRIC_COLUMNS["change"], row.change,
+                   f"Net cost under this scenario less net cost with the budget as agreed "
+                   f"({format_gbp(row.base_net_cost, brackets=True)}).", change=True)
 
 with downloads:
     # The pack shows the scenario on screen; the base and each chosen scenario sit beside it.
     pack_scenarios = list({scenario_key(s): s for s in (current, BASE, *scenarios)}.values())
     sources = {f.name: f.data for f in (chosen_file, *used_files)}
-    left, right, _ = st.columns([1, 1, 2])
+    left, right, _ = st.columns([3, 3, 2])
     left.download_button("Download the Excel sign-off pack", key="download_pack", on_click="ignore",
                          data=partial(workbook_bytes, model_agreement, pack_scenarios, sources),
                          file_name=f"{agreement.id}_{outputs.scenario_id}_sign_off.xlsx", mime=XLSX,
@@ -401,16 +536,16 @@ with charts:
 
 with tab_checks:
     checks = outputs.checks
-    shown = checks[checks["year"].isin([year, ALL_YEARS])]
+    shown = checks[checks["year"].isin([year, ALL_YEARS])].sort_values("passed", kind="stable")
     failed = int((~shown["passed"]).sum())
     if failed:
-        st.error(f"{failed} check(s) fail for {year}.")
+        st.error(f"{failed} of {len(shown)} checks fail for {year} (failures first).", icon="✖")
     else:
-        st.success(f"All {len(shown)} checks pass for {year}: every total reconciles to the penny.")
+        st.success(f"All {len(shown)} checks pass for {year}: every total reconciles to the penny.", icon="✔")
     st.dataframe(
-        shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"})).rename(columns={
+        checks_table(shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"})).rename(columns={
             "check": "Check", "where": "Where", "year": "Year", "figure": "Figure", "should_be": "Should be",
-            "passed": "Result", "words": "What is checked"}),
+            "passed": "Result", "words": "What is checked"})),
         hide_index=True, width="stretch")
 
 with tab_assumptions:

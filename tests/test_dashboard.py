@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from pooledfund.core.money import format_gbp
 from pooledfund.dashboard.budget_edits import BUDGET_COLUMN, apply_budget_edits
+from pooledfund.dashboard.formats import short_gbp
 from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
 from pooledfund.engine.runner import run
 from pooledfund.io.loader import load_agreement
@@ -44,9 +45,21 @@ def app() -> AppTest:
     return at
 
 
+def exact(element: object) -> str:
+    """The exact figure a short headline figure stands for: its hover text reads "Exactly £1,234.56. ..."."""
+    text = str(element.proto.help)  # type: ignore[attr-defined]
+    assert text.startswith("Exactly "), text
+    return text.removeprefix("Exactly ").split(". ")[0].rstrip(".")
+
+
 def metric(at: AppTest, label: str, partner: int) -> str:
-    """The value of the ``label`` metric in the box of the ``partner``-th partner."""
-    return [m.value for m in at.metric if m.label == label][partner]
+    """The exact figure (to the penny, from its hover text) of the ``label`` metric of the ``partner``-th partner."""
+    return exact([m for m in at.metric if m.label == label][partner])
+
+
+def shown(at: AppTest, label: str, index: int = 0) -> str:
+    """The short figure on screen of the ``index``-th ``label`` metric (£23.4m)."""
+    return str([m.value for m in at.metric if m.label == label][index])
 
 
 def engine_figures(agreement: Agreement, scenario: Scenario, partner: int, year: str = YEAR) -> dict[str, str]:
@@ -73,7 +86,11 @@ def shown_figures(at: AppTest, partner: int) -> dict[str, str]:
 def test_the_app_opens_on_the_bcf_example_with_charts(app: AppTest, bcf: Agreement) -> None:
     assert app.title[0].value == TITLE
     assert "Northmoor Better Care Fund Section 75 Agreement 2025-27" in app.caption[0].value
-    assert app.selectbox(key="example").value == "examples/bcf_northmoor.yaml"
+    assert app.radio(key="example").value == "examples/bcf_northmoor.yaml"
+    # the pickers show names, not file paths
+    assert "Northmoor Better Care Fund Section 75 Agreement 2025-27" in app.radio(key="example").options
+    assert "Council contribution cut 10% from January 2026" in app.multiselect(key="scenarios").options
+    assert "In use: **bcf_northmoor.yaml (bundled example)**" in [c.value for c in app.sidebar.caption]
     assert app.selectbox(key="year").value == YEAR
     charts = app.get("plotly_chart")
     assert len(charts) == 6
@@ -83,6 +100,13 @@ def test_the_app_opens_on_the_bcf_example_with_charts(app: AppTest, bcf: Agreeme
         assert shown_figures(app, partner) == engine_figures(bcf, BASE, partner)
     # With the budget as agreed the council's net cost is its contributions: £23,405,000.00
     assert metric(app, "Net cost", COUNCIL) == "£23,405,000.00"
+    assert shown(app, "Net cost", COUNCIL) == "£23.4m"  # short on screen, exact on hover
+    for m in app.metric:
+        if m.label != "Variance, all arrangements":
+            figure = exact(m)
+            sign = "+" if figure.startswith("+") else ""
+            pence = round(float(figure.strip("+()£").replace(",", "")) * 100) * (-1 if figure.startswith("(") else 1)
+            assert m.value == sign + short_gbp(pence), (m.label, m.value, figure)
     assert not app.error
     assert [b.label for b in app.download_button] == ["Download the Excel sign-off pack", "Download results (JSON)"]
     checks = next(d.value for d in app.dataframe if "Check" in d.value.columns)
@@ -116,7 +140,10 @@ def test_a_council_cut_slider_moves_its_contribution_by_the_hand_worked_amount(a
         "    host_partner: council\n", "    host_partner: council\n    shortfall: waterfall\n", 1)
     app.file_uploader(key="agreement_upload").set_value(
         ("bcf_northmoor.yaml", text.encode("utf-8"), "application/x-yaml")).run()
-    app.selectbox(key="adhoc_partner").set_value("council")
+    # the change and its month wait (disabled) until a partner is chosen, as in a browser
+    assert app.slider(key="adhoc_contribution").disabled
+    app.selectbox(key="adhoc_partner").set_value("council").run()
+    assert not app.slider(key="adhoc_contribution").disabled
     app.selectbox(key="adhoc_contribution_from").set_value("2026-01")
     app.slider(key="adhoc_contribution").set_value(-10).run()
     assert not app.exception
@@ -146,7 +173,40 @@ def test_editing_a_scheme_budget_in_the_table_reruns_the_model(app: AppTest, bcf
     checks = next(d.value for d in app.dataframe if "Check" in d.value.columns)
     balance = checks[checks["Check"] == "Pool balances as agreed"].iloc[0]
     assert (balance["Result"], balance["Figure"], balance["Should be"]) == ("FAIL", "£38,680,000.00", "£39,180,000.00")
-    assert any("check(s) fail for 2025-26" in e.value for e in app.error)
+    assert any("checks fail for 2025-26 (failures first)" in e.value for e in app.error)
+
+
+def test_the_board_summary_shows_the_pool_and_the_packs_checks_failures_first(app: AppTest) -> None:
+    # Budget as agreed: the £300,000 contingency is unspent, an underspend, carried forward; all 23 checks pass.
+    figures = [shown(app, label) for label in ("Variance, all arrangements", "Contingency left", "Carried forward")]
+    assert figures == ["(£300k)", "£300k", "£300k"]
+    variance = next(m for m in app.metric if m.label == "Variance, all arrangements")
+    assert variance.proto.delta == "underspend"
+    assert variance.proto.help.startswith("Exactly (£300,000.00) underspend: Northmoor Better Care Fund pooled fund "
+                                          "(£300,000.00) underspend; ")
+    assert any(s.value.startswith("**All 23 checks pass**") for s in app.success)
+    # NM01 £500,000 over its agreed £3,450,000, contributions as agreed: spend £38,880,000 against
+    # £38,680,000 in is £200,000 over; the £300,000 contingency met the first £300,000 of the schemes'
+    # £500,000 overspend and is used up, so nothing is carried forward.
+    editor = next(e for e in app.data_editor if e.key == f"schemes_editor_{YEAR}")
+    row = editor.value["Scheme"].tolist().index("NM01")
+    app.session_state[f"schemes_editor_{YEAR}"] = {
+        "edited_rows": {str(row): {BUDGET_COLUMN: 3_950_000.0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert not app.exception
+    assert shown(app, "Variance, all arrangements") == "£200k"
+    variance = next(m for m in app.metric if m.label == "Variance, all arrangements")
+    assert variance.proto.delta == "overspend"
+    assert (metric(app, "Contingency used", 0), metric(app, "Contingency left", 0),
+            metric(app, "Carried forward", 0)) == ("£300,000.00", "£0.00", "£0.00")
+    # The pack's counts (tests/test_dashboard_summary.py recalculates the pack): 20 pass, 3 fail,
+    # the failures first, each with its sentence.
+    failures = next(e.value for e in app.error if "checks fail**" in e.value)
+    assert failures.startswith("**3 of 23 checks fail**, 20 pass")
+    assert failures.index("NHS-funded adult social care maintained") < failures.index("pool balances")
+    assert "falls short of planned spend £22,270,000.00 by £500,000.00" in failures
+    assert any("Totals that do not reconcile in 2025-26" in e.value and "Pool balances as agreed" in e.value
+               for e in app.error)
 
 
 def test_a_negative_budget_in_the_table_is_refused_with_its_location(app: AppTest) -> None:
@@ -187,7 +247,7 @@ def test_a_bad_upload_shows_the_cli_message_and_keeps_the_last_good_state(
     assert expected
     assert len(app.error) == 1
     shown = app.error[0].value
-    assert shown.startswith(f"{name} could not be used; the last valid agreement stays on screen: "
+    assert shown.startswith(f"{name} could not be used; examples/bcf_northmoor.yaml stays in use: "
                             f"{len(expected)} problem")
     assert "\n".join(expected) in shown
     assert app.title[0].value == TITLE
@@ -199,7 +259,7 @@ def test_a_good_upload_replaces_the_example(app: AppTest) -> None:
     data = (ROOT / "examples" / "ld_pooled_budget.yaml").read_bytes()
     app.file_uploader(key="agreement_upload").set_value(("my_ld.yaml", data, "application/x-yaml")).run()
     assert not app.exception
-    assert "(my_ld.yaml)" in app.caption[0].value
+    assert "file: my_ld.yaml (uploaded)" in app.caption[0].value
     assert not app.error
 
 
@@ -210,6 +270,28 @@ def test_a_bad_scenario_upload_is_left_out_with_its_message(app: AppTest, bcf: A
     assert len(app.error) == 1
     assert "oops.yaml:4 scenario.shocks[0].scheme: 'NOPE' is not a scheme in bcf-northmoor" in app.error[0].value
     assert shown_figures(app, COUNCIL) == engine_figures(bcf, BASE, COUNCIL)
+
+
+def test_a_broken_replacement_scenario_keeps_the_last_valid_upload_of_it(app: AppTest, bcf: Agreement) -> None:
+    from pooledfund.io.scenario_files import load_scenario
+
+    good = (ROOT / "scenarios" / "council_cut.yaml").read_bytes()
+    app.file_uploader(key="scenario_upload").set_value([("mine.yaml", good, "application/x-yaml")]).run()
+    assert not [e for e in app.error if "mine.yaml" in e.value]  # (the cut fails some of the pack's checks)
+    in_use = "In use: **Council contribution cut 10% from January 2026 (mine.yaml, uploaded)**"
+    assert in_use in [c.value for c in app.sidebar.caption]
+    cut = load_scenario(ROOT / "scenarios" / "council_cut.yaml")[0]
+    assert cut is not None
+    expected = engine_figures(bcf, cut, COUNCIL)
+    assert shown_figures(app, COUNCIL) == expected
+    app.file_uploader(key="scenario_upload").set_value(
+        [("mine.yaml", b"scenario: [unclosed\n", "application/x-yaml")]).run()
+    assert not app.exception
+    [problem] = [e.value for e in app.error if "mine.yaml" in e.value]
+    assert problem.startswith("mine.yaml could not be used; the last valid upload of it stays in use")
+    assert "mine.yaml:1: this is not valid YAML" in problem
+    assert in_use in [c.value for c in app.sidebar.caption]
+    assert shown_figures(app, COUNCIL) == expected
 
 
 def test_choosing_bundled_scenarios_applies_them_in_order(app: AppTest, bcf: Agreement) -> None:
@@ -231,10 +313,20 @@ def test_choosing_bundled_scenarios_applies_them_in_order(app: AppTest, bcf: Agr
 
 
 def test_resetting_the_what_if_puts_the_base_back(app: AppTest) -> None:
-    app.slider(key="adhoc_inflation").set_value(3.0).run()
+    app.slider(key="adhoc_inflation").set_value(3.0)
+    app.selectbox(key="adhoc_shock_scheme").set_value("NM01").run()
+    assert app.selectbox(key="adhoc_shock_scheme").format_func("NM01") == "Northmoor Reablement Service"
+    app.number_input(key="adhoc_shock_amount").set_value(50_000.0)
+    app.selectbox(key="adhoc_shock_month").set_value("2025-12").run()
     assert metric(app, "Change v base", ICB) != "£0.00"
     app.button(key="adhoc_reset").click().run()
+    assert not app.exception
     assert app.slider(key="adhoc_inflation").value == 0.0
+    # the choices are cleared too, and what waits for them is disabled again
+    assert app.selectbox(key="adhoc_shock_scheme").value == "(none)"
+    assert app.selectbox(key="adhoc_shock_month").value == "2025-04"
+    assert app.number_input(key="adhoc_shock_amount").value == 0.0
+    assert app.number_input(key="adhoc_shock_amount").disabled
     assert metric(app, "Change v base", ICB) == "£0.00"
 
 
@@ -314,6 +406,6 @@ def test_a_sign_off_pack_uploaded_back_gives_the_same_figures(app: AppTest, bcf:
     app.file_uploader(key="agreement_upload").set_value(("northmoor_pack.xlsx", pack, XLSX)).run()
     assert not app.exception
     assert not app.error
-    assert "(northmoor_pack.xlsx)" in app.caption[0].value
+    assert "file: northmoor_pack.xlsx (uploaded)" in app.caption[0].value
     for partner in (COUNCIL, ICB):
         assert shown_figures(app, partner) == engine_figures(bcf, BASE, partner)

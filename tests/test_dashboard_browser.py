@@ -128,7 +128,8 @@ def test_in_a_browser_the_page_has_its_title_and_charts_and_reacts_to_a_slider()
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
             assert page.locator(".js-plotly-plot").count() == 6
             assert page.locator(".js-plotly-plot .main-svg").count() >= 6
-            expect(page.get_by_text("£23,405,000.00").first).to_be_visible()
+            # headline figures are short; the exact figure is on hover (the metric's help)
+            expect(page.locator('[data-testid="stMetricValue"]').filter(has_text="£23.4m").first).to_be_visible()
             slider = page.get_by_role("slider", name="Inflation above plan (percentage points a year)")
             slider.press("ArrowRight")
             assert slider.input_value() == "0.5"
@@ -147,3 +148,104 @@ def test_in_a_browser_the_page_has_its_title_and_charts_and_reacts_to_a_slider()
             assert {"Cover", "Summary", "Risk share", "Checks"} <= set(workbook.sheetnames)
         finally:
             browser.close()
+
+
+# --- Uploads through the real file chooser, and the page at laptop sizes ---------------------------------
+
+#: Where to keep the screenshots for a person to look at (a temporary folder when unset).
+SHOTS = "POOLEDFUND_SCREENSHOTS"
+CLIPPED_JS = """(selector) => Array.from(document.querySelectorAll(selector)).flatMap(el =>
+  [el, ...el.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)
+    .map(e => (el.innerText || '').trim() + ' (' + e.scrollWidth + ' > ' + e.clientWidth + ')'))"""
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """One dashboard server for the tests below (each opens its own page, so its own session)."""
+    chromium()
+    with running_app() as url:
+        yield url
+
+
+@contextmanager
+def browser_page(url: str, width: int, height: int) -> Iterator[object]:
+    """A fresh page (a new session) on the running dashboard, ready to use."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), headless=True, args=CHROME_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+            _wait_ready(page)
+            yield page
+        finally:
+            browser.close()
+
+
+def _metric_values(page: object) -> list[str]:
+    return page.locator('[data-testid="stMetricValue"]').all_inner_texts()  # type: ignore[attr-defined, no-any-return]
+
+
+def _upload(page: object, name: str, data: bytes) -> None:
+    """Choose a file in the agreement's file chooser, as a person would, and wait for the page."""
+    chooser = page.locator('[data-testid="stFileUploader"]').first  # type: ignore[attr-defined]
+    chooser.locator('input[type="file"]').set_input_files(
+        files=[{"name": name, "mimeType": "application/x-yaml", "buffer": data}])
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    _wait_ready(page)
+
+
+def test_a_broken_replacement_upload_keeps_the_last_valid_upload_on_screen(app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(app_url, 1280, 900) as page:
+        sidebar = page.locator('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
+        expect(sidebar.get_by_text("bcf_northmoor.yaml (bundled example)")).to_be_visible()
+        example_figures = _metric_values(page)
+        _upload(page, "my_ld.yaml", (ROOT / "examples" / "ld_pooled_budget.yaml").read_bytes())
+        expect(sidebar.get_by_text("my_ld.yaml (uploaded)")).to_be_visible(timeout=30_000)
+        uploaded_figures = _metric_values(page)
+        assert uploaded_figures != example_figures
+        # The learning disability pool: the council pays £65,055,000.00 in 2025-26, shown as £65.1m
+        assert "£65.1m" in uploaded_figures
+
+        _upload(page, "broken.yaml", b"agreement:\n  id: x\n  title: [unclosed\n")
+        error = page.locator('[data-testid="stAlert"]').filter(has_text="broken.yaml could not be used")
+        expect(error).to_be_visible(timeout=30_000)
+        expect(error).to_contain_text("my_ld.yaml stays in use")
+        expect(error).to_contain_text("broken.yaml:3: this is not valid YAML")
+        assert _metric_values(page) == uploaded_figures
+        expect(sidebar.get_by_text("my_ld.yaml (uploaded)")).to_be_visible()
+        expect(page.locator('[data-testid="stCaptionContainer"]').filter(
+            has_text="Wealdham Learning Disability Pooled Budget").first).to_be_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1440, 900)])
+def test_the_page_fits_a_laptop_screen(app_url: str, tmp_path: Path, width: int, height: int) -> None:
+    folder = Path(os.environ.get(SHOTS) or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with browser_page(app_url, width, height) as page:
+        page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(800)  # type: ignore[attr-defined]  # plotly draws after the script ends
+        values = _metric_values(page)
+        assert "£23.4m" in values and "(£300k)" in values
+        for selector in ('[data-testid="stMetricValue"]', '[data-testid="stMetricLabel"]',
+                         '[data-testid="stFileUploaderDropzoneInstructions"]'):
+            clipped = page.evaluate(CLIPPED_JS, selector)  # type: ignore[attr-defined]
+            assert not clipped, f"{selector} cut off at {width}x{height}: {clipped}"
+        # the board summary is on the first screen
+        summary = page.get_by_text("Board summary, 2025-26")  # type: ignore[attr-defined]
+        assert summary.bounding_box()["y"] < height
+        # no deploy button; the choosers state the readers' limits
+        assert page.locator('[data-testid="stAppDeployButton"]').count() == 0  # type: ignore[attr-defined]
+        limits = page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').all_inner_texts()  # type: ignore[attr-defined]
+        assert "20MB per file" in limits[0] and "5MB per file" in limits[1], limits
+        page.screenshot(path=str(folder / f"dashboard_{width}x{height}.png"))  # type: ignore[attr-defined]
+        main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
+        full = int(main.evaluate("el => el.scrollHeight"))
+        page.set_viewport_size({"width": width, "height": full})  # type: ignore[attr-defined]
+        page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+        page.screenshot(path=str(folder / f"dashboard_{width}x{height}_full.png"))  # type: ignore[attr-defined]
+    assert (folder / f"dashboard_{width}x{height}.png").stat().st_size > 50_000

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from pooledfund.agreements import FundedArrangement
+from pooledfund.core import palette
 from pooledfund.core.money import format_gbp
 from pooledfund.dashboard.data import ModelOutputs, build_outputs
 from pooledfund.dashboard.figures import (
@@ -23,6 +24,7 @@ from pooledfund.dashboard.figures import (
     spend_by_scheme_type,
     wrap,
 )
+from pooledfund.dashboard.formats import signed_gbp
 from pooledfund.engine.results import RunResult
 from pooledfund.io.loader import load_agreement
 from pooledfund.io.scenario_files import load_scenario
@@ -121,7 +123,12 @@ def test_spend_by_scheme_type_stacks_to_each_years_spend(base: ModelOutputs) -> 
     for index, year in enumerate(base.years):
         stacked = sum(_pence(trace.y)[index] for trace in fig.data)
         assert stacked == int(base.schemes_frame[base.schemes_frame["year"] == year]["spend"].sum())
-    assert len({trace.name for trace in fig.data}) == base.schemes_frame["scheme_type"].nunique()
+    # Northmoor's 19 scheme types: the 7 largest apart, each its own palette colour, the other 12 in grey
+    assert base.schemes_frame["scheme_type"].nunique() == 19
+    assert len(fig.data) == 8
+    assert fig.data[-1].name == "Other scheme types (12)" and fig.data[-1].marker.color == palette.GREY
+    colours = [trace.marker.color for trace in fig.data[:-1]]
+    assert colours == list(palette.SERIES[:7])
 
 
 def test_cumulative_spend_with_actuals_splits_actual_and_forecast(bcf: Agreement) -> None:
@@ -182,7 +189,8 @@ def test_scenario_comparison_groups_partners_by_scenario(
     sign = "+" if change > 0 else ""
     assert fig.data[1].customdata[0] == (f"{format_gbp(council_now, brackets=True)} "
                                          f"({sign}{format_gbp(change, brackets=True)})")
-    assert fig.data[1].text[0] == format_gbp(change, brackets=True)
+    # the label is short, in brackets for a fall; the hover (customdata) has it to the penny
+    assert fig.data[1].text[0] == signed_gbp(change, short=True) == "(£947k)"
     assert list(fig.data[0].text) == ["", ""]
 
 
@@ -202,3 +210,64 @@ def test_the_package_never_imports_streamlit() -> None:
             "pooledfund.dashboard.budget_edits, pooledfund.dashboard.whatif, pooledfund.dashboard.uploads; "
             "sys.exit(1 if 'streamlit' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
+
+
+def _colours(fig: go.Figure) -> set[str]:
+    """Every colour a figure's traces and annotations use (markers, lines, waterfall bars, labels)."""
+    found: set[str] = set()
+    for trace in fig.data:
+        for path in ("marker.color", "line.color", "increasing.marker.color", "decreasing.marker.color",
+                     "totals.marker.color"):
+            node: object = trace
+            for part in path.split("."):
+                node = getattr(node, part, None) if node is not None else None
+            if isinstance(node, str) and node != "rgba(0,0,0,0)":
+                found.add(node.upper())
+    for annotation in fig.layout.annotations:
+        if annotation.font.color:
+            found.add(str(annotation.font.color).upper())
+    return found
+
+
+def test_every_chart_uses_the_colour_blind_safe_palette(
+    bcf: Agreement, base: ModelOutputs, cut: tuple[ModelOutputs, RunResult]
+) -> None:
+    outputs, _ = cut
+    actuals = build_outputs(bcf, _scenario("bcf_in_year_actuals.yaml"))[0]
+    figures = [money_flow_waterfall(outputs, YEAR), risk_share_waterfall(outputs, "2026-27", "bcf_pool"),
+               risk_share_waterfall(base, YEAR, "bcf_pool"), scenario_comparison([base, outputs], YEAR),
+               host_cash_position(outputs, YEAR), cumulative_spend(actuals, YEAR), cumulative_spend(outputs, YEAR),
+               spend_by_scheme_type(base)]
+    allowed = {c.upper() for c in palette.ALL}
+    for fig in figures:
+        used = _colours(fig)
+        assert used and used <= allowed, (fig.layout.title.text, used - allowed)
+
+
+def test_the_money_flow_says_overspend_positive_and_underspend_in_brackets(
+    base: ModelOutputs, cut: tuple[ModelOutputs, RunResult]
+) -> None:
+    # Base: the £300,000 contingency is unspent, an underspend: (£300k), drawn above £0 (money left).
+    trace = money_flow_waterfall(base, YEAR, "bcf_pool").data[0]
+    at = list(trace.x).index("Underspend")
+    assert trace.text[at] == "(£300k) underspend" and trace.customdata[at] == "(£300,000.00) underspend"
+    # The shared council cut: 2026-27 overspends by £1,582,500 before the £300,000 risk pool
+    # (test_dashboard_data), so the pool is £1,282,500 short: "£1.28m overspend", drawn below £0.
+    outputs, result = cut
+    row = next(r for r in result.for_year("2026-27") if r.arrangement_id == "bcf_pool")
+    trace = money_flow_waterfall(outputs, "2026-27", "bcf_pool").data[0]
+    at = list(trace.x).index("Overspend")
+    assert int(row.variance[0]) == 1_282_500_00
+    assert trace.text[at] == "£1.28m overspend" and trace.customdata[at] == "£1,282,500.00 overspend"
+
+
+def test_an_underspend_passes_down_the_rules_below_zero(base: ModelOutputs) -> None:
+    # Base 2025-26: the unspent £300,000 contingency is an underspend, carried forward by rule 1.
+    fig = risk_share_waterfall(base, YEAR, "bcf_pool")
+    to_share = next(trace for trace in fig.data if trace.name == "To share")
+    assert _pence(to_share.y) == [-300_000_00]
+    assert to_share.customdata[0] == "(£300,000.00)"
+    carried = next(trace for trace in fig.data if trace.name == "Carried forward")
+    assert min(_pence(carried.y)) == -300_000_00
+    assert carried.marker.pattern.shape == "/"
+    assert "(£300k)" in [a.text for a in fig.layout.annotations]

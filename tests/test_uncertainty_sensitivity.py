@@ -80,3 +80,15 @@ def test_break_even_of_a_driver_that_lowers_spend(tmp_path: Path) -> None:
     found = break_even(agreement, scenario, spec, "eff", "pool", "2025-26")
     assert found.value == pytest.approx(2.91262, abs=0.0002)
     assert found.overspend_above is False
+
+
+def test_the_sensitivity_function_is_not_hidden_by_its_module() -> None:
+    # Importing SensitivityResult first loads the module pooledfund.uncertainty.sensitivity, which
+    # Python binds on the package under the same name as the function (the dashboard's import order).
+    import subprocess
+    import sys
+
+    code = ("from pooledfund.uncertainty import SensitivityResult, sensitivity; "
+            "import sys; sys.exit(0 if callable(sensitivity) else 1)")
+    root = Path(__file__).resolve().parents[1]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0

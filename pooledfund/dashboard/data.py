@@ -43,7 +43,9 @@ class ModelOutputs:
         years: the agreement's years, in order.
         partners / partner_names: partner ids in order and their names.
         partners_frame: per year and partner: cash, in kind, shares, net cost.
-        arrangements_frame: per year and arrangement: budget, spend, variance, carry-forwards...
+        arrangements_frame: per year and arrangement: budget, spend, variance, carry-forwards, the
+            contingency, the risk pool (contingency and what the shared pool brought forward) and how much
+            of it the schemes' overspends used (both 0 for an aligned budget, which has no pool)...
         arrangement_partners: per year, arrangement and partner: cash, in kind, shares.
         schemes_frame: per year and scheme: budget, spend, variance, type, name.
         monthly_frame: per year, arrangement and month: budget and projected spend.
@@ -91,6 +93,10 @@ def build_outputs(agreement: Agreement, scenario: Scenario) -> tuple[ModelOutput
     arrangements = arrangement_frame(result)
     arrangements["name"] = [r.name for r in result.arrangement_years]
     arrangements["contingency"] = [r.contingency for r in result.arrangement_years]
+    arrangements["risk_pool"] = [int(r.risk_pool[0]) if r.overspend is not None else 0
+                                 for r in result.arrangement_years]
+    arrangements["risk_pool_used"] = [int(r.risk_pool_used[0]) if r.overspend is not None else 0
+                                      for r in result.arrangement_years]
     actuals_to: dict[str, int] = {}
     for actual in scenario.actuals:
         last = parse_month(actual.to_month)[1]
@@ -293,6 +299,8 @@ def _shared_underspend_steps(row: ArrangementYear, names: dict[str, str], add: _
 
 CHECK_COLUMNS = ["check", "where", "year", "figure", "should_be", "passed", "words"]
 ALL_YEARS = "all years"
+#: The ``where`` of the pack's checks (:func:`pooledfund.reports.conditions.national_conditions`).
+NATIONAL_CONDITIONS = "National conditions"
 
 
 def reconciliation_checks(result: RunResult, agreement: Agreement) -> pd.DataFrame:
@@ -371,7 +379,7 @@ def conditions_frame(conditions: list[ConditionCheck]) -> pd.DataFrame:
         figure, threshold = ((format_gbp(c.figure, brackets=True), format_gbp(c.threshold, brackets=True))
                              if c.unit == "pence" else (f"{c.figure:,}", f"{c.threshold:,}"))
         rows.append({
-            "check": c.name, "where": "National conditions", "year": c.year or ALL_YEARS,
+            "check": c.name, "where": NATIONAL_CONDITIONS, "year": c.year or ALL_YEARS,
             "figure": figure, "should_be": f"{c.comparison} {threshold}", "passed": bool(c.passed), "words": c.words,
         })
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

@@ -3,8 +3,12 @@
 Every function is pure: it takes plain frames, returns a ``go.Figure`` and
 draws nothing, so the dashboard only places them and the tests can read
 their data. Money on axes is in pounds with "£1.5m" ticks and negatives in
-brackets; hover text gives the exact figure to the penny (``£1,234.56``).
-Years are categories ("2025-26"), never read as dates.
+brackets; labels on bars are short (``£23.4m``) and hover text gives the
+exact figure to the penny (``£1,234.56``). A variance follows the pack's
+convention (:mod:`pooledfund.dashboard.formats`): overspend positive,
+underspend in brackets. Colours are the Okabe-Ito palette
+(:mod:`pooledfund.core.palette`), never red against green. Years are
+categories ("2025-26"), never read as dates.
 """
 
 from __future__ import annotations
@@ -15,18 +19,19 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
+from pooledfund.core import palette
 from pooledfund.core.money import format_gbp
 from pooledfund.dashboard.data import ModelOutputs
+from pooledfund.dashboard.formats import short_gbp, signed_gbp, variance_words
 from pooledfund.dashboard.tables import comparison_frame
 
 #: Partner colours, in the agreement's partner order (colour-blind safe, Okabe-Ito).
-PARTNER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-GREY = "#8c8c8c"
-RED = "#C0392B"
-GREEN = "#2E8B57"
-BLUE = "#1F4E79"
+PARTNER_COLOURS = palette.SERIES
+GREY = palette.GREY
+#: The most scheme types a chart shows apart, one palette colour each (yellow, faint, left out); the
+#: rest are drawn together in grey.
+MAX_SERIES = len(palette.SERIES) - 1
 FONT = "Source Sans Pro, Arial, sans-serif"
 
 
@@ -106,9 +111,20 @@ def _colour_by_name(outputs: ModelOutputs) -> dict[str, str]:
 
 
 def _month_axis(fig: go.Figure, labels: list[str]) -> None:
-    """Months as "Apr" ... "Mar", with the calendar year under April and January."""
-    text = [f"{label[:3]}<br>{label[4:]}" if label[:3] in ("Apr", "Jan") else label[:3] for label in labels]
-    fig.update_xaxes(type="category", tickvals=labels, ticktext=text, tickangle=0)
+    """Months as "Apr", "Jun" ... "Feb": every other month, so twelve never run together in a half-width chart.
+
+    The calendar year sits under the first month shown in each year (April and
+    February); every month keeps its point and its hover text.
+    """
+    shown = labels[::2]
+    seen: set[str] = set()
+    text = []
+    for label in shown:
+        calendar_year = label[4:]
+        text.append(f"{label[:3]}<br>{calendar_year}" if calendar_year not in seen else label[:3])
+        seen.add(calendar_year)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickvals=shown, ticktext=text,
+                     tickangle=0)
 
 
 def _pounds(pence: float) -> float:
@@ -175,7 +191,8 @@ def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | No
     money_in = sum(bars.values)
     bars.add("Money in", 0, "total")
     bars.add("Spend", -int(rows["spend"].sum()))
-    bars.add("Over (−) or<br>under (+) spend", 0, "total")
+    variance = int(rows["variance"].sum())
+    bars.add("Overspend" if variance > 0 else "Underspend" if variance < 0 else "On budget", 0, "total")
     _partner_bars(bars, outputs, by_partner, "overspend share", lambda totals: totals["overspend_share"])
     _partner_bars(bars, outputs, by_partner, "underspend returned", lambda totals: -totals["underspend_return"])
     for column, label, sign in (("carry_forward", "Carried<br>forward", -1), ("reinvested", "Reinvested", -1),
@@ -184,10 +201,11 @@ def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | No
         if amount:
             bars.add(label, sign * amount)
     bars.add("Left in the pool", 0, "total")
-    fig = _waterfall_figure(bars, money_in)
+    fig = _waterfall_figure(bars, money_in, variance)
     return _layout(fig, f"Money in, spend and who bears the result, {year}", 500,
-                   subtitle=f"{_where(outputs, arrangement).capitalize()}: contributions less spend, then each "
-                            "partner's share; the last bar is nothing left, which is the books balancing")
+                   subtitle=f"{_where(outputs, arrangement).capitalize()}: money into the pool +, out of it "
+                            "(brackets). An overspend leaves the pool short (below £0)<br>until the partners' "
+                            "shares make it good; the last bar, nothing left, is the books balancing.")
 
 
 def _partner_bars(
@@ -205,24 +223,36 @@ def _partner_bars(
             bars.add(wrap(f"{outputs.partner_names[partner]} {words}"), amount)
 
 
-def _waterfall_figure(bars: _Bars, money_in: int) -> go.Figure:
-    """Draw the bars: blue for money in, red for money out, grey totals, each labelled to the penny.
+def _waterfall_figure(bars: _Bars, money_in: int, variance: int) -> go.Figure:
+    """Draw the bars: blue for money in, vermillion for money out, grey totals, each with a short label.
 
-    The axis covers every running total and a little above the money in, so the labels outside the bars fit.
+    The bar after spend is the variance: drawn where the money stands (below
+    £0 when the pool is short), labelled in the convention (``£392k
+    overspend``, ``(£300k) underspend``). Hover gives each figure to the
+    penny. The axis covers every running total and a little above the money
+    in, so the labels outside the bars fit.
     """
     shown = bars.shown()
+    at = bars.labels.index("Spend") + 1
+    text = [short_gbp(v) for v in shown]
+    hover = [format_gbp(v, brackets=True) for v in shown]
+    text[at] = variance_words(variance, short=True)
+    hover[at] = variance_words(variance)
     fig = go.Figure(go.Waterfall(
         x=bars.labels, y=[_pounds(v) for v in bars.values], measure=bars.measures,
-        text=[format_gbp(v, brackets=True) for v in shown], textposition="outside",
-        customdata=[format_gbp(v, brackets=True) for v in shown],
-        hovertemplate="%{customdata}<extra></extra>",
-        increasing={"marker": {"color": BLUE}}, decreasing={"marker": {"color": RED}},
+        text=text, textposition="none", customdata=hover,
+        hovertemplate="%{x}: %{customdata}<extra></extra>",
+        increasing={"marker": {"color": palette.MONEY_IN}}, decreasing={"marker": {"color": palette.MONEY_OUT}},
         totals={"marker": {"color": GREY}}, connector={"line": {"color": "#cccccc"}},
-        cliponaxis=False,
     ))
-    _money_axis(fig, [_pounds(v) for v in bars.running()] + [_pounds(money_in) * 1.08])
+    # Each label sits above its bar's top (never at its foot, where it would run into the axis labels).
+    running = bars.running()
+    for index, (label, measure) in enumerate(zip(bars.labels, bars.measures, strict=True)):
+        top = max(running[index + 1], 0) if measure == "total" else max(running[index], running[index + 1])
+        fig.add_annotation(x=label, y=_pounds(top), text=text[index], showarrow=False, yshift=10,
+                           font={"size": 11}, hovertext=hover[index])
+    _money_axis(fig, [_pounds(v) for v in running] + [_pounds(money_in) * 1.08])
     fig.update_xaxes(type="category", tickangle=0)
-    fig.update_traces(textfont={"size": 11})
     return fig
 
 
@@ -230,29 +260,42 @@ def _waterfall_figure(bars: _Bars, money_in: int) -> go.Figure:
 
 
 def spend_by_scheme_type(outputs: ModelOutputs) -> go.Figure:
-    """Stacked bars of projected spend by BCF scheme type, one bar per year."""
+    """Stacked bars of projected spend by BCF scheme type, one bar per year.
+
+    Up to seven types are drawn apart, each in its own palette colour; when
+    there are more, the seven largest (over all years) are, and the others
+    are drawn together in grey as "Other scheme types" (hover names them), so
+    no two types share a colour and the stacks still add up to each year's spend.
+    """
     frame = outputs.schemes_frame.groupby(["year", "scheme_type"], sort=False)["spend"].sum().reset_index()
-    order = frame.groupby("scheme_type")["spend"].sum().sort_values(ascending=False).index.tolist()
+    order = frame.groupby("scheme_type")["spend"].sum().sort_values(ascending=False, kind="stable").index.tolist()
+    shown, rest = (order, []) if len(order) <= MAX_SERIES else (order[:MAX_SERIES], order[MAX_SERIES:])
     fig = go.Figure()
-    palette = [*qualitative.Dark24, *qualitative.Light24]
-    for index, scheme_type in enumerate(order):
-        rows = frame[frame["scheme_type"] == scheme_type].set_index("year").reindex(outputs.years, fill_value=0)
+    groups = [(scheme_type, [scheme_type]) for scheme_type in shown]
+    if rest:
+        groups.append((f"Other scheme types ({len(rest)})", rest))
+    for index, (name, members) in enumerate(groups):
+        spend = (frame[frame["scheme_type"].isin(members)].groupby("year")["spend"].sum()
+                 .reindex(outputs.years, fill_value=0))
+        what = name if len(members) == 1 else f"{name}: " + ", ".join(members)
         fig.add_bar(
-            x=outputs.years, y=[_pounds(v) for v in rows["spend"]], name=wrap(scheme_type, 26),
-            marker={"color": palette[index % len(palette)]},
-            customdata=[format_gbp(int(v)) for v in rows["spend"]],
-            hovertemplate=f"{scheme_type}<br>%{{x}}: %{{customdata}}<extra></extra>",
+            x=outputs.years, y=[_pounds(v) for v in spend], name=wrap(name, 26),
+            marker={"color": palette.series_colour(index) if len(members) == 1 else GREY},
+            customdata=[format_gbp(int(v)) for v in spend],
+            hovertemplate=f"{wrap(what, 60)}<br>%{{x}}: %{{customdata}}<extra></extra>",
         )
     totals = frame.groupby("year")["spend"].sum().reindex(outputs.years, fill_value=0)
-    _money_axis(fig, [0.0, *(_pounds(v) * 1.06 for v in totals)])
+    _money_axis(fig, [0.0, *(_pounds(v) * 1.08 for v in totals)])
     fig.update_xaxes(type="category")
     for year, total in totals.items():
-        fig.add_annotation(x=year, y=_pounds(total), text=format_gbp(int(total)), showarrow=False, yshift=12)
-    fig = _layout(fig, "Projected spend by scheme type and year", 640,
+        fig.add_annotation(x=year, y=_pounds(total), text=short_gbp(int(total)), showarrow=False, yshift=12,
+                           hovertext=format_gbp(int(total)))
+    fig = _layout(fig, "Projected spend by scheme type and year", 560,
                   subtitle="Largest scheme types at the bottom of each bar")
-    fig.update_layout(barmode="stack", bargap=0.35, margin={"r": 10},
-                      legend={"orientation": "v", "y": 1, "x": 1.02, "xanchor": "left", "yanchor": "top",
-                              "font": {"size": 10}, "traceorder": "reversed", "itemwidth": 30})
+    fig.update_layout(barmode="stack", bargap=0.35,
+                      legend={"orientation": "h", "y": -0.12, "x": 0, "xanchor": "left", "yanchor": "top",
+                              "font": {"size": 11}, "traceorder": "normal"},
+                      margin={"b": 190})
     return fig
 
 
@@ -276,23 +319,22 @@ def cumulative_spend(outputs: ModelOutputs, year: str, arrangement: str | None =
                     hovertemplate="Budget to %{x}: %{customdata}<extra></extra>")
     if last_actual is None:
         fig.add_scatter(x=labels, y=[_pounds(v) for v in spend], name="Projected spend", mode="lines+markers",
-                        line={"color": BLUE, "width": 3}, customdata=[format_gbp(v) for v in spend],
+                        line={"color": palette.BLUE, "width": 3}, customdata=[format_gbp(v) for v in spend],
                         hovertemplate="Projected spend to %{x}: %{customdata}<extra></extra>")
     else:
         cut = last_actual + 1
         fig.add_scatter(x=labels[:cut], y=[_pounds(v) for v in spend[:cut]], name="Actual to date",
-                        mode="lines+markers", line={"color": BLUE, "width": 3},
+                        mode="lines+markers", line={"color": palette.BLUE, "width": 3},
                         customdata=[format_gbp(v) for v in spend[:cut]],
                         hovertemplate="Actual to %{x}: %{customdata}<extra></extra>")
         fig.add_scatter(x=labels[last_actual:], y=[_pounds(v) for v in spend[last_actual:]], name="Forecast",
-                        mode="lines+markers", line={"color": BLUE, "width": 3, "dash": "dash"},
+                        mode="lines+markers", line={"color": palette.BLUE, "width": 3, "dash": "dash"},
                         customdata=[format_gbp(v) for v in spend[last_actual:]],
                         hovertemplate="Forecast to %{x}: %{customdata}<extra></extra>")
     gap = spend[-1] - budget[-1] if spend else 0
-    verdict = "over" if gap > 0 else "under" if gap < 0 else "on"
     fig.add_annotation(x=labels[-1], y=_pounds(spend[-1]) if spend else 0, xanchor="right", yshift=18, showarrow=False,
-                       text=f"Year end: {format_gbp(abs(gap))} {verdict} budget" if gap else "Year end: on budget",
-                       font={"color": RED if gap > 0 else GREEN})
+                       text=f"Year end: {variance_words(gap)}" if gap else "Year end: on budget",
+                       font={"color": palette.OVERSPEND if gap > 0 else palette.UNDERSPEND})
     _money_axis(fig, [0.0, *(_pounds(v) * 1.05 for v in budget + spend)])
     _month_axis(fig, labels)
     subtitle = _where(outputs, arrangement).capitalize()
@@ -308,7 +350,9 @@ def risk_share_waterfall(outputs: ModelOutputs, year: str, arrangement: str) -> 
     """The overspend (or underspend) passing down the agreement's layers, each bar split by who took it.
 
     Each step is drawn floating above what is left after it, so the bars step
-    down from the variance to nothing (or to the unfunded remainder).
+    down from the variance to nothing (or to the unfunded remainder). An
+    underspend is drawn below £0 and labelled in brackets, the convention for
+    every variance on the page.
     """
     steps = outputs.risk_steps
     steps = steps[(steps["year"] == year) & (steps["arrangement"] == arrangement)]
@@ -322,7 +366,10 @@ def risk_share_waterfall(outputs: ModelOutputs, year: str, arrangement: str) -> 
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return _layout(fig, title, 300, subtitle=subtitle)
-    steps = steps.assign(label=[wrap(label, 14) for label in steps["label"]])
+    # An underspend is drawn below £0, in brackets, as every variance is (overspend +, underspend (brackets)).
+    sign = -1 if (steps["stage"].eq("start") & steps["label"].eq("Underspend")).any() else 1
+    steps = steps.assign(label=[wrap(label, 14) for label in steps["label"]], amount=steps["amount"] * sign,
+                         remaining=steps["remaining"] * sign)
     labels = steps.drop_duplicates("order").sort_values("order")["label"].tolist()
     ordered = steps.drop_duplicates("order").sort_values("order")
     base = [0 if stage in ("start", "end") else int(rem)
@@ -330,27 +377,31 @@ def risk_share_waterfall(outputs: ModelOutputs, year: str, arrangement: str) -> 
     fig.add_bar(x=labels, y=[_pounds(v) for v in base], marker={"color": "rgba(0,0,0,0)"}, showlegend=False,
                 hoverinfo="skip", name="")
     colours = _colour_by_name(outputs)
-    special = {"Risk pool (contingency and brought forward)": GREY, "Carried forward": "#7F7F7F",
-               "Reinvested": GREEN, "Unfunded (for the board)": RED}
+    # What no partner is: greys told apart by hatching, and black for what is unfunded.
+    special = {"Risk pool (contingency and brought forward)": (GREY, ""), "Carried forward": (GREY, "/"),
+               "Reinvested": (GREY, "x"), "Unfunded (for the board)": (palette.BLACK, "")}
     whos = [w for w in steps["who"].drop_duplicates() if w and steps[steps["who"] == w]["amount"].any()]
     for who in whos:
         mine = steps[steps["who"] == who].set_index("label").groupby(level=0)["amount"].sum()
         amounts = [int(mine.get(label, 0)) for label in labels]
+        colour, hatch = special.get(who, (colours.get(who, GREY), ""))
         fig.add_bar(x=labels, y=[_pounds(v) for v in amounts], name=who,
-                    marker={"color": colours.get(who, special.get(who, GREY))},
-                    customdata=[format_gbp(v) for v in amounts],
+                    marker={"color": colour, "pattern": {"shape": hatch}},
+                    customdata=[format_gbp(v, brackets=True) for v in amounts],
                     hovertemplate=f"{who}<br>%{{x}}: %{{customdata}}<extra></extra>")
     starts = ordered[ordered["stage"] == "start"]
     fig.add_bar(x=starts["label"].tolist(), y=[_pounds(v) for v in starts["amount"]], name="To share",
-                marker={"color": "#4d4d4d"}, customdata=[format_gbp(int(v)) for v in starts["amount"]],
+                marker={"color": palette.UNDERSPEND if sign < 0 else palette.OVERSPEND},
+                customdata=[format_gbp(int(v), brackets=True) for v in starts["amount"]],
                 hovertemplate="%{x}: %{customdata}<extra></extra>")
     totals = steps.groupby("order")["amount"].sum()
     for order, label, stage in ordered[["order", "label", "stage"]].itertuples(index=False):
         top = int(totals[order]) + (0 if stage in ("start", "end") else base[labels.index(label)])
-        fig.add_annotation(x=label, y=_pounds(top), text=format_gbp(int(totals[order])), showarrow=False, yshift=10,
-                           font={"size": 11})
+        fig.add_annotation(x=label, y=_pounds(top), text=short_gbp(int(totals[order])), showarrow=False,
+                           yshift=10 * sign, font={"size": 11}, hovertext=format_gbp(int(totals[order]), brackets=True))
     fig.update_layout(barmode="stack", bargap=0.35)
-    _money_axis(fig, [0.0, _pounds(int(starts["amount"].max())) * 1.1])
+    extreme = _pounds(int(starts["amount"].abs().max())) * 1.1 * sign
+    _money_axis(fig, [0.0, extreme])
     fig.update_xaxes(type="category", tickangle=0)
     fig = _layout(fig, title, 480, subtitle=subtitle)
     fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0, "xanchor": "left", "yanchor": "top"},
@@ -373,7 +424,7 @@ def scenario_comparison(outputs: list[ModelOutputs], year: str, measure: str = "
     frame = comparison_frame(outputs, year, measure)
     fig = go.Figure()
     first = outputs[0]
-    shades = ("#9e9e9e", "#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+    shades = (GREY, *palette.SERIES)
     for index, item in enumerate(outputs):
         rows = frame[frame["scenario"] == item.scenario_name]
         change = [("" if index == 0 else f" ({'+' if c > 0 else ''}{format_gbp(c, brackets=True)})")
@@ -383,7 +434,7 @@ def scenario_comparison(outputs: list[ModelOutputs], year: str, measure: str = "
             marker={"color": shades[index % len(shades)]},
             customdata=[f"{format_gbp(int(v), brackets=True)}{c}" for v, c in zip(rows["value"], change, strict=True)],
             hovertemplate=f"{item.scenario_name}<br>%{{x}}: %{{customdata}}<extra></extra>",
-            text=[format_gbp(int(c), brackets=True) if index and c else "" for c in rows["change"]],
+            text=[signed_gbp(int(c), short=True) if index and c else "" for c in rows["change"]],
             textposition="outside", cliponaxis=False,
         )
     fig.update_layout(barmode="group")
@@ -416,7 +467,6 @@ def host_cash_position(outputs: ModelOutputs, year: str) -> go.Figure:
         return _layout(fig, title, 300)
     frame = frame[frame["year"] == year]
     names = outputs.arrangements_frame.drop_duplicates("arrangement").set_index("arrangement")["name"]
-    colours = ("#1F4E79", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
     values: list[float] = [0.0]
     for index, (arrangement, rows) in enumerate(frame.groupby("arrangement", sort=False)):
         host = outputs.partner_names.get(str(rows["host"].iloc[0]), str(rows["host"].iloc[0]))
@@ -428,9 +478,9 @@ def host_cash_position(outputs: ModelOutputs, year: str) -> go.Figure:
                                        strict=True)]
         fig.add_scatter(x=rows["month"].tolist(), y=[_pounds(v) for v in position], mode="lines+markers",
                         name=f"{names.get(arrangement, arrangement)} (held by {host})",
-                        line={"color": colours[index % len(colours)], "width": 3}, customdata=hover,
+                        line={"color": palette.series_colour(index), "width": 3}, customdata=hover,
                         hovertemplate="%{x}: %{customdata}<extra></extra>")
-    fig.add_hline(y=0, line={"color": RED, "width": 1})
+    fig.add_hline(y=0, line={"color": palette.BLACK, "width": 1})
     _money_axis(fig, values)
     _month_axis(fig, frame.drop_duplicates("month")["month"].tolist())
     return _layout(fig, title, subtitle="Receipts less payments; March includes the year-end settlement")

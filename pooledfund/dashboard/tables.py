@@ -8,13 +8,14 @@ Monte Carlo summaries. Money is in pence; the dashboard formats it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
 
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import month_label, parse_month
-from pooledfund.dashboard.data import ModelOutputs
+from pooledfund.dashboard.data import NATIONAL_CONDITIONS, ModelOutputs
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
 from pooledfund.uncertainty import SimulationResult
@@ -51,6 +52,87 @@ def partner_metrics(outputs: ModelOutputs, base: ModelOutputs, year: str) -> pd.
             "change": int(current["net_cost"]) - int(then.loc[partner, "net_cost"]),
         })
     return pd.DataFrame(rows)
+
+
+# --- The board summary ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    """What a board member asks first, for one year, all arrangements together. Money in pence.
+
+    Attributes:
+        variance: spend less money in: positive an overspend, negative an underspend.
+        contingency: the contingencies held back from the schemes this year.
+        risk_pool: the contingency plus what the pooled funds brought forward from last year.
+        risk_pool_used: how much of the risk pool the schemes' overspends used.
+        carried_forward: the underspend carried into next year.
+        unfunded: what no partner covers (for the board to decide).
+        checks: the sign-off pack's checks (the BCF national conditions and per-source
+            reconciliations, every year), failures first: check, year, passed, words.
+        reconciliations: the dashboard's own totals checks for the year, failures first.
+        by_arrangement: each arrangement's name and variance, in the agreement's order.
+    """
+
+    variance: int
+    contingency: int
+    risk_pool: int
+    risk_pool_used: int
+    carried_forward: int
+    unfunded: int
+    checks: pd.DataFrame
+    reconciliations: pd.DataFrame
+    by_arrangement: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def risk_pool_left(self) -> int:
+        """The risk pool the overspends did not use (carried forward or returned under the rules)."""
+        return self.risk_pool - self.risk_pool_used
+
+    @property
+    def brought_forward(self) -> int:
+        """The part of the risk pool brought forward from last year."""
+        return self.risk_pool - self.contingency
+
+    @property
+    def passed(self) -> int:
+        """How many of the pack's checks pass (its Summary sheet's "passed" count)."""
+        return int(self.checks["passed"].sum())
+
+    @property
+    def failed(self) -> int:
+        """How many of the pack's checks fail (its Summary sheet's "failed" count)."""
+        return len(self.checks) - self.passed
+
+
+def board_summary(outputs: ModelOutputs, year: str) -> BoardSummary:
+    """The year's pool figures and the checks, as the sign-off pack counts them.
+
+    The checks are the rows :func:`pooledfund.reports.conditions.national_conditions`
+    gave (the pack's Checks sheet: every year, so the counts match its
+    Summary); the reconciliations are the engine's totals checks for ``year``.
+    Both are sorted failures first, each group kept in the order the checks were made.
+    """
+    rows = outputs.arrangements_frame[outputs.arrangements_frame["year"] == year]
+    checks = outputs.checks
+    national = checks["where"] == NATIONAL_CONDITIONS
+    own = checks[~national & (checks["year"] == year)]
+    return BoardSummary(
+        variance=int(rows["variance"].sum()),
+        contingency=int(rows["contingency"].sum()),
+        risk_pool=int(rows["risk_pool"].sum()),
+        risk_pool_used=int(rows["risk_pool_used"].sum()),
+        carried_forward=int(rows["carry_forward"].sum()),
+        unfunded=int(rows["unfunded"].sum()),
+        checks=_failures_first(checks[national]),
+        reconciliations=_failures_first(own),
+        by_arrangement=tuple((str(name), int(v)) for name, v in zip(rows["name"], rows["variance"], strict=True)),
+    )
+
+
+def _failures_first(checks: pd.DataFrame) -> pd.DataFrame:
+    """Failing checks first; a stable sort keeps each group in the order the checks were made."""
+    return checks.sort_values("passed", kind="stable").reset_index(drop=True)
 
 
 def comparison_frame(outputs: list[ModelOutputs], year: str, measure: str = "net_cost") -> pd.DataFrame:

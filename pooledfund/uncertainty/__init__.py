@@ -64,7 +64,12 @@ def __getattr__(name: str) -> Any:
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'pooledfund.uncertainty' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+    loaded = import_module(module)
+    # Importing a submodule binds it on this package under its own name, so the module
+    # ``sensitivity`` would hide the function ``sensitivity`` from a later import: bind every
+    # public name the module holds now, the one named like it included.
+    for public, home in _PUBLIC.items():
+        if home == module:
+            globals()[public] = getattr(loaded, public)
+    return globals()[name]
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from pooledfund.core import palette
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import month_label
 from pooledfund.uncertainty.results import PartnerMeasure, SimulationResult
 from pooledfund.uncertainty.sensitivity import SensitivityResult
 from pooledfund.uncertainty.statistics import percentile_bands, summarise
 
-_BAND = "rgba(31, 119, 180, 0.2)"
-_LINE = "rgb(31, 119, 180)"
+# Okabe-Ito colours (colour-blind safe): blue for the spread, vermillion for markers and the high setting.
+_BAND = palette.translucent(palette.BLUE, 0.2)
+_LINE = palette.BLUE
 _MEASURE_WORDS = {
     "overspend_share": "overspend share",
     "underspend_return": "underspend returned",
@@ -58,7 +60,7 @@ def position_histogram(
     figure = go.Figure(go.Histogram(x=values / 100, nbinsx=60, name="paths", marker={"color": _LINE},
                                     hovertemplate="£%{x:,.0f}: %{y} paths<extra></extra>"))
     for label, pence, dash in (("P10", summary.p10, "dot"), ("P50", summary.p50, "solid"), ("P90", summary.p90, "dot")):
-        figure.add_vline(x=pence / 100, line={"color": "firebrick", "dash": dash},
+        figure.add_vline(x=pence / 100, line={"color": palette.VERMILLION, "dash": dash},
                          annotation_text=f"{label} {format_gbp(pence)}", annotation_position="top")
     words = _MEASURE_WORDS[measure]
     figure.update_layout(title=f"{sim.partner_names[partner_id]}: {words}, {year}", xaxis_title=f"£ ({words})",
@@ -78,9 +80,9 @@ def tornado_chart(sens: SensitivityResult, partner_id: str, year: str | None = N
     high_words = [f"happening, +{format_gbp(int(bar.high_value))}" if bar.kind == "event"
                   else f"P90 {bar.high_value:.2f}%" for bar in bars][::-1]
     figure = go.Figure()
-    figure.add_trace(go.Bar(y=labels, x=low, orientation="h", name="low setting", marker={"color": "seagreen"},
+    figure.add_trace(go.Bar(y=labels, x=low, orientation="h", name="low setting", marker={"color": palette.BLUE},
                             customdata=low_words, hovertemplate="%{customdata}: £%{x:+,.0f}<extra></extra>"))
-    figure.add_trace(go.Bar(y=labels, x=high, orientation="h", name="high setting", marker={"color": "firebrick"},
+    figure.add_trace(go.Bar(y=labels, x=high, orientation="h", name="high setting", marker={"color": palette.ORANGE},
                             customdata=high_words, hovertemplate="%{customdata}: £%{x:+,.0f}<extra></extra>"))
     period = year or f"{sens.years[0]} to {sens.years[-1]}"
     figure.update_layout(barmode="overlay", title=f"{sens.partner_names[partner_id]}: change in net cost, {period} "
