@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InvalidInputError, PooledfundError
 from pooledfund.core.version import __version__
-from pooledfund.io.agreement_yaml import agreement_yaml
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.outputs import check_output, write_atomic
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.scenario import Scenario
-from pooledfund.reports.conditions import ConditionThresholds, thresholds_from_data
+
+if TYPE_CHECKING:  # the pack's modules load only when export or import-xlsx runs, so other commands start quickly
+    from pooledfund.reports.conditions import ConditionThresholds
 
 
 def _scenario_groups(values: list[str]) -> list[list[str]]:
@@ -33,6 +35,8 @@ def _scenario_groups(values: list[str]) -> list[list[str]]:
 
 def _thresholds(path: str | None) -> ConditionThresholds | None:
     """The national-condition thresholds read from ``path``, or None to use the published uplifts."""
+    from pooledfund.reports.conditions import thresholds_from_data
+
     if path is None:
         return None
     data, _, errors = read_yaml(path)
@@ -72,6 +76,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import_xlsx(args: argparse.Namespace) -> int:
     """Read a workbook into an agreement file."""
+    from pooledfund.io.agreement_yaml import agreement_yaml
     from pooledfund.io.excel import import_workbook  # openpyxl: only this command loads it
 
     check_output(args.output, force=args.force, inputs=(args.book,))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pooledfund.cli.shared import run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
@@ -24,11 +25,9 @@ from pooledfund.engine.runner import run
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.loader import load_agreement
 from pooledfund.io.outputs import check_folder_output, check_output, write_atomic, write_folder_atomic
-from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
-from pooledfund.reports.explain import explain
 from pooledfund.reports.tables import (
     arrangement_frame,
     cash_flow_frame,
@@ -38,7 +37,9 @@ from pooledfund.reports.tables import (
     scheme_frame,
     to_pounds_csv,
 )
-from pooledfund.uncertainty.spec import UncertaintySpec, check_uncertainty
+
+if TYPE_CHECKING:  # validate and explain import what only they use, so `run` starts quickly
+    from pooledfund.uncertainty.spec import UncertaintySpec
 
 EXIT_OK = 0
 CSV_NAMES = ["partners.csv", "arrangements.csv", "schemes.csv", "cash_flow.csv"]
@@ -50,6 +51,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     When exactly one agreement is among the files, each scenario is also
     checked against it (scheme, partner and arrangement names, years).
     """
+    from pooledfund.io.uncertainty_files import load_uncertain_scenario
+    from pooledfund.uncertainty.spec import check_uncertainty
+
     errors: list[InputError] = []
     agreements: list[Agreement] = []
     scenarios: list[tuple[str, Scenario]] = []
@@ -139,6 +143,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """The risk-share waterfall for one year, step by step, in words."""
+    from pooledfund.reports.explain import explain
+
     agreement, scenarios = load_inputs(args.agreement, args.scenario)
     try:
         year = parse_year(args.year)

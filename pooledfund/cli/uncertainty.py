@@ -23,14 +23,13 @@ from pooledfund.core.years import parse_year
 from pooledfund.io.inputs import combine_scenarios
 from pooledfund.io.loader import load_agreement
 from pooledfund.io.outputs import check_output, write_atomic
-from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
-from pooledfund.uncertainty.spec import UncertaintySpec, check_uncertainty
 
-if TYPE_CHECKING:  # the simulation modules import scipy: only the commands that run them load it
+if TYPE_CHECKING:  # the simulation modules (scipy) and the uncertainty records load only when a command runs
     from pooledfund.uncertainty.results import SimulationResult
     from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
+    from pooledfund.uncertainty.spec import UncertaintySpec
 
 
 def load_uncertain_inputs(
@@ -41,6 +40,9 @@ def load_uncertain_inputs(
     Raises ``InvalidInputError`` listing every problem in any file; exactly
     one scenario file must carry an ``uncertainty:`` section.
     """
+    from pooledfund.io.uncertainty_files import load_uncertain_scenario
+    from pooledfund.uncertainty.spec import check_uncertainty
+
     agreement, errors = load_agreement(agreement_path)
     scenarios: list[Scenario] = []
     specs: list[tuple[str, UncertaintySpec]] = []
