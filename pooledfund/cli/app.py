@@ -15,7 +15,6 @@ went away (``pooledfund run ... | head -1``), quietly.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import stat
 import sys
@@ -65,6 +64,8 @@ def _input_files(args: argparse.Namespace) -> list[Path]:
 
 def _fingerprints(args: argparse.Namespace) -> str:
     """Each plain input file's name and the first 12 hex digits of its SHA-256, for a bug report."""
+    import hashlib  # only after a bug: not worth its start-up time on every command
+
     found: list[str] = []
     for path in _input_files(args):
         try:

@@ -235,7 +235,10 @@ def by_commissioner(per_scheme: IntArray, context: ShareContext) -> IntArray:
     sole = commissioners.sum(axis=1) == 1
     if sole.any():
         totals += per_scheme[:, sole] @ commissioners[sole].astype(np.int64)
-    for pattern in np.unique(commissioners[~sole], axis=0):
+    # The distinct sets of commissioners, found in Python: there are few, and np.unique(axis=0)
+    # would import numpy.ma on first use (about 10 ms, as long as the rest of a small run).
+    for row in sorted({tuple(row) for row in commissioners[~sole].tolist()}):
+        pattern = np.array(row, dtype=bool)
         schemes = np.nonzero((commissioners == pattern).all(axis=1) & ~sole)[0]
         parts = np.nonzero(pattern)[0]
         if not parts.size:
