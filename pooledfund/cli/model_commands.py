@@ -17,10 +17,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pooledfund.cli.shared import run_inputs, say
+from pooledfund.cli.several import AgreementInput, load_each, match_agreements, parse_agreement_arguments
+from pooledfund.cli.shared import every_input, say
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
 from pooledfund.core.years import parse_year
 from pooledfund.engine.results import RunResult
+from pooledfund.engine.rollup import roll_up, run_figures
 from pooledfund.engine.runner import run
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.loader import load_agreement
@@ -28,6 +30,7 @@ from pooledfund.io.outputs import check_folder_output, check_output, write_atomi
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
+from pooledfund.reports.rollup import rollup_json, rollup_text
 from pooledfund.reports.tables import (
     arrangement_frame,
     cash_flow_frame,
@@ -89,14 +92,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run an agreement under a scenario and print every partner's position."""
+    """Run one or several agreements and print every partner's position (and, for several, the roll-up)."""
+    inputs = parse_agreement_arguments(args.agreements, args.scenario)
     if args.json:  # refuse a bad output before the run, not after
-        check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
+        check_output(args.json, force=args.force, inputs=every_input(inputs))
+    if args.csv and len(inputs) > 1:
+        raise PooledfundError("--csv writes one agreement's tables; with several agreements use --json, which "
+                              "holds each agreement's results and the roll-up")
     if args.csv and Path(args.csv).exists() and not Path(args.csv).is_dir():
         raise PooledfundError(f"--csv {args.csv} is a file; give a folder for the CSV files")
     if args.csv:
         check_folder_output(args.csv, CSV_NAMES, force=args.force)
-    agreement, scenarios = load_inputs(args.agreement, args.scenario)
+    if len(inputs) > 1:
+        return _run_several(args, inputs)
+    agreement, scenarios = load_inputs(inputs[0].path, inputs[0].scenarios)
     result = run(agreement, combine_scenarios(scenarios))
     say(positions_text(result))
     if args.json:
@@ -105,6 +114,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(result, Path(args.csv), args.force)
         say(f"CSV files written to {Path(args.csv)}/")
+    return EXIT_OK
+
+
+def _run_several(args: argparse.Namespace, inputs: list[AgreementInput]) -> int:
+    """Run each agreement under its scenario, print each (unless --rollup-only), then the roll-up."""
+    loaded = load_each(inputs, lambda item: load_inputs(item.path, item.scenarios))
+    matching = match_agreements(inputs, [agreement for agreement, _ in loaded])
+    results = [run(agreement, combine_scenarios(scenarios)) for agreement, scenarios in loaded]
+    labels = [item.path for item in inputs]
+    rollup = roll_up(labels, [run_figures(result) for result in results], matching)
+    if not args.rollup_only:
+        for result in results:
+            say(positions_text(result))
+            say("")
+    say(rollup_text(rollup, [r.agreement_title for r in results], [r.scenario_name for r in results]))
+    if args.json:
+        data = {"agreements": [{"file": label, **result.to_json()} for label, result in zip(labels, results,
+                                                                                              strict=True)],
+                "rollup": rollup_json(rollup)}
+        write_atomic(args.json, (json.dumps(data, indent=2) + "\n").encode("utf-8"), force=args.force)
+        say(f"\nJSON written to {args.json}")
     return EXIT_OK
 
 
@@ -165,10 +195,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("run", help="print every partner's position per year")
-    p.add_argument("agreement", metavar="AGREEMENT")
+    p = sub.add_parser("run", help="print every partner's position per year; several agreements: the roll-up too")
+    p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
+                   help="an agreement file or a folder of them, with its own scenario after ':' if it has one")
     p.add_argument("--scenario", action="append", default=[], metavar="S",
-                   help="scenario file; repeat to apply several in order")
+                   help="scenario file for every agreement; repeat to apply several in order")
+    p.add_argument("--rollup-only", action="store_true",
+                   help="with several agreements, print only the roll-up, not each agreement's tables")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     p.add_argument("--csv", metavar="DIR", help="also write partners, arrangements, schemes and cash flow as CSV")
     p.add_argument("--force", action="store_true", help="replace existing output files")

@@ -192,20 +192,26 @@ def to_pounds_csv(frame: pd.DataFrame, money_columns: list[str]) -> str:
     return out.to_csv(index=False)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table: the first column left-aligned, figures right-aligned, each as wide as its widest cell.
+def table_text(header: list[str], rows: list[list[str]], left_columns: int = 1) -> str:
+    """A plain-text table: the first ``left_columns`` columns left-aligned, figures right-aligned.
 
-    Every row has one cell per header.
+    Each column is as wide as its widest cell; every row has one cell per header.
     """
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        aligned = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        aligned = (c.ljust(w) if i < left_columns else c.rjust(w)
+                   for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
         return "  ".join(aligned)
 
     lines = [line(header), "  ".join("-" * w for w in widths)]
     lines += [line(row) for row in rows]
     return "\n".join(lines)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """:func:`table_text` with the first column left-aligned."""
+    return table_text(header, rows)
 
 
 def trigger_lines(result: RunResult, year: str, path: int = 0) -> list[str]:
