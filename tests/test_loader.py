@@ -1000,7 +1000,8 @@ def test_libyaml_and_pure_python_read_every_shipped_file_alike(name: str, monkey
     "text",
     ["a: [2,215,500, 2,190,250]\n", "a:\n\tb: 1\n", "a: 'open\n", "a: 1\na: 2\n", "a: 0x1F\n", "a: [[[[1]]]]\n",
      "a: &x [1, 2]\nb: *x\n", "a: !!python/object:os.system x\n", "a: b: c\n", "- 1\n- {a: 2}\n", "\ufeffa: 1\n"],
-    ids=["run-together", "tab", "unclosed", "duplicate", "hex", "nested", "alias", "python-tag", "colon", "list", "bom"],
+    ids=["run-together", "tab", "unclosed", "duplicate", "hex", "nested", "alias", "python-tag", "colon", "list",
+         "bom"],
 )
 def test_libyaml_and_pure_python_agree_on_mistakes_too(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # Text libyaml refuses is read again in pure Python, so a mistake reads the same either way.

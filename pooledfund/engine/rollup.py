@@ -156,6 +156,11 @@ class Rollup:
         table = self.totals[measure][:, partner, :]
         return table.sum(axis=1) if year is None else table[:, self.years.index(year)]
 
+    def covers(self, partner: int, year: str | None) -> bool:
+        """Whether any of the body's agreements runs in ``year`` (None: always true)."""
+        return year is None or any(partner in columns and year in table
+                                   for columns, table in zip(self.columns, self.figures, strict=True))
+
     def part(self, agreement: int, measure: str, partner: int, year: str | None = None) -> IntArray | None:
         """One body's figure in one agreement alone, ``(paths,)`` pence; None if it is not party to it.
 

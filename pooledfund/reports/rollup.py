@@ -33,6 +33,8 @@ def _partner_table(rollup: Rollup, year: str | None, path: int) -> str:
     rows = []
     sums = dict.fromkeys(POSITION_COLUMNS, 0)
     for index, partner in enumerate(rollup.partners):
+        if not rollup.covers(index, year):
+            continue
         figures = {measure: int(rollup.values(measure, index, year)[path]) for measure in POSITION_COLUMNS}
         for measure, value in figures.items():
             sums[measure] += value
