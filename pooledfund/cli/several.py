@@ -46,11 +46,14 @@ class AgreementInput:
         argument: the command-line argument it came from, as typed (for messages).
         path: the agreement file (inside the folder, for a folder argument).
         scenarios: the scenario files applied in order (its own after ``:``, or every ``--scenario``).
+        own_scenario: whether ``scenarios`` came after ``:`` (one scenario, its files applied in
+            order) rather than from ``--scenario`` (which ``export`` shows side by side).
     """
 
     argument: str
     path: str
     scenarios: tuple[str, ...]
+    own_scenario: bool = False
 
 
 def _split(argument: str) -> tuple[str, str | None] | None:
@@ -117,9 +120,9 @@ def parse_agreement_arguments(arguments: Sequence[str], shared: Sequence[str]) -
             files = _folder_files(folder)
             if not files:
                 errors.append(InputError(where, "the folder holds no agreement files (*.yaml or *.yml)"))
-            inputs += [AgreementInput(argument, str(file), scenarios) for file in files]
+            inputs += [AgreementInput(argument, str(file), scenarios, bool(own)) for file in files]
         else:
-            inputs.append(AgreementInput(argument, path, scenarios))
+            inputs.append(AgreementInput(argument, path, scenarios, bool(own)))
     errors += _repeated_files(inputs)
     if errors:
         raise InvalidInputError(errors)
