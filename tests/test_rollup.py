@@ -346,3 +346,147 @@ def test_match_errors_make_the_cli_raise_not_roll_up(places: dict[str, str]) -> 
     assert [p.key for p in matching.partners] == ["GSS E06999101", "ODS Q90", "GSS E06999102"]
     with pytest.raises(InvalidInputError):
         match_agreements(inputs[:1] * 2, [agreements[0], agreements[0]])  # type: ignore[list-item]
+
+
+UNCERTAIN = """\
+scenario:
+  id: unc
+  name: Uncertain fees
+uncertainty:
+  drivers:
+    - {id: care_fee_inflation, type: inflation, key: care_fees, distribution: {kind: normal, mean: 0, sd: 2}}
+"""
+
+OWN_DRIVER = """\
+scenario:
+  id: own
+  name: Uncertain fees and its own admissions
+uncertainty:
+  drivers:
+    - {id: local_admissions, type: demand, key: care_home_admissions, distribution: {kind: normal, mean: 0, sd: 5}}
+    - {id: care_fee_inflation, type: inflation, key: care_fees, distribution: {kind: normal, mean: 0, sd: 4}}
+"""
+
+
+def _two_pools(tmp_path: Path) -> tuple[str, str]:
+    # Two copies of the proportional pool (module uncertainty_fixtures: net cost of the council
+    # £480,000 + £4,800 x at x% fee inflation), sharing the ICB by its code and with councils of their own.
+    budgeted = PROPORTIONAL_POOL + "assumptions:\n  inflation:\n    care_fees: {2025-26: 0}\n"
+    one = budgeted.replace("name: Council,", "name: Council One, gss_code: E06999201,")
+    two = (budgeted.replace("id: prop", "id: prop2")
+           .replace("name: Council,", "name: Council Two, gss_code: E06999202,"))
+    return write(tmp_path, "one.yaml", one), write(tmp_path, "two.yaml", two)
+
+
+def test_a_driver_named_the_same_moves_every_agreement_together(tmp_path: Path) -> None:
+    from pooledfund.io.uncertainty_files import load_uncertain_scenario
+    from pooledfund.uncertainty.rollup import shared_draws
+
+    shared, _, _ = load_uncertain_scenario(write(tmp_path, "unc.yaml", UNCERTAIN))
+    own_s, own_spec, _ = load_uncertain_scenario(write(tmp_path, "own.yaml", OWN_DRIVER))
+    _, spec, _ = load_uncertain_scenario(str(tmp_path / "unc.yaml"))
+    assert shared is not None and spec is not None and own_s is not None and own_spec is not None
+    first, second, third = shared_draws([spec, spec, own_spec], 4000, seed=7)
+    # Same driver, same description: the same value on every path in both agreements.
+    assert np.array_equal(first.drivers[:, 0], second.drivers[:, 0])
+    # Same driver, sd 4 where the others say 2: the same percentile, so exactly twice the value.
+    assert np.allclose(third.drivers[:, 1], 2 * first.drivers[:, 0])
+    # A driver only one agreement has is independent of the shared one.
+    assert abs(np.corrcoef(third.drivers[:, 0], first.drivers[:, 0])[0, 1]) < 0.05
+    # The same seed gives the same draws; another seed others.
+    again = shared_draws([spec], 4000, seed=7)[0]
+    assert np.array_equal(again.drivers, first.drivers)
+    assert not np.array_equal(shared_draws([spec], 4000, seed=8)[0].drivers, first.drivers)
+
+
+def test_simulate_several_sums_each_body_s_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one, two = _two_pools(tmp_path)
+    scenario = write(tmp_path, "unc.yaml", UNCERTAIN)
+    out = tmp_path / "sim.json"
+    assert main(["simulate", one, two, "--scenario", scenario, "--paths", "400", "--seed", "3", "--json", str(out),
+                 "--over", "10000", "--rollup-only"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Roll-up of 2 agreements") and "P(exposure > £10,000.00)" in printed
+    data = json.loads(out.read_text())
+    icb = next(p for p in data["rollup"]["partners"] if p["name"] == "ICB")
+    assert icb["agreements"] == [one, two] and icb["key"] == "id icb"
+    # Both pools share the fee driver, so the ICB's exposure is exactly twice its exposure in one pool:
+    # 60% of £12,000 x, twice. Each pool's own P50 net cost is £720,000 + £7,200 x50.
+    pool = data["agreements"][0]["years"][0]["partners"][1]
+    assert pool["id"] == "icb"
+    figures = icb["figures"]["2025-26"]
+    assert figures["contributions"] == 2 * 720_000.0
+    assert figures["net_cost"]["p50"] == pytest.approx(2 * pool["net_cost"]["p50"], abs=0.011)
+    assert figures["exposure"]["p50"] == pytest.approx(2 * (pool["net_cost"]["p50"] - 720_000), abs=0.011)
+    # The chance the ICB's exposure passes £10,000: 2 x £7,200 x > £10,000, so x > 0.694%, P = 1 - Phi(0.347).
+    assert figures["probability_exposure_over"] == pytest.approx(0.364, abs=0.06)
+    assert data["rollup"]["over"] == 10_000.0
+
+
+def test_simulate_several_mistakes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one, two = _two_pools(tmp_path)
+    scenario = write(tmp_path, "unc.yaml", UNCERTAIN)
+    assert main(["simulate", one, two, "--scenario", scenario, "--over", "-5"]) == 1
+    assert "--over: must be £0 or more" in capsys.readouterr().err
+    assert main(["simulate", one, two, "--scenario", scenario, "--over", "lots"]) == 1
+    assert capsys.readouterr().err.startswith("--over: ")
+    assert main(["simulate", one, f"{two}:{scenario}", "--scenario", scenario]) == 1
+    assert "has its own scenario" in capsys.readouterr().err
+    assert main(["simulate", one, two]) == 1
+    assert "none of the scenario files has an 'uncertainty:' section" in capsys.readouterr().err
+
+
+def test_export_several_writes_a_pack_each_and_a_roll_up_that_recalculates(
+    places: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+    from tools import recalculate
+
+    folder = tmp_path / "packs"
+    assert main(["export", f"{places['a']}:{places['sa']}", f"{places['b']}:{places['sb']}", "--folder",
+                 str(folder)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["a.xlsx", "b.xlsx", "rollup.xlsx"]
+    assert "2 sign-off packs and rollup.xlsx written" in capsys.readouterr().out
+    recalculate(str(folder / "rollup.xlsx"), str(tmp_path / "recalculated.xlsx"))
+    sheet = load_workbook(tmp_path / "recalculated.xlsx", data_only=True)["Roll-up"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    total = next(row for row in rows if row[0] == "Total, all years")
+    # All years = the one year: cash £2,000,000, overspend £100,000, returned £200,000, net £1,900,000.
+    assert total[4:9] == [2_000_000, 0, 100_000, 200_000, 1_900_000]
+    icb = [row for row in rows if row[1] == "NHS Example ICB"]
+    assert [row[8] for row in icb] == [1_260_000, 1_260_000]
+    # A second export refuses the folder unless --force; the packs are never mixed with other files.
+    assert main(["export", places["a"], places["b"], "--folder", str(folder)]) == 1
+    assert "already has" in capsys.readouterr().err
+    assert main(["export", places["a"], places["b"], "--folder", str(folder), "--force"]) == 0
+    assert main(["export", places["a"], places["b"], "--xlsx", str(tmp_path / "x.xlsx")]) == 1
+    assert "--xlsx writes one agreement's pack" in capsys.readouterr().err
+    assert main(["export", places["a"], "--xlsx", str(tmp_path / "x.xlsx"), "--folder", str(folder)]) == 1
+    assert "not both" in capsys.readouterr().err
+    assert main(["export", places["a"]]) == 1
+    assert "give the pack's file name with --xlsx" in capsys.readouterr().err
+
+
+def test_england_adds_up_to_the_national_totals() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate_england import DFG, LA_BETTER_CARE_GRANT, NHS_MINIMUM, england
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    from decimal import Decimal
+
+    areas = england()
+    assert len(areas) == 153
+    totals: dict[str, Decimal] = {}
+    boards = set()
+    for data in areas:
+        for row in data["arrangements"][0]["contributions"]:
+            totals[row["source"]] = totals.get(row["source"], Decimal(0)) + Decimal(str(row["cash"]))
+        boards |= {p["ods_code"] for p in data["partners"] if "ods_code" in p}
+    assert totals == {"nhs_minimum": Decimal(NHS_MINIMUM) / 100,
+                      "local_authority_better_care_grant": Decimal(LA_BETTER_CARE_GRANT) / 100,
+                      "dfg": Decimal(DFG) / 100}
+    assert len(boards) == 42
+    assert sum(len([p for p in d["partners"] if "ods_code" in p]) > 1 for d in areas) == 18
