@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,11 +48,18 @@ def pooledfund_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from pooledfund.cli import main; sys.exit(main())"]
 
 
-def time_once(command: list[str], env: dict[str, str]) -> float:
-    """Seconds for one whole process, from start to exit; a failing command stops the benchmark."""
+def time_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and processor (user + system) seconds of one whole process; a failing command stops the run.
+
+    On a machine shared with other work the wall clock waits for a core; the
+    processor time is what the command itself used.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -67,6 +75,7 @@ def main() -> None:
         f"pooledfund run {AGREEMENT}": [*pooledfund, "run", AGREEMENT],
     }
     times: dict[str, list[float]] = {label: [] for label in commands}
+    cpu: dict[str, list[float]] = {label: [] for label in commands}
     with tempfile.TemporaryDirectory(prefix="pooledfund-bytecode-") as bytecode:
         env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = bytecode
@@ -74,11 +83,14 @@ def main() -> None:
             time_once(command, env)
         for _ in range(runs):
             for label, command in commands.items():
-                times[label].append(time_once(command, env))
+                wall, used = time_once(command, env)
+                times[label].append(wall)
+                cpu[label].append(used)
     median = {label: statistics.median(values) for label, values in times.items()}
-    print(f"Median of {runs} whole-process runs each (seconds):")
+    median_cpu = {label: statistics.median(values) for label, values in cpu.items()}
+    print(f"Median of {runs} whole-process runs each (seconds): wall clock, processor")
     for label, value in median.items():
-        print(f"  {label:<52} {value:7.3f}  (fastest {min(times[label]):.3f})")
+        print(f"  {label:<52} {value:7.3f}  {median_cpu[label]:7.3f}  (fastest wall {min(times[label]):.3f})")
     print()
     checks = [
         ("pooledfund --version", "python -c pass"),
@@ -87,7 +99,8 @@ def main() -> None:
     for label, baseline in checks:
         ratio = median[label] / median[baseline]
         verdict = "met" if ratio <= 2 else "MISSED"
-        print(f"{label}: {ratio:.2f}x of {baseline} (target <= 2.00x, {verdict})")
+        print(f"{label}: {ratio:.2f}x of {baseline} by the wall clock "
+              f"({median_cpu[label] / median_cpu[baseline]:.2f}x by processor time; target <= 2.00x, {verdict})")
 
 
 if __name__ == "__main__":
