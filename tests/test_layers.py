@@ -130,3 +130,27 @@ def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> N
     code = f"import sys, pooledfund.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == ""
+
+
+HEAVY_LIBRARIES = ("pandas", "openpyxl", "scipy", "plotly", "streamlit", "sqlalchemy", "xlsxwriter")
+
+
+@pytest.mark.parametrize("argv", [["run", "examples/bcf_northmoor.yaml"],
+                                  ["run", "examples/bcf_northmoor.yaml", "--scenario", "scenarios/demand_shock.yaml"],
+                                  ["compare", "examples/bcf_northmoor.yaml", "scenarios/council_cut.yaml"],
+                                  ["--version"]],
+                         ids=["run", "run-scenario", "compare", "version"])
+def test_printing_a_run_loads_no_heavy_library(argv: list[str]) -> None:
+    # The printed tables are built from plain rows: a whole `pooledfund run` (parse, load, run, print) in a
+    # fresh process, whose imports Python itself lists (-X importtime), must not load any of these.
+    code = f"import sys; from pooledfund.cli import main; sys.exit(main({argv!r}))"
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "pooledfund" in imported  # the listing is real: the package itself is in it
+    assert sorted({name.split(".")[0] for name in imported} & set(HEAVY_LIBRARIES)) == []
+    if argv != ["--version"]:
+        assert "pooledfund.engine.runner" in imported and "Northmoor" in done.stdout
+    else:
+        assert done.stdout.startswith("pooledfund ") and "pooledfund.engine.runner" not in imported

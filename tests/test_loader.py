@@ -977,3 +977,34 @@ def test_the_same_file_loaded_twice_gives_equal_records(tmp_path: Path) -> None:
     assert first.partners[0] == second.partners[0] and hash(first.partners[0]) == hash(second.partners[0])
     changed, _ = load_text(tmp_path, mutate("Test pool", "Another pool"), name="c.yaml")
     assert changed != first
+
+
+YAML_FILES = sorted(
+    str(path.relative_to(Path(__file__).resolve().parent.parent))
+    for folder in ("examples", "scenarios", "tests/data")
+    for path in (Path(__file__).resolve().parent.parent / folder).rglob("*.yaml")
+)
+
+
+@pytest.mark.parametrize("name", YAML_FILES)
+def test_libyaml_and_pure_python_read_every_shipped_file_alike(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # libyaml is only a faster way to the same nodes: the data, every line and every error are the same.
+    root = Path(__file__).resolve().parent.parent
+    assert yamlio._LIBYAML  # PyYAML's wheels carry libyaml; without it this test would compare nothing
+    fast = read_yaml(root / name, name)
+    monkeypatch.setattr(yamlio, "_LIBYAML", False)
+    assert read_yaml(root / name, name) == fast
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: [2,215,500, 2,190,250]\n", "a:\n\tb: 1\n", "a: 'open\n", "a: 1\na: 2\n", "a: 0x1F\n", "a: [[[[1]]]]\n",
+     "a: &x [1, 2]\nb: *x\n", "a: !!python/object:os.system x\n", "a: b: c\n", "- 1\n- {a: 2}\n", "\ufeffa: 1\n"],
+    ids=["run-together", "tab", "unclosed", "duplicate", "hex", "nested", "alias", "python-tag", "colon", "list",
+         "bom"],
+)
+def test_libyaml_and_pure_python_agree_on_mistakes_too(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Text libyaml refuses is read again in pure Python, so a mistake reads the same either way.
+    fast = parse_yaml_text(text, "t.yaml")
+    monkeypatch.setattr(yamlio, "_LIBYAML", False)
+    assert parse_yaml_text(text, "t.yaml") == fast

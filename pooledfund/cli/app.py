@@ -17,7 +17,6 @@ went away (``pooledfund run ... | head -1``), quietly.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import stat
 import sys
@@ -38,7 +37,8 @@ EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 130, 141  # as a shell reports Ctrl-C and a
 
 #: Inputs bigger than this are named but not hashed in an internal-error line (hashing must not hang it).
 MAX_HASHED_BYTES = 64 * 1024 * 1024
-_INPUT_OPTIONS = ("agreement", "scenario", "scenarios", "files", "book", "thresholds", "ledger", "map", "previous")
+_INPUT_OPTIONS = ("agreement", "agreements", "scenario", "scenarios", "files", "book", "thresholds", "ledger", "map",
+                  "previous")
 
 
 def _say_error(text: str) -> None:
@@ -69,6 +69,8 @@ def _input_files(args: argparse.Namespace) -> list[Path]:
 
 def _fingerprints(args: argparse.Namespace) -> str:
     """Each plain input file's name and the first 12 hex digits of its SHA-256, for a bug report."""
+    import hashlib  # only after a bug: not worth its start-up time on every command
+
     found: list[str] = []
     for path in _input_files(args):
         try:

@@ -6,6 +6,8 @@ scenario of the pack (the first is the main one, the rest sit beside it on
 the Scenarios sheet); ``a.yaml+b.yaml`` applies two files in order as one.
 AGREEMENT may be a recorded version (``@signed-off``): its own files, as
 recorded, make the main scenario and any ``--scenario`` sits beside it.
+``pooledfund export A.yaml B.yaml:cut.yaml --folder DIR`` writes one pack per
+agreement and a roll-up workbook.
 
 ``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] -o agreement.yaml [--force]``
 reads a BCF expenditure plan, or a pack exported by this tool, into an
@@ -16,17 +18,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pooledfund.cli.recorded import add_db_option, database_file, load_run
-from pooledfund.cli.shared import run_inputs, say
-from pooledfund.core.errors import InvalidInputError, PooledfundError
+from pooledfund.cli.several import AgreementInput, load_each, match_agreements, parse_agreement_arguments
+from pooledfund.cli.shared import every_input, run_inputs, say
+from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
 from pooledfund.core.version import __version__
-from pooledfund.io.agreement_yaml import agreement_yaml
 from pooledfund.io.inputs import combine_scenarios, load_inputs
-from pooledfund.io.outputs import check_output, write_atomic
+from pooledfund.io.outputs import check_folder_output, check_output, write_atomic, write_folder_atomic
 from pooledfund.io.store.references import is_reference
 from pooledfund.io.yamlio import read_yaml
-from pooledfund.reports.conditions import ConditionThresholds, thresholds_from_data
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.scenario import Scenario
+
+if TYPE_CHECKING:  # the pack's modules load only when export or import-xlsx runs, so other commands start quickly
+    from pooledfund.reports.conditions import ConditionThresholds
 
 
 def _scenario_groups(values: list[str]) -> list[list[str]]:
@@ -36,6 +43,8 @@ def _scenario_groups(values: list[str]) -> list[list[str]]:
 
 def _thresholds(path: str | None) -> ConditionThresholds | None:
     """The national-condition thresholds read from ``path``, or None to use the published uplifts."""
+    from pooledfund.reports.conditions import thresholds_from_data
+
     if path is None:
         return None
     data, _, errors = read_yaml(path)
@@ -47,45 +56,152 @@ def _thresholds(path: str | None) -> ConditionThresholds | None:
     return thresholds
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    """Write the sign-off pack for an agreement (or a recorded version) under one or more scenarios."""
-    from pooledfund.io.excel import export_workbook  # openpyxl: only this command loads it
-
-    groups = _scenario_groups(args.scenario)
-    files = [path for group in groups for path in group]
-    if Path(args.xlsx).suffix.lower() != ".xlsx":
-        raise PooledfundError(f"--xlsx {args.xlsx}: give the pack a name ending in .xlsx")
-    thresholds_file = (args.thresholds,) if args.thresholds else ()
-    if is_reference(args.agreement):
-        protected = (*run_inputs(files[0], files[1:], *thresholds_file), *database_file(args.db)) if files else (
-            *(Path(t) for t in thresholds_file), *database_file(args.db))
-    else:
-        protected = run_inputs(args.agreement, files, *thresholds_file)
-    check_output(args.xlsx, force=args.force, inputs=protected)
-    if is_reference(args.agreement):
-        loaded = load_run(args.agreement, files, args.db)
-        agreement, own = loaded.agreement, len(loaded.scenarios) - len(files)
-        # The version's own scenarios are the pack's main scenario; each --scenario sits beside it.
-        scenarios = [combine_scenarios(loaded.scenarios[:own])]
-        loaded_files, sources = loaded.scenarios[own:], loaded.sources()
-    else:
-        agreement, loaded_files = load_inputs(args.agreement, files)
-        scenarios, sources = [], {args.agreement: Path(args.agreement).read_bytes()}
-        sources.update({path: Path(path).read_bytes() for path in files})
+def _pack_scenarios(groups: list[list[str]], loaded: list[Scenario]) -> list[Scenario]:
+    """The pack's scenarios: each group of files (``a.yaml+b.yaml``) combined in order into one."""
+    scenarios: list[Scenario] = []
     position = 0
     for group in groups:
-        scenarios.append(combine_scenarios(loaded_files[position:position + len(group)]))
+        scenarios.append(combine_scenarios(loaded[position:position + len(group)]))
         position += len(group)
+    return scenarios
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the sign-off pack for an agreement under one or more scenarios (several: a folder of packs)."""
+    from pooledfund.io.excel import export_workbook  # openpyxl: only this command loads it
+
+    if any(is_reference(text) for text in args.agreements):
+        return _export_version(args)
+    if args.folder:
+        return _export_several(args)
+    if args.xlsx is None:
+        raise InvalidInputError([InputError(Source("--xlsx"), "give the pack's file name with --xlsx OUT.xlsx (or, "
+                                                              "for several agreements, a folder with --folder DIR)")])
+    inputs = parse_agreement_arguments(args.agreements, args.scenario)
+    if len(inputs) > 1 or Path(inputs[0].path).is_dir():
+        raise InvalidInputError([InputError(Source("--xlsx"), "--xlsx writes one agreement's pack; for several "
+                                                              "agreements or a folder give --folder DIR")])
+    item = inputs[0]
+    if Path(args.xlsx).suffix.lower() != ".xlsx":
+        raise PooledfundError(f"--xlsx {args.xlsx}: give the pack a name ending in .xlsx")
+    groups = _groups_of(item)
+    files = [path for group in groups for path in group]
+    thresholds_file = (args.thresholds,) if args.thresholds else ()
+    check_output(args.xlsx, force=args.force, inputs=run_inputs(item.path, files, *thresholds_file))
+    agreement, _, scenarios = _loaded_pack(item)
     thresholds = _thresholds(args.thresholds)
-    if args.thresholds:
-        sources[args.thresholds] = Path(args.thresholds).read_bytes()
-    export_workbook(agreement, scenarios, args.xlsx, force=args.force, source_files=sources, thresholds=thresholds)
+    export_workbook(agreement, scenarios, args.xlsx, force=args.force,
+                    source_files=_sources(item.path, files, args.thresholds), thresholds=thresholds)
     say(f"Sign-off pack written to {args.xlsx}")
     return 0
 
 
+def _export_version(args: argparse.Namespace) -> int:
+    """The pack of a recorded version: its own files, as recorded, make the main scenario; --scenario sits beside."""
+    from pooledfund.io.excel import export_workbook  # openpyxl: only this command loads it
+
+    reference = next(text for text in args.agreements if is_reference(text))
+    if len(args.agreements) > 1 or args.folder:
+        raise InvalidInputError([InputError(Source(reference), (
+            "a recorded version's pack is written on its own: give only the version and --xlsx OUT.xlsx"))])
+    if args.xlsx is None:
+        raise InvalidInputError([InputError(Source("--xlsx"), "give the pack's file name with --xlsx OUT.xlsx")])
+    if Path(args.xlsx).suffix.lower() != ".xlsx":
+        raise PooledfundError(f"--xlsx {args.xlsx}: give the pack a name ending in .xlsx")
+    groups = _scenario_groups(args.scenario)
+    files = [path for group in groups for path in group]
+    thresholds_file = (args.thresholds,) if args.thresholds else ()
+    protected = (*run_inputs(files[0], files[1:], *thresholds_file), *database_file(args.db)) if files else (
+        *(Path(t) for t in thresholds_file), *database_file(args.db))
+    check_output(args.xlsx, force=args.force, inputs=protected)
+    loaded = load_run(reference, files, args.db)
+    own = len(loaded.scenarios) - len(files)
+    # The version's own scenarios are the pack's main scenario; each --scenario sits beside it.
+    scenarios = [combine_scenarios(loaded.scenarios[:own]), *_pack_scenarios(groups, loaded.scenarios[own:])]
+    sources = loaded.sources()
+    if args.thresholds:
+        sources[args.thresholds] = Path(args.thresholds).read_bytes()
+    export_workbook(loaded.agreement, scenarios, args.xlsx, force=args.force, source_files=sources,
+                    thresholds=_thresholds(args.thresholds))
+    say(f"Sign-off pack written to {args.xlsx}")
+    return 0
+
+
+def _sources(agreement_path: str, files: list[str], thresholds: str | None) -> dict[str, bytes]:
+    """The input files whose fingerprints the pack records."""
+    sources = {agreement_path: Path(agreement_path).read_bytes()}
+    sources.update({path: Path(path).read_bytes() for path in files})
+    if thresholds:
+        sources[thresholds] = Path(thresholds).read_bytes()
+    return sources
+
+
+#: The roll-up workbook's name in the folder of packs.
+ROLLUP_BOOK = "rollup.xlsx"
+
+
+def _export_several(args: argparse.Namespace) -> int:
+    """One pack per agreement and the roll-up workbook, written together as one folder (atomically)."""
+    from pooledfund.engine.rollup import roll_up, run_figures
+    from pooledfund.engine.runner import run
+    from pooledfund.io.excel import workbook_bytes
+    from pooledfund.io.excel.rollup_book import rollup_workbook_bytes
+
+    if args.xlsx is not None:
+        raise InvalidInputError([InputError(Source("--folder"), "give --xlsx (one agreement's pack) or --folder "
+                                                                "(a pack per agreement and the roll-up), not both")])
+    inputs = parse_agreement_arguments(args.agreements, args.scenario)
+    names = _pack_names(inputs)
+    check_folder_output(args.folder, [*names, ROLLUP_BOOK], force=args.force)
+    thresholds_file = (args.thresholds,) if args.thresholds else ()
+    refused = [path for path in every_input(inputs, *thresholds_file)
+               if Path(args.folder).resolve() in path.resolve().parents]
+    if refused:
+        raise PooledfundError(f"cannot write into {args.folder}: it holds {refused[0]}, one of the input files; "
+                              "give a new folder")
+    packs = load_each(inputs, _loaded_pack)
+    matching = match_agreements(inputs, [agreement for agreement, _, _ in packs])
+    thresholds = _thresholds(args.thresholds)
+    files: dict[str, bytes] = {}
+    results = []
+    for name, item, (agreement, groups, scenarios) in zip(names, inputs, packs, strict=True):
+        files[name] = workbook_bytes(agreement, scenarios, _sources(item.path, [f for g in groups for f in g],
+                                                                     args.thresholds), thresholds)
+        results.append(run(agreement, scenarios[0] if scenarios else combine_scenarios([])))
+    rollup = roll_up([item.path for item in inputs], [run_figures(result) for result in results], matching)
+    files[ROLLUP_BOOK] = rollup_workbook_bytes(rollup, [result.agreement_title for result in results])
+    write_folder_atomic(args.folder, files, force=args.force)
+    say(f"{len(inputs)} sign-off packs and {ROLLUP_BOOK} written to {Path(args.folder)}/")
+    return 0
+
+
+def _loaded_pack(item: AgreementInput) -> tuple[Agreement, list[list[str]], list[Scenario]]:
+    """An agreement with its pack's scenarios: its own (after ':', applied in order as one) or every --scenario."""
+    groups = _groups_of(item)
+    agreement, loaded = load_inputs(item.path, [path for group in groups for path in group])
+    return agreement, groups, _pack_scenarios(groups, loaded)
+
+
+def _groups_of(item: AgreementInput) -> list[list[str]]:
+    """The pack's scenarios as groups of files: its own (after ':') as one, or each --scenario (``a+b``) as one."""
+    return [list(item.scenarios)] if item.own_scenario else _scenario_groups(list(item.scenarios))
+
+
+def _pack_names(inputs: list[AgreementInput]) -> list[str]:
+    """Each pack's file name: the agreement file's name with .xlsx (a name used twice is refused, located)."""
+    names = [f"{Path(item.path).stem}.xlsx" for item in inputs]
+    errors = [InputError(Source(item.argument), f"its pack would be {name}, the same name as another agreement's "
+                                                "pack: rename one of the files")
+              for position, (item, name) in enumerate(zip(inputs, names, strict=True))
+              if name in names[:position] or name == ROLLUP_BOOK]
+    if errors:
+        raise InvalidInputError(errors)
+    return names
+
+
 def cmd_import_xlsx(args: argparse.Namespace) -> int:
     """Read a workbook into an agreement file."""
+    from pooledfund.io.agreement_yaml import agreement_yaml
     from pooledfund.io.excel import import_workbook  # openpyxl: only this command loads it
 
     check_output(args.output, force=args.force, inputs=(args.book,))
@@ -101,13 +217,18 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``export`` and ``import-xlsx`` on the ``pooledfund`` parser."""
-    p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas)")
-    p.add_argument("agreement", metavar="AGREEMENT",
-                   help="agreement file, or a recorded version (@3, @signed-off): its files, as recorded")
+    p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas); "
+                                      "several agreements: a folder of packs and a roll-up workbook")
+    p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
+                   help="an agreement file; with --folder, several or a folder of them, each with its own "
+                        "scenario after ':' if it has one; or one recorded version (@3, @signed-off): its files, "
+                        "as recorded")
     p.add_argument("--scenario", action="append", default=[], metavar="S",
                    help="scenario file; repeat to show several side by side (the first is the main one); "
                         "a.yaml+b.yaml applies two files in order as one scenario")
-    p.add_argument("--xlsx", required=True, metavar="OUT", help="the workbook to write (.xlsx)")
+    p.add_argument("--xlsx", metavar="OUT", help="the workbook to write (.xlsx), for one agreement")
+    p.add_argument("--folder", metavar="DIR",
+                   help="for several agreements: write a pack for each and rollup.xlsx into this new folder")
     p.add_argument("--thresholds", metavar="T",
                    help="YAML with the national-condition thresholds by year (default: published uplifts)")
     p.add_argument("--force", action="store_true", help="replace an existing workbook")

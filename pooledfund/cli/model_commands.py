@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pooledfund.cli.recorded import (
     add_db_option,
@@ -26,20 +27,21 @@ from pooledfund.cli.recorded import (
     load_run,
     note_if_figures_moved,
 )
-from pooledfund.cli.shared import run_inputs, say
+from pooledfund.cli.several import AgreementInput, load_each, match_agreements, parse_agreement_arguments
+from pooledfund.cli.shared import every_input, run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
 from pooledfund.core.years import parse_year
 from pooledfund.engine.results import RunResult
+from pooledfund.engine.rollup import roll_up, run_figures
 from pooledfund.engine.runner import run
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.loader import load_agreement
 from pooledfund.io.outputs import check_folder_output, check_output, write_atomic, write_folder_atomic
 from pooledfund.io.store.references import is_reference
-from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
-from pooledfund.reports.explain import explain
+from pooledfund.reports.rollup import rollup_json, rollup_text
 from pooledfund.reports.tables import (
     arrangement_frame,
     cash_flow_frame,
@@ -49,7 +51,9 @@ from pooledfund.reports.tables import (
     scheme_frame,
     to_pounds_csv,
 )
-from pooledfund.uncertainty.spec import UncertaintySpec, check_uncertainty
+
+if TYPE_CHECKING:  # validate and explain import what only they use, so `run` starts quickly
+    from pooledfund.uncertainty.spec import UncertaintySpec
 
 EXIT_OK = 0
 CSV_NAMES = ["partners.csv", "arrangements.csv", "schemes.csv", "cash_flow.csv"]
@@ -61,6 +65,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     When exactly one agreement is among the files, each scenario is also
     checked against it (scheme, partner and arrangement names, years).
     """
+    from pooledfund.io.uncertainty_files import load_uncertain_scenario
+    from pooledfund.uncertainty.spec import check_uncertainty
+
     errors: list[InputError] = []
     agreements: list[Agreement] = []
     scenarios: list[tuple[str, Scenario]] = []
@@ -96,17 +103,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run an agreement under a scenario and print every partner's position."""
-    inputs = _protected(args.agreement, args.scenario, args.db)
+    """Run one or several agreements (or a recorded version) and print every partner's position.
+
+    With several agreements, each one's tables and then the roll-up across them.
+    """
+    if any(is_reference(text) for text in args.agreements):
+        return _run_version(args)
+    inputs = parse_agreement_arguments(args.agreements, args.scenario)
     if args.json:  # refuse a bad output before the run, not after
-        check_output(args.json, force=args.force, inputs=inputs)
+        check_output(args.json, force=args.force, inputs=every_input(inputs))
+    if args.csv and len(inputs) > 1:
+        raise PooledfundError("--csv writes one agreement's tables; with several agreements use --json, which "
+                              "holds each agreement's results and the roll-up")
     if args.csv and Path(args.csv).exists() and not Path(args.csv).is_dir():
         raise PooledfundError(f"--csv {args.csv} is a file; give a folder for the CSV files")
     if args.csv:
         check_folder_output(args.csv, CSV_NAMES, force=args.force)
-    loaded = load_run(args.agreement, args.scenario, args.db)
-    result = run(loaded.agreement, combine_scenarios(loaded.scenarios))
-    note_if_figures_moved(loaded, result)
+    if len(inputs) > 1:
+        return _run_several(args, inputs)
+    agreement, scenarios = load_inputs(inputs[0].path, inputs[0].scenarios)
+    _print_and_write(args, run(agreement, combine_scenarios(scenarios)))
+    return EXIT_OK
+
+
+def _print_and_write(args: argparse.Namespace, result: RunResult) -> None:
+    """Print one run's positions and write its JSON and CSV files where asked."""
     say(positions_text(result))
     if args.json:
         _write_json(result, args.json, args.force)
@@ -114,6 +135,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(result, Path(args.csv), args.force)
         say(f"CSV files written to {Path(args.csv)}/")
+
+
+def _run_version(args: argparse.Namespace) -> int:
+    """Run one recorded version (``@3``) under any further scenario files, as it was recorded."""
+    if len(args.agreements) > 1:
+        reference = next(text for text in args.agreements if is_reference(text))
+        raise InvalidInputError([InputError(Source(reference), (
+            "a recorded version runs on its own, not with other agreements: run it alone "
+            f"(pooledfund run {reference}), or compare versions with pooledfund compare"))])
+    agreement = args.agreements[0]
+    inputs = _protected(agreement, args.scenario, args.db)
+    if args.json:  # refuse a bad output before the run, not after
+        check_output(args.json, force=args.force, inputs=inputs)
+    if args.csv and Path(args.csv).exists() and not Path(args.csv).is_dir():
+        raise PooledfundError(f"--csv {args.csv} is a file; give a folder for the CSV files")
+    if args.csv:
+        check_folder_output(args.csv, CSV_NAMES, force=args.force)
+    loaded = load_run(agreement, args.scenario, args.db)
+    result = run(loaded.agreement, combine_scenarios(loaded.scenarios))
+    note_if_figures_moved(loaded, result)
+    _print_and_write(args, result)
+    return EXIT_OK
+
+
+def _run_several(args: argparse.Namespace, inputs: list[AgreementInput]) -> int:
+    """Run each agreement under its scenario, print each (unless --rollup-only), then the roll-up."""
+    loaded = load_each(inputs, lambda item: load_inputs(item.path, item.scenarios))
+    matching = match_agreements(inputs, [agreement for agreement, _ in loaded])
+    results = [run(agreement, combine_scenarios(scenarios)) for agreement, scenarios in loaded]
+    labels = [item.path for item in inputs]
+    rollup = roll_up(labels, [run_figures(result) for result in results], matching)
+    if not args.rollup_only:
+        for result in results:
+            say(positions_text(result))
+            say("")
+    say(rollup_text(rollup, [r.agreement_title for r in results], [r.scenario_name for r in results]))
+    if args.json:
+        data = {"agreements": [{"file": label, **result.to_json()} for label, result in zip(labels, results,
+                                                                                              strict=True)],
+                "rollup": rollup_json(rollup)}
+        write_atomic(args.json, (json.dumps(data, indent=2) + "\n").encode("utf-8"), force=args.force)
+        say(f"\nJSON written to {args.json}")
     return EXIT_OK
 
 
@@ -184,6 +247,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """The risk-share waterfall for one year, step by step, in words."""
+    from pooledfund.reports.explain import explain
+
     loaded = load_run(args.agreement, args.scenario, args.db)
     agreement, scenarios = loaded.agreement, loaded.scenarios
     try:
@@ -205,11 +270,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("run", help="print every partner's position per year")
-    p.add_argument("agreement", metavar="AGREEMENT",
-                   help="agreement file, or a recorded version: @3, @latest, @signed-off")
+    p = sub.add_parser("run", help="print every partner's position per year; several agreements: the roll-up too")
+    p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
+                   help="an agreement file or a folder of them, with its own scenario after ':' if it has one; "
+                        "or one recorded version: @3, @latest, @signed-off")
     p.add_argument("--scenario", action="append", default=[], metavar="S",
-                   help="scenario file; repeat to apply several in order")
+                   help="scenario file for every agreement; repeat to apply several in order")
+    p.add_argument("--rollup-only", action="store_true",
+                   help="with several agreements, print only the roll-up, not each agreement's tables")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     p.add_argument("--csv", metavar="DIR", help="also write partners, arrangements, schemes and cash flow as CSV")
     p.add_argument("--force", action="store_true", help="replace existing output files")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pooledfund.io.scenario_files import chain_paths
 from pooledfund.reports.tables import printable
+
+if TYPE_CHECKING:
+    from pooledfund.cli.several import AgreementInput
 
 
 def say(text: str, *, end: str = "\n") -> None:
@@ -21,3 +25,11 @@ def run_inputs(agreement: str, scenarios: Sequence[str], *others: str) -> tuple[
     """
     chains = (path for scenario in scenarios for path in chain_paths(scenario))
     return (Path(agreement), *chains, *(Path(other) for other in others))
+
+
+def every_input(inputs: Sequence[AgreementInput], *others: str) -> tuple[Path, ...]:
+    """:func:`run_inputs` of several agreements together: no output may be any of their files."""
+    found: list[Path] = [Path(other) for other in others]
+    for item in inputs:
+        found += run_inputs(item.path, item.scenarios)
+    return tuple(found)

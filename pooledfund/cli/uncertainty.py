@@ -16,21 +16,24 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pooledfund.cli.shared import run_inputs, say
+from pooledfund.cli.several import AgreementInput, load_each, match_agreements, parse_agreement_arguments
+from pooledfund.cli.shared import every_input, run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, Source
-from pooledfund.core.money import format_gbp
+from pooledfund.core.money import MoneyError, format_gbp, pounds_float, to_pence
 from pooledfund.core.years import parse_year
+from pooledfund.engine.rollup import Rollup, roll_up
 from pooledfund.io.inputs import combine_scenarios
 from pooledfund.io.loader import load_agreement
 from pooledfund.io.outputs import check_output, write_atomic
-from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
-from pooledfund.uncertainty.spec import UncertaintySpec, check_uncertainty
+from pooledfund.reports.rollup import code_label
+from pooledfund.reports.tables import table_text
 
-if TYPE_CHECKING:  # the simulation modules import scipy: only the commands that run them load it
+if TYPE_CHECKING:  # the simulation modules (scipy) and the uncertainty records load only when a command runs
     from pooledfund.uncertainty.results import SimulationResult
     from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
+    from pooledfund.uncertainty.spec import UncertaintySpec
 
 
 def load_uncertain_inputs(
@@ -41,6 +44,9 @@ def load_uncertain_inputs(
     Raises ``InvalidInputError`` listing every problem in any file; exactly
     one scenario file must carry an ``uncertainty:`` section.
     """
+    from pooledfund.io.uncertainty_files import load_uncertain_scenario
+    from pooledfund.uncertainty.spec import check_uncertainty
+
     agreement, errors = load_agreement(agreement_path)
     scenarios: list[Scenario] = []
     specs: list[tuple[str, UncertaintySpec]] = []
@@ -117,7 +123,10 @@ def _positive_int(option: str, value: int, most: int) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    """Run the Monte Carlo paths and print each arrangement's and partner's percentiles."""
+    """Run the Monte Carlo paths and print each arrangement's and partner's percentiles.
+
+    With several agreements, each body's total exposure across them follows.
+    """
     from pooledfund.uncertainty.simulate import MAX_PATHS, simulate
 
     _positive_int("--paths", args.paths, MAX_PATHS)
@@ -125,9 +134,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         _positive_int("--chunk-size", args.chunk_size, MAX_PATHS)
     if args.seed < 0:
         raise InvalidInputError([InputError(Source("--seed"), f"must be 0 or more (got {args.seed:,})")])
+    over = _over_option(args.over)
+    inputs = parse_agreement_arguments(args.agreements, args.scenario)
     if args.json:  # refuse a bad output before minutes of simulation, not after
-        check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
-    agreement, scenario, spec = load_uncertain_inputs(args.agreement, args.scenario)
+        check_output(args.json, force=args.force, inputs=every_input(inputs))
+    if len(inputs) > 1:
+        return _simulate_several(args, inputs, over)
+    agreement, scenario, spec = load_uncertain_inputs(inputs[0].path, inputs[0].scenarios)
     sim = simulate(agreement, scenario, spec, paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
                    progress=sys.stderr.isatty())
     say(simulation_text(sim), end="")
@@ -135,6 +148,85 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         _write_json(sim.to_json(), args.json, args.force)
         say(f"\nJSON written to {args.json}")
     return 0
+
+
+def _over_option(text: str | None) -> int:
+    """``--over`` in pence: the exposure whose chance the roll-up reports (default £0: paying anything extra)."""
+    if text is None:
+        return 0
+    try:
+        pence = to_pence(text)
+    except MoneyError as exc:
+        raise InvalidInputError([InputError(Source("--over"), str(exc))]) from None
+    if pence < 0:
+        raise InvalidInputError([InputError(Source("--over"), f"must be £0 or more (got {format_gbp(pence)})")])
+    return pence
+
+
+def _simulate_several(args: argparse.Namespace, inputs: list[AgreementInput], over: int) -> int:
+    """Simulate every agreement with shared driver draws, print each (unless --rollup-only), then the roll-up."""
+    from pooledfund.uncertainty.rollup import SIMULATION_MEASURES, simulate_several, simulation_figures
+
+    runs = load_each(inputs, lambda item: load_uncertain_inputs(item.path, item.scenarios))
+    matching = match_agreements(inputs, [agreement for agreement, _, _ in runs])
+    sims = simulate_several(runs, paths=args.paths, seed=args.seed, chunk_size=args.chunk_size,
+                            progress=sys.stderr.isatty())
+    labels = [item.path for item in inputs]
+    rollup = roll_up(labels, [simulation_figures(sim) for sim in sims], matching, SIMULATION_MEASURES)
+    if not args.rollup_only:
+        for sim in sims:
+            say(simulation_text(sim))
+    say(exposure_text(rollup, sims, over), end="")
+    if args.json:
+        _write_json({"agreements": [{"file": label, **sim.to_json()} for label, sim in zip(labels, sims, strict=True)],
+                     "rollup": exposure_json(rollup, over)}, args.json, args.force)
+        say(f"\nJSON written to {args.json}")
+    return 0
+
+
+def exposure_text(rollup: Rollup, sims: Sequence[SimulationResult], over: int) -> str:
+    """Each body's total exposure across its agreements: per year and all years, P10/P50/P90 and the chance."""
+    from pooledfund.uncertainty.rollup import exposure_summary
+
+    first = sims[0]
+    lines = [f"Roll-up of {len(sims)} agreements: each partner's exposure summed over its agreements on every path",
+             f"{first.paths:,} paths, seed {first.seed}. A driver named the same moves every agreement together; "
+             "other drivers and events are independent (docs/uncertainty.md).",
+             "Exposure is overspend shares less underspends returned: what a partner pays beyond what it put in. "
+             "Negative figures are in brackets.", ""]
+    header = ["Partner", "Code", "Agreements", "Contributions", "Exposure P10", "P50", "P90", "Mean",
+              f"P(exposure > {format_gbp(over)})", "Net cost P50"]
+    for year in [*rollup.years, None]:
+        lines.append(f"== {year or 'All years'} ==")
+        rows = []
+        for index, partner in enumerate(rollup.partners):
+            if not rollup.covers(index, year):
+                continue
+            s = exposure_summary(rollup, index, year, over)
+            rows.append([partner.name, code_label(partner), str(len(partner.agreements)),
+                         *(format_gbp(v, brackets=True) for v in (s.contributions, s.exposure.p10, s.exposure.p50,
+                                                                  s.exposure.p90, s.exposure.mean)),
+                         _pct(s.probability_over), format_gbp(s.net_cost.p50, brackets=True)])
+        lines += [table_text(header, rows, left_columns=2), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def exposure_json(rollup: Rollup, over: int) -> dict[str, object]:
+    """The exposure roll-up in pounds: each body, its agreements and its summaries per year and in all."""
+    from pooledfund.uncertainty.rollup import exposure_summary
+
+    partners = []
+    for index, partner in enumerate(rollup.partners):
+        figures = {}
+        for year in [*rollup.years, None]:
+            s = exposure_summary(rollup, index, year, over)
+            figures[year or "all_years"] = {"contributions": pounds_float(s.contributions),
+                                            "exposure": s.exposure.to_json(), "net_cost": s.net_cost.to_json(),
+                                            "probability_exposure_over": round(s.probability_over, 4)}
+        partners.append({"key": partner.key, "name": partner.name, "agreements": list(partner.agreements),
+                         "figures": figures})
+    return {"agreements": list(rollup.labels), "years": list(rollup.years), "over": pounds_float(over),
+            "partners": partners}
 
 
 def sensitivity_text(sens: SensitivityResult, year: str | None, found: list[BreakEven]) -> str:
@@ -247,10 +339,17 @@ def _year_option(text: str | None, agreement: Agreement) -> str | None:
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``simulate`` and ``sensitivity`` on the ``pooledfund`` parser."""
-    p = sub.add_parser("simulate", help="Monte Carlo: probability of overspend and P10/P50/P90 per partner")
-    p.add_argument("agreement", metavar="AGREEMENT")
-    p.add_argument("--scenario", action="append", default=[], required=True, metavar="S",
-                   help="scenario file; one of them has the 'uncertainty:' section; repeat to apply several in order")
+    p = sub.add_parser("simulate", help="Monte Carlo: probability of overspend and P10/P50/P90 per partner; "
+                                        "several agreements: each partner's total exposure")
+    p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
+                   help="an agreement file or a folder of them, with its own scenario after ':' if it has one")
+    p.add_argument("--scenario", action="append", default=[], metavar="S",
+                   help="scenario file for every agreement; one of them has the 'uncertainty:' section; "
+                        "repeat to apply several in order")
+    p.add_argument("--over", metavar="POUNDS",
+                   help="with several agreements: the chance each partner's exposure is more than this (default 0)")
+    p.add_argument("--rollup-only", action="store_true",
+                   help="with several agreements, print only the roll-up, not each agreement's tables")
     p.add_argument("--paths", type=int, default=10_000, help="number of paths (default 10000)")
     p.add_argument("--seed", type=int, default=42,
                    help="random seed; the same seed gives the same figures (default 42)")

@@ -237,3 +237,33 @@ Identifier = Annotated[str, AfterValidator(_identifier)]
 #: A name or title shown to people: one printable line.
 SingleLine = Annotated[str, AfterValidator(_single_line)]
 
+
+#: A council's GSS code: E06 unitary, E07 district, E08 metropolitan borough, E09 London borough, E10 county.
+_GSS = re.compile(r"E0[6-9]\d{6}|E10\d{6}", re.ASCII)
+#: An NHS organisation code from the Organisation Data Service: 3 to 5 letters and digits (ICBs: QWO, QHM).
+_ODS = re.compile(r"[A-Z0-9]{3,5}", re.ASCII)
+
+
+def _gss_code(value: str) -> str:
+    """A council's GSS code, as the ONS publishes it (upper case)."""
+    code = value.strip().upper()
+    if not _GSS.fullmatch(code):
+        raise ValueError(f"{value!r} is not a council's GSS code: it is E06, E07, E08, E09 or E10 and six digits "
+                         "(e.g. E08000025 for Birmingham)")
+    return code
+
+
+def _ods_code(value: str) -> str:
+    """An NHS body's ODS code, upper case."""
+    code = value.strip().upper()
+    if not _ODS.fullmatch(code):
+        raise ValueError(f"{value!r} is not an NHS organisation (ODS) code: 3 to 5 letters and digits "
+                         "(e.g. QHL for an integrated care board)")
+    return code
+
+
+#: A council's ONS GSS code (``E08000025``), the same in every agreement the council is party to.
+GssCode = Annotated[str, AfterValidator(_gss_code)]
+
+#: An NHS body's ODS code (``QHL``), the same in every agreement the body is party to.
+OdsCode = Annotated[str, AfterValidator(_ods_code)]

@@ -236,7 +236,10 @@ def by_commissioner(per_scheme: IntArray, context: ShareContext) -> IntArray:
     for partner in np.nonzero(commissioners[sole].any(axis=0))[0]:
         # Adding up each partner's own columns is several times quicker than an integer matrix product.
         totals[:, partner] += per_scheme[:, np.nonzero(sole & commissioners[:, partner])[0]].sum(axis=1)
-    for pattern in np.unique(commissioners[~sole], axis=0):
+    # The distinct sets of commissioners, found in Python: there are few, and np.unique(axis=0)
+    # would import numpy.ma on first use (about 10 ms, as long as the rest of a small run).
+    for row in sorted({tuple(row) for row in commissioners[~sole].tolist()}):
+        pattern = np.array(row, dtype=bool)
         schemes = np.nonzero((commissioners == pattern).all(axis=1) & ~sole)[0]
         parts = np.nonzero(pattern)[0]
         if not parts.size:

@@ -155,6 +155,23 @@ def _check_ids(agreement: Agreement) -> list[InputError]:
                 message = f"{label} id {record.id!r} is used {counts[record.id]} times; ids must be unique"
                 errors.append(_err(record, "id", message))
             seen.add(record.id)
+    errors += _check_partner_codes(agreement)
+    return errors
+
+
+def _check_partner_codes(agreement: Agreement) -> list[InputError]:
+    """Refuse one ODS or GSS code on two partners: a code names one body, and a body is one partner."""
+    errors: list[InputError] = []
+    first: dict[str, str] = {}
+    for partner in agreement.partners:
+        for field, code in (("ods_code", partner.ods_code), ("gss_code", partner.gss_code)):
+            if code is None:
+                continue
+            if code in first:
+                errors.append(_err(partner, field, f"{code} is also the {field} of partner {first[code]!r}; a code "
+                                                   "names one body, so give each partner its own"))
+            else:
+                first[code] = partner.id
     return errors
 
 

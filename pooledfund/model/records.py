@@ -27,9 +27,11 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pooledfund.core.errors import Source
 from pooledfund.core.types import (
+    GssCode,
     Identifier,
     Month,
     NonNegativeMoney,
+    OdsCode,
     Percent,
     RatePercent,
     SharePercent,
@@ -114,12 +116,37 @@ class Partner(Record):
         kind: integrated care board, NHS trust, unitary / county / district council, or other.
         vat: how the partner recovers VAT: a council under VATA s.33, an NHS body
             only through the contracted-out services refund (HMRC VATGPB6640).
+        ods_code: an NHS body's Organisation Data Service code (``QHL``), optional.
+        gss_code: a council's ONS GSS code (``E08000025``), optional.
+
+    The codes say which body a partner is when several agreements are run
+    together: a council party to three pools is one body in the roll-up
+    because its GSS code is the same in all three files. A partner has at
+    most one code; without one it is matched by its ``id``.
     """
 
     id: Identifier = Field(min_length=1, description="Short identifier used elsewhere in the file")
     name: SingleLine = Field(min_length=1, description="The body's legal name")
     kind: PartnerKind = Field(description="Kind of public body")
     vat: VatPosition = Field(description="How the partner recovers VAT")
+    ods_code: OdsCode | None = Field(default=None, description="NHS organisation (ODS) code, e.g. QHL")
+    gss_code: GssCode | None = Field(default=None, description="Council's ONS GSS code, e.g. E08000025")
+
+    @model_validator(mode="after")
+    def _one_code(self) -> Partner:
+        if self.ods_code is not None and self.gss_code is not None:
+            raise ValueError(f"give one code: ods_code ({self.ods_code}) for an NHS body or gss_code "
+                             f"({self.gss_code}) for a council, not both")
+        return self
+
+    @property
+    def match_key(self) -> str:
+        """What says this partner is the same body in another agreement: its code, else its id."""
+        if self.gss_code is not None:
+            return f"GSS {self.gss_code}"
+        if self.ods_code is not None:
+            return f"ODS {self.ods_code}"
+        return f"id {self.id}"
 
 
 class DriverLink(Record):

@@ -1,8 +1,11 @@
 """Plain-text tables and CSV frames of a run's results, for the CLI.
 
-Tables come from pandas frames built here (figures in pence, formatted at
-the last moment), so the CLI, CSV export and later the workbook share one
-set of numbers.
+Each table starts as plain rows built here (one dict per row, figures in
+pence, formatted at the last moment). The text tables ``run`` and
+``compare`` print are made from those rows directly, so printing a run never
+loads pandas (it would take longer than the run itself); the pandas frames
+the CSV export, the dashboard and notebooks use are the same rows, so every
+output shares one set of numbers.
 """
 
 from __future__ import annotations
@@ -63,10 +66,8 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
     return "\n".join("".join(_shown(char) for char in line) for line in lines)
 
 
-def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+def partner_rows(result: RunResult, path: int = 0) -> list[dict[str, str | int]]:
     """One row per year and partner: cash, in kind, shares and net cost in pence."""
-    import pandas as pd
-
     rows = []
     for year in result.years:
         totals = result.partner_totals(year)
@@ -75,31 +76,41 @@ def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
                                          "partner_name": result.partner_names[partner]}
             row.update({key: int(values[path, index]) for key, values in totals.items()})
             rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
+
+
+def partner_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """:func:`partner_rows` as a pandas frame."""
+    import pandas as pd
+
+    return pd.DataFrame(partner_rows(result, path))
+
+
+def arrangement_rows(result: RunResult, path: int = 0) -> list[dict[str, str | int]]:
+    """One row per year and arrangement: budget, spend, variance, carry-forwards, in pence."""
+    return [
+        {
+            "year": row.year,
+            "arrangement": row.arrangement_id,
+            "kind": row.kind,
+            "host": row.host or "",
+            "budget": int(row.budget[path]),
+            "spend": int(row.spend[path]),
+            "variance": int(row.variance[path]),
+            "brought_forward": int(row.brought_forward[path]),
+            "carry_forward": int(row.carry_forward[path]),
+            "unfunded": int(row.unfunded[path]),
+            "reinvested": int(row.reinvested[path].sum()),
+        }
+        for row in result.arrangement_years
+    ]
 
 
 def arrangement_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
-    """One row per year and arrangement: budget, spend, variance, carry-forwards, in pence."""
+    """:func:`arrangement_rows` as a pandas frame."""
     import pandas as pd
 
-    rows = []
-    for row in result.arrangement_years:
-        rows.append(
-            {
-                "year": row.year,
-                "arrangement": row.arrangement_id,
-                "kind": row.kind,
-                "host": row.host or "",
-                "budget": int(row.budget[path]),
-                "spend": int(row.spend[path]),
-                "variance": int(row.variance[path]),
-                "brought_forward": int(row.brought_forward[path]),
-                "carry_forward": int(row.carry_forward[path]),
-                "unfunded": int(row.unfunded[path]),
-                "reinvested": int(row.reinvested[path].sum()),
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(arrangement_rows(result, path))
 
 
 def scheme_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
@@ -118,22 +129,29 @@ def scheme_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def source_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+_SOURCE_COLUMNS = ["year", "arrangement", "source", "capital", "ring_fenced", "money_in", "budget", "spend",
+                   "variance"]
+
+
+def source_rows(result: RunResult, path: int = 0) -> list[dict[str, str | int | bool]]:
     """One row per year, arrangement and funding source: money in, budget, spend and variance in pence.
 
     ``capital`` marks capital money (the DFG) so it can be reported apart from
     revenue; ``ring_fenced`` marks a source whose variance stays within it.
     """
-    import pandas as pd
-
-    rows = [
+    return [
         {"year": row.year, "arrangement": row.arrangement_id, "source": figures.source, "capital": figures.capital,
          "ring_fenced": figures.ring_fenced, "money_in": figures.money_in, "budget": figures.budget,
          "spend": figures.spend, "variance": figures.spend - figures.budget}
         for row in result.arrangement_years for figures in row.by_source(path)
     ]
-    return pd.DataFrame(rows, columns=["year", "arrangement", "source", "capital", "ring_fenced", "money_in",
-                                       "budget", "spend", "variance"])
+
+
+def source_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
+    """:func:`source_rows` as a pandas frame (with its columns even when there are no rows)."""
+    import pandas as pd
+
+    return pd.DataFrame(source_rows(result, path), columns=_SOURCE_COLUMNS)
 
 
 def cash_flow_frame(result: RunResult, path: int = 0) -> pd.DataFrame:
@@ -174,20 +192,26 @@ def to_pounds_csv(frame: pd.DataFrame, money_columns: list[str]) -> str:
     return out.to_csv(index=False)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table: the first column left-aligned, figures right-aligned, each as wide as its widest cell.
+def table_text(header: list[str], rows: list[list[str]], left_columns: int = 1) -> str:
+    """A plain-text table: the first ``left_columns`` columns left-aligned, figures right-aligned.
 
-    Every row has one cell per header.
+    Each column is as wide as its widest cell; every row has one cell per header.
     """
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        aligned = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        aligned = (c.ljust(w) if i < left_columns else c.rjust(w)
+                   for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
         return "  ".join(aligned)
 
     lines = [line(header), "  ".join("-" * w for w in widths)]
     lines += [line(row) for row in rows]
     return "\n".join(lines)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """:func:`table_text` with the first column left-aligned."""
+    return table_text(header, rows)
 
 
 def trigger_lines(result: RunResult, year: str, path: int = 0) -> list[str]:
@@ -209,33 +233,32 @@ def trigger_lines(result: RunResult, year: str, path: int = 0) -> list[str]:
     return lines
 
 
+def _money(value: int) -> str:
+    """A figure in a text table: pounds and pence, negatives in brackets."""
+    return format_gbp(value, brackets=True)
+
+
 def positions_text(result: RunResult, path: int = 0) -> str:
     """The readable table of partner positions per year printed by ``pooledfund run``."""
-    partners = partner_frame(result, path)
-    arrangements = arrangement_frame(result, path)
-    sources = source_frame(result, path)
+    partners = partner_rows(result, path)
+    arrangements = arrangement_rows(result, path)
+    sources = source_rows(result, path)
     out = [f"{result.agreement_title}", f"Scenario: {result.scenario_name}", ""]
     for year in result.years:
         out.append(f"== {year} ==")
-        rows = []
-        year_partners = partners[partners["year"] == year]
-        for record in year_partners.itertuples(index=False):
-            rows.append([str(record.partner_name)]
-                        + [format_gbp(getattr(record, k), brackets=True) for k in POSITION_COLUMNS])
-        totals = [int(year_partners[k].sum()) for k in POSITION_COLUMNS]
-        rows.append(["Total"] + [format_gbp(v, brackets=True) for v in totals])
+        year_partners = [row for row in partners if row["year"] == year]
+        rows = [[str(row["partner_name"])] + [_money(int(row[k])) for k in POSITION_COLUMNS] for row in year_partners]
+        rows.append(["Total"] + [_money(sum(int(row[k]) for row in year_partners)) for k in POSITION_COLUMNS])
         out.append(_table(["Partner", *POSITION_COLUMNS.values()], rows))
         out.append("")
-        rows = []
-        for record in arrangements[arrangements["year"] == year].itertuples(index=False):
-            figures = (record.budget, record.spend, record.variance, record.brought_forward, record.carry_forward,
-                       record.unfunded)
-            rows.append([str(record.arrangement)] + [format_gbp(v, brackets=True) for v in figures])
+        figures = ("budget", "spend", "variance", "brought_forward", "carry_forward", "unfunded")
+        rows = [[str(row["arrangement"])] + [_money(int(row[k])) for k in figures]
+                for row in arrangements if row["year"] == year]
         out.append(_table(["Arrangement", "Budget", "Spend", "Variance (over)", "Brought fwd", "Carried fwd",
                            "Unfunded"], rows))
         out += trigger_lines(result, year, path)
         out.append("")
-        out.append(_sources_table(sources[sources["year"] == year]))
+        out.append(_sources_table([row for row in sources if row["year"] == year]))
         out.append("")
     out.append("Variance is spend less budget: positive is an overspend. Negative figures are in brackets.")
     out.append("By funding source, budget and spend are the schemes'; ring-fenced sources (*) are settled within "
@@ -243,46 +266,42 @@ def positions_text(result: RunResult, path: int = 0) -> str:
     return "\n".join(out)
 
 
-def _sources_table(sources: pd.DataFrame) -> str:
+def _sources_table(sources: list[dict[str, str | int | bool]]) -> str:
     """One year's variance by arrangement and funding source, then revenue and capital apart."""
+    figures = ("budget", "spend", "variance")
     rows = []
-    for record in sources.itertuples(index=False):
-        label = FundingSource.of(str(record.source)).label + (" *" if record.ring_fenced else "")
-        rows.append([str(record.arrangement), label, "capital" if record.capital else "revenue"]
-                    + [format_gbp(int(v), brackets=True) for v in (record.budget, record.spend, record.variance)])
-    for kind, chosen in (("Revenue", ~sources["capital"].astype(bool)), ("Capital", sources["capital"].astype(bool))):
-        part = sources[chosen]
-        if len(part):
-            rows.append([kind, "", ""] + [format_gbp(int(part[k].sum()), brackets=True)
-                                          for k in ("budget", "spend", "variance")])
+    for record in sources:
+        label = FundingSource.of(str(record["source"])).label + (" *" if record["ring_fenced"] else "")
+        rows.append([str(record["arrangement"]), label, "capital" if record["capital"] else "revenue"]
+                    + [_money(int(record[k])) for k in figures])
+    for kind, capital in (("Revenue", False), ("Capital", True)):
+        part = [record for record in sources if bool(record["capital"]) is capital]
+        if part:
+            rows.append([kind, "", ""] + [_money(sum(int(record[k]) for record in part)) for k in figures])
     return _table(["Arrangement", "Funding source", "Type", "Budget", "Spend", "Variance (over)"], rows)
 
 
 def compare_text(results: list[RunResult], path: int = 0) -> str:
     """Partner net cost side by side across scenarios, with differences from the first."""
     base = results[0]
-    frames = [partner_frame(r, path) for r in results]
+    net_costs = [{(row["year"], row["partner"]): int(row["net_cost"]) for row in partner_rows(r, path)}
+                 for r in results]
+    variances = [{(row["year"], row["arrangement"]): int(row["variance"]) for row in arrangement_rows(r, path)}
+                 for r in results]
     out = [f"{base.agreement_title}", "Net cost by partner; differences are against the first scenario.", ""]
     for year in base.years:
         out.append(f"== {year} ==")
         header = ["Partner"] + [r.scenario_name for r in results] + [f"Change: {r.scenario_name}" for r in results[1:]]
         rows = []
         for partner in base.partners:
-            values = [int(f[(f["year"] == year) & (f["partner"] == partner)]["net_cost"].iloc[0]) for f in frames]
-            rows.append(
-                [base.partner_names[partner]]
-                + [format_gbp(v, brackets=True) for v in values]
-                + [format_gbp(v - values[0], brackets=True) for v in values[1:]]
-            )
+            values = [costs[(year, partner)] for costs in net_costs]
+            rows.append([base.partner_names[partner]] + [_money(v) for v in values]
+                        + [_money(v - values[0]) for v in values[1:]])
         out.append(_table(header, rows))
         out.append("")
         header = ["Arrangement variance"] + [r.scenario_name for r in results]
-        rows = []
-        arrangement_frames = [arrangement_frame(r, path) for r in results]
-        for arrangement in arrangement_frames[0][arrangement_frames[0]["year"] == year]["arrangement"]:
-            variances = [int(f[(f["year"] == year) & (f["arrangement"] == arrangement)]["variance"].iloc[0])
-                         for f in arrangement_frames]
-            rows.append([str(arrangement)] + [format_gbp(v, brackets=True) for v in variances])
+        rows = [[str(arrangement)] + [_money(found[(year, arrangement)]) for found in variances]
+                for found_year, arrangement in variances[0] if found_year == year]
         out.append(_table(header, rows))
         out.append("")
     return "\n".join(out)

@@ -148,8 +148,19 @@ def draw(spec: UncertaintySpec, paths: int, seed: int) -> Draws:
     if paths < 1:
         raise ValueError(f"paths must be at least 1 (got {paths})")
     rng = np.random.default_rng(seed)
-    n = len(spec.drivers)
-    normals = rng.standard_normal((paths, n))
+    normals = rng.standard_normal((paths, len(spec.drivers)))
+    return draws_from_normals(spec, normals, rng)
+
+
+def draws_from_normals(spec: UncertaintySpec, normals: FloatArray, rng: np.random.Generator) -> Draws:
+    """The run's draws from each driver's independent standard normals ``(paths, drivers)``; events from ``rng``.
+
+    The section's correlation mixes the normals (the Gaussian copula), each
+    driver's distribution turns its normal into a value, held to the range a
+    scenario allows; then each event's "does it happen" and "which month"
+    uniforms are drawn from ``rng``.
+    """
+    paths, n = normals.shape
     if spec.correlation is not None:
         normals = normals @ mixing_matrix(spec).T
     values = np.empty((paths, n))

@@ -58,6 +58,7 @@ def simulate(
     chunk_size: int | None = None,
     progress: bool = False,
     workers: int | None = None,
+    draws: Draws | None = None,
 ) -> SimulationResult:
     """Run ``paths`` Monte Carlo paths of an agreement under a scenario and its uncertainty.
 
@@ -73,6 +74,10 @@ def simulate(
             takes more than a second.
         workers: threads running chunks side by side (default: up to 2, one
             per core); the result does not depend on it.
+        draws: the random numbers to use instead of drawing them from ``seed``
+            (made for ``spec`` and ``paths``): several agreements simulated
+            together share their drivers' draws this way (see
+            :mod:`pooledfund.uncertainty.rollup`); ``seed`` is then only reported.
     """
     from pooledfund.uncertainty.spec import NO_UNCERTAINTY
 
@@ -80,7 +85,11 @@ def simulate(
     if not 1 <= paths <= MAX_PATHS:
         raise ValueError(f"paths must be between 1 and {MAX_PATHS:,} (got {paths:,})")
     years = list(agreement.years)
-    draws = draw(spec, paths, seed)
+    if draws is None:
+        draws = draw(spec, paths, seed)
+    elif draws.paths != paths or draws.drivers.shape[1] != len(spec.drivers):
+        raise ValueError(f"the draws given are for {draws.paths:,} paths and {draws.drivers.shape[1]} drivers; "
+                         f"the run has {paths:,} paths and {len(spec.drivers)} drivers")
     size = chunk_size or default_chunk_size(agreement, months=1)
     collector = _Collector(agreement, paths)
     cache = RunCache(agreement, scenario)  # what every chunk shares: budgets, splits, contributions

@@ -1,0 +1,216 @@
+"""Several agreements together: each partner's totals across every agreement it is party to.
+
+An ICB with five Health and Wellbeing Board pools, or an analyst with all
+of England, needs one figure per body: its contributions, its shares of
+overspends and underspends, what it got back and its net cost, summed over
+the agreements. Two things make that safe:
+
+* **Which partner is which body.** A partner is matched across agreements
+  by its code: ``gss_code`` for a council, ``ods_code`` for an NHS body,
+  and, without a code, its ``id``. Two files that give one code (or, without
+  codes, one id) to bodies with different names are refused, located at
+  the second file's partner, so two councils both called ``council`` are
+  never added together by accident (:func:`match_partners`).
+* **Exact sums.** Every figure is integer pence summed without rounding, so
+  a partner's roll-up equals the sum of its figures in each agreement to
+  the penny, on every path (:func:`roll_up`).
+
+The figures come in as each agreement's partner totals per year (what
+:meth:`~pooledfund.engine.results.RunResult.partner_totals` gives, or a
+Monte Carlo run's partner paths), so the same sums serve ``run`` (one path)
+and ``simulate`` (many).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pooledfund.core.errors import InputError, Source
+from pooledfund.core.money import IntArray
+from pooledfund.engine.results import RunResult
+from pooledfund.model.agreement import Agreement
+from pooledfund.model.records import Partner, field_line, source_of
+
+#: The partner figures :meth:`RunResult.partner_totals` gives, in the order tables show them.
+RUN_MEASURES = ("cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost")
+
+#: A year's partner figures: measure -> ``(paths, partners)`` pence, partners in the agreement's order.
+YearFigures = Mapping[str, IntArray]
+
+
+@dataclass(frozen=True)
+class RolledPartner:
+    """One body across the agreements.
+
+    Attributes:
+        key: what matched it (``GSS E08000025``, ``ODS QHL``, or ``id council``).
+        name: its name, as the first agreement that names it gives it.
+        agreements: the labels of the agreements it is party to, in the order given.
+    """
+
+    key: str
+    name: str
+    agreements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Matching:
+    """Which body each agreement's partners are.
+
+    Attributes:
+        partners: every body, in order of first appearance.
+        columns: for each agreement, the position in ``partners`` of each of its partners (agreement order).
+    """
+
+    partners: list[RolledPartner]
+    columns: list[list[int]]
+
+
+def _same_name(first: str, second: str) -> bool:
+    """Names that differ only in capitals or spacing name the same body."""
+    return " ".join(first.casefold().split()) == " ".join(second.casefold().split())
+
+
+def _conflict(partner: Partner, label: str, first: RolledPartner, first_label: str) -> InputError:
+    """The located error for a code (or id) two files give to bodies with different names."""
+    source = source_of(partner) or Source(label)
+    what = {"GSS": "gss_code", "ODS": "ods_code"}.get(first.key.split(" ", 1)[0], "id")
+    code = first.key.split(" ", 1)[1]
+    message = (f"{what} {code} is {partner.name!r} here but {first.name!r} in {first_label}; one {what} must "
+               f"name one body in every agreement: correct the name, or the {what}")
+    if what == "id":
+        message += " (or give each council its gss_code and each NHS body its ods_code)"
+    return InputError(Source(source.file or label, field_line(partner, "name"), f"{source.path}.name"), message)
+
+
+def match_partners(agreements: Sequence[tuple[str, Agreement]]) -> tuple[Matching, list[InputError]]:
+    """Match every agreement's partners to bodies by code (else id); list every name conflict, located.
+
+    Args:
+        agreements: each agreement with its label (the file as the user gave it).
+
+    Returns:
+        The matching, and one error for each partner whose code (or id) an
+        earlier agreement gave to a body with another name. The matching is
+        complete even with errors, but must not be used when there are any.
+    """
+    partners: list[RolledPartner] = []
+    first_label: list[str] = []
+    position: dict[str, int] = {}
+    columns: list[list[int]] = []
+    errors: list[InputError] = []
+    for label, agreement in agreements:
+        mine: list[int] = []
+        for partner in agreement.partners:
+            key = partner.match_key
+            index = position.get(key)
+            if index is None:
+                index = position[key] = len(partners)
+                partners.append(RolledPartner(key, partner.name, (label,)))
+                first_label.append(label)
+            else:
+                known = partners[index]
+                if not _same_name(known.name, partner.name):
+                    errors.append(_conflict(partner, label, known, first_label[index]))
+                if label not in known.agreements:
+                    partners[index] = RolledPartner(known.key, known.name, (*known.agreements, label))
+            mine.append(index)
+        columns.append(mine)
+    return Matching(partners, columns), errors
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Each body's figures summed over the agreements, per year, in pence on every path.
+
+    Attributes:
+        partners: the bodies (see :class:`Matching`).
+        years: every year any agreement covers, in order.
+        measures: the figures summed (``net_cost``, ``overspend_share``...).
+        totals: measure -> ``(paths, partners, years)`` pence; a year an agreement
+            does not cover adds nothing.
+        labels: the agreements' labels, in the order given.
+        figures: each agreement's own figures as given (year -> measure -> ``(paths, its partners)``),
+            so a table can show where a total comes from (:meth:`part`).
+        columns: for each agreement, the body each of its partners is (see :class:`Matching`).
+    """
+
+    partners: list[RolledPartner]
+    years: list[str]
+    measures: tuple[str, ...]
+    totals: dict[str, IntArray]
+    labels: list[str]
+    figures: list[Mapping[str, YearFigures]]
+    columns: list[list[int]]
+
+    @property
+    def paths(self) -> int:
+        """How many paths each figure has (1 for a deterministic run)."""
+        return int(next(iter(self.totals.values())).shape[0])
+
+    def values(self, measure: str, partner: int, year: str | None = None) -> IntArray:
+        """One body's figure on every path, ``(paths,)`` pence: for one year, or all years added together."""
+        table = self.totals[measure][:, partner, :]
+        return table.sum(axis=1) if year is None else table[:, self.years.index(year)]
+
+    def covers(self, partner: int, year: str | None) -> bool:
+        """Whether any of the body's agreements runs in ``year`` (None: always true)."""
+        return year is None or any(partner in columns and year in table
+                                   for columns, table in zip(self.columns, self.figures, strict=True))
+
+    def part(self, agreement: int, measure: str, partner: int, year: str | None = None) -> IntArray | None:
+        """One body's figure in one agreement alone, ``(paths,)`` pence; None if it is not party to it.
+
+        ``year`` None adds the agreement's years together; a year the agreement does not cover is zero.
+        """
+        columns = self.columns[agreement]
+        if partner not in columns:
+            return None
+        column = columns.index(partner)
+        table = self.figures[agreement]
+        chosen = [y for y in table if year is None or y == year]
+        values = np.zeros(self.paths, dtype=np.int64)
+        for one in chosen:
+            values += table[one][measure][:, column]
+        return values
+
+
+def roll_up(
+    labels: Sequence[str], figures: Sequence[Mapping[str, YearFigures]], matching: Matching,
+    measures: Sequence[str] = RUN_MEASURES,
+) -> Rollup:
+    """Sum each agreement's partner figures into its bodies' columns, exactly, per year and path.
+
+    Args:
+        labels: each agreement's label, in the order of ``matching``.
+        figures: for each agreement, year -> measure -> ``(paths, partners)`` pence.
+        matching: from :func:`match_partners` on the same agreements, with no errors.
+        measures: which figures to sum (every agreement must have them).
+
+    Raises:
+        ValueError: the agreements' figures have different numbers of paths.
+    """
+    years = sorted({year for table in figures for year in table})
+    counts = {next(iter(table[year].values())).shape[0] for table in figures for year in table}
+    if len(counts) > 1:
+        raise ValueError(f"every agreement's figures must have the same number of paths (got {sorted(counts)})")
+    paths = counts.pop() if counts else 1
+    shape = (paths, len(matching.partners), len(years))
+    totals = {measure: np.zeros(shape, dtype=np.int64) for measure in measures}
+    for table, columns in zip(figures, matching.columns, strict=True):
+        for year, by_measure in table.items():
+            where = years.index(year)
+            for measure in measures:
+                # One body is one partner in an agreement (codes and ids are unique within a file), so
+                # the columns are distinct and each partner's figure is added once.
+                totals[measure][:, columns, where] += by_measure[measure]
+    return Rollup(matching.partners, years, tuple(measures), totals, list(labels), list(figures),
+                  [list(c) for c in matching.columns])
+
+
+def run_figures(result: RunResult) -> dict[str, YearFigures]:
+    """A run's partner totals for every year, as :func:`roll_up` takes them."""
+    return {year: result.partner_totals(year) for year in result.years}

@@ -1,0 +1,108 @@
+"""The roll-up workbook ``export`` writes beside one pack per agreement.
+
+Two sheets: **Roll-up** (each body's cash, in kind, shares and net cost per
+year and for all years, with a total row summing the column by formula) and
+**By agreement** (each body's figures in each agreement it is party to, the
+rows the roll-up adds up). Every figure is a value in pounds from the
+engine's pence; the total row is a live ``SUM`` of the all-years rows, whose
+result the engine's totals equal to the penny; and every text cell is written so it can
+never be read as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pooledfund.core.money import pounds
+from pooledfund.engine.rollup import RUN_MEASURES, Rollup
+from pooledfund.io.excel.cells import write_text_cell
+from pooledfund.io.excel.styles import BOLD, GBP, TITLE_FONT, TOTAL_FILL, set_widths, style_header_row
+from pooledfund.reports.rollup import code_label
+from pooledfund.reports.tables import POSITION_COLUMNS
+
+_HEADERS = ["Year", "Partner", "Code", "Agreements", *POSITION_COLUMNS.values()]
+
+
+def _text(ws: Worksheet, row: int, col: int, value: str) -> None:
+    write_text_cell(ws.cell(row=row, column=col), value)
+
+
+def _money(ws: Worksheet, row: int, col: int, pence: int) -> None:
+    cell = ws.cell(row=row, column=col, value=pounds(pence))
+    cell.number_format = GBP
+
+
+def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str]) -> None:
+    """Each body per year and for all years, then a total row of SUM formulas."""
+    ws["A1"].font = TITLE_FONT
+    _text(ws, 1, 1, f"Roll-up of {len(rollup.labels)} agreements: each partner's figures summed over its agreements")
+    for offset, (label, title) in enumerate(zip(rollup.labels, titles, strict=True)):
+        _text(ws, 2 + offset, 1, f"{label}: {title}")
+    row = 3 + len(rollup.labels)
+    for col, header in enumerate(_HEADERS, start=1):
+        _text(ws, row, col, header)
+    style_header_row(ws, row, 1, len(_HEADERS))
+    first = row + 1
+    all_years = first
+    for year in [*rollup.years, None]:
+        if year is None:
+            all_years = row + 1
+        for index, partner in enumerate(rollup.partners):
+            if not rollup.covers(index, year):
+                continue
+            row += 1
+            _text(ws, row, 1, year or "All years")
+            _text(ws, row, 2, partner.name)
+            _text(ws, row, 3, code_label(partner))
+            ws.cell(row=row, column=4, value=len(partner.agreements))
+            for col, measure in enumerate(RUN_MEASURES, start=5):
+                _money(ws, row, col, int(rollup.values(measure, index, year)[0]))
+    row += 1
+    _text(ws, row, 1, "Total, all years")
+    ws.cell(row=row, column=1).font = BOLD
+    for col in range(5, 5 + len(RUN_MEASURES)):
+        letter = ws.cell(row=row, column=col).column_letter
+        cell = ws.cell(row=row, column=col, value=f"=SUM({letter}{all_years}:{letter}{row - 1})")
+        cell.number_format = GBP
+        cell.fill = TOTAL_FILL
+        cell.font = BOLD
+    set_widths(ws, {1: 12, 2: 44, 3: 14, 4: 11, 5: 17, 6: 15, 7: 17, 8: 19, 9: 17})
+    ws.freeze_panes = ws.cell(row=first, column=3)
+
+
+def _by_agreement_sheet(ws: Worksheet, rollup: Rollup) -> None:
+    """Each body's figures in each of its agreements, all years together."""
+    headers = ["Partner", "Code", "Agreement", *POSITION_COLUMNS.values()]
+    for col, header in enumerate(headers, start=1):
+        _text(ws, 1, col, header)
+    style_header_row(ws, 1, 1, len(headers))
+    row = 1
+    for index, partner in enumerate(rollup.partners):
+        for number, label in enumerate(rollup.labels):
+            if rollup.part(number, "net_cost", index) is None:
+                continue
+            row += 1
+            _text(ws, row, 1, partner.name)
+            _text(ws, row, 2, code_label(partner))
+            _text(ws, row, 3, label)
+            for col, measure in enumerate(RUN_MEASURES, start=4):
+                part = rollup.part(number, measure, index)
+                _money(ws, row, col, int(part[0]) if part is not None else 0)
+    set_widths(ws, {1: 44, 2: 14, 3: 40, 4: 17, 5: 15, 6: 17, 7: 19, 8: 17})
+    ws.freeze_panes = "B2"
+
+
+def rollup_workbook_bytes(rollup: Rollup, titles: Sequence[str]) -> bytes:
+    """The roll-up workbook as .xlsx bytes (path 0 of the roll-up: the run)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Roll-up"
+    _rollup_sheet(sheet, rollup, titles)
+    _by_agreement_sheet(workbook.create_sheet("By agreement"), rollup)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
