@@ -75,8 +75,8 @@ def test_the_figures_are_the_runs_partner_table_to_the_penny(
     for row in frame.itertuples(index=False):
         for measure in ("cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost"):
             assert stored[(row.year, row.partner, measure)] == int(getattr(row, measure))
-    # The council's 2025-26 overspend share: the whole £33,000.02 overspend (worked in test_store_diff.py).
-    assert stored[("2025-26", "council", "overspend_share")] == 3_300_002
+    # The council's 2025-26 overspend share: the whole £33,000.00 overspend (worked in test_store_diff.py).
+    assert stored[("2025-26", "council", "overspend_share")] == 3_300_000
 
 
 def test_one_file_is_kept_once_however_many_versions_ran_it(
@@ -98,9 +98,9 @@ def test_variances_are_each_versions_spend_less_budget_by_year(
         store.record(northmoor_plan)
         store.record(northmoor_month6)
         # Plan: the £300,000 risk pool is unspent in 2025-26 and carried into 2026-27's, which is unspent
-        # too: (£600,000). Month 6: £333,000.02 of overspends less the £300,000 pool = £33,000.02 over.
+        # too: (£600,000). Month 6: £333,000.00 of overspends less the £300,000 pool = £33,000.00 over.
         assert store.variances() == {1: {"2025-26": -30_000_000, "2026-27": -60_000_000},
-                                     2: {"2025-26": 3_300_002, "2026-27": -30_000_000}}
+                                     2: {"2025-26": 3_300_000, "2026-27": -30_000_000}}
 
 
 # ---- references and unknown versions ---------------------------------------------------------

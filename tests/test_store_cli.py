@@ -39,7 +39,7 @@ def test_the_monthly_cycle(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Recorded version 1 'Plan 2025-26' (plan, draft)" in out
     assert "Recorded version 2 'Month 6 forecast' (month 6 forecast, draft)" in out
-    assert "2025-26: variance £33,000.02 (spend less budget; positive is an overspend)" in out
+    assert "2025-26: variance £33,000.00 (spend less budget; positive is an overspend)" in out
 
     assert main(["signoff", "@1", *BOARD, "--db", db]) == 0
     assert ("Signed off version 1 'Plan 2025-26' (plan, signed off) by Cllr Jones at Health and Wellbeing "
@@ -51,7 +51,7 @@ def test_the_monthly_cycle(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     month6 = next(line for line in rows if line.startswith("@2 "))
     assert "signed off 2026-03-18" in plan and "Ann Finance" in plan
     assert plan.split()[-2:] == ["(£300,000.00)", "(£600,000.00)"]
-    assert "month 6 forecast" in month6 and month6.split()[-2:] == ["£33,000.02", "(£300,000.00)"]
+    assert "month 6 forecast" in month6 and month6.split()[-2:] == ["£33,000.00", "(£300,000.00)"]
 
     assert main(["show", "@signed-off", "--db", db]) == 0
     shown = capsys.readouterr().out
@@ -194,7 +194,7 @@ def test_run_of_a_version_whose_figures_no_longer_come_out_says_so(
     capsys.readouterr()
     assert main(["run", "@2", "--db", db]) == 0
     assert ("note: 1 of version 2's figures differ from those recorded by pooledfund 0.1.0 (e.g. 2025-26 partner "
-            "council net_cost: recorded £23,438,000.03, now £23,438,000.02)") in capsys.readouterr().err
+            "council net_cost: recorded £23,438,000.01, now £23,438,000.00)") in capsys.readouterr().err
 
 
 def test_compare_two_versions_shows_the_movement(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -204,7 +204,7 @@ def test_compare_two_versions_shows_the_movement(db: str, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "@1 Plan 2025-26" in out and "Change: @2 Month 6 forecast" in out
     council = next(line for line in out.splitlines() if line.startswith("Northmoor Borough Council"))
-    assert council.split()[-3:] == ["£23,405,000.00", "£23,438,000.02", "£33,000.02"]
+    assert council.split()[-3:] == ["£23,405,000.00", "£23,438,000.00", "£33,000.00"]
 
 
 def test_compare_refuses_two_agreements_and_says_how(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,25 +3,27 @@
 The plan runs the agreement as agreed (spend at budget). The month 6
 forecast (scenarios/bcf_in_year_actuals.yaml) replaces April to September
 with actuals for four schemes and forecasts October to March at the average
-actual month (run rate), each month rounded half up to the penny, and adds
-a £185,000 shock to NM05 in December. Working for 2025-26:
+actual month (run rate): each month the average rounded half up to the
+penny, and March the remainder, so the six forecast months add up to exactly
+six times the average. It adds a £185,000 shock to NM05 in December.
+Working for 2025-26:
 
     NM01  actuals 281,200 + 290,450 + 296,800 + 301,150 + 298,900 + 304,600 = 1,773,100
-          run rate 1,773,100 / 6 = 295,516.666... -> 295,516.67 a month x 6 = 1,773,100.02
-          spend 3,546,200.02 against a budget of 3,450,000.00: +96,200.02
+          run rate 1,773,100 / 6 = 295,516.666...: five months of 295,516.67 and March 295,516.65,
+          1,773,100.00 in all; spend 3,546,200.00 against a budget of 3,450,000.00: +96,200.00
     NM04  actuals 970,800; 970,800 / 6 = 161,800.00 exactly; spend 1,941,600.00 against 1,950,000.00: -8,400.00
-    IB02  actuals 1,436,300; / 6 = 239,383.333... -> 239,383.33 x 6 = 1,436,299.98
-          spend 2,872,599.98 against 2,700,000.00: +172,599.98
-    LD01  actuals 383,800; / 6 = 63,966.666... -> 63,966.67 x 6 = 383,800.02
-          spend 767,600.02 against 880,000.00: -112,399.98
+    IB02  actuals 1,436,300; forecast the same 1,436,300.00 (239,383.33 x 5 + March 239,383.35)
+          spend 2,872,600.00 against 2,700,000.00: +172,600.00
+    LD01  actuals 383,800; forecast 383,800.00 (63,966.67 x 5 + March 63,966.65)
+          spend 767,600.00 against 880,000.00: -112,400.00
     NM05  the shock: +185,000.00 (spend 3,135,000.00)
 
-    schemes' movement   96,200.02 - 8,400.00 + 172,599.98 - 112,399.98 + 185,000.00 = 333,000.02
+    schemes' movement   96,200.00 - 8,400.00 + 172,600.00 - 112,400.00 + 185,000.00 = 333,000.00
     pool variance       plan: the £300,000 risk pool unspent, (300,000.00)
-                        month 6: -300,000.00 + 333,000.02 = 33,000.02 over, movement +333,000.02
+                        month 6: -300,000.00 + 333,000.00 = 33,000.00 over, movement +333,000.00
     risk share          the risk pool is used up first, then the commissioner layer (first £500,000):
                         every overspending scheme (NM01, IB02, NM05) is the council's, so the council
-                        bears all £33,000.02; the ICB nothing. Council net cost 23,405,000.00 -> 23,438,000.02.
+                        bears all £33,000.00; the ICB nothing. Council net cost 23,405,000.00 -> 23,438,000.00.
     carry forward       plan 300,000.00 -> month 6 nothing: (300,000.00); so 2026-27 brings forward
                         300,000.00 less, its budget is 300,000.00 lower and its unspent pool (variance)
                         is (300,000.00) rather than (600,000.00).
@@ -61,21 +63,21 @@ def test_every_figure_that_moved_moved_by_the_hand_worked_amount(plan_and_month6
     moved = {(m.year, m.level, m.item, m.measure): (m.first, m.second, m.change)
              for m in movements(*plan_and_month6) if m.moved}
     assert moved == {
-        ("2025-26", "scheme", "NM01", "spend"): (345_000_000, 354_620_002, 9_620_002),
-        ("2025-26", "scheme", "NM01", "variance"): (0, 9_620_002, 9_620_002),
+        ("2025-26", "scheme", "NM01", "spend"): (345_000_000, 354_620_000, 9_620_000),
+        ("2025-26", "scheme", "NM01", "variance"): (0, 9_620_000, 9_620_000),
         ("2025-26", "scheme", "NM04", "spend"): (195_000_000, 194_160_000, -840_000),
         ("2025-26", "scheme", "NM04", "variance"): (0, -840_000, -840_000),
-        ("2025-26", "scheme", "IB02", "spend"): (270_000_000, 287_259_998, 17_259_998),
-        ("2025-26", "scheme", "IB02", "variance"): (0, 17_259_998, 17_259_998),
-        ("2025-26", "scheme", "LD01", "spend"): (88_000_000, 76_760_002, -11_239_998),
-        ("2025-26", "scheme", "LD01", "variance"): (0, -11_239_998, -11_239_998),
+        ("2025-26", "scheme", "IB02", "spend"): (270_000_000, 287_260_000, 17_260_000),
+        ("2025-26", "scheme", "IB02", "variance"): (0, 17_260_000, 17_260_000),
+        ("2025-26", "scheme", "LD01", "spend"): (88_000_000, 76_760_000, -11_240_000),
+        ("2025-26", "scheme", "LD01", "variance"): (0, -11_240_000, -11_240_000),
         ("2025-26", "scheme", "NM05", "spend"): (295_000_000, 313_500_000, 18_500_000),
         ("2025-26", "scheme", "NM05", "variance"): (0, 18_500_000, 18_500_000),
-        ("2025-26", "arrangement", "bcf_pool", "spend"): (3_838_000_000, 3_871_300_002, 33_300_002),
-        ("2025-26", "arrangement", "bcf_pool", "variance"): (-30_000_000, 3_300_002, 33_300_002),
+        ("2025-26", "arrangement", "bcf_pool", "spend"): (3_838_000_000, 3_871_300_000, 33_300_000),
+        ("2025-26", "arrangement", "bcf_pool", "variance"): (-30_000_000, 3_300_000, 33_300_000),
         ("2025-26", "arrangement", "bcf_pool", "carry_forward"): (30_000_000, 0, -30_000_000),
-        ("2025-26", "partner", "council", "overspend_share"): (0, 3_300_002, 3_300_002),
-        ("2025-26", "partner", "council", "net_cost"): (2_340_500_000, 2_343_800_002, 3_300_002),
+        ("2025-26", "partner", "council", "overspend_share"): (0, 3_300_000, 3_300_000),
+        ("2025-26", "partner", "council", "net_cost"): (2_340_500_000, 2_343_800_000, 3_300_000),
         ("2026-27", "arrangement", "bcf_pool", "budget"): (4_004_403_000, 3_974_403_000, -30_000_000),
         ("2026-27", "arrangement", "bcf_pool", "brought_forward"): (30_000_000, 0, -30_000_000),
         ("2026-27", "arrangement", "bcf_pool", "variance"): (-60_000_000, -30_000_000, 30_000_000),
@@ -87,7 +89,7 @@ def test_the_schemes_movements_add_up_to_the_pools(plan_and_month6: tuple[Versio
     moves = [m for m in movements(*plan_and_month6) if m.year == "2025-26" and m.measure == "variance"]
     schemes = sum(m.change for m in moves if m.level == "scheme")
     pools = sum(m.change for m in moves if m.level == "arrangement")
-    assert schemes == pools == 33_300_002
+    assert schemes == pools == 33_300_000
 
 
 def test_the_diff_reads_file_by_file_and_penny_by_penny(plan_and_month6: tuple[Version, Version]) -> None:
@@ -102,12 +104,12 @@ def test_the_diff_reads_file_by_file_and_penny_by_penny(plan_and_month6: tuple[V
     assert "+        NM01: [281200, 290450, 296800, 301150, 298900, 304600]" in text
     lines = text.splitlines()
     cells = [[cell.strip() for cell in line.split("  ") if cell.strip()] for line in lines]
-    assert ["NM01 Northmoor Reablement Service", "Spend", "£3,450,000.00", "£3,546,200.02", "£96,200.02"] in cells
+    assert ["NM01 Northmoor Reablement Service", "Spend", "£3,450,000.00", "£3,546,200.00", "£96,200.00"] in cells
     council = next(line for line in lines if line.startswith("Northmoor Borough Council"))
-    assert council.split()[-3:] == ["£0.00", "£33,000.02", "£33,000.02"]  # overspend share, first and movement
+    assert council.split()[-3:] == ["£0.00", "£33,000.00", "£33,000.00"]  # overspend share, first and movement
     total = next(line for line in lines if line.startswith("Total"))
-    assert total.split()[-3:] == ["£62,080,000.00", "£62,113,000.02", "£33,000.02"]
-    assert "LD01 Discharge to assess home care (pathway 1)" in text and "(£112,399.98)" in text
+    assert total.split()[-3:] == ["£62,080,000.00", "£62,113,000.00", "£33,000.00"]
+    assert "LD01 Discharge to assess home care (pathway 1)" in text and "(£112,400.00)" in text
     assert "2026-27" in text and "Schemes: no figure moved." in text
     assert "19 of 250 figures moved." in text
 
