@@ -5,6 +5,10 @@ writes the Health and Wellbeing Board pack. Each ``--scenario`` is one
 scenario of the pack (the first is the main one, the rest sit beside it on
 the Scenarios sheet); ``a.yaml+b.yaml`` applies two files in order as one.
 
+``pooledfund export AGREEMENT ACTUALS_SCENARIO --return Q2 -o OUT [--thresholds T] [--force]``
+writes the Better Care Fund quarterly return (``Q4`` or ``year-end``: the
+end-of-year return) of the actuals' year: see :mod:`pooledfund.cli.returns`.
+
 ``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] -o agreement.yaml [--force]``
 reads a BCF expenditure plan, or a pack exported by this tool, into an
 agreement file.
@@ -44,8 +48,28 @@ def _thresholds(path: str | None) -> ConditionThresholds | None:
     return thresholds
 
 
+def _quarter(text: str) -> int:
+    """The quarter a --return value names (1 to 4), or a usage error saying what is accepted."""
+    from pooledfund.reports.returns import parse_quarter
+
+    try:
+        return parse_quarter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the sign-off pack for an agreement under one or more scenarios."""
+    """Write the sign-off pack for an agreement under one or more scenarios (or, with --return, the return)."""
+    if args.quarter is not None:
+        from pooledfund.cli.returns import cmd_return
+
+        return cmd_return(args)
+    if args.actuals is not None or args.output is not None:
+        args.usage_error("ACTUALS_SCENARIO and -o are for a quarterly return (--return Q1 ... Q4 or year-end); "
+                         "for the sign-off pack give --scenario S and --xlsx OUT")
+    if args.xlsx is None:
+        args.usage_error("give --xlsx OUT for the sign-off pack, or ACTUALS_SCENARIO --return Q2 -o OUT for a "
+                         "quarterly return")
     from pooledfund.io.excel import export_workbook  # openpyxl: only this command loads it
 
     groups = _scenario_groups(args.scenario)
@@ -87,16 +111,24 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``export`` and ``import-xlsx`` on the ``pooledfund`` parser."""
-    p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas)")
+    p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas), "
+                                      "or with --return the quarterly or end-of-year return")
     p.add_argument("agreement", metavar="AGREEMENT")
+    p.add_argument("actuals", nargs="?", metavar="ACTUALS_SCENARIO",
+                   help="with --return: the actuals scenario (written by 'pooledfund actuals'); "
+                        "drivers.yaml+actuals.yaml applies a scenario of drivers under it")
     p.add_argument("--scenario", action="append", default=[], metavar="S",
                    help="scenario file; repeat to show several side by side (the first is the main one); "
                         "a.yaml+b.yaml applies two files in order as one scenario")
-    p.add_argument("--xlsx", required=True, metavar="OUT", help="the workbook to write (.xlsx)")
+    p.add_argument("--xlsx", metavar="OUT", help="the sign-off pack to write (.xlsx)")
+    p.add_argument("--return", dest="quarter", type=_quarter, metavar="QUARTER",
+                   help="write the Better Care Fund return for Q1, Q2, Q3 or Q4 (year-end: the end-of-year return) "
+                        "of the actuals' year instead of the pack")
+    p.add_argument("-o", "--output", metavar="OUT", help="with --return: the return workbook to write (.xlsx)")
     p.add_argument("--thresholds", metavar="T",
                    help="YAML with the national-condition thresholds by year (default: published uplifts)")
     p.add_argument("--force", action="store_true", help="replace an existing workbook")
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=cmd_export, usage_error=p.error)
 
     p = sub.add_parser("import-xlsx", help="read a BCF expenditure plan or an exported pack into an agreement file")
     p.add_argument("book", metavar="BOOK.xlsx")
