@@ -63,7 +63,8 @@ def parse_quarter(text: str) -> int:
     digits = raw.removeprefix("q").strip()
     if digits in {"1", "2", "3", "4"}:
         return int(digits)
-    raise ValueError(f"{text!r} is not a quarter: give Q1, Q2 or Q3 for a quarterly return, or Q4 (or year-end) for the end-of-year return")
+    raise ValueError(f"{text!r} is not a quarter: give Q1, Q2 or Q3 for a quarterly return, or Q4 (or year-end) "
+                     "for the end-of-year return")
 
 
 def quarter_months(quarter: int) -> range:

@@ -15,7 +15,7 @@ from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import formula_text, money, number, ref, sum_where, text
 from pooledfund.io.excel.returns import expenditure as exp
 from pooledfund.io.excel.returns import income as inc
-from pooledfund.io.excel.returns.context import CONDITIONS, EXPENDITURE, ReturnContext
+from pooledfund.io.excel.returns.context import CONDITIONS, EXPENDITURE, ReturnContext, fit_rows
 from pooledfund.io.excel.tables import add_table, header, title
 from pooledfund.reports.returns import ForecastCheck
 
@@ -111,5 +111,6 @@ def write(ctx: ReturnContext) -> None:
         sheet.text(row, columns[SOURCE], check.source, wrap=True, font=styles.NOTE_FONT)
     add_table(ws, "ReturnConditions", HEADER_ROW, row, 1, len(HEADINGS))
     styles.set_widths(ws, {1: 46, 2: 10, 3: 17, 4: 10, 5: 17, 6: 10, 7: 17, 8: 10, 9: 10, 10: 70, 11: 50})
+    fit_rows(ws, columns[WORDS], 70, HEADER_ROW + 1, row)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")

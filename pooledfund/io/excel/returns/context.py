@@ -13,10 +13,12 @@ import json
 from dataclasses import dataclass, field
 
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pooledfund.core.version import __version__
 from pooledfund.io.excel.cells import Expectations, Sheet, col_range
 from pooledfund.io.excel.context import Table
+from pooledfund.io.excel.tables import header
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
 from pooledfund.reports.returns import QuarterlyReturn
@@ -77,3 +79,23 @@ class ReturnContext:
     def quarter_heading(self) -> str:
         """The heading of the columns to the end of the quarter: "to end of Q2"."""
         return f"to end of Q{self.figures.period.quarter}"
+
+
+def header_at(ws: Worksheet, row: int, placed: dict[str, int]) -> dict[str, int]:
+    """A header row whose headings sit in the given columns (a block under a wider table's own columns)."""
+    for heading, col in placed.items():
+        header(ws, row, col, [heading])
+    return dict(placed)
+
+
+def fit_rows(ws: Worksheet, col: int, width: float, first: int, last: int) -> None:
+    """Make each row tall enough for the wrapped text in ``col`` (about ``width`` characters a line).
+
+    LibreOffice and Excel do not grow a row for wrapped text a program wrote,
+    so long sentences would print over the next row.
+    """
+    for row in range(first, last + 1):
+        value = ws.cell(row=row, column=col).value
+        if isinstance(value, str) and len(value) > width:
+            lines = -(-len(value) // int(width))
+            ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 15, 13 * lines + 2)

@@ -69,7 +69,7 @@ def write(ctx: ReturnContext) -> None:
                            f"{period.through + 1})"),
         ("Status", period.status()),
         ("Scenario", figures.scenario.label),
-        ("Run id (hash of the inputs; the same as the sign-off pack's)", run_id(agreement, [figures.scenario])),
+        ("Run id (as on the sign-off pack)", run_id(agreement, [figures.scenario])),
         ("Produced", f"{ctx.created.strftime('%d %B %Y').lstrip('0')} by pooledfund {__version__}"),
     ]
     row = 3

@@ -16,7 +16,7 @@ from pooledfund.core.vocabulary import FundingSource
 from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import col_range, ref, sum_where
 from pooledfund.io.excel.context import Table
-from pooledfund.io.excel.returns.context import EXPENDITURE, ReturnContext
+from pooledfund.io.excel.returns.context import EXPENDITURE, ReturnContext, header_at
 from pooledfund.io.excel.returns.income import FORECAST as INCOME_FORECAST
 from pooledfund.io.excel.returns.income import SOURCE as INCOME_SOURCE
 from pooledfund.io.excel.sheet_expenditure import commissioner_label
@@ -82,6 +82,7 @@ def write(ctx: ReturnContext) -> None:
               columns[AREA]: 16, columns[COMMISSIONER]: 12, columns[PCT_NHS]: 8, columns[PCT_LA]: 8,
               columns[SOURCE]: 26}
     widths.update({columns[h]: 15 for h in money})
+    widths.update({columns[VARIANCE] + 1: 15, columns[VARIANCE] + 2: 15})
     styles.set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
     styles.print_setup(ws, f"{HEADER_ROW - 1}:{HEADER_ROW}")
@@ -130,7 +131,10 @@ def _by_source(ctx: ReturnContext, start: int) -> None:
     to_date = to_date_heading(ctx)
     spend = [PLAN, to_date, OUTTURN, VARIANCE]
     sheet.text(start, 1, "By arrangement and source of funding", font=styles.SUBTITLE_FONT)
-    columns = header(sheet.ws, start + 1, 1, [ARRANGEMENT, SOURCE, *spend, MONEY_IN, BALANCE])
+    table = ctx.tables["expenditure"].columns
+    last = table[VARIANCE]
+    columns = header_at(sheet.ws, start + 1, {ARRANGEMENT: table[ARRANGEMENT], SOURCE: table[SOURCE],
+                                              **{h: table[h] for h in spend}, MONEY_IN: last + 1, BALANCE: last + 2})
     row = start + 1
     for arrangement in ctx.figures.agreement.arrangements:
         funded = isinstance(arrangement, FundedArrangement)

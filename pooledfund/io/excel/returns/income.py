@@ -13,7 +13,7 @@ from __future__ import annotations
 from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import col_range, ref, sum_where
 from pooledfund.io.excel.context import Table
-from pooledfund.io.excel.returns.context import INCOME, ReturnContext
+from pooledfund.io.excel.returns.context import INCOME, ReturnContext, header_at
 from pooledfund.io.excel.tables import add_table, header, title
 from pooledfund.reports.returns import IncomeLine
 
@@ -99,7 +99,8 @@ def _block(ctx: ReturnContext, start: int, heading: str, key_heading: str,
     received = received_heading(ctx)
     shown = [PLAN, CHANGE, FORECAST, IN_KIND, received]
     sheet.text(start, 1, heading, font=styles.SUBTITLE_FONT)
-    columns = header(sheet.ws, start + 1, 2, [key_heading, *shown])
+    table = ctx.tables["income"].columns
+    columns = header_at(sheet.ws, start + 1, {key_heading: table[SOURCE], **{h: table[h] for h in shown}})
     row = start + 1
     for key, label in keys:
         row += 1

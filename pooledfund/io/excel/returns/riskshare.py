@@ -16,7 +16,7 @@ from pooledfund.io.excel.cells import col_range, ref, sum_where
 from pooledfund.io.excel.context import Table
 from pooledfund.io.excel.returns import expenditure as exp
 from pooledfund.io.excel.returns import income as inc
-from pooledfund.io.excel.returns.context import RISK, ReturnContext
+from pooledfund.io.excel.returns.context import RISK, ReturnContext, fit_rows
 from pooledfund.io.excel.tables import add_table, header, title
 from pooledfund.reports.explain import KIND_LABELS
 from pooledfund.reports.returns import who_bears_words
@@ -73,6 +73,7 @@ def _arrangements(ctx: ReturnContext, start: int) -> int:
         sheet.money(row, columns[CARRIED], int(arrangement_year.carry_forward[0]))
         sheet.money(row, columns[UNFUNDED], int(arrangement_year.unfunded[0]))
         sheet.text(row, columns[WORDS], who_bears_words(figures.result, arrangement_year), wrap=True)
+    fit_rows(sheet.ws, columns[WORDS], 70, start + 1, row)
     total = row + 1
     sheet.text(total, 1, "Total", font=styles.BOLD)
     rows = figures.arrangements
