@@ -408,3 +408,18 @@ def test_the_end_of_year_return_of_a_whole_actual_year_is_the_outturn() -> None:
     assert _expected(expectations, ws, row, columns["Forecast outturn"]) == P("3,480,000.00")
     assert _expected(expectations, ws, row, columns["Actual to end of Q4"]) == P("3,480,000.00")
     assert _expected(expectations, ws, row, columns["Variance"]) == P("30,000.00")
+
+
+@pytest.mark.parametrize("example", ["residential_lead_commissioning", "ld_pooled_budget", "bcf_two_tier_2025_26"])
+def test_every_kind_of_arrangement_returns_the_packs_totals(example: str) -> None:
+    # Lead commissioning at an agreed value, integrated provision, a capped tiered pool, two ICBs and districts:
+    # six months of £100,000 actuals on the first scheme, the Q2 return against the pack's Summary.
+    agreement, _ = load_inputs(str(ROOT / "examples" / f"{example}.yaml"), [])
+    year = agreement.years[0]
+    first = agreement.arrangements[0].schemes[0].id
+    scenario = Scenario(id="q2", actuals=[Actuals(year=year, to_month=f"{year[:4]}-09", schemes={first: [100000] * 6})])
+    workbook, expectations = build_return(agreement, scenario, 2)
+    partners, pools = _return_totals(workbook, expectations)
+    assert (partners, pools) == _pack_summary(agreement, scenario, year)
+    assert len(partners) == len(agreement.partners)
+    assert len(pools) == len(agreement.arrangements)
