@@ -37,8 +37,8 @@ EXIT_INTERRUPTED, EXIT_PIPE_CLOSED = 130, 141  # as a shell reports Ctrl-C and a
 
 #: Inputs bigger than this are named but not hashed in an internal-error line (hashing must not hang it).
 MAX_HASHED_BYTES = 64 * 1024 * 1024
-_INPUT_OPTIONS = ("agreement", "agreements", "scenario", "scenarios", "files", "book", "thresholds", "ledger", "map",
-                  "previous")
+_INPUT_OPTIONS = ("agreement", "agreements", "actuals", "scenario", "scenarios", "files", "book", "thresholds",
+                  "ledger", "map", "previous")
 
 
 def _say_error(text: str) -> None:

@@ -9,6 +9,10 @@ recorded, make the main scenario and any ``--scenario`` sits beside it.
 ``pooledfund export A.yaml B.yaml:cut.yaml --folder DIR`` writes one pack per
 agreement and a roll-up workbook.
 
+``pooledfund export AGREEMENT ACTUALS_SCENARIO --return Q2 -o OUT [--thresholds T] [--force]``
+writes the Better Care Fund quarterly return (``Q4`` or ``year-end``: the
+end-of-year return) of the actuals' year: see :mod:`pooledfund.cli.returns`.
+
 ``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] -o agreement.yaml [--force]``
 reads a BCF expenditure plan, or a pack exported by this tool, into an
 agreement file.
@@ -56,6 +60,16 @@ def _thresholds(path: str | None) -> ConditionThresholds | None:
     return thresholds
 
 
+def _quarter(text: str) -> int:
+    """The quarter a --return value names (1 to 4), or a usage error saying what is accepted."""
+    from pooledfund.reports.returns import parse_quarter
+
+    try:
+        return parse_quarter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _pack_scenarios(groups: list[list[str]], loaded: list[Scenario]) -> list[Scenario]:
     """The pack's scenarios: each group of files (``a.yaml+b.yaml``) combined in order into one."""
     scenarios: list[Scenario] = []
@@ -67,9 +81,17 @@ def _pack_scenarios(groups: list[list[str]], loaded: list[Scenario]) -> list[Sce
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the sign-off pack for an agreement under one or more scenarios (several: a folder of packs)."""
+    """Write the sign-off pack for an agreement under one or more scenarios (several: a folder of packs).
+
+    With ``--return`` the Better Care Fund quarterly or end-of-year return instead.
+    """
     from pooledfund.io.excel import export_workbook  # openpyxl: only this command loads it
 
+    if args.quarter is not None:
+        return _export_return(args)
+    if args.output is not None:
+        args.usage_error("-o is for a quarterly return (--return Q1 ... Q4 or year-end); for the sign-off pack "
+                         "give --xlsx OUT")
     if any(is_reference(text) for text in args.agreements):
         return _export_version(args)
     if args.folder:
@@ -94,6 +116,18 @@ def cmd_export(args: argparse.Namespace) -> int:
                     source_files=_sources(item.path, files, args.thresholds), thresholds=thresholds)
     say(f"Sign-off pack written to {args.xlsx}")
     return 0
+
+
+def _export_return(args: argparse.Namespace) -> int:
+    """The quarterly or end-of-year return: the agreement and its actuals scenario, as two arguments."""
+    from pooledfund.cli.returns import cmd_return
+
+    if len(args.agreements) > 2 or args.folder or any(is_reference(text) for text in args.agreements):
+        args.usage_error("--return takes one agreement file and its actuals scenario: pooledfund export "
+                         "AGREEMENT.yaml ACTUALS.yaml --return Q2 -o return.xlsx")
+    args.agreement = args.agreements[0]
+    args.actuals = args.agreements[1] if len(args.agreements) == 2 else None
+    return cmd_return(args)
 
 
 def _export_version(args: argparse.Namespace) -> int:
@@ -218,7 +252,8 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``export`` and ``import-xlsx`` on the ``pooledfund`` parser."""
     p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas); "
-                                      "several agreements: a folder of packs and a roll-up workbook")
+                                      "several agreements: a folder of packs and a roll-up workbook; with --return "
+                                      "the quarterly or end-of-year return")
     p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
                    help="an agreement file; with --folder, several or a folder of them, each with its own "
                         "scenario after ':' if it has one; or one recorded version (@3, @signed-off): its files, "
@@ -232,8 +267,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--thresholds", metavar="T",
                    help="YAML with the national-condition thresholds by year (default: published uplifts)")
     p.add_argument("--force", action="store_true", help="replace an existing workbook")
+    p.add_argument("--return", dest="quarter", type=_quarter, metavar="QUARTER",
+                   help="write the Better Care Fund return for Q1, Q2, Q3 or Q4 (year-end: the end-of-year return) "
+                        "of the actuals' year instead of the pack: pooledfund export AGREEMENT ACTUALS_SCENARIO "
+                        "--return Q2 -o return.xlsx")
+    p.add_argument("-o", "--output", metavar="OUT", help="with --return: the return workbook to write (.xlsx)")
     add_db_option(p)
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=cmd_export, usage_error=p.error)
 
     p = sub.add_parser("import-xlsx", help="read a BCF expenditure plan or an exported pack into an agreement file")
     p.add_argument("book", metavar="BOOK.xlsx")
