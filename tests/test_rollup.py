@@ -459,12 +459,16 @@ def test_export_several_writes_a_pack_each_and_a_roll_up_that_recalculates(
     assert main(["export", places["a"], places["b"], "--folder", str(folder)]) == 1
     assert "already has" in capsys.readouterr().err
     assert main(["export", places["a"], places["b"], "--folder", str(folder), "--force"]) == 0
-    assert main(["export", places["a"], places["b"], "--xlsx", str(tmp_path / "x.xlsx")]) == 1
+    with pytest.raises(SystemExit) as stopped:  # the command used wrongly: exit 2
+        main(["export", places["a"], places["b"], "--xlsx", str(tmp_path / "x.xlsx")])
+    assert stopped.value.code == 2
     assert "--xlsx writes one agreement's pack" in capsys.readouterr().err
     assert main(["export", places["a"], "--xlsx", str(tmp_path / "x.xlsx"), "--folder", str(folder)]) == 1
     assert "not both" in capsys.readouterr().err
-    assert main(["export", places["a"]]) == 1
-    assert "give the pack's file name with --xlsx" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["export", places["a"]])
+    assert stopped.value.code == 2
+    assert "give --xlsx OUT for the sign-off pack (or, for several agreements, a folder" in capsys.readouterr().err
 
 
 def test_england_adds_up_to_the_national_totals() -> None:

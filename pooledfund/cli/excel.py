@@ -90,17 +90,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.quarter is not None:
         return _export_return(args)
     if args.output is not None:
-        args.usage_error("-o is for a quarterly return (--return Q1 ... Q4 or year-end); for the sign-off pack "
-                         "give --xlsx OUT")
+        args.usage_error("ACTUALS_SCENARIO and -o are for a quarterly return (--return Q1 ... Q4 or year-end); "
+                         "for the sign-off pack give --scenario S and --xlsx OUT")
     if any(is_reference(text) for text in args.agreements):
         return _export_version(args)
     if args.folder:
         return _export_several(args)
     if args.xlsx is None:
-        raise InvalidInputError([InputError(Source("--xlsx"), "give the pack's file name with --xlsx OUT.xlsx (or, "
-                                                              "for several agreements, a folder with --folder DIR)")])
+        args.usage_error("give --xlsx OUT for the sign-off pack (or, for several agreements, a folder with --folder "
+                         "DIR), or ACTUALS_SCENARIO --return Q2 -o OUT for a quarterly return")
+    if len(args.agreements) > 1:
+        args.usage_error("--xlsx writes one agreement's pack: ACTUALS_SCENARIO and -o are for a quarterly return "
+                         "(--return Q1 ... Q4 or year-end), a scenario of the pack goes after --scenario S, and "
+                         "several agreements need --folder DIR")
     inputs = parse_agreement_arguments(args.agreements, args.scenario)
-    if len(inputs) > 1 or Path(inputs[0].path).is_dir():
+    if Path(inputs[0].path).is_dir():
         raise InvalidInputError([InputError(Source("--xlsx"), "--xlsx writes one agreement's pack; for several "
                                                               "agreements or a folder give --folder DIR")])
     item = inputs[0]
