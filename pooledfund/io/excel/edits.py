@@ -154,12 +154,13 @@ def _same(current: object, exported: object) -> bool:
     return isinstance(current, str) and isinstance(exported, str) and current.strip() == exported.strip()
 
 
-def _shown(value: object, unit: str) -> str:
-    """A cell's value in a message: £ for money, % for percentages, quoted text, 'blank'."""
+def _shown(value: object, unit: str, number_format: str = "") -> str:
+    """A cell's value in a message: £ for money (by its unit or its format), % for percentages, quoted text, 'blank'."""
     if _blank(value):
         return "blank"
     number = _decimal(value) if not isinstance(value, str) else None
-    if number is not None and unit in (POUNDS, POUNDS_OR_BLANK, CAP) and number == number.quantize(Decimal("0.01")):
+    money = unit in (POUNDS, POUNDS_OR_BLANK, CAP) or "£" in number_format
+    if number is not None and money and number == number.quantize(Decimal("0.01")):
         return format_gbp(int(number * 100))
     if number is not None and unit in (PERCENT, SHARE):
         return f"{format(number.normalize(), 'f')}%"
@@ -369,7 +370,7 @@ class _Reader:
         """A cell that no longer holds what was exported: what it asks its field to become, or an error."""
         cell = where(row.sheet, row.coordinate)
         unit = row.reads_as
-        change = f"changed from {_shown(row.exported, unit)} to {_shown(value, unit)}"
+        change = f"changed from {_shown(row.exported, unit, number_format)} to {_shown(value, unit, number_format)}"
         if unit.startswith(FIXED_PREFIX):
             reason = REASONS.get(unit[len(FIXED_PREFIX):], "is worked out, not an input of the agreement")
             self.error(cell, f"{change}, but this cell {reason.format(field=row.path or 'the agreement')}")
@@ -544,6 +545,10 @@ def relocate(errors: list[InputError], changes: list[Change], name: str) -> list
     for error in errors:
         change = _change_for(error.source.path, changes)
         if change is None:
+            under = [c for c in changes if error.source.path and _inside(error.source.path, format_path(tuple(c.path)))]
+            if under:
+                said = "; ".join(f"{c.cell} {c.old} -> {c.new}" for c in under)
+                error = InputError(error.source, f"{error.message} (changed on the pack: {said})")
             moved.append(error)
             continue
         moved.append(InputError(Source(name, None, change.cell),
