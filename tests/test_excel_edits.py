@@ -16,8 +16,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 
 from pooledfund.io.agreement_yaml import agreement_to_data
-from pooledfund.io.excel import agreement_from_workbook_bytes, workbook_bytes
-from pooledfund.io.excel import styles
+from pooledfund.io.excel import agreement_from_workbook_bytes, styles, workbook_bytes
 from pooledfund.io.excel.edits import MapRow, find_map, read_map
 from pooledfund.io.excel.formulas import where
 from pooledfund.io.excel.inputmap import FIXED_PREFIX
