@@ -5,14 +5,16 @@ writes the Health and Wellbeing Board pack. Each ``--scenario`` is one
 scenario of the pack (the first is the main one, the rest sit beside it on
 the Scenarios sheet); ``a.yaml+b.yaml`` applies two files in order as one.
 
-``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] -o agreement.yaml [--force]``
+``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] [--trust-saved-values] -o agreement.yaml [--force]``
 reads a BCF expenditure plan, or a pack exported by this tool, into an
-agreement file.
+agreement file; what was read (the plan's rows and headings, each input
+cell changed on a pack) is said on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from pooledfund.cli.shared import run_inputs, say
@@ -24,6 +26,7 @@ from pooledfund.io.outputs import check_output, write_atomic
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.scenario import Scenario
 from pooledfund.reports.conditions import ConditionThresholds, thresholds_from_data
+from pooledfund.reports.tables import printable
 
 
 def _scenario_groups(values: list[str]) -> list[list[str]]:
@@ -75,7 +78,11 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
     from pooledfund.io.excel import import_workbook  # openpyxl: only this command loads it
 
     check_output(args.output, force=args.force, inputs=(args.book,))
-    agreement, errors = import_workbook(args.book, args.sheet)
+    notes: list[str] = []
+    agreement, errors = import_workbook(args.book, args.sheet, trust_saved_values=args.trust_saved_values,
+                                        notes=notes)
+    for note in notes:
+        print(printable(note), file=sys.stderr)
     if agreement is None:
         raise InvalidInputError(errors)
     comment = (f"Imported from {Path(args.book).name} by pooledfund {__version__}.\n"
@@ -102,5 +109,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("book", metavar="BOOK.xlsx")
     p.add_argument("--sheet", metavar="NAME", help="the sheet holding the expenditure plan")
     p.add_argument("-o", "--output", required=True, metavar="AGREEMENT.yaml", help="the agreement file to write")
+    p.add_argument("--trust-saved-values", action="store_true",
+                   help="use the value the workbook saved for a formula this tool cannot work out (such as VLOOKUP) "
+                        "instead of refusing it; simple arithmetic is still worked out and checked")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_import_xlsx)

@@ -148,7 +148,8 @@ def _read_workbook(
     values = CellValues(workbook, saved, name, trust_saved_values=trust_saved_values)
     agreement, errors = _read_books(workbook, values, name, sheet, notes)
     if values.errors:
-        return None, [*values.errors, *errors]
+        # what follows from a cell that could not be read (a budget left out, a pool out of balance) is noise
+        return None, values.errors
     return agreement, errors
 
 
