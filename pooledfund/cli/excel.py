@@ -7,8 +7,8 @@ the Scenarios sheet); ``a.yaml+b.yaml`` applies two files in order as one.
 
 ``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] [--trust-saved-values] -o agreement.yaml [--force]``
 reads a BCF expenditure plan, or a pack exported by this tool, into an
-agreement file; what was read (the plan's rows and headings, each input
-cell changed on a pack) is said on stderr.
+agreement file; once it is read, what was read (the plan's rows and
+headings, each input cell changed on a pack) is said on stderr.
 """
 
 from __future__ import annotations
@@ -81,10 +81,10 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
     notes: list[str] = []
     agreement, errors = import_workbook(args.book, args.sheet, trust_saved_values=args.trust_saved_values,
                                         notes=notes)
-    for note in notes:
-        print(printable(note), file=sys.stderr)
     if agreement is None:
         raise InvalidInputError(errors)
+    for note in notes:  # what was read, once it has all been read
+        print(printable(note), file=sys.stderr)
     comment = (f"Imported from {Path(args.book).name} by pooledfund {__version__}.\n"
                "Check the partners, contributions, risk share and underspend rules before use.")
     write_atomic(args.output, agreement_yaml(agreement, comment).encode("utf-8"), force=args.force)
