@@ -112,7 +112,7 @@ class Sheet:
 
     def _bind(self, cell: Cell, field: Binding | None) -> None:
         if field is not None and self.inputs is not None:
-            self.inputs.record(self.name, cell.coordinate, field, cell.value)
+            self.inputs.record(self.name, cell.row, cell.column, field, cell.value)
 
     def text(self, row: int, col: int, value: str, *, font: Font | None = None, wrap: bool = False,
              field: Binding | None = None) -> Cell:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -47,6 +49,7 @@ from pooledfund.io.excel.inputmap import (
     POUNDS,
     POUNDS_OR_BLANK,
     REASONS,
+    RUN_SEPARATOR,
     SHARE,
     SHARING,
     THE_PARTNER,
@@ -92,11 +95,23 @@ class _Wanted:
 
 
 def _split_cell(text: str) -> tuple[str, str]:
-    """``'Risk share'!C12`` as ("Risk share", "C12")."""
-    sheet, _, coordinate = text.rpartition("!")
+    """``'Risk share'!C12`` as ("Risk share", "C12"); a sheet alone (``'Projection'``) as ("Projection", "")."""
+    sheet, bang, coordinate = text.rpartition("!")
+    if not bang:
+        sheet, coordinate = text, ""
     if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
         sheet = sheet[1:-1].replace("''", "'")
     return sheet, coordinate
+
+
+def _run_value(text: str) -> object:
+    """One value of a run as the table writes it (``repr`` of a number, or nothing for a blank cell)."""
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def find_map(ws: Worksheet) -> int | None:
@@ -115,8 +130,21 @@ def read_map(ws: Worksheet, header_row: int) -> list[MapRow]:
         if not isinstance(cell, str) or not cell:
             break
         sheet, coordinate = _split_cell(cell)
-        rows.append(MapRow(sheet, coordinate, str(path or ""), str(reads_as or ""), str(partner or ""), exported,
-                           cells[0].row))
+        if ":" not in coordinate or not str(reads_as or "").startswith(FIXED_PREFIX):
+            rows.append(MapRow(sheet, coordinate, str(path or ""), str(reads_as or ""), str(partner or ""), exported,
+                               cells[0].row))
+            continue
+        # a run of cells along a row, their values joined by ";"
+        try:
+            min_col, min_row, max_col, _ = range_boundaries(coordinate)
+        except ValueError:
+            min_col = min_row = max_col = None
+        values = str(exported or "").split(RUN_SEPARATOR)
+        if min_col is None or min_row is None or max_col is None or len(values) != max_col - min_col + 1:
+            values, min_col, min_row = [], 0, 0  # a damaged run: nothing to compare, nothing read
+        for offset, text in enumerate(values):
+            rows.append(MapRow(sheet, f"{get_column_letter(min_col + offset)}{min_row}", str(path or ""),
+                               str(reads_as or ""), str(partner or ""), _run_value(text), cells[0].row))
     return rows
 
 
@@ -311,7 +339,7 @@ class _Reader:
             if now != row.exported:
                 moved.add(row.sheet)
                 what = "table" if row.reads_as == LAYOUT_TABLE else "defined name"
-                self.error(where(row.sheet, "").rstrip("!"),
+                self.error(f"'{row.sheet}'",
                            f"rows or columns have been inserted or deleted on this sheet since the pack was exported "
                            f"(its {what} {row.path} was at {row.exported} and is now "
                            f"{now or 'gone'}), so its input cells are no longer where they were written: undo the "

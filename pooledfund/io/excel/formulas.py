@@ -25,6 +25,7 @@ the work done for one import is bounded (:data:`MAX_DEPTH` cells deep,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -127,14 +128,18 @@ class CellValues:
 
     Args:
         formulas: the workbook as written (formulas as text).
-        saved: the same workbook read for its saved values (``data_only=True``).
+        saved: the same workbook read for its saved values (``data_only=True``), or a function that reads it
+            (called only when a formula is met, so a workbook without formulas is read once); None from it
+            means the saved values cannot be read.
         name: the file name used in messages.
         trust_saved_values: use the saved value of a formula this module does not work out.
     """
 
-    def __init__(self, formulas: Workbook, saved: Workbook, name: str, *, trust_saved_values: bool = False) -> None:
+    def __init__(self, formulas: Workbook, saved: Workbook | Callable[[], Workbook | None], name: str, *,
+                 trust_saved_values: bool = False) -> None:
         self.formulas = formulas
-        self.saved = saved
+        self._saved_book: Workbook | None = saved if isinstance(saved, Workbook) else None
+        self._load_saved = None if isinstance(saved, Workbook) else saved
         self.name = name
         self.trust_saved_values = trust_saved_values
         self.errors: list[InputError] = []
@@ -167,8 +172,17 @@ class CellValues:
         cell = ws.cell(row=row, column=col)
         return None if isinstance(cell, MergedCell) else cell
 
+    @property
+    def saved(self) -> Workbook | None:
+        """The workbook's saved values, read the first time they are needed."""
+        if self._load_saved is not None:
+            self._saved_book, self._load_saved = self._load_saved(), None
+        return self._saved_book
+
     def _saved(self, key: tuple[str, int, int]) -> object:
         sheet, row, col = key
+        if self.saved is None or sheet not in self.saved.sheetnames:
+            return None
         ws = self.saved[sheet]
         if row > ws.max_row or col > ws.max_column:
             return None

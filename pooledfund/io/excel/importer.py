@@ -24,8 +24,8 @@ are refused unread; before openpyxl reads a workbook, :mod:`.scan` checks
 its parts against :data:`MAX_UNPACKED_BYTES`, :data:`MAX_PART_BYTES` and
 :data:`MAX_PARTS`, parses every XML part with defusedxml (a damaged part is
 reported with its sheet, line and column) and counts each sheet's rows and
-cells against :data:`MAX_ROWS` and :data:`MAX_CELLS`, stopping at the first
-over a limit. openpyxl uses defusedxml too (this module insists on it).
+cells against :data:`MAX_ROWS` and :data:`MAX_CELLS`, and the text of every
+part against :data:`MAX_TEXT_CHARS`, stopping at the first over a limit. openpyxl uses defusedxml too (this module insists on it).
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ MAX_PARTS = 10_000
 MAX_ROWS = 100_000
 #: The most cells in the whole workbook, and the most in any sheet's used rectangle.
 MAX_CELLS = 500_000
+#: The most characters of text in the workbook's XML, the spaces between elements included.
+MAX_TEXT_CHARS = 40_000_000
 #: The most problems listed; the rest are counted in one more line.
 MAX_ERRORS = 50
 _NHS_SOURCES = {FundingSource.NHS_MINIMUM, FundingSource.ADDITIONAL_NHS, FundingSource.ICB_DISCHARGE}
@@ -87,18 +89,21 @@ def check_container(data: bytes, name: str) -> list[InputError]:
         return [InputError(Source(name), f"the file is {len(data):,} bytes; workbooks over "
                                          f"{MAX_WORKBOOK_BYTES:,} bytes are refused")]
     limits = Limits(unpacked_bytes=MAX_UNPACKED_BYTES, part_bytes=MAX_PART_BYTES, parts=MAX_PARTS, rows=MAX_ROWS,
-                    cells=MAX_CELLS)
+                    cells=MAX_CELLS, text_chars=MAX_TEXT_CHARS)
     return scan_workbook(data, name, limits)
 
 
-def _open(data: bytes, name: str) -> tuple[tuple[Workbook, Workbook] | None, list[InputError]]:
-    """The workbook read twice: with its formulas as text, and with the values it saved."""
+_UNREADABLE_BOOK = (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, ParseError)
+
+
+def _open(data: bytes, name: str) -> tuple[Workbook | None, list[InputError]]:
+    """The workbook with its formulas as text (the values it saved are read only if a formula is met)."""
     errors = check_container(data, name)
     if errors:
         return None, errors
     try:
-        return (load_workbook(io.BytesIO(data)), load_workbook(io.BytesIO(data), data_only=True)), []
-    except (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, ParseError) as exc:
+        return load_workbook(io.BytesIO(data)), []
+    except _UNREADABLE_BOOK as exc:
         return None, [InputError(Source(name), f"the workbook cannot be read ({exc}); open it in Excel and save it "
                                                "again as an Excel workbook (.xlsx)")]
 
@@ -141,10 +146,16 @@ def _read_workbook(
     data: bytes, name: str, sheet: str | None, trust_saved_values: bool, notes: list[str]
 ) -> tuple[Agreement | None, list[InputError]]:
     """What :func:`agreement_from_workbook_bytes` returns, every problem listed."""
-    books, errors = _open(data, name)
-    if books is None:
+    workbook, errors = _open(data, name)
+    if workbook is None:
         return None, errors
-    workbook, saved = books
+
+    def saved() -> Workbook | None:
+        try:
+            return load_workbook(io.BytesIO(data), data_only=True)
+        except _UNREADABLE_BOOK:
+            return None  # it was read once with its formulas; without saved values none is trusted
+
     values = CellValues(workbook, saved, name, trust_saved_values=trust_saved_values)
     agreement, errors = _read_books(workbook, values, name, sheet, notes)
     if values.errors:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from openpyxl.utils import get_column_letter
+
 from pooledfund.io.excel.flatten import join_path
 
 # How a bound cell reads (the "Reads as" column):
@@ -96,25 +98,63 @@ class Fixed:
 Binding = Bound | Fixed
 
 
-@dataclass(frozen=True)
+#: Between the values of a run of :class:`Fixed` cells in the "Value as exported" column.
+RUN_SEPARATOR = ";"
+
+
+@dataclass
 class Entry:
-    """One recorded cell: where it is, what it shows and the value written there."""
+    """One recorded cell, or a run of cells along a row with the same :class:`Fixed` binding.
+
+    Attributes:
+        sheet: the sheet's name.
+        row: the row.
+        first_col: the first column of the run (the cell's column for one cell).
+        binding: what the cells show.
+        exported: the value written in each cell of the run, left to right.
+    """
 
     sheet: str
-    coordinate: str
+    row: int
+    first_col: int
     binding: Binding
-    exported: object
+    exported: list[object]
+
+    @property
+    def coordinate(self) -> str:
+        """``B7``, or ``F5:Q5`` for a run."""
+        first = f"{get_column_letter(self.first_col)}{self.row}"
+        if len(self.exported) == 1:
+            return first
+        return f"{first}:{get_column_letter(self.first_col + len(self.exported) - 1)}{self.row}"
+
+    @property
+    def exported_text(self) -> object:
+        """The value as exported, as the table writes it: the value itself, or a run's values joined by ``;``."""
+        if len(self.exported) == 1:
+            return self.exported[0]
+        return RUN_SEPARATOR.join("" if v is None else repr(v) for v in self.exported)
 
 
 @dataclass
 class InputMap:
-    """Every bound cell of the pack, in the order written."""
+    """Every bound cell of the pack, in the order written.
+
+    Neighbouring cells along a row with the same :class:`Fixed` binding (a
+    scheme-year's twelve months of projected spend) are kept as one run, so
+    the table stays a row per figure the agreement holds, not per month.
+    """
 
     entries: list[Entry] = field(default_factory=list)
 
-    def record(self, sheet: str, coordinate: str, binding: Binding, exported: object) -> None:
-        """Remember that ``sheet!coordinate`` shows ``binding`` and was written as ``exported``."""
-        self.entries.append(Entry(sheet, coordinate, binding, exported))
+    def record(self, sheet: str, row: int, col: int, binding: Binding, exported: object) -> None:
+        """Remember that the cell at ``row``, ``col`` of ``sheet`` shows ``binding`` and was written as ``exported``."""
+        last = self.entries[-1] if self.entries else None
+        if (isinstance(binding, Fixed) and last is not None and last.binding == binding and last.sheet == sheet
+                and last.row == row and last.first_col + len(last.exported) == col and not isinstance(exported, str)):
+            last.exported.append(exported)
+            return
+        self.entries.append(Entry(sheet, row, col, binding, [exported]))
 
 
 def arrangement_path(index: int, *rest: str | int) -> str:

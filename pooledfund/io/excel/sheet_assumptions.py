@@ -117,13 +117,14 @@ def _write_input_cells(ctx: PackContext, start: int) -> None:
     for name in sheets:
         for table_name, ref in sorted(ctx.workbook[name].tables.items()):
             row += 1
-            for col, value in enumerate((where(name, ""), table_name, LAYOUT_TABLE, "", ref), start=1):
+            for col, value in enumerate((where(name, "").rstrip("!"), table_name, LAYOUT_TABLE, "", ref), start=1):
                 sheet.value(row, col, value)
     for defined in sorted(ctx.workbook.defined_names.values(), key=lambda d: d.name):
         for name, ref in defined.destinations:
             if name in sheets:
                 row += 1
-                for col, value in enumerate((where(name, ""), defined.name, LAYOUT_NAME, "", ref), start=1):
+                for col, value in enumerate((where(name, "").rstrip("!"), defined.name, LAYOUT_NAME, "", ref),
+                                            start=1):
                     sheet.value(row, col, value)
     for entry in ctx.inputs.entries:
         row += 1
@@ -131,6 +132,6 @@ def _write_input_cells(ctx: PackContext, start: int) -> None:
         reads = binding.unit if isinstance(binding, Bound) else FIXED_PREFIX + binding.reason
         partner = binding.partner if isinstance(binding, Bound) else ""
         for col, value in enumerate((where(entry.sheet, entry.coordinate), binding.path, reads, partner,
-                                     entry.exported), start=1):
+                                     entry.exported_text), start=1):
             sheet.value(row, col, value)
     add_table(ws, "InputCells", header_row, row, 1, len(MAP_HEADINGS))
