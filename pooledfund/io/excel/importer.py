@@ -25,7 +25,8 @@ its parts against :data:`MAX_UNPACKED_BYTES`, :data:`MAX_PART_BYTES` and
 :data:`MAX_PARTS`, parses every XML part with defusedxml (a damaged part is
 reported with its sheet, line and column) and counts each sheet's rows and
 cells against :data:`MAX_ROWS` and :data:`MAX_CELLS`, and the text of every
-part against :data:`MAX_TEXT_CHARS`, stopping at the first over a limit. openpyxl uses defusedxml too (this module insists on it).
+part against :data:`MAX_TEXT_CHARS`, stopping at the first over a limit.
+openpyxl uses defusedxml too (this module insists on it).
 """
 
 from __future__ import annotations
