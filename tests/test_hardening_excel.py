@@ -451,6 +451,13 @@ def test_rows_and_cells_over_the_limits_are_refused(monkeypatch: pytest.MonkeyPa
     assert len(errors) == 1 and "more than 100 cells" in errors[0]
 
 
+def test_text_over_the_limit_is_refused_before_openpyxl_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a plan row holds about 100 characters of text; 40 rows are more than 2,000
+    monkeypatch.setattr(importer, "MAX_TEXT_CHARS", 2_000)
+    errors = _refused(_plan_bytes([ROW] * 40))
+    assert len(errors) == 1 and "holds more than 2,000 characters of text" in errors[0]
+
+
 def test_a_long_list_of_problems_is_cut_to_50_lines_and_a_count(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     rows = [[f"R{n}", "Reablement", "Home-based intermediate care services", "Social Care", "LA", "LA",

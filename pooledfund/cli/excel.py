@@ -13,14 +13,16 @@ agreement and a roll-up workbook.
 writes the Better Care Fund quarterly return (``Q4`` or ``year-end``: the
 end-of-year return) of the actuals' year: see :mod:`pooledfund.cli.returns`.
 
-``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] -o agreement.yaml [--force]``
+``pooledfund import-xlsx BOOK.xlsx [--sheet NAME] [--trust-saved-values] -o agreement.yaml [--force]``
 reads a BCF expenditure plan, or a pack exported by this tool, into an
-agreement file.
+agreement file; once it is read, what was read (the plan's rows and
+headings, each input cell changed on a pack) is said on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,7 @@ from pooledfund.io.store.references import is_reference
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
+from pooledfund.reports.tables import printable
 
 if TYPE_CHECKING:  # the pack's modules load only when export or import-xlsx runs, so other commands start quickly
     from pooledfund.reports.conditions import ConditionThresholds
@@ -243,9 +246,13 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
     from pooledfund.io.excel import import_workbook  # openpyxl: only this command loads it
 
     check_output(args.output, force=args.force, inputs=(args.book,))
-    agreement, errors = import_workbook(args.book, args.sheet)
+    notes: list[str] = []
+    agreement, errors = import_workbook(args.book, args.sheet, trust_saved_values=args.trust_saved_values,
+                                        notes=notes)
     if agreement is None:
         raise InvalidInputError(errors)
+    for note in notes:  # what was read, once it has all been read
+        print(printable(note), file=sys.stderr)
     comment = (f"Imported from {Path(args.book).name} by pooledfund {__version__}.\n"
                "Check the partners, contributions, risk share and underspend rules before use.")
     write_atomic(args.output, agreement_yaml(agreement, comment).encode("utf-8"), force=args.force)
@@ -283,5 +290,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("book", metavar="BOOK.xlsx")
     p.add_argument("--sheet", metavar="NAME", help="the sheet holding the expenditure plan")
     p.add_argument("-o", "--output", required=True, metavar="AGREEMENT.yaml", help="the agreement file to write")
+    p.add_argument("--trust-saved-values", action="store_true",
+                   help="use the value the workbook saved for a formula this tool cannot work out (such as VLOOKUP) "
+                        "instead of refusing it; simple arithmetic is still worked out and checked")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_import_xlsx)

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pooledfund.core.errors import PooledfundError
 from pooledfund.core.money import pounds_float
 from pooledfund.io.excel import styles
+from pooledfund.io.excel.inputmap import Binding, InputMap
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: The most characters an Excel cell holds; longer text would be cut when the workbook is opened.
@@ -94,14 +95,27 @@ def write_text_cell(cell: Cell, value: str) -> None:
 
 
 class Sheet:
-    """A worksheet plus the pack's expectations: small helpers for each kind of cell."""
+    """A worksheet plus the pack's expectations and input map: small helpers for each kind of cell.
 
-    def __init__(self, ws: Worksheet, expectations: Expectations) -> None:
+    A cell written with ``field=`` is recorded in the input map with the
+    value written, so ``import-xlsx`` can read a change to it back into the
+    agreement (or refuse it, saying where to change it instead). Every
+    yellow input cell outside the Expenditure plan (read back by its
+    headings) is written with one.
+    """
+
+    def __init__(self, ws: Worksheet, expectations: Expectations, inputs: InputMap | None = None) -> None:
         self.ws = ws
         self.name = ws.title
         self.expectations = expectations
+        self.inputs = inputs
 
-    def text(self, row: int, col: int, value: str, *, font: Font | None = None, wrap: bool = False) -> Cell:
+    def _bind(self, cell: Cell, field: Binding | None) -> None:
+        if field is not None and self.inputs is not None:
+            self.inputs.record(self.name, cell.row, cell.column, field, cell.value)
+
+    def text(self, row: int, col: int, value: str, *, font: Font | None = None, wrap: bool = False,
+             field: Binding | None = None) -> Cell:
         """A text cell (escaped: never a formula)."""
         cell = self.ws.cell(row=row, column=col)
         if wrap:
@@ -109,10 +123,11 @@ class Sheet:
         write_text_cell(cell, value)
         if font is not None:
             cell.font = font
+        self._bind(cell, field)
         return cell
 
     def value(self, row: int, col: int, value: object, number_format: str | None = None, *,
-              input_cell: bool = False) -> Cell:
+              input_cell: bool = False, field: Binding | None = None) -> Cell:
         """A plain value; text is escaped, ``None`` leaves the cell empty."""
         cell = self.ws.cell(row=row, column=col)
         if isinstance(value, str):
@@ -123,12 +138,14 @@ class Sheet:
             cell.number_format = number_format
         if input_cell:
             cell.fill = styles.INPUT_FILL
+        self._bind(cell, field)
         return cell
 
-    def money(self, row: int, col: int, pence: int | None, *, input_cell: bool = False) -> Cell:
+    def money(self, row: int, col: int, pence: int | None, *, input_cell: bool = False,
+              field: Binding | None = None) -> Cell:
         """An amount in pounds (from pence), formatted £ with brackets; ``None`` leaves it empty."""
         return self.value(row, col, None if pence is None else pounds_float(pence), styles.GBP,
-                          input_cell=input_cell)
+                          input_cell=input_cell, field=field)
 
     def formula(self, row: int, col: int, formula: str, expected: Expected,
                 number_format: str | None = styles.GBP) -> Cell:

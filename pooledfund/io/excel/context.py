@@ -17,6 +17,7 @@ from openpyxl.workbook.workbook import Workbook
 from pooledfund.core.version import __version__
 from pooledfund.engine.results import RunResult
 from pooledfund.io.excel.cells import Expectations, Sheet
+from pooledfund.io.excel.inputmap import InputMap
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
 from pooledfund.reports.conditions import ConditionCheck, ConditionThresholds
@@ -45,6 +46,8 @@ class PackContext:
     created: dt.date
     workbook: Workbook
     expectations: Expectations = field(default_factory=Expectations)
+    #: Every input cell written so far and the agreement field it shows (written to Assumptions).
+    inputs: InputMap = field(default_factory=InputMap)
     tables: dict[str, Table] = field(default_factory=dict)
     #: Risk share cells for Summary: (arrangement, year, line) -> {partner or "" -> (col, row)}.
     positions: dict[tuple[str, str, str], dict[str, tuple[int, int]]] = field(default_factory=dict)
@@ -64,8 +67,18 @@ class PackContext:
         return self.scenarios[0]
 
     def sheet(self, title: str) -> Sheet:
-        """The named sheet with the pack's expectations attached."""
-        return Sheet(self.workbook[title], self.expectations)
+        """The named sheet with the pack's expectations and input map attached."""
+        return Sheet(self.workbook[title], self.expectations, self.inputs)
+
+    def arrangement_index(self, arrangement_id: str) -> int:
+        """The position of an arrangement in the agreement (its index in the field paths)."""
+        return next(i for i, a in enumerate(self.agreement.arrangements) if a.id == arrangement_id)
+
+    def scheme_index(self, arrangement_id: str, scheme_id: str) -> tuple[int, int]:
+        """The positions of an arrangement and of one of its schemes (their indexes in the field paths)."""
+        a_index = self.arrangement_index(arrangement_id)
+        schemes = self.agreement.arrangements[a_index].schemes
+        return a_index, next(i for i, s in enumerate(schemes) if s.id == scheme_id)
 
     @property
     def run_id(self) -> str:

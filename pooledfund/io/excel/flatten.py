@@ -32,6 +32,14 @@ def _segment(key: str | int, first: bool) -> str:
     return "[" + json.dumps(key) + "]"
 
 
+def join_path(parts: list[str | int]) -> str:
+    """A field path from its keys and indexes, written as :func:`flatten` writes it."""
+    text = ""
+    for part in parts:
+        text += _segment(part, not text)
+    return text
+
+
 def flatten(data: Any, path: str = "") -> list[tuple[str, str, Any]]:
     """Every leaf of ``data`` as (path, type, value)."""
     if isinstance(data, dict):

@@ -1,13 +1,21 @@
 """Read a workbook back into an agreement: a pack this package exported, or a BCF expenditure plan.
 
 * **An exported pack** (it has the Assumptions sheet's inputs table): the
-  agreement is rebuilt from its rows, then the schemes are taken from the
-  Expenditure plan sheet, so edits made there count. Unchanged, the round
-  trip is lossless.
+  agreement is rebuilt from its rows, then every yellow input cell the pack
+  records in its Input cells table is compared with the value exported and
+  a change read into its field, or refused at its cell (:mod:`.edits`), and
+  the schemes are taken from the Expenditure plan sheet, so edits made
+  there count. Unchanged, the round trip is lossless.
 * **A plain expenditure plan** in the template's layout: the schemes are
   read from it and an agreement is built around them (see
   :func:`agreement_from_plan`): a council and an ICB, one pooled fund, each
   source's income equal to its planned spend.
+
+Formulas in the cells read are worked out and checked against the value
+the workbook saved (:mod:`.formulas`): never read as blank, never trusted
+blindly (unless ``trust_saved_values`` is given, and then only for formulas
+beyond simple arithmetic). What was read is described in notes: which
+rows and headings of the plan, and which input cells changed.
 
 Every problem is reported as a located :class:`~pooledfund.core.errors.InputError`
 (``book.xlsx 'Expenditure plan'!L7: ...``), at most :data:`MAX_ERRORS` of
@@ -16,8 +24,9 @@ are refused unread; before openpyxl reads a workbook, :mod:`.scan` checks
 its parts against :data:`MAX_UNPACKED_BYTES`, :data:`MAX_PART_BYTES` and
 :data:`MAX_PARTS`, parses every XML part with defusedxml (a damaged part is
 reported with its sheet, line and column) and counts each sheet's rows and
-cells against :data:`MAX_ROWS` and :data:`MAX_CELLS`, stopping at the first
-over a limit. openpyxl uses defusedxml too (this module insists on it).
+cells against :data:`MAX_ROWS` and :data:`MAX_CELLS`, and the text of every
+part against :data:`MAX_TEXT_CHARS`, stopping at the first over a limit.
+openpyxl uses defusedxml too (this module insists on it).
 """
 
 from __future__ import annotations
@@ -39,7 +48,9 @@ from pooledfund.core.money import pounds
 from pooledfund.core.vocabulary import FundingSource
 from pooledfund.io.excel import layout
 from pooledfund.io.excel.commissioners import reconcile
+from pooledfund.io.excel.edits import Change, read_input_cells, relocate
 from pooledfund.io.excel.flatten import PathError, parse_path, read_value, unflatten
+from pooledfund.io.excel.formulas import UNREADABLE, CellValues, where
 from pooledfund.io.excel.plan import PlanScheme, find_header, read_plan
 from pooledfund.io.excel.scan import Limits, scan_workbook
 from pooledfund.io.excel.sheet_assumptions import AGREEMENT_ROWS, FIELD, INPUT_OF, TYPE, VALUE
@@ -56,6 +67,8 @@ MAX_PARTS = 10_000
 MAX_ROWS = 100_000
 #: The most cells in the whole workbook, and the most in any sheet's used rectangle.
 MAX_CELLS = 500_000
+#: The most characters of text in the workbook's XML, the spaces between elements included.
+MAX_TEXT_CHARS = 40_000_000
 #: The most problems listed; the rest are counted in one more line.
 MAX_ERRORS = 50
 _NHS_SOURCES = {FundingSource.NHS_MINIMUM, FundingSource.ADDITIONAL_NHS, FundingSource.ICB_DISCHARGE}
@@ -77,17 +90,21 @@ def check_container(data: bytes, name: str) -> list[InputError]:
         return [InputError(Source(name), f"the file is {len(data):,} bytes; workbooks over "
                                          f"{MAX_WORKBOOK_BYTES:,} bytes are refused")]
     limits = Limits(unpacked_bytes=MAX_UNPACKED_BYTES, part_bytes=MAX_PART_BYTES, parts=MAX_PARTS, rows=MAX_ROWS,
-                    cells=MAX_CELLS)
+                    cells=MAX_CELLS, text_chars=MAX_TEXT_CHARS)
     return scan_workbook(data, name, limits)
 
 
+_UNREADABLE_BOOK = (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, ParseError)
+
+
 def _open(data: bytes, name: str) -> tuple[Workbook | None, list[InputError]]:
+    """The workbook with its formulas as text (the values it saved are read only if a formula is met)."""
     errors = check_container(data, name)
     if errors:
         return None, errors
     try:
-        return load_workbook(io.BytesIO(data), data_only=True), []
-    except (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, ParseError) as exc:
+        return load_workbook(io.BytesIO(data)), []
+    except _UNREADABLE_BOOK as exc:
         return None, [InputError(Source(name), f"the workbook cannot be read ({exc}); open it in Excel and save it "
                                                "again as an Excel workbook (.xlsx)")]
 
@@ -102,29 +119,69 @@ def _capped(errors: list[InputError], name: str) -> list[InputError]:
 
 
 def agreement_from_workbook_bytes(
-    data: bytes, name: str, sheet: str | None = None
+    data: bytes, name: str, sheet: str | None = None, *, trust_saved_values: bool = False,
+    notes: list[str] | None = None,
 ) -> tuple[Agreement | None, list[InputError]]:
     """Read a workbook's bytes into an agreement, or every problem found.
 
-    ``sheet`` names the sheet holding the expenditure plan; by default the
-    "Expenditure plan" sheet, else the first sheet with a "Scheme ID" heading.
-    A long list of problems is cut to :data:`MAX_ERRORS` and a count.
+    Args:
+        data: the workbook's bytes.
+        name: the file name used in messages.
+        sheet: the sheet holding the expenditure plan; by default the
+            "Expenditure plan" sheet, else the first sheet with a "Scheme ID" heading.
+        trust_saved_values: use the saved value of a formula beyond simple
+            arithmetic instead of refusing it (a formula with no saved value is still refused).
+        notes: if given, lines saying what was read are added to it: the plan's
+            rows and the heading each field came from, and each input cell changed on a pack.
+
+    Returns:
+        The agreement (None if anything is wrong) and every problem, cut to
+        :data:`MAX_ERRORS` and a count.
     """
-    agreement, errors = _read_workbook(data, name, sheet)
+    agreement, errors = _read_workbook(data, name, sheet, trust_saved_values,
+                                       notes if notes is not None else [])
     return agreement, _capped(errors, name)
 
 
-def _read_workbook(data: bytes, name: str, sheet: str | None) -> tuple[Agreement | None, list[InputError]]:
+def _read_workbook(
+    data: bytes, name: str, sheet: str | None, trust_saved_values: bool, notes: list[str]
+) -> tuple[Agreement | None, list[InputError]]:
     """What :func:`agreement_from_workbook_bytes` returns, every problem listed."""
     workbook, errors = _open(data, name)
     if workbook is None:
         return None, errors
+
+    def saved() -> Workbook | None:
+        try:
+            return load_workbook(io.BytesIO(data), data_only=True)
+        except _UNREADABLE_BOOK:
+            return None  # it was read once with its formulas; without saved values none is trusted
+
+    values = CellValues(workbook, saved, name, trust_saved_values=trust_saved_values)
+    agreement, errors = _read_books(workbook, values, name, sheet, notes)
+    if values.errors:
+        # what follows from a cell that could not be read (a budget left out, a pool out of balance) is noise
+        return None, values.errors
+    return agreement, errors
+
+
+def _read_books(
+    workbook: Workbook, values: CellValues, name: str, sheet: str | None, notes: list[str]
+) -> tuple[Agreement | None, list[InputError]]:
+    """The agreement from the opened workbook; the formula reader keeps its own problems."""
     if sheet is not None and sheet not in workbook.sheetnames:
         return None, [InputError(Source(name), f"there is no sheet called {sheet!r}; the sheets are "
                                                f"{', '.join(repr(s) for s in workbook.sheetnames)}")]
-    inputs_data, errors = _read_inputs(workbook, name)
+    inputs_data, inputs_cells, errors = _read_inputs(workbook, name, values)
     if errors:
         return None, errors
+    changes: list[Change] = []
+    if inputs_data is not None:
+        changes, change_notes, errors = read_input_cells(workbook, values, inputs_data, inputs_cells, name,
+                                                         layout.SHEET_INPUTS)
+        notes += change_notes
+        if errors:
+            return None, errors
     if sheet is None and inputs_data is not None and layout.SHEET_PLAN not in workbook.sheetnames:
         return None, [InputError(Source(name), f"this pack has no {layout.SHEET_PLAN!r} sheet; the schemes are read "
                                                "from it: put it back (or name the plan's sheet with --sheet)")]
@@ -135,7 +192,7 @@ def _read_workbook(data: bytes, name: str, sheet: str | None) -> tuple[Agreement
     schemes: list[PlanScheme] = []
     years: list[str] = []
     if plan_sheet is not None:
-        schemes, years, errors = read_plan(workbook[plan_sheet], name)
+        schemes, years, errors = read_plan(workbook[plan_sheet], name, values.value, notes)
         if errors:
             return None, errors
     if inputs_data is not None:
@@ -143,11 +200,14 @@ def _read_workbook(data: bytes, name: str, sheet: str | None) -> tuple[Agreement
             errors = _apply_plan(inputs_data, schemes, name, plan_sheet, find_header(workbook[plan_sheet]) or 0)
             if errors:
                 return None, errors
-        return agreement_from_data(inputs_data, {}, name)
+        agreement, errors = agreement_from_data(inputs_data, {}, name)
+        return agreement, relocate(errors, changes, name)
     return agreement_from_data(agreement_from_plan(schemes, years, name), {}, name)
 
 
-def import_workbook(path: str | Path, sheet: str | None = None) -> tuple[Agreement | None, list[InputError]]:
+def import_workbook(
+    path: str | Path, sheet: str | None = None, *, trust_saved_values: bool = False, notes: list[str] | None = None
+) -> tuple[Agreement | None, list[InputError]]:
     """Read a workbook file into an agreement (see :func:`agreement_from_workbook_bytes`)."""
     file_path = Path(path)
     try:
@@ -158,7 +218,7 @@ def import_workbook(path: str | Path, sheet: str | None = None) -> tuple[Agreeme
         data = file_path.read_bytes()
     except OSError as exc:
         return None, [InputError(Source(str(path)), f"cannot read the file: {exc.strerror or exc}")]
-    return agreement_from_workbook_bytes(data, str(path), sheet)
+    return agreement_from_workbook_bytes(data, str(path), sheet, trust_saved_values=trust_saved_values, notes=notes)
 
 
 def _find_plan_sheet(workbook: Workbook) -> str | None:
@@ -182,8 +242,13 @@ def pack_signs(workbook: Workbook) -> str:
     return ""
 
 
-def _read_inputs(workbook: Workbook, name: str) -> tuple[dict | None, list[InputError]]:
+def _read_inputs(
+    workbook: Workbook, name: str, values: CellValues
+) -> tuple[dict | None, dict[str, str], list[InputError]]:
     """The agreement's rows of an exported pack's inputs table, rebuilt as data (None if there is none).
+
+    Also returns each field path's Value cell, to name it when a field is
+    changed both there and in an input cell.
 
     A workbook that is recognisably a pack (:func:`pack_signs`) but whose
     inputs table cannot be found is an error, not a plain plan: building a
@@ -193,25 +258,25 @@ def _read_inputs(workbook: Workbook, name: str) -> tuple[dict | None, list[Input
     signs = pack_signs(workbook)
     if layout.SHEET_INPUTS not in workbook.sheetnames:
         if signs:
-            return None, [InputError(Source(name), f"this is a pooledfund pack ({signs}) but its "
-                                                   f"{layout.SHEET_INPUTS!r} sheet is missing; the agreement is "
-                                                   f"rebuilt from that sheet's Inputs table: {_RESTORE}")]
-        return None, []
+            return None, {}, [InputError(Source(name), f"this is a pooledfund pack ({signs}) but its "
+                                                       f"{layout.SHEET_INPUTS!r} sheet is missing; the agreement is "
+                                                       f"rebuilt from that sheet's Inputs table: {_RESTORE}")]
+        return None, {}, []
     ws = workbook[layout.SHEET_INPUTS]
     header_row = _inputs_header_row(ws)
     if header_row is None:
-        return None, _missing_inputs_table(ws, name, signs)
-    rows, errors = _agreement_rows(ws, header_row, name)
+        return None, {}, _missing_inputs_table(ws, name, signs)
+    rows, cells, errors = _agreement_rows(ws, header_row, name, values)
     if errors:
-        return None, errors
+        return None, {}, errors
     if not rows:
-        return None, [InputError(_where(name, ws.title, f"A{header_row}:D{header_row}"),
-                                 f"the Inputs table has no {AGREEMENT_ROWS!r} rows; they hold the agreement: "
-                                 f"{_RESTORE}")]
+        return None, {}, [InputError(_where(name, ws.title, f"A{header_row}:D{header_row}"),
+                                     f"the Inputs table has no {AGREEMENT_ROWS!r} rows; they hold the agreement: "
+                                     f"{_RESTORE}")]
     try:
-        return unflatten(rows), []
+        return unflatten(rows), cells, []
     except PathError as exc:
-        return None, [InputError(_where(name, ws.title), f"the agreement's inputs do not fit together: {exc}")]
+        return None, {}, [InputError(_where(name, ws.title), f"the agreement's inputs do not fit together: {exc}")]
 
 
 def _inputs_header_row(ws: Worksheet) -> int | None:
@@ -223,15 +288,23 @@ def _inputs_header_row(ws: Worksheet) -> int | None:
 
 
 def _agreement_rows(
-    ws: Worksheet, header_row: int, name: str
-) -> tuple[list[tuple[list[str | int], object]], list[InputError]]:
-    """The agreement's rows of the Inputs table as (field path, value), and an error for each unreadable cell."""
+    ws: Worksheet, header_row: int, name: str, values: CellValues
+) -> tuple[list[tuple[list[str | int], object]], dict[str, str], list[InputError]]:
+    """The agreement's rows of the Inputs table as (field path, value), and an error for each unreadable cell.
+
+    Also each field path's Value cell, as ``'Assumptions'!D120``.
+    """
     rows: list[tuple[list[str | int], object]] = []
+    where_of: dict[str, str] = {}
     errors: list[InputError] = []
     for cells in ws.iter_rows(min_row=header_row + 1, min_col=1, max_col=4):
-        group, path, kind, value = (c.value for c in cells)
+        group, path, kind = (c.value for c in cells[:3])
         if group != AGREEMENT_ROWS:
             continue
+        value = values.value(cells[3])
+        if value is UNREADABLE:
+            continue  # the formula's problem is already listed
+        where_of[str(path)] = where(ws.title, cells[3].coordinate)
         try:
             parts = parse_path(str(path or ""))
         except PathError as exc:
@@ -243,7 +316,7 @@ def _agreement_rows(
             # a wrong type word is the Type cell's fault; anything else is the Value cell's
             cell = cells[2] if "is not a type" in str(exc) else cells[3]
             errors.append(InputError(_where(name, ws.title, cell.coordinate), f"{path}: {exc}"))
-    return rows, errors
+    return rows, where_of, errors
 
 
 def _missing_inputs_table(ws: Worksheet, name: str, signs: str) -> list[InputError]:

@@ -37,17 +37,34 @@ AFTER_YEARS = [NEW_OR_EXISTING]
 EXTRAS = [ARRANGEMENT, SPLIT]
 REQUIRED = [SCHEME_ID, NAME, SCHEME_TYPE, AREA, COMMISSIONER, PROVIDER, SOURCE]
 
-#: Other headings planners use for the same column.
+#: Other headings planners use for the same column: the pack's own, and the wordings of the BCF planning
+#: templates over the years (2019-20 to 2025-26: "Brief Description of Scheme", "% NHS (if Joint
+#: Commissioner)", "New/ Existing Scheme"...). Matched on :func:`header_key` (lower case, single spaces).
 ALIASES = {
-    "scheme id": SCHEME_ID, "scheme ref": SCHEME_ID, "scheme name": NAME, "brief description": DESCRIPTION,
-    "description": DESCRIPTION, "scheme type": SCHEME_TYPE, "sub types": SUB_TYPE, "sub type": SUB_TYPE,
+    "scheme id": SCHEME_ID, "scheme ref": SCHEME_ID, "scheme reference": SCHEME_ID, "scheme no": SCHEME_ID,
+    "scheme no.": SCHEME_ID, "scheme number": SCHEME_ID,
+    "scheme name": NAME, "name of scheme": NAME,
+    "brief description": DESCRIPTION, "description": DESCRIPTION, "brief description of scheme": DESCRIPTION,
+    "scheme description": DESCRIPTION, "description of scheme": DESCRIPTION,
+    "scheme type": SCHEME_TYPE, "sub types": SUB_TYPE, "sub type": SUB_TYPE, "sub-types": SUB_TYPE,
+    "sub-type": SUB_TYPE, "subtype": SUB_TYPE, "subtypes": SUB_TYPE, "scheme sub type": SUB_TYPE,
+    "scheme sub types": SUB_TYPE,
     "area of spend": AREA, "commissioner": COMMISSIONER, "% nhs": PCT_NHS, "% nhs (if joint commissioner)": PCT_NHS,
     "% la": PCT_LA, "% la (if joint commissioner)": PCT_LA, "provider": PROVIDER, "source of funding": SOURCE,
+    "funding source": SOURCE,
     "new/existing": NEW_OR_EXISTING, "new/ existing scheme": NEW_OR_EXISTING, "new or existing": NEW_OR_EXISTING,
+    "new/existing scheme": NEW_OR_EXISTING, "new or existing scheme": NEW_OR_EXISTING,
     "arrangement": ARRANGEMENT, "commissioner split": SPLIT,
 }
 
-_YEAR_HEADER = re.compile(r"^(?:expenditure\s*)?(?:\(?£\)?\s*)?(\d{4}\s*[-/]\s*\d{2,4})$", re.IGNORECASE)
+_YEAR = r"(\d{4}\s*[-/]\s*\d{2,4})"
+_POUNDS = re.compile(r"\(\s*£\s*\)|£|\(\s*gbp\s*\)", re.IGNORECASE)
+#: A year's expenditure heading, once any £ sign is taken out: "Expenditure 2025-26", "Expenditure for
+#: 2025-26", "Planned expenditure 2025/26", "2025-26 Expenditure", or the year alone.
+_YEAR_HEADER = re.compile(
+    rf"^(?:(?:planned\s+)?expenditure\s*(?:for\s+|in\s+)?)?{_YEAR}(?:\s+(?:planned\s+)?expenditure)?$",
+    re.IGNORECASE,
+)
 
 
 def expenditure_header(year: str) -> str:
@@ -61,6 +78,11 @@ def header_key(text: str) -> str:
 
 
 def year_of_header(text: str) -> str | None:
-    """The year text of an expenditure heading ("Expenditure 2025-26", "2025/26"), or None."""
-    match = _YEAR_HEADER.match(" ".join(str(text).split()))
+    """The year text of an expenditure heading, or None.
+
+    Accepts the template's wordings with or without the pound sign:
+    "Expenditure 2025-26", "Expenditure for 2025-26 (£)", "Expenditure (£)
+    2025-26", "2025/26 Expenditure", "2025/26".
+    """
+    match = _YEAR_HEADER.match(" ".join(_POUNDS.sub(" ", str(text)).split()))
     return match.group(1).replace(" ", "") if match else None

@@ -29,8 +29,16 @@ from pooledfund.core.money import MoneyError, to_pence
 from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, ProviderKind, SchemeType, scheme_type_from_text
 from pooledfund.core.years import parse_year
 from pooledfund.io.excel import layout
+from pooledfund.io.excel.formulas import UNREADABLE
 
 EnumT = TypeVar("EnumT", bound=Enum)
+#: What a cell holds, formulas worked out (:meth:`pooledfund.io.excel.formulas.CellValues.value`).
+Resolve = Callable[[Cell], object]
+
+
+def plain_value(cell: Cell) -> object:
+    """A cell's value as openpyxl read it (formulas not worked out): for sheets built in memory."""
+    return cell.value
 
 HEADER_SEARCH_ROWS = 30
 #: The template's Commissioner words, as the side they stand for: LA, NHS (an ICB or NHS trust) or JOINT.
@@ -73,16 +81,24 @@ class PlanScheme:
     arrangement_cell: str = ""
     stated: StatedCommissioner | None = None
     split_cell: str = ""  # the Commissioner split cell, when it is filled in
+    row: int = 0  # the sheet row it was read from
 
 
 class _Row:
     """The cells of one plan row, by heading, collecting errors as they are read."""
 
-    def __init__(self, ws: Worksheet, name: str, cells: dict[str, Cell], errors: list[InputError]) -> None:
+    def __init__(self, ws: Worksheet, name: str, cells: dict[str, Cell], errors: list[InputError],
+                 resolve: Resolve) -> None:
         self.ws = ws
         self.name = name
         self.cells = cells
         self.errors = errors
+        self.resolve = resolve
+
+    def value(self, heading: str) -> object:
+        """What the cell under a heading holds, its formula worked out (None if the sheet has no such column)."""
+        cell = self.cells.get(heading)
+        return None if cell is None else self.resolve(cell)
 
     def coordinate(self, heading: str) -> str:
         """The cell of a heading in this row ("" if the sheet has no such column)."""
@@ -95,7 +111,9 @@ class _Row:
 
     def text(self, heading: str, *, required: bool = False) -> str:
         cell = self.cells.get(heading)
-        value = None if cell is None else cell.value
+        value = self.value(heading)
+        if value is UNREADABLE:
+            return ""  # its formula's problem is already listed
         if value is None or (isinstance(value, str) and not value.strip()):
             if required and cell is not None:
                 self.error(heading, f"{heading} is empty; every scheme row needs one")
@@ -117,10 +135,10 @@ class _Row:
 
     def percent(self, heading: str) -> Decimal | None:
         cell = self.cells.get(heading)
-        if cell is None or cell.value is None or cell.value == "":
+        value = self.value(heading)
+        if cell is None or value is None or value == "" or value is UNREADABLE:
             return None
-        value = cell.value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             self.error(heading, f"{value!r} is text; expected a percentage as a number, such as 60")
             return None
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
@@ -132,11 +150,10 @@ class _Row:
         return number.normalize()
 
     def money(self, heading: str) -> int | None:
-        cell = self.cells[heading]
-        value = cell.value
-        if value is None or (isinstance(value, str) and not value.strip()):
+        value = self.value(heading)
+        if value is None or value is UNREADABLE or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             self.error(heading, f"{value!r} is text; expected an amount in pounds as a number, such as 1250000.00")
             return None
         try:
@@ -172,13 +189,29 @@ def find_header(ws: Worksheet) -> int | None:
     return None
 
 
+@dataclass
+class Headings:
+    """What each heading of the header row was read as: for the note saying which columns were used."""
+
+    matched: dict[str, str] = field(default_factory=dict)  # what is read -> "column A 'Scheme ID'"
+    ignored: list[str] = field(default_factory=list)  # headings of columns this tool does not model
+
+    def words(self, sheet: str, rows: list[int]) -> str:
+        """One line: the rows read and the heading each field came from."""
+        span = f"rows {min(rows)}-{max(rows)}" if rows else "no rows"
+        read = "; ".join(f"{what} <- {heading}" for what, heading in self.matched.items())
+        ignored = f"; not modelled, ignored: {', '.join(self.ignored)}" if self.ignored else ""
+        return f"Read {sheet!r} {span} ({len(rows)} scheme rows): {read}{ignored}"
+
+
 def _columns(
-    ws: Worksheet, header_row: int, name: str, errors: list[InputError]
+    ws: Worksheet, header_row: int, name: str, errors: list[InputError], headings: Headings | None = None
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Headings found: canonical name -> column, and year -> column."""
+    """Headings found: canonical name -> column, and year -> column (and what each was read as, in ``headings``)."""
     columns: dict[str, int] = {}
     years: dict[str, int] = {}
     renamed: set[str] = set()
+    headings = headings if headings is not None else Headings()
     for cell in ws[header_row]:
         if cell.value is None or str(cell.value).strip() == "":
             continue
@@ -186,14 +219,19 @@ def _columns(
         canonical = layout.ALIASES.get(layout.header_key(text))
         year_text = layout.year_of_header(text)
         where = Source(name, None, f"'{ws.title}'!{cell.coordinate}")
+        shown = f"column {cell.column_letter} {' '.join(text.split())!r}"
         if canonical is not None:
             if canonical in columns:
                 errors.append(InputError(where, f"the column {canonical!r} appears twice; keep one"))
             columns[canonical] = cell.column
+            headings.matched[canonical] = shown
         elif year_text is not None:
+            before = len(errors)
             _year_column(year_text, text, cell.column, where, years, errors)
-        else:
-            _unknown_heading(text, where, columns, renamed, errors)
+            if len(errors) == before:
+                headings.matched[layout.expenditure_header(parse_year(year_text))] = shown
+        elif not _unknown_heading(text, where, columns, renamed, errors):
+            headings.ignored.append(repr(" ".join(text.split())))
     errors += _missing_columns(ws, header_row, name, columns, renamed, years)
     return columns, years
 
@@ -215,24 +253,32 @@ def _year_column(
 
 def _unknown_heading(
     text: str, where: Source, columns: dict[str, int], renamed: set[str], errors: list[InputError]
-) -> None:
+) -> bool:
     """An error for a heading that looks like a misspelt expected one, or an expenditure heading with no year.
 
-    Other unknown headings (columns this tool does not model) are ignored. A
-    misspelt heading is added to ``renamed`` so it is not also reported missing.
+    Other unknown headings (columns this tool does not model, and totals
+    such as "Total 2023-25 Expenditure (£)") are ignored: returns False for
+    those. A misspelt heading is added to ``renamed`` so it is not also
+    reported missing.
     """
+    key = layout.header_key(text)
+    if key.startswith("total"):
+        return False
     expected = [*layout.BEFORE_YEARS, *layout.AFTER_YEARS, *layout.EXTRAS]
-    close = difflib.get_close_matches(layout.header_key(text), [layout.header_key(e) for e in expected], n=1,
-                                      cutoff=0.75)
+    close = difflib.get_close_matches(key, [layout.header_key(e) for e in expected], n=1, cutoff=0.75)
     if close:
         wanted = next(e for e in expected if layout.header_key(e) == close[0])
         if wanted not in columns:
             renamed.add(wanted)
             errors.append(InputError(where, f"the column is headed {text!r}; expected {wanted!r} "
                                             "(the template's heading)"))
-    elif "expenditure" in layout.header_key(text):
+            return True
+        return False
+    if "expenditure" in key:
         errors.append(InputError(where, f"the heading {text!r} does not say which year; expected "
                                         "'Expenditure 2025-26'"))
+        return True
+    return False
 
 
 def _missing_columns(
@@ -253,8 +299,15 @@ def _missing_columns(
     return errors
 
 
-def read_plan(ws: Worksheet, name: str) -> tuple[list[PlanScheme], list[str], list[InputError]]:
-    """Every scheme row of the sheet, the years of its expenditure columns, and every problem found."""
+def read_plan(
+    ws: Worksheet, name: str, resolve: Resolve = plain_value, notes: list[str] | None = None
+) -> tuple[list[PlanScheme], list[str], list[InputError]]:
+    """Every scheme row of the sheet, the years of its expenditure columns, and every problem found.
+
+    ``resolve`` gives each cell's value (formulas worked out, see
+    :mod:`.formulas`); a line saying which rows were read and which heading
+    each field came from is added to ``notes``.
+    """
     header_row = find_header(ws)
     if header_row is None:
         return [], [], [InputError(Source(name, None, f"'{ws.title}'"),
@@ -263,15 +316,18 @@ def read_plan(ws: Worksheet, name: str) -> tuple[list[PlanScheme], list[str], li
     errors = _merged_header_errors(ws, header_row, name)
     if errors:
         return [], [], errors
-    columns, year_columns = _columns(ws, header_row, name, errors)
+    headings = Headings()
+    columns, year_columns = _columns(ws, header_row, name, errors, headings)
     if errors:
         return [], [], errors
     errors = _merged_body_errors(ws, header_row, name, set(columns.values()) | set(year_columns.values()))
     if errors:
         return [], [], errors
     years = sorted(year_columns)
-    schemes = _read_rows(ws, header_row, name, columns, year_columns, errors)
+    schemes = _read_rows(ws, header_row, name, columns, year_columns, errors, resolve)
     errors += _repeated_schemes(ws, name, columns, schemes)
+    if notes is not None:
+        notes.append(headings.words(ws.title, [s.row for s in schemes]))
     if not schemes and not errors:
         errors.append(InputError(Source(name, None, f"'{ws.title}'"), f"no scheme rows under the header row "
                                                                       f"(row {header_row})"))
@@ -306,6 +362,7 @@ def _read_rows(
     columns: dict[str, int],
     year_columns: dict[str, int],
     errors: list[InputError],
+    resolve: Resolve,
 ) -> list[PlanScheme]:
     """Every scheme row under the header down to the Total row, skipping blank rows.
 
@@ -330,7 +387,7 @@ def _read_rows(
         if first is not None and isinstance(first.value, str) and first.value.strip().lower() == "total":
             total_row = first.row
             continue
-        scheme = _read_row(_Row(ws, name, by_heading, errors), years)
+        scheme = _read_row(_Row(ws, name, by_heading, errors, resolve), years, cells[0].row)
         if scheme is not None:
             schemes.append(scheme)
     return schemes
@@ -432,7 +489,7 @@ def _commissioner(row: _Row) -> tuple[str | dict[str, str] | None, StatedCommiss
     return default_commissioner(stated), stated, ""
 
 
-def _read_row(row: _Row, years: list[str]) -> PlanScheme | None:
+def _read_row(row: _Row, years: list[str], number: int) -> PlanScheme | None:
     """One scheme row, read cell by cell (None, with its errors in ``row``, if any cell is wrong)."""
     before = len(row.errors)
     scheme_id = row.text(layout.SCHEME_ID, required=True)
@@ -465,5 +522,5 @@ def _read_row(row: _Row, years: list[str]) -> PlanScheme | None:
         sub_type=row.text(layout.SUB_TYPE), area_of_spend=area, commissioner=commissioner,
         provider=provider, funding_source=source, budget=budget,
         new_or_existing=status or "existing", arrangement=arrangement, arrangement_cell=arrangement_cell,
-        stated=stated, split_cell=split_cell,
+        stated=stated, split_cell=split_cell, row=number,
     )

@@ -11,7 +11,9 @@ part is checked first, as a stream that is never held whole in memory:
   references refused), a damaged one reported with its part, its sheet's name,
   the line and the column;
 * in each worksheet, the rows, the cells and the furthest cell, counted as
-  they are parsed: the scan stops at the first one over a limit.
+  they are parsed, and in every part the characters of text (cell text,
+  shared strings, formulas, and the spaces between elements, which a
+  workbook can be padded with): the scan stops at the first one over a limit.
 
 The first problem found is the only one reported: a workbook over a limit
 or with damaged XML cannot be read any further.
@@ -52,6 +54,8 @@ class Limits:
     parts: int
     rows: int
     cells: int
+    #: The most characters of text in all the workbook's XML (openpyxl keeps every one in memory).
+    text_chars: int = 50_000_000
 
 
 class _Refused(Exception):
@@ -63,6 +67,7 @@ class _Count:
     """What the scan has seen so far: cells in the whole workbook, and the furthest cell of this sheet."""
 
     cells: int = 0
+    chars: int = 0
     row: int = 0
     column: int = 0
     last_row: int = 0
@@ -109,6 +114,15 @@ class _Handler(ContentHandler):
             rid = attrs.get("Id", "")
             self.relations.targets[rid] = attrs.get("Target", "")
             self.relations.kinds[rid] = attrs.get("Type", "")
+
+    def characters(self, content: str) -> None:
+        """Count the text (and spaces) between elements: a workbook padded with text is refused once over the limit."""
+        count = self.count
+        count.chars += len(content)
+        if count.chars > self.limits.text_chars:
+            raise _Refused(f"the workbook holds more than {self.limits.text_chars:,} characters of text; a workbook "
+                           "that big is refused (reading stopped there): copy the expenditure plan alone into a new "
+                           "workbook")
 
     def _row(self, number: str) -> None:
         count = self.count

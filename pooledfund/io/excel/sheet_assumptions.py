@@ -16,6 +16,15 @@ from pooledfund.io.agreement_yaml import agreement_to_data
 from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.context import PackContext
 from pooledfund.io.excel.flatten import flatten
+from pooledfund.io.excel.formulas import where
+from pooledfund.io.excel.inputmap import (
+    FIXED_PREFIX,
+    LAYOUT_NAME,
+    LAYOUT_TABLE,
+    MAP_HEADINGS,
+    MAP_TITLE,
+    Bound,
+)
 from pooledfund.io.excel.tables import add_table, header, title
 
 SHEET = layout.SHEET_INPUTS
@@ -82,5 +91,47 @@ def write(ctx: PackContext) -> None:
             sheet.value(row, 3, kind)
             sheet.value(row, 4, value)
     add_table(ws, "Inputs", header_row, row, 1, 4)
+    _write_input_cells(ctx, row + 3)
     styles.set_widths(ws, {1: 30, 2: 66, 3: 14, 4: 70})
     styles.print_setup(ws, f"{header_row}:{header_row}", landscape=False)
+
+
+def _write_input_cells(ctx: PackContext, start: int) -> None:
+    """The input map: every input cell of the other sheets, the field it shows and the value written there.
+
+    First the Excel tables and defined names of those sheets (Excel moves
+    them when rows or columns are inserted, so the importer can tell), then
+    one row per cell. ``import-xlsx`` compares each cell with the value as
+    exported and reads a change into its field (:mod:`.edits`).
+    """
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    sheet.text(start, 1, MAP_TITLE, font=styles.SUBTITLE_FONT)
+    sheet.text(start + 1, 1, "Where each yellow cell of the other sheets is read back to (Field), how it reads, and "
+                             "the value written there; 'not read' cells say where to make that change instead.",
+               font=styles.NOTE_FONT)
+    header_row = start + 2
+    header(ws, header_row, 1, MAP_HEADINGS)
+    row = header_row
+    sheets = list(dict.fromkeys(entry.sheet for entry in ctx.inputs.entries))
+    for name in sheets:
+        for table_name, ref in sorted(ctx.workbook[name].tables.items()):
+            row += 1
+            for col, value in enumerate((where(name, "").rstrip("!"), table_name, LAYOUT_TABLE, "", ref), start=1):
+                sheet.value(row, col, value)
+    for defined in sorted(ctx.workbook.defined_names.values(), key=lambda d: d.name):
+        for name, ref in defined.destinations:
+            if name in sheets:
+                row += 1
+                for col, value in enumerate((where(name, "").rstrip("!"), defined.name, LAYOUT_NAME, "", ref),
+                                            start=1):
+                    sheet.value(row, col, value)
+    for entry in ctx.inputs.entries:
+        row += 1
+        binding = entry.binding
+        reads = binding.unit if isinstance(binding, Bound) else FIXED_PREFIX + binding.reason
+        partner = binding.partner if isinstance(binding, Bound) else ""
+        for col, value in enumerate((where(entry.sheet, entry.coordinate), binding.path, reads, partner,
+                                     entry.exported_text), start=1):
+            sheet.value(row, col, value)
+    add_table(ws, "InputCells", header_row, row, 1, len(MAP_HEADINGS))

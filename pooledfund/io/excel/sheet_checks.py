@@ -12,6 +12,7 @@ from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, SchemeType
 from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.cells import col_range, formula_text, money, number, ref, sum_where, text
 from pooledfund.io.excel.context import PackContext
+from pooledfund.io.excel.inputmap import POUNDS, Bound, Fixed, arrangement_path
 from pooledfund.io.excel.sheet_contributions import ARRANGEMENT as C_ARR
 from pooledfund.io.excel.sheet_contributions import PARTNER as C_PARTNER
 from pooledfund.io.excel.sheet_contributions import SOURCE as C_SOURCE
@@ -85,10 +86,11 @@ def write(ctx: PackContext) -> None:
         threshold = ref(columns["Threshold"], row)
         sheet.formula(row, columns["Figure"], _figure_formula(ctx, check), expected, fmt)
         sheet.value(row, columns["Test"], _TEST_WORDS[check.comparison])
+        configured = Fixed("condition threshold")
         if check.unit == "count":
-            sheet.value(row, columns["Threshold"], check.threshold, fmt, input_cell=True)
+            sheet.value(row, columns["Threshold"], check.threshold, fmt, input_cell=True, field=configured)
         else:
-            sheet.money(row, columns["Threshold"], check.threshold, input_cell=True)
+            sheet.money(row, columns["Threshold"], check.threshold, input_cell=True, field=configured)
         if check.comparison == "==":
             test = f"ROUND({figure}-{threshold},2)=0"
         else:
@@ -142,7 +144,10 @@ def write_triggers(ctx: PackContext, start: int) -> None:
         sheet.formula(line, columns["Forecast variance"], f"{sign}{ref(col, variance_row, sheet=RISK)}",
                       money(forecast))
         sheet.value(line, columns["Test"], "more than")
-        sheet.money(line, columns["Threshold"], status.threshold, input_cell=True)
+        path = arrangement_path(ctx.arrangement_index(arrangement_year.arrangement_id), "triggers", status.index,
+                                "threshold")
+        stated = Bound(path, POUNDS) if isinstance(trigger.threshold, int) else Fixed("worked out", path)
+        sheet.money(line, columns["Threshold"], status.threshold, input_cell=True, field=stated)
         test = f"ROUND({ref(columns['Forecast variance'], line)}-{ref(columns['Threshold'], line)},2)>0"
         crossed = bool(status.crossed[0])
         cell = sheet.formula(line, columns["Status"], f'IF({test},"Crossed","Not crossed")',

@@ -19,6 +19,7 @@ from pooledfund.engine.runner import changed_cash
 from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import col_range, ref, sum_where
 from pooledfund.io.excel.context import PackContext, Table
+from pooledfund.io.excel.inputmap import POUNDS, Binding, Bound, Fixed, arrangement_path
 from pooledfund.io.excel.tables import add_table, header, title
 from pooledfund.model.records import Contribution, PaymentSchedule
 
@@ -40,6 +41,18 @@ def schedule_text(schedule: PaymentSchedule) -> str:
     return words
 
 
+def _fields(arrangement: FundedArrangement, a_index: int, contribution: Contribution) -> dict[str, Binding]:
+    """What the contribution's cash, in-kind, scenario-change and payment cells show in the agreement."""
+    listed = next((i for i, c in enumerate(arrangement.contributions) if c is contribution), None)
+    if listed is None:  # worked out by the arrangement (a lead commissioning arrangement's agreed value)
+        derived = Fixed("agreed value", arrangement_path(a_index, "agreed_value"))
+        return {AGREED: derived, IN_KIND: derived, CHANGE: Fixed("scenario change"), "payment": derived}
+    return {AGREED: Bound(arrangement_path(a_index, "contributions", listed, "cash"), POUNDS),
+            IN_KIND: Bound(arrangement_path(a_index, "contributions", listed, "in_kind"), POUNDS),
+            CHANGE: Fixed("scenario change"),
+            "payment": Fixed("payment", arrangement_path(a_index, "contributions", listed, "schedule"))}
+
+
 def write(ctx: PackContext) -> None:
     """Fill the Contributions sheet and record the table the risk share and checks sum."""
     agreement = ctx.agreement
@@ -55,8 +68,10 @@ def write(ctx: PackContext) -> None:
     row = HEADER_ROW
     rows: list[tuple[str, Contribution, int]] = []
     for arrangement in funded:
+        a_index = ctx.arrangement_index(arrangement.id)
         for contribution in everything[arrangement.id]:
             row += 1
+            fields = _fields(arrangement, a_index, contribution)
             new_cash, change_months = changed_cash(contribution, arrangement.id, ctx.scenario, everything)
             months = payment_profile(contribution) + change_months
             rows.append((arrangement.id, contribution, new_cash))
@@ -66,17 +81,17 @@ def write(ctx: PackContext) -> None:
             sheet.value(row, columns[PARTNER_NAME], partner.name)
             sheet.value(row, columns[YEAR], contribution.year)
             sheet.value(row, columns[SOURCE], contribution.source.label)
-            sheet.money(row, columns[AGREED], contribution.cash, input_cell=True)
-            sheet.money(row, columns[CHANGE], new_cash - contribution.cash, input_cell=True)
+            sheet.money(row, columns[AGREED], contribution.cash, input_cell=True, field=fields[AGREED])
+            sheet.money(row, columns[CHANGE], new_cash - contribution.cash, input_cell=True, field=fields[CHANGE])
             sheet.money_formula(row, columns[CASH], f"{ref(columns[AGREED], row)}+{ref(columns[CHANGE], row)}",
                                 new_cash)
-            sheet.money(row, columns[IN_KIND], contribution.in_kind, input_cell=True)
+            sheet.money(row, columns[IN_KIND], contribution.in_kind, input_cell=True, field=fields[IN_KIND])
             sheet.money_formula(row, columns[TOTAL], f"{ref(columns[CASH], row)}+{ref(columns[IN_KIND], row)}",
                                 new_cash + contribution.in_kind)
             sheet.value(row, columns[IN_KIND_WHAT], contribution.in_kind_description)
             sheet.value(row, columns[SCHEDULE], schedule_text(contribution.schedule))
             for index, name in enumerate(MONTH_NAMES):
-                sheet.money(row, columns[name], int(months[index]))
+                sheet.money(row, columns[name], int(months[index]), field=fields["payment"])
             first, last = ref(columns[MONTH_NAMES[0]], row), ref(columns[MONTH_NAMES[-1]], row)
             sheet.money_formula(row, columns[PAID], f"SUM({first}:{last})", int(np.sum(months)))
     last_row = max(row, HEADER_ROW + 1)

@@ -19,6 +19,7 @@ from pooledfund.core.years import MONTH_NAMES, parse_month
 from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.cells import Sheet, col_range, ref, split_formula
 from pooledfund.io.excel.context import PackContext, Table
+from pooledfund.io.excel.inputmap import Fixed, arrangement_path
 from pooledfund.io.excel.tables import add_table, header, title
 from pooledfund.model.records import CommissionerLayer, Scheme
 from pooledfund.model.scenario import Scenario
@@ -108,7 +109,7 @@ def _write_arrangement(ctx: PackContext, sheet: Sheet, columns: dict[str, int], 
                 pct = split.get(partner)
                 if pct is not None:
                     sheet.value(row, columns[share_heading("%", partner)], float(pct), styles.PERCENT,
-                                input_cell=True)
+                                input_cell=True, field=Fixed("commissioner share"))
             parts: dict[str, tuple[str, list[int]]] = {}
             if aligned:
                 parts["Budget"] = (BUDGET, allocate(budget, weights))
@@ -131,8 +132,10 @@ def _write_figures(ctx: PackContext, sheet: Sheet, columns: dict[str, int], row:
     sheet.value(row, columns[NAME], scheme.name)
     sheet.value(row, columns[TYPE], scheme.scheme_type.label)
     sheet.value(row, columns[YEAR], year)
+    a_index, s_index = ctx.scheme_index(arrangement_id, scheme.id)
+    phasing = Fixed("projected spend", arrangement_path(a_index, "schemes", s_index, "phasing"))
     for m_index, month in enumerate(MONTH_NAMES):
-        sheet.money(row, columns[month], months[m_index], input_cell=True)
+        sheet.money(row, columns[month], months[m_index], input_cell=True, field=phasing)
     first, last = ref(columns[MONTH_NAMES[0]], row), ref(columns[MONTH_NAMES[-1]], row)
     sheet.money_formula(row, columns[OUTTURN], f"SUM({first}:{last})", outturn)
     plan = ctx.tables["plan"]

@@ -42,6 +42,19 @@ from pooledfund.io.excel.cells import (
     sum_where,
 )
 from pooledfund.io.excel.context import PackContext
+from pooledfund.io.excel.inputmap import (
+    BASIS,
+    CAP,
+    POUNDS,
+    POUNDS_OR_BLANK,
+    SHARE,
+    SHARING,
+    THE_PARTNER,
+    Binding,
+    Bound,
+    Fixed,
+    arrangement_path,
+)
 from pooledfund.io.excel.sheet_contributions import ARRANGEMENT as C_ARR
 from pooledfund.io.excel.sheet_contributions import CASH as C_CASH
 from pooledfund.io.excel.sheet_contributions import IN_KIND as C_IN_KIND
@@ -119,16 +132,17 @@ class Writer:
         """A reference to the partner at ``index`` on ``row``."""
         return ref(self.pcol(index), row, absolute=absolute)
 
-    def flags(self, row: int, flags: list[bool], *, input_cell: bool = True) -> None:
-        """A 1 or 0 in each partner's column."""
+    def flags(self, row: int, flags: list[bool], *, input_cell: bool = True, field: Binding | None = None) -> None:
+        """A 1 or 0 in each partner's column (``field``: what the row shows, each cell for its partner)."""
         for index, flag in enumerate(flags):
-            self.sheet.value(row, self.pcol(index), 1 if flag else 0, styles.COUNT, input_cell=input_cell)
+            self.sheet.value(row, self.pcol(index), 1 if flag else 0, styles.COUNT, input_cell=input_cell,
+                             field=_for_partner(field, self.partners[index]))
 
-    def percents(self, row: int, shares: Mapping[str, Decimal]) -> None:
+    def percents(self, row: int, shares: Mapping[str, Decimal], field: Binding) -> None:
         """Each partner's percentage (input cells), 0 for a partner not in the split."""
         for index, partner in enumerate(self.partners):
             self.sheet.value(row, self.pcol(index), float(shares.get(partner, Decimal(0))), styles.PERCENT,
-                             input_cell=True)
+                             input_cell=True, field=_for_partner(field, partner))
 
     def next(self, label: str, note: str = "", *, helper: bool = False, bold: bool = False) -> int:
         """Start a new row with its label in A (and a note after the partners); returns its number."""
@@ -155,6 +169,25 @@ class Writer:
     def pool_sum(self, pence: int) -> None:
         """The pool column as the sum of the partners' cells of the current row."""
         self.pool(f"SUM({self.prange(self.row)})", money(pence))
+
+
+def _for_partner(field: Binding | None, partner: str) -> Binding | None:
+    """A row's binding for one partner's cell."""
+    return Bound(field.path, field.unit, partner) if isinstance(field, Bound) else field
+
+
+def _field(writer: Writer, arrangement: FundedArrangement, index: int, parts: tuple[str, ...], unit: str, *,
+           rules: bool = False) -> Binding:
+    """What an input of layer (or underspend rule) ``index`` (1 first) shows: its field in the agreement.
+
+    An arrangement that states no layers (or rules) uses its kind's default,
+    which the agreement does not hold, so its cells are :class:`Fixed`.
+    """
+    a_index = writer.ctx.arrangement_index(arrangement.id)
+    listing = "underspend" if rules else "risk_share"
+    if not (arrangement.underspend if rules else arrangement.risk_share):
+        return Fixed("default", arrangement_path(a_index, listing))
+    return Bound(arrangement_path(a_index, listing, index - 1, *parts), unit)
 
 
 def write(ctx: PackContext) -> None:
@@ -206,16 +239,18 @@ _OWN_NOTE = ("Figures from the engine, not live formulas: each scheme's whole ov
              "commissioners (joint schemes by their split), before anything is netted.")
 
 
-def _limit_input(writer: Writer, arrangement: FundedArrangement, key: str, amount: AmountValue | None) -> str:
+def _limit_input(writer: Writer, arrangement: FundedArrangement, key: str, amount: AmountValue | None,
+                 field: Binding) -> str:
     """An optional limit in B (blank: no limit) with a defined name; returns the name.
 
     A limit stated as a percentage or year by year is shown in words here;
     each year's block works it out from that year's contributions.
     """
     if isinstance(amount, int) or amount is None:
-        writer.sheet.money(writer.row, 2, amount, input_cell=True)
+        writer.sheet.money(writer.row, 2, amount, input_cell=True, field=field)
     else:
-        writer.sheet.text(writer.row, 2, amount_words(amount, writer.names), wrap=True)
+        stated = Fixed("worked out", field.path) if isinstance(field, Bound) else field
+        writer.sheet.text(writer.row, 2, amount_words(amount, writer.names), wrap=True, field=stated)
     name = safe_name(arrangement.id, key)
     define_name(writer.ctx.workbook, name, SHEET, 2, writer.row)
     return name
@@ -252,16 +287,21 @@ def _write_layer_input(writer: Writer, arrangement: FundedArrangement, inputs: I
     blank = "" if isinstance(layer, BandLayer) else " (blank: none)"  # a band always has its width
     writer.next(f"Layer {index}: {layer.words('short', writer.names)}{hint} - limit{blank}", layer.note)
     if isinstance(layer, BandLayer):
-        writer.flags(writer.row, [partner == layer.partner for partner in writer.partners])
+        writer.flags(writer.row, [partner == layer.partner for partner in writer.partners],
+                     field=_field(writer, arrangement, index, ("partner",), THE_PARTNER))
     elif isinstance(layer, FixedSplitLayer):
-        writer.percents(writer.row, layer.shares)
+        writer.percents(writer.row, layer.shares, _field(writer, arrangement, index, ("shares",), SHARE))
     elif isinstance(layer, ProportionalLayer):
-        writer.flags(writer.row, [not layer.partners or partner in layer.partners for partner in writer.partners])
+        writer.flags(writer.row, [not layer.partners or partner in layer.partners for partner in writer.partners],
+                     field=_field(writer, arrangement, index, ("partners",), SHARING))
     inputs.partner_rows[index] = writer.row
-    inputs.limits[index] = _limit_input(writer, arrangement, f"layer{index}_limit", layer.limit)
+    unit = POUNDS if isinstance(layer, BandLayer) else POUNDS_OR_BLANK
+    inputs.limits[index] = _limit_input(writer, arrangement, f"layer{index}_limit", layer.limit,
+                                        _field(writer, arrangement, index, ("limit",), unit))
     if isinstance(layer, ProportionalLayer):
         writer.next(f"Layer {index}: contributions counted (total: cash and in kind; or cash)")
-        inputs.basis[index] = _basis_input(writer, arrangement, f"layer{index}_basis", layer.basis)
+        inputs.basis[index] = _basis_input(writer, arrangement, f"layer{index}_basis", layer.basis,
+                                           _field(writer, arrangement, index, ("basis",), BASIS))
 
 
 _SHARING_HINT = {"partner": "1 in the partner's column", "shares": "percentages in the partners' columns",
@@ -284,23 +324,28 @@ def _write_switch_input(writer: Writer, arrangement: FundedArrangement, inputs: 
     threshold and takes the row of weights that applies, as live formulas.
     """
     writer.next(f"Layer {index}: {layer.words('short', writer.names)} - threshold", layer.note)
-    inputs.limits[index] = _limit_input(writer, arrangement, f"layer{index}_threshold", layer.threshold)
+    inputs.limits[index] = _limit_input(writer, arrangement, f"layer{index}_threshold", layer.threshold,
+                                        _field(writer, arrangement, index, ("threshold",), POUNDS))
     rows = []
-    for side, sharing in (("at or below the threshold", layer.below), ("past it, the whole overspend", layer.above)):
+    for side, key, sharing in (("at or below the threshold", "below", layer.below),
+                               ("past it, the whole overspend", "above", layer.above)):
         kind = _sharing_kind(sharing)
         writer.next(f"Layer {index}: {side}, borne {sharing.words(writer.names)} ({_SHARING_HINT[kind]})")
         if kind == "shares":
-            writer.percents(writer.row, sharing.shares)
+            writer.percents(writer.row, sharing.shares, _field(writer, arrangement, index, (key, "shares"), SHARE))
         else:
+            field = _field(writer, arrangement, index, (key, "partner"), THE_PARTNER)
+            if kind != "partner" and isinstance(field, Bound):
+                field = Fixed("pro rata", _field(writer, arrangement, index, (key,), SHARING).path)
             writer.flags(writer.row, [partner == sharing.partner if kind == "partner" else True
-                                      for partner in writer.partners])
+                                      for partner in writer.partners], field=field)
         rows.append(writer.row)
     inputs.switch_rows[index] = (rows[0], rows[1])
 
 
-def _basis_input(writer: Writer, arrangement: FundedArrangement, key: str, basis: str) -> str:
+def _basis_input(writer: Writer, arrangement: FundedArrangement, key: str, basis: str, field: Binding) -> str:
     """A pro-rata basis ("total" or "cash") in B with a defined name; returns the name."""
-    writer.sheet.value(writer.row, 2, basis, input_cell=True)
+    writer.sheet.value(writer.row, 2, basis, input_cell=True, field=field)
     name = safe_name(arrangement.id, key)
     define_name(writer.ctx.workbook, name, SHEET, 2, writer.row)
     return name
@@ -313,15 +358,20 @@ def _write_cap_inputs(writer: Writer, arrangement: FundedArrangement, inputs: In
     writer.next(f"{words[:1].upper()}{words[1:]} (pounds, 'contribution', blank: none)",
                 "; ".join(layer.note for layer in by_partner.values() if layer.note))
     inputs.cap_row = writer.row
+    a_index = writer.ctx.arrangement_index(arrangement.id)
+    listing = arrangement_path(a_index, "risk_share")
     for p_index, partner in enumerate(writer.partners):
         col = writer.pcol(p_index)
         cap = by_partner[partner].cap if partner in by_partner else None
+        field: Binding = Bound(listing, CAP, partner) if arrangement.risk_share else Fixed("default", listing)
         if cap is None or cap == "contribution":
-            writer.sheet.value(writer.row, col, cap, input_cell=True)
+            writer.sheet.value(writer.row, col, cap, input_cell=True, field=field)
         elif isinstance(cap, int):
-            writer.sheet.money(writer.row, col, cap, input_cell=True)
+            writer.sheet.money(writer.row, col, cap, input_cell=True, field=field)
         else:
-            writer.sheet.text(writer.row, col, amount_words(cap, writer.names), wrap=True)
+            layer_index = next(i for i, layer in enumerate(arrangement.risk_share) if layer is by_partner[partner])
+            writer.sheet.text(writer.row, col, amount_words(cap, writer.names), wrap=True,
+                              field=Fixed("worked out", arrangement_path(a_index, "risk_share", layer_index, "cap")))
             inputs.caps[partner] = cap
         if cap is not None:
             define_name(writer.ctx.workbook, safe_name(arrangement.id, "cap", partner), SHEET, col, writer.row)
@@ -335,12 +385,16 @@ def _write_rule_input(writer: Writer, arrangement: FundedArrangement, inputs: In
         return
     writer.next(f"Underspend rule {index}: {rule.words('short', writer.names)} - limit (blank: none)", rule.note)
     if isinstance(rule, ReturnFixedSplitRule):
-        writer.percents(writer.row, rule.shares)
+        writer.percents(writer.row, rule.shares, _field(writer, arrangement, index, ("shares",), SHARE, rules=True))
     inputs.rule_rows[index] = writer.row
-    inputs.rule_limits[index] = _limit_input(writer, arrangement, f"rule{index}_limit", rule.limit)
+    limit_key = "cap" if isinstance(rule, (CarryForwardRule, ReinvestRule)) else "limit"
+    inputs.rule_limits[index] = _limit_input(writer, arrangement, f"rule{index}_limit", rule.limit,
+                                             _field(writer, arrangement, index, (limit_key,), POUNDS_OR_BLANK,
+                                                    rules=True))
     if isinstance(rule, ReturnProportionalRule):
         writer.next(f"Underspend rule {index}: contributions counted (total or cash)")
-        inputs.rule_basis[index] = _basis_input(writer, arrangement, f"rule{index}_basis", rule.basis)
+        inputs.rule_basis[index] = _basis_input(writer, arrangement, f"rule{index}_basis", rule.basis,
+                                                _field(writer, arrangement, index, ("basis",), BASIS, rules=True))
 
 
 def _row_of(ctx: PackContext, arrangement_id: str, year: str) -> ArrangementYear:
