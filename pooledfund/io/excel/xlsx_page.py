@@ -95,7 +95,7 @@ def copy_print_ranges(ws: Worksheet, out: XlsxSheet) -> None:
         ranges = PrintArea.from_string(ws.print_area).ranges
         if len(ranges) > 1:
             raise _refuse(ws, f"it has {len(ranges)} print areas")
-        area = ranges[0]
+        area = next(iter(ranges))
         out.print_area(area.min_row - 1, area.min_col - 1, area.max_row - 1, area.max_col - 1)
     if ws.print_title_rows:
         first, last = (int(part.strip("$")) for part in ws.print_title_rows.split(":"))

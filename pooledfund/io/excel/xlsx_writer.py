@@ -42,7 +42,7 @@ from xlsxwriter.worksheet import Worksheet as XlsxSheet
 
 from pooledfund.core.errors import PooledfundError
 from pooledfund.core.money import pounds_float
-from pooledfund.io.excel.cells import CELL_TEXT_MAX, Expectations, Expected, quote
+from pooledfund.io.excel.cells import Expectations, Expected, quote
 from pooledfund.io.excel.xlsx_charts import copy_charts
 from pooledfund.io.excel.xlsx_formats import FormatCache
 from pooledfund.io.excel.xlsx_page import copy_page_setup, copy_print_ranges, copy_view
@@ -195,9 +195,6 @@ class _SheetWriter:
         elif cell.data_type == "f":
             self.formula(cell, fmt)
         elif isinstance(value, str):
-            if len(value) > CELL_TEXT_MAX:
-                raise PooledfundError(f"{where}: the text is {len(value):,} characters; a workbook cell holds at "
-                                      f"most {CELL_TEXT_MAX:,}")
             _checked(self.out.write_string(row, col, plain_text(value), fmt), where, "the text")
         elif isinstance(value, bool):
             _checked(self.out.write_boolean(row, col, value, fmt), where, "the value")
