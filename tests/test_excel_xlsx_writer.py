@@ -11,18 +11,23 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.comments import Comment
+from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, GradientFill, PatternFill, Side
 from openpyxl.styles.colors import Color
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+from PIL import Image as Picture
 
 from pooledfund.core.errors import PooledfundError
 from pooledfund.io.excel.cells import Expectations, Expected, write_text_cell
@@ -402,41 +407,81 @@ def test_bar_charts_keep_their_kind_series_titles_axes_legend_and_place() -> Non
     assert len(back["Summary"]._charts) == 2  # openpyxl reads both back
 
 
+def _line_chart(ws: Worksheet) -> None:
+    chart = LineChart()
+    chart.add_data(Reference(ws, min_col=1, min_row=2, max_row=2))
+    ws.add_chart(chart, "D2")
+
+
+def _gradient(ws: Worksheet) -> None:
+    ws["A1"].fill = GradientFill(stop=("FFFFFF", "000000"))
+
+
+def _first_page_footer(ws: Worksheet) -> None:
+    ws.HeaderFooter.differentFirst = True
+    ws.firstFooter.center.text = "Cover page"
+
+
+def _two_print_areas(ws: Worksheet) -> None:
+    ws.print_area = ["A1:B2", "D1:E2"]
+
+
+def _printed_gridlines_hidden_on_screen(ws: Worksheet) -> None:
+    ws.print_options.gridLines = True
+    ws.sheet_view.showGridLines = False
+
+
+def _not_a_number(ws: Worksheet) -> None:
+    ws["C1"] = float("nan")
+
+
+def _table_over_merge(ws: Worksheet) -> None:
+    ws.merge_cells("A2:B2")
+    ws.add_table(Table(displayName="T", ref="A1:B2"))
+
+
+def _file_link(ws: Worksheet) -> None:
+    ws["A1"].hyperlink = "file:///etc/passwd"
+
+
+def _long_footer(ws: Worksheet) -> None:
+    ws.oddFooter.center.text = "x" * 258  # with its position code "&C": 260 characters
+
+
+def _protected(ws: Worksheet) -> None:
+    ws.protection.sheet = True
+
+
+def _picture(ws: Worksheet) -> None:
+    buffer = io.BytesIO()
+    Picture.new("RGB", (4, 4)).save(buffer, format="PNG")
+    ws.add_image(Image(buffer), "D4")
+
+
+def _array_formula(ws: Worksheet) -> None:
+    ws["C1"] = ArrayFormula("C1", "=SUM(A2:B2)")
+
+
 @pytest.mark.parametrize("damage, message", [
-    ("line_chart", "copies bar and column charts only"),
-    ("gradient", "gradient fill"),
-    ("first_page_footer", "different first page header or footer"),
-    ("two_print_areas", "2 print areas"),
-    ("printed_gridlines_hidden_on_screen", "gridlines are printed but hidden on screen"),
-    ("not_a_number", "is not a number a workbook can hold"),
-    ("table_over_merge", "overlaps"),
-    ("file_link", "is neither a place in the workbook nor a web or mail address"),
-])
-def test_what_the_writer_cannot_copy_is_refused_not_dropped(damage: str, message: str) -> None:
+    (_line_chart, "copies bar and column charts only"),
+    (_gradient, "gradient fill"),
+    (_first_page_footer, "different first page header or footer"),
+    (_two_print_areas, "2 print areas"),
+    (_printed_gridlines_hidden_on_screen, "gridlines are printed but hidden on screen"),
+    (_not_a_number, "is not a number a workbook can hold"),
+    (_table_over_merge, "overlaps"),
+    (_file_link, "is neither a place in the workbook nor a web or mail address"),
+    (_long_footer, r"its footer is 260 characters with its codes \(Excel allows 255\)"),
+    (_protected, "is protected"),
+    (_picture, "has a picture"),
+    (_array_formula, "saves plain formulas only"),
+], ids=lambda value: value.__name__.strip("_") if callable(value) else "")
+def test_what_the_writer_cannot_copy_is_refused_not_dropped(damage: Callable[[Worksheet], None],
+                                                              message: str) -> None:
     workbook = Workbook()
     ws = workbook.active
     ws.title = "Sheet"
     ws["A1"], ws["B1"], ws["A2"], ws["B2"] = "a", "b", 1, 2
-    if damage == "line_chart":
-        chart = LineChart()
-        chart.add_data(Reference(ws, min_col=1, min_row=2, max_row=2))
-        ws.add_chart(chart, "D2")
-    elif damage == "gradient":
-        ws["A1"].fill = GradientFill(stop=("FFFFFF", "000000"))
-    elif damage == "first_page_footer":
-        ws.HeaderFooter.differentFirst = True
-        ws.firstFooter.center.text = "Cover page"
-    elif damage == "two_print_areas":
-        ws.print_area = ["A1:B2", "D1:E2"]
-    elif damage == "printed_gridlines_hidden_on_screen":
-        ws.print_options.gridLines = True
-        ws.sheet_view.showGridLines = False
-    elif damage == "not_a_number":
-        ws["C1"] = float("nan")
-    elif damage == "table_over_merge":
-        ws.merge_cells("A2:B2")
-        ws.add_table(Table(displayName="T", ref="A1:B2"))
-    elif damage == "file_link":
-        ws["A1"].hyperlink = "file:///etc/passwd"
+    damage(ws)
     with pytest.raises(PooledfundError, match=message):
         xlsx_bytes(workbook, Expectations())

@@ -21,6 +21,8 @@ from pooledfund.io.excel.xlsx_formats import colour
 
 #: Excel's limit on manual page breaks in one direction.
 MAX_BREAKS = 1023
+#: Excel's limit on a header or footer, formatting codes included.
+HEADER_MAX = 255
 
 
 def _refuse(ws: Worksheet, what: str) -> PooledfundError:
@@ -85,8 +87,13 @@ def _header_footer(ws: Worksheet, out: XlsxSheet) -> None:
         options["scale_with_doc"] = False
     if settings.alignWithMargins is False:
         options["align_with_margins"] = False
-    out.set_header(str(ws.oddHeader) if ws.oddHeader else "", options)
-    out.set_footer(str(ws.oddFooter) if ws.oddFooter else "", dict(options, margin=ws.page_margins.footer))
+    header = str(ws.oddHeader) if ws.oddHeader else ""
+    footer = str(ws.oddFooter) if ws.oddFooter else ""
+    for name, text in (("header", header), ("footer", footer)):
+        if len(text) > HEADER_MAX:
+            raise _refuse(ws, f"its {name} is {len(text)} characters with its codes (Excel allows {HEADER_MAX})")
+    out.set_header(header, options)
+    out.set_footer(footer, dict(options, margin=ws.page_margins.footer))
 
 
 def copy_print_ranges(ws: Worksheet, out: XlsxSheet) -> None:

@@ -145,6 +145,10 @@ class _SheetWriter:
 
     def write(self) -> None:
         """Everything on the sheet, in an order XlsxWriter accepts (tables and merges before their cells)."""
+        if self.ws.protection.sheet:
+            raise PooledfundError(f"{self.where()} is protected, which the pack's writer does not copy")
+        if self.ws._images:  # openpyxl keeps a sheet's pictures here; there is no public list
+            raise PooledfundError(f"{self.where()} has a picture, which the pack's writer does not copy")
         self.columns()
         self.rows()
         self.tables()
