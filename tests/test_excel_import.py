@@ -453,7 +453,7 @@ def test_a_pack_with_a_damaged_inputs_table_is_refused_not_rebuilt_generically()
     _, workbook = _pack()
     del workbook["Assumptions"]
     assert _errors(workbook) == [
-        ("plan.xlsx: this is a pooledfund pack (it has the pack's defined names, such as pf_bcf_pool_layer1_limit) but "
+        ("plan.xlsx: this is a pooledfund pack (it has the pack's defined names, such as pf_bcf_pool_cap_council) but "
         "its 'Assumptions' sheet is missing; the agreement is rebuilt from that sheet's Inputs table: export the pack "
         "again, or import the plan alone by copying the Expenditure plan sheet into a new workbook")]
 

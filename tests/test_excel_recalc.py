@@ -20,7 +20,8 @@ from tools import recalculate, require_tool
 
 from pooledfund.engine.runner import run
 from pooledfund.io.excel import build_pack
-from pooledfund.io.excel.cells import Expectations
+from pooledfund.io.excel.cells import Expectations, Expected
+from pooledfund.io.excel.export import pack_bytes
 from pooledfund.io.excel.render import render_sheet_png
 from pooledfund.io.inputs import load_inputs
 from pooledfund.model.agreement import Agreement
@@ -156,11 +157,27 @@ STRESS_SCENARIO = {
 }
 
 
+def stale(expectations: Expectations) -> Expectations:
+    """Every figure wrong (money £10,000 more, numbers 1 more, text marked stale).
+
+    The pack is saved with these as its formulas' saved values, so a recalculated figure that matches the engine
+    can only come from LibreOffice working the formula out, never from the value saved in the file.
+    """
+    def wrong(expected: Expected) -> Expected:
+        if expected.kind == "money":
+            return Expected("money", int(expected.value) + 1_000_000)
+        if expected.kind == "number":
+            return Expected("number", float(expected.value) + 1)
+        return Expected("text", f"{expected.value} (stale)")
+
+    return Expectations({key: wrong(value) for key, value in expectations.cells.items()})
+
+
 def _recalculated(agreement: Agreement, scenarios: list[Scenario], folder: Path) -> tuple[Workbook, Workbook,
                                                                                             Expectations]:
     workbook, expectations = build_pack(agreement, scenarios)
     book, out = folder / "pack.xlsx", folder / "pack_recalculated.xlsx"
-    workbook.save(book)
+    book.write_bytes(pack_bytes(workbook, stale(expectations)))
     recalculate(str(book), str(out))
     return load_workbook(book), load_workbook(out, data_only=True), expectations
 
@@ -261,7 +278,7 @@ def _cell_of(workbook: Workbook, name: str) -> tuple[str, str]:
 
 def test_changing_input_cells_recomputes_every_partners_share(stress_pack, tmp_path: Path) -> None:
     agreement, scenario, folder, *_ = stress_pack
-    workbook, _ = build_pack(agreement, [scenario])
+    workbook, expected_before = build_pack(agreement, [scenario])
     # Edit the workbook as a finance lead would: a tighter council cap, a smaller first layer, a bigger trust band,
     # and no cap on carrying forward.
     edits = {"pf_pool_cap_council": 25000, "pf_pool_layer1_limit": 20000, "pf_pool_layer2_limit": 40000.5,
@@ -270,7 +287,7 @@ def test_changing_input_cells_recomputes_every_partners_share(stress_pack, tmp_p
         sheet, cell = _cell_of(workbook, name)
         workbook[sheet][cell].value = value
     book = tmp_path / "edited.xlsx"
-    workbook.save(book)
+    book.write_bytes(pack_bytes(workbook, stale(expected_before)))
     recalculate(str(book), str(tmp_path / "edited_recalculated.xlsx"))
     calculated = load_workbook(tmp_path / "edited_recalculated.xlsx", data_only=True)
     text = STRESS.replace("cap: 60000", "cap: 25000").replace("limit: 50000.01", "limit: 20000")

@@ -26,12 +26,13 @@ from pathlib import Path
 import pytest
 from conftest import load_agreement_text
 from openpyxl import Workbook, load_workbook
-from test_excel_recalc import _error_cells, _mismatches
+from test_excel_recalc import _error_cells, _mismatches, stale
 from tools import recalculate
 
 from pooledfund.cli.app import main
 from pooledfund.core.errors import InvalidInputError
 from pooledfund.io.excel import agreement_from_workbook_bytes, build_pack, importer, workbook_bytes
+from pooledfund.io.excel.export import pack_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADINGS = ["Scheme ID", "Scheme Name", "Scheme Type", "Area of Spend", "Commissioner", "Provider",
@@ -219,7 +220,7 @@ def test_the_risk_share_formulas_of_colliding_ids_recalculate_to_the_engines_pen
     agreement = load_agreement_text(COLLIDING, tmp_path)
     workbook, expectations = build_pack(agreement, [Scenario.model_validate(OVERSPEND)])
     book, out = tmp_path / "pack.xlsx", tmp_path / "recalculated.xlsx"
-    workbook.save(book)
+    book.write_bytes(pack_bytes(workbook, stale(expectations)))
     recalculate(str(book), str(out))
     calculated = load_workbook(out, data_only=True)
     assert _mismatches(load_workbook(book), calculated, expectations) == []

@@ -71,10 +71,18 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_importing_the_package_loads_no_heavy_library() -> None:
-    heavy = "('pandas', 'openpyxl', 'scipy', 'plotly', 'streamlit', 'sqlalchemy', 'psycopg')"
+    heavy = "('pandas', 'openpyxl', 'xlsxwriter', 'scipy', 'plotly', 'streamlit', 'sqlalchemy', 'psycopg')"
     code = f"import sys, pooledfund; print(' '.join(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == ""
+
+
+def test_reading_a_workbook_never_loads_the_writer() -> None:
+    # XlsxWriter only writes the pack: import-xlsx and the dashboard's upload read with openpyxl alone.
+    code = ("import sys; from pooledfund.io.excel import agreement_from_workbook_bytes, import_workbook; "
+            "print('xlsxwriter' in sys.modules, 'openpyxl' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_the_notebook_example_runs(tmp_path: Path) -> None:
@@ -123,10 +131,10 @@ def test_every_module_is_on_its_folders_map() -> None:
 
 
 def test_the_command_line_loads_no_heavy_library_until_a_command_needs_it() -> None:
-    # pandas (frames, CSV), openpyxl (the pack), scipy (Monte Carlo draws) and sqlalchemy and psycopg (the
-    # versions database) are imported inside the commands that use them; plotly and streamlit never by the
-    # command line.
-    heavy = "('pandas', 'openpyxl', 'scipy', 'plotly', 'streamlit', 'sqlalchemy', 'psycopg')"
+    # pandas (frames, CSV), openpyxl and xlsxwriter (the pack), scipy (Monte Carlo draws) and sqlalchemy and
+    # psycopg (the versions database) are imported inside the commands that use them; plotly and streamlit
+    # never by the command line.
+    heavy = "('pandas', 'openpyxl', 'xlsxwriter', 'scipy', 'plotly', 'streamlit', 'sqlalchemy', 'psycopg')"
     code = f"import sys, pooledfund.cli; print(' '.join(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == ""

@@ -423,3 +423,29 @@ def test_every_kind_of_arrangement_returns_the_packs_totals(example: str) -> Non
     assert (partners, pools) == _pack_summary(agreement, scenario, year)
     assert len(partners) == len(agreement.partners)
     assert len(pools) == len(agreement.arrangements)
+
+
+def test_every_formula_of_the_return_is_saved_with_its_figure() -> None:
+    """A reader that does not calculate (pandas, a previewer, Excel's protected view) sees every total."""
+    import io
+
+    from pooledfund.io.excel.returns import return_bytes
+
+    agreement, scenario = _northmoor_m6()
+    _, expectations = build_return(agreement, scenario, 2)
+    data = return_bytes(agreement, scenario, 2)
+    formulas = load_workbook(io.BytesIO(data))
+    saved = load_workbook(io.BytesIO(data), data_only=True)
+    checked = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    expected = expectations.cells[(ws.title, cell.coordinate)]
+                    value = saved[ws.title][cell.coordinate].value
+                    if expected.kind == "money":
+                        assert round(Decimal(str(value)) * 100) == expected.value, (ws.title, cell.coordinate)
+                    else:
+                        assert value == expected.value, (ws.title, cell.coordinate)
+                    checked += 1
+    assert checked == len(expectations.cells) > 0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from pooledfund.core.errors import InvalidInputError
+from pooledfund.core.version import __version__
 from pooledfund.engine.runner import run
 from pooledfund.io.excel import (
     sheet_assumptions,
@@ -82,6 +82,8 @@ def build_pack(
     sheet_cover.write(ctx)
     workbook.active = workbook.sheetnames.index("Summary")
     workbook.calculation.fullCalcOnLoad = True
+    workbook.properties.title = f"Health and Wellbeing Board sign-off pack - {agreement.title}"
+    workbook.properties.creator = f"pooledfund {__version__}"
     return workbook, ctx.expectations
 
 
@@ -91,11 +93,21 @@ def workbook_bytes(
     source_files: dict[str, bytes] | None = None,
     thresholds: ConditionThresholds | None = None,
 ) -> bytes:
-    """The full pack as .xlsx bytes (the first scenario is the main one; an empty list is the base)."""
-    workbook, _ = build_pack(agreement, scenarios, source_files, thresholds)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The full pack as .xlsx bytes (the first scenario is the main one; an empty list is the base).
+
+    Written by XlsxWriter (:mod:`pooledfund.io.excel.xlsx_writer`) so every
+    formula cell carries the engine's figure as its saved value.
+    """
+    workbook, expectations = build_pack(agreement, scenarios, source_files, thresholds)
+    return pack_bytes(workbook, expectations)
+
+
+def pack_bytes(workbook: Workbook, expectations: Expectations) -> bytes:
+    """A built pack (or one edited in memory) as .xlsx bytes, every formula saved with its expected figure."""
+    # XlsxWriter is loaded here, not at import: reading a workbook back never needs it.
+    from pooledfund.io.excel.xlsx_writer import xlsx_bytes
+
+    return xlsx_bytes(workbook, expectations)
 
 
 def export_workbook(

@@ -235,7 +235,7 @@ def pack_signs(workbook: Workbook) -> str:
     """Why the workbook looks like a pack this package exported ("" if it does not)."""
     names = [str(n) for n in workbook.defined_names if str(n).startswith("pf_")]
     if names:
-        return f"it has the pack's defined names, such as {names[0]}"
+        return f"it has the pack's defined names, such as {min(names)}"  # the first in order, whoever wrote the file
     sheets = [s for s in PACK_SHEETS if s in workbook.sheetnames]
     if "Risk share" in sheets and len(sheets) >= 2:
         return f"it has the pack's {', '.join(sheets)} sheets"

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from pooledfund.core.errors import PooledfundError
-from pooledfund.io.excel.export import build_pack
+from pooledfund.io.excel.export import build_pack, pack_bytes
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
 
@@ -72,7 +72,7 @@ def render_sheet_png(
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise PooledfundError("rendering needs poppler (pdftoppm) installed")
-    workbook, _ = build_pack(agreement, scenarios)
+    workbook, expectations = build_pack(agreement, scenarios)
     if sheet not in workbook.sheetnames:
         raise PooledfundError(f"the pack has no sheet {sheet!r}")
     for ws in workbook.worksheets:
@@ -81,7 +81,7 @@ def render_sheet_png(
     with tempfile.TemporaryDirectory(prefix="pooledfund_render_") as folder:
         work = Path(folder)
         book = work / "pack.xlsx"
-        workbook.save(book)
+        book.write_bytes(pack_bytes(workbook, expectations))
         _convert(book, work, "pdf", timeout)
         pdf = work / "out" / "pack.pdf"
         if not pdf.exists():

@@ -11,15 +11,14 @@ never be read as a formula.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pooledfund.core.money import pounds
+from pooledfund.core.money import pounds_float
 from pooledfund.engine.rollup import RUN_MEASURES, Rollup
-from pooledfund.io.excel.cells import write_text_cell
+from pooledfund.io.excel.cells import Expectations, money, write_text_cell
 from pooledfund.io.excel.styles import BOLD, GBP, TITLE_FONT, TOTAL_FILL, set_widths, style_header_row
 from pooledfund.reports.rollup import code_label
 from pooledfund.reports.tables import POSITION_COLUMNS
@@ -32,12 +31,12 @@ def _text(ws: Worksheet, row: int, col: int, value: str) -> None:
 
 
 def _money(ws: Worksheet, row: int, col: int, pence: int) -> None:
-    cell = ws.cell(row=row, column=col, value=pounds(pence))
+    cell = ws.cell(row=row, column=col, value=pounds_float(pence))
     cell.number_format = GBP
 
 
-def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str]) -> None:
-    """Each body per year and for all years, then a total row of SUM formulas."""
+def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str], expectations: Expectations) -> None:
+    """Each body per year and for all years, then a total row of SUM formulas (their figures recorded)."""
     ws["A1"].font = TITLE_FONT
     _text(ws, 1, 1, f"Roll-up of {len(rollup.labels)} agreements: each partner's figures summed over its agreements")
     for offset, (label, title) in enumerate(zip(rollup.labels, titles, strict=True)):
@@ -64,9 +63,12 @@ def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str]) -> None:
     row += 1
     _text(ws, row, 1, "Total, all years")
     ws.cell(row=row, column=1).font = BOLD
-    for col in range(5, 5 + len(RUN_MEASURES)):
+    for col, measure in enumerate(RUN_MEASURES, start=5):
         letter = ws.cell(row=row, column=col).column_letter
         cell = ws.cell(row=row, column=col, value=f"=SUM({letter}{all_years}:{letter}{row - 1})")
+        total = sum(int(rollup.values(measure, index, None)[0]) for index in range(len(rollup.partners))
+                    if rollup.covers(index, None))
+        expectations.cells[(ws.title, cell.coordinate)] = money(total)
         cell.number_format = GBP
         cell.fill = TOTAL_FILL
         cell.font = BOLD
@@ -101,8 +103,9 @@ def rollup_workbook_bytes(rollup: Rollup, titles: Sequence[str]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Roll-up"
-    _rollup_sheet(sheet, rollup, titles)
+    expectations = Expectations()
+    _rollup_sheet(sheet, rollup, titles, expectations)
     _by_agreement_sheet(workbook.create_sheet("By agreement"), rollup)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    from pooledfund.io.excel.export import pack_bytes  # XlsxWriter: the totals saved with their figures
+
+    return pack_bytes(workbook, expectations)

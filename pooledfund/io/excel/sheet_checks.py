@@ -3,7 +3,9 @@
 Figures are formulas over the Expenditure plan and Contributions sheets, so
 an edited budget or contribution re-tests the conditions; thresholds are the
 configured or published figures (:mod:`pooledfund.reports.conditions`), named with
-their source; the result is "Pass" or "Fail".
+their source; the result is "Pass" or "Fail", coloured green or red by
+conditional formatting so it recolours when a recalculation flips it. The
+sentences in words are as exported (their columns say so).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pooledfund.io.excel.sheet_contributions import SOURCE as C_SOURCE
 from pooledfund.io.excel.sheet_contributions import TOTAL as C_TOTAL
 from pooledfund.io.excel.sheet_contributions import YEAR as C_YEAR
 from pooledfund.io.excel.sheet_riskshare import SHEET as RISK
+from pooledfund.io.excel.status import colour_by_status
 from pooledfund.io.excel.tables import add_table, header, title
 from pooledfund.model.amounts import amount_words
 from pooledfund.reports.conditions import ConditionCheck
@@ -97,10 +100,12 @@ def write(ctx: PackContext) -> None:
             test = f"ROUND({figure}-{threshold},2){check.comparison}0"
         cell = sheet.formula(row, columns["Result"], f'IF({test},"Pass","Fail")',
                              text("Pass" if check.passed else "Fail"), None)
-        cell.font = styles.PASS_FONT if check.passed else styles.FAIL_FONT
+        cell.font = styles.BOLD  # the colour follows the result after recalculation (conditional formatting)
         sheet.text(row, columns["In words (as exported)"], check.words, wrap=True)
         sheet.text(row, columns["Threshold source"], check.source, wrap=True, font=styles.NOTE_FONT)
     add_table(ws, "Checks", HEADER_ROW, row, 1, len(HEADINGS))
+    if row > HEADER_ROW:
+        colour_by_status(ws, range_of(columns["Result"], HEADER_ROW + 1, row), "Pass", "Fail")
     ctx.check_results = col_range(columns["Result"], HEADER_ROW + 1, max(row, HEADER_ROW + 1), SHEET)
     write_triggers(ctx, row + 2)
     styles.set_widths(ws, {1: 46, 2: 10, 3: 17, 4: 10, 5: 17, 6: 8, 7: 70, 8: 50})
@@ -152,9 +157,15 @@ def write_triggers(ctx: PackContext, start: int) -> None:
         crossed = bool(status.crossed[0])
         cell = sheet.formula(line, columns["Status"], f'IF({test},"Crossed","Not crossed")',
                              text("Crossed" if crossed else "Not crossed"), None)
-        cell.font = styles.FAIL_FONT if crossed else styles.PASS_FONT
+        cell.font = styles.BOLD
         sheet.text(line, columns["In words (as exported)"], trigger_sentence(ctx.result, arrangement_year, status),
                    wrap=True)
         sheet.text(line, columns["Action"], f"{trigger.action} (threshold: {amount_words(trigger.threshold, names)})",
                    wrap=True, font=styles.NOTE_FONT)
     add_table(ws, "Triggers", start + 1, line, 1, len(TRIGGER_HEADINGS))
+    colour_by_status(ws, range_of(columns["Status"], start + 2, line), "Not crossed", "Crossed")
+
+
+def range_of(col: int, first: int, last: int) -> str:
+    """A block of one column, such as ``F5:F27``."""
+    return f"{ref(col, first)}:{ref(col, last)}"

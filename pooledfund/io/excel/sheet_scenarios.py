@@ -18,7 +18,9 @@ def write(ctx: PackContext) -> None:
     results = ctx.results
     labels = [r.scenario_name for r in results]
     title(ws, f"Scenarios - {ctx.agreement.title}",
-          f"Net cost and overspend share per partner under each scenario; changes are against '{labels[0]}'.")
+          f"Net cost and overspend share per partner under each scenario, as exported: each scenario is its own "
+          f"run, so these figures do not move when an input is edited. Changes (formulas) are against "
+          f"'{labels[0]}'.")
     headings = ["Year", "Partner"]
     headings += [f"Net cost: {label}" for label in labels]
     headings += [f"Change: {label}" for label in labels[1:]]

@@ -18,6 +18,7 @@ from pooledfund.io.excel.sheet_projection import OUTTURN as P_OUTTURN
 from pooledfund.io.excel.sheet_projection import TYPE as P_TYPE
 from pooledfund.io.excel.sheet_projection import YEAR as P_YEAR
 from pooledfund.io.excel.sheet_riskshare import SHEET as RISK
+from pooledfund.io.excel.status import colour_by_count
 from pooledfund.io.excel.tables import add_table, header, title
 
 SHEET = "Summary"
@@ -97,10 +98,11 @@ def _headline(ctx: PackContext, start: int) -> int:
     sheet.formula(start + 2, 3, f'COUNTIF({ctx.check_results},"Pass")', number(passed), styles.COUNT)
     sheet.text(start + 3, 2, "Failed (see the Checks sheet)")
     cell = sheet.formula(start + 3, 3, f'COUNTIF({ctx.check_results},"Fail")', number(failed), styles.COUNT)
-    cell.font = styles.FAIL_FONT if failed else styles.PASS_FONT
+    cell.font = styles.BOLD
+    colour_by_count(sheet.ws, cell.coordinate)  # green at 0, red above, after any recalculation
     for failing in [c for c in ctx.checks if not c.passed][:5]:
         start += 1
-        sheet.text(start + 3, 2, f"Fail: {failing.words}", font=styles.NOTE_FONT, wrap=True)
+        sheet.text(start + 3, 2, f"Fail (as exported): {failing.words}", font=styles.NOTE_FONT, wrap=True)
         sheet.ws.merge_cells(start_row=start + 3, start_column=2, end_row=start + 3, end_column=7)
         sheet.ws.row_dimensions[start + 3].height = 24
     return start + 3

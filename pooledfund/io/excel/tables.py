@@ -29,8 +29,15 @@ def add_table(ws: Worksheet, name: str, header_row: int, last_row: int, first_co
     """Make the block an Excel table with filter buttons and banded rows.
 
     A table needs at least one data row; an empty block is left as a plain range.
+    So is a block whose headings differ only in case (the columns of partners
+    ``P2`` and ``p2``): Excel reads a table's column names ignoring case and
+    repairs a workbook whose table repeats one, so the headings are kept as
+    they are and the filter buttons are given up.
     """
     if last_row <= header_row:
+        return
+    headings = [str(ws.cell(row=header_row, column=col).value).lower() for col in range(first_col, last_col + 1)]
+    if len(set(headings)) < len(headings):
         return
     ref = f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{last_row}"
     table = Table(displayName=name, ref=ref)

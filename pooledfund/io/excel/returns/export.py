@@ -9,7 +9,6 @@ the figure each must come to recorded, as in the pack.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -89,11 +88,11 @@ def return_bytes(
     read_from: Sequence[Scenario] = (),
 ) -> bytes:
     """The return as .xlsx bytes (see :func:`build_return`)."""
-    workbook, _ = build_return(agreement, scenario, quarter, thresholds=thresholds, source_files=source_files,
-                               name=name, read_from=read_from)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    from pooledfund.io.excel.export import pack_bytes  # XlsxWriter: every formula saved with its figure
+
+    workbook, expectations = build_return(agreement, scenario, quarter, thresholds=thresholds,
+                                          source_files=source_files, name=name, read_from=read_from)
+    return pack_bytes(workbook, expectations)
 
 
 def export_return(
