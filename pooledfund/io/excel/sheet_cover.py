@@ -2,7 +2,7 @@
 
 Every partner's chief executive signs (2025-26 planning requirements: this
 cannot be delegated), each council's s.151 officer signs before submission,
-and the Health and Wellbeing Board chair ratifies (domain brief, section 1).
+and the Health and Wellbeing Board chair ratifies (BCF planning requirements 2025-26, NHS England, 2025).
 """
 
 from __future__ import annotations
