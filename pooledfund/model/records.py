@@ -114,12 +114,19 @@ class Partner(Record):
         kind: integrated care board, NHS trust, unitary / county / district council, or other.
         vat: how the partner recovers VAT: a council under VATA s.33, an NHS body
             only through the contracted-out services refund (HMRC VATGPB6640).
+        chief_executive: the name of the chief executive (an NHS body's
+            accountable officer), who signs the plan; blank leaves a line to fill in.
+        finance_officer: the name of the chief finance officer (a council's
+            section 151 officer), who signs for a council before submission and
+            for any other partner when named; blank leaves a council's line to fill in.
     """
 
     id: Identifier = Field(min_length=1, description="Short identifier used elsewhere in the file")
     name: SingleLine = Field(min_length=1, description="The body's legal name")
     kind: PartnerKind = Field(description="Kind of public body")
     vat: VatPosition = Field(description="How the partner recovers VAT")
+    chief_executive: SingleLine = Field(default="", description="Name of the chief executive who signs the plan")
+    finance_officer: SingleLine = Field(default="", description="Name of the chief finance (s.151) officer")
 
 
 class DriverLink(Record):
