@@ -35,7 +35,7 @@ _UNITS = {
     **dict.fromkeys("0123456789£", 1.0), " ": 0.5, ".": 0.5, ",": 0.5, ":": 0.53, ";": 0.53, "(": 0.61,
     ")": 0.61, "-": 0.6, "%": 1.5, "/": 0.76, "'": 0.44, '"': 0.79, **dict.fromkeys("ijlI!|", 0.47),
     **dict.fromkeys("ftrJ", 0.67), **dict.fromkeys("mM", 1.6), **dict.fromkeys("wW", 1.6),
-    **dict.fromkeys("abcdeghknopqsuvxyz", 1.0), **dict.fromkeys("ABCDEFGHKLNOPQRSTUVXYZ&@", 1.25),
+    **dict.fromkeys("abcdeghknopqsuvxyz", 0.95), **dict.fromkeys("ABCDEFGHKLNOPQRSTUVXYZ&@", 1.2),
 }
 _OTHER = 1.1
 #: Bold text is about this much wider than regular (DejaVu Sans Bold's zero against its regular one).

@@ -103,7 +103,7 @@ def write(ctx: PackContext) -> None:
     write_triggers(ctx, row + 2)
     # One page wide at 80%: the check's name, figures and verdict, its words and source wrapped, each row as tall
     # as its text (set when the pack is finished).
-    styles.set_widths(ws, {1: 28, 2: 8, 3: 14, 4: 8, 5: 14, 6: 7, 7: 34, 8: 22})
+    styles.set_widths(ws, {1: 26, 2: 8, 3: 14, 4: 8, 5: 14, 6: 7, 7: 32, 8: 20})
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
     styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", scale=80)
 

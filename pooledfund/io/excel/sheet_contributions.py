@@ -86,6 +86,7 @@ def write(ctx: PackContext) -> None:
     last_row = max(row, HEADER_ROW + 1)
     add_table(ws, "Contributions", HEADER_ROW, row, 1, len(HEADINGS))
     ctx.tables["contributions"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
+    ws.row_breaks.append(Break(id=row + 1))  # the totals print on a page of their own
     _write_totals(ctx, row + 3, rows)
     widths = {columns[ARRANGEMENT]: 13, columns[PARTNER]: 10, columns[PARTNER_NAME]: 20, columns[YEAR]: 8,
               columns[SOURCE]: 16, columns[IN_KIND_WHAT]: 26, columns[SCHEDULE]: 22}

@@ -22,14 +22,14 @@ from pooledfund.reports.conditions import NHS_KINDS
 
 SHEET = "Cover"
 CONTENTS = [
-    ("Summary", "each partner's position per year, the pool figures, headline checks, charts"),
-    ("Contributions", "partner x source x year, in kind apart, payments by month"),
-    ("Expenditure plan", "one row per scheme in the BCF planning template's column order"),
-    ("Projection", "spend by scheme, month and year; budget, forecast outturn, variance"),
-    ("Risk share", "the overspend waterfall and underspend rules as live formulas"),
-    ("Scenarios", "partner positions under each scenario side by side (when several are given)"),
-    ("Checks", "BCF national conditions and reconciliations, pass or fail"),
-    ("Assumptions", "the inputs in brief, source files with SHA-256, tool version"),
+    ("Summary", "each partner's position by year; checks; charts"),
+    ("Contributions", "partner, source and year; payments by month"),
+    ("Expenditure plan", "schemes in the BCF planning template's columns"),
+    ("Projection", "spend by scheme and month; outturn and variance"),
+    ("Risk share", "the overspend and underspend rules as formulas"),
+    ("Scenarios", "partner positions under each scenario"),
+    ("Checks", "BCF national conditions and reconciliations"),
+    ("Assumptions", "the inputs in brief; source files; tool version"),
 ]
 _COUNCILS = {PartnerKind.UNITARY_COUNCIL, PartnerKind.COUNTY_COUNCIL, PartnerKind.DISTRICT_COUNCIL}
 #: Column widths (zeros): five columns filling an A4 portrait page.
@@ -40,7 +40,7 @@ STATUS = {
     "final": ("FINAL: the version for the partners' and the Board's signature", "006100", "C6EFCE"),
 }
 #: A line to sign on, in points.
-SIGNING_ROW_PT = 42
+SIGNING_ROW_PT = 34
 _TO_FILL = "(to fill in)"
 
 
@@ -97,16 +97,15 @@ def write(ctx: PackContext) -> None:
             font=Font(name=styles.FONT, bold=True, size=18, color="1F3864"))
     _merged(sheet, 2, 1, agreement.title, font=Font(name=styles.FONT, bold=True, size=13, color="1F3864"))
     words, ink, paper = STATUS[agreement.status]
-    _merged(sheet, 4, 1, f"Status: {words}", font=Font(name=styles.FONT, bold=True, size=13, color=ink),
+    _merged(sheet, 3, 1, f"Status: {words}", font=Font(name=styles.FONT, bold=True, size=13, color=ink),
             fill=PatternFill("solid", fgColor=paper))
-    ws.row_dimensions[4].height = 24
-    row = 5
+    ws.row_dimensions[3].height = 24
+    row = 4
     for label, value, to_fill in _facts(ctx):
         row += 1
         sheet.text(row, 1, label, font=styles.BOLD, wrap=True)
         _merged(sheet, row, 2, value or _TO_FILL, fill=styles.INPUT_FILL if to_fill else None,
                 font=styles.NOTE_FONT if to_fill else None)
-        ws.row_dimensions[row].height = 18
     row += 2
     sheet.text(row, 1, "Partners", font=styles.SUBTITLE_FONT)
     header(ws, row + 1, 1, ["Partner", "Kind", "VAT"])

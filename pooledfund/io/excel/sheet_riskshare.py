@@ -76,6 +76,9 @@ from pooledfund.model.records import (
 
 SHEET = "Risk share"
 FIRST_PARTNER_COL = 3
+#: The print scale, and the narrowest the note column gets before it prints on a page of its own.
+SCALE = 80
+NOTE_MIN = 26
 #: The row of the sheet's first section heading (after the title, the note and the header row).
 FIRST_SECTION_ROW = 5
 
@@ -181,14 +184,15 @@ def write(ctx: PackContext) -> None:
             for year in agreement.years:
                 _write_aligned_year(writer, arrangement, year)
         writer.row += 1
-    widths: dict[int, float] = {1: 40, 2: 14}
-    widths.update({writer.pcol(i): 14 for i in range(len(writer.partners))})
-    widths[writer.last_col + 1] = 36
+    widths: dict[int, float] = {1: 48, 2: 14.5}
+    widths.update({writer.pcol(i): 14.5 for i in range(len(writer.partners))})
+    # The note takes what is left of the page (a page across of its own only with many partners).
+    widths[writer.last_col + 1] = max(NOTE_MIN, styles.printable_width(True, SCALE) - sum(widths.values()) - 3)
     styles.set_widths(ws, widths)
     ws.freeze_panes = "B4"
     ws.sheet_properties.outlinePr.summaryBelow = False
     # Each year's waterfall starts a printed page; the line names and the pool repeat on every page across.
-    styles.print_setup(ws, "3:3", title_cols="A:B", scale=85)
+    styles.print_setup(ws, "3:3", title_cols="A:B", scale=SCALE)
     sheet.text(3, 1, "Line", font=styles.BOLD)
     sheet.text(3, 2, "Pool", font=styles.BOLD)
     for index, partner in enumerate(agreement.partners):

@@ -121,6 +121,7 @@ def _headline(ctx: PackContext, start: int) -> int:
 def _charts(ctx: PackContext, start: int) -> None:
     """Chart data (live formulas), then the two native bar charts under it, each on a printed page of its own."""
     ws = ctx.sheet(SHEET).ws
+    ws.row_breaks.append(Break(id=start - 1))  # the charts' figures start a page, the charts follow
     chart, row = _contributions_chart(ctx, start)
     spend_chart, row = _spend_chart(ctx, row + 2)
     for chart_ in (chart, spend_chart):

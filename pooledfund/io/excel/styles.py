@@ -27,6 +27,7 @@ DATE = 'd mmm yyyy'
 #: The workbook's default font; every font the pack sets names it, or LibreOffice prints a serif instead.
 FONT = "Calibri"
 TITLE_FONT = Font(name=FONT, bold=True, size=14, color="1F3864")
+WRAPPED_TITLE_FONT = Font(name=FONT, bold=True, size=12, color="1F3864")
 SUBTITLE_FONT = Font(name=FONT, bold=True, size=11, color="1F3864")
 HEADER_FONT = Font(name=FONT, bold=True, color="FFFFFF")
 BOLD = Font(name=FONT, bold=True)
@@ -111,6 +112,8 @@ def _wrap_title(ws: Worksheet, title_cols: str) -> None:
             continue
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if row == 1:
+            cell.font = WRAPPED_TITLE_FONT
 
 
 def printable_width(landscape: bool, scale: int = 100) -> float:
