@@ -141,8 +141,8 @@ def _write_brief(ctx: PackContext, row: int) -> int:
     ws = sheet.ws
     sheet.text(row, 1, "Inputs in brief", font=styles.SUBTITLE_FONT)
     sheet.text(row + 1, 1, "Schemes' names, types, commissioners, providers, sources and budgets are on the "
-                           "Expenditure plan, and contributions on the Contributions sheet; they are not repeated here.",
-               font=styles.NOTE_FONT)
+                           "Expenditure plan, and contributions on the Contributions sheet; they are not repeated "
+                           "here.", font=styles.NOTE_FONT)
     header_row = row + 2
     header(ws, header_row, 1, ["Record", "Values"])
     row = header_row

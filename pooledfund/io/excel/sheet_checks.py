@@ -105,7 +105,7 @@ def write(ctx: PackContext) -> None:
     # as its text (set when the pack is finished).
     styles.set_widths(ws, {1: 26, 2: 8, 3: 14, 4: 8, 5: 14, 6: 7, 7: 32, 8: 20})
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", scale=80)
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", scale=80, title_span="A:H")
 
 
 TRIGGER_HEADINGS = ["Trigger", "Year", "Forecast variance", "Test", "Threshold", "Status", "In words (as exported)",

@@ -4,12 +4,14 @@ Every partner's chief executive signs (BCF planning requirements 2025-26,
 NHS England, 2025: this cannot be delegated), each council's s.151 officer
 signs before submission, and the Health and Wellbeing Board chair ratifies.
 Names the agreement gives are printed; otherwise the line is left to fill in.
-The cover is one A4 portrait page at full size (more only for many partners).
+The cover prints on one A4 portrait page at full size (more only with many
+partners); the contents list under it, links to each sheet, is for the screen.
 """
 
 from __future__ import annotations
 
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from pooledfund.core.version import __version__
 from pooledfund.core.vocabulary import PartnerKind
@@ -118,6 +120,7 @@ def write(ctx: PackContext) -> None:
         sheet.text(row, 2, partner.kind.label + host, wrap=True)
         _merged(sheet, row, 3, partner.vat.label)
     row = _sign_off(ctx, row + 2)
+    ws.print_area = f"A1:{get_column_letter(LAST_COL)}{row}"  # the contents below are links for the screen
     row += 2
     sheet.text(row, 1, "Contents", font=styles.SUBTITLE_FONT)
     for name, what in CONTENTS:

@@ -71,7 +71,7 @@ def write(ctx: PackContext) -> None:
         headings += [share_heading(kind, p) for p in partners]
     columns = header(ws, HEADER_ROW, 1, headings)
     row = HEADER_ROW
-    for y_index, year in enumerate(agreement.years):
+    for y_index in range(len(agreement.years)):
         if y_index and row > HEADER_ROW:
             ws.row_breaks.append(Break(id=row))
         for arrangement in agreement.arrangements:

@@ -73,7 +73,8 @@ def write(ctx: PackContext) -> None:
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
     # The positions' header row repeats only when the positions run past the first page; otherwise it would
     # head the chart pages too.
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}" if positions_end - HEADER_ROW > _ROWS_ON_FIRST_PAGE else None)
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}" if positions_end - HEADER_ROW > _ROWS_ON_FIRST_PAGE else None,
+                       title_span="A:G")
 
 
 def _pool_block(ctx: PackContext, start: int) -> int:
@@ -191,8 +192,10 @@ def _spend_by_type(ctx: PackContext) -> tuple[list[SchemeType], dict[tuple[Schem
 
 
 def _spend_chart(ctx: PackContext, row: int) -> tuple[BarChart, int]:
-    """Spend by scheme type and year from ``row`` (live formulas on the Projection table), its bar chart, and the
-    last row of its data."""
+    """Spend by scheme type and year from ``row`` (live formulas on the Projection table), and its bar chart.
+
+    Returns the chart and the last row of its data.
+    """
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
     projection = ctx.tables["projection"]

@@ -72,14 +72,15 @@ FOOTER_PT = 10
 
 
 def print_setup(ws: Worksheet, header_rows: str | None = None, landscape: bool = True, *,
-                title_cols: str | None = None, scale: int = 100) -> None:
+                title_cols: str | None = None, scale: int = 100, title_span: str | None = None) -> None:
     """A4 at ``scale`` %, never shrunk to fit; header rows and title columns repeated on every page.
 
     Shrinking a wide sheet to one page wide made its text 2 to 4 points
     high; instead the sheet runs to as many pages across as it needs, read
     across then down, each with the ``title_cols`` (``"A:D"``) that name its
     rows. ``scale`` may not take the pack's smallest font below
-    :data:`MIN_PRINTED_PT`.
+    :data:`MIN_PRINTED_PT`. The title and note (rows 1 and 2) are wrapped
+    inside ``title_span`` (the title columns by default) so no page cuts them.
     """
     if scale * SMALLEST_FONT_PT / 100 < MIN_PRINTED_PT:
         raise ValueError(f"a print scale of {scale}% would print notes below {MIN_PRINTED_PT:g} pt")
@@ -94,7 +95,8 @@ def print_setup(ws: Worksheet, header_rows: str | None = None, landscape: bool =
         ws.print_title_rows = header_rows
     if title_cols:
         ws.print_title_cols = title_cols
-        _wrap_title(ws, title_cols)
+    if title_span or title_cols:
+        _wrap_title(ws, title_span or title_cols or "")
     ws.oddFooter.center.text = "&A - page &P of &N"
     ws.oddFooter.center.size = FOOTER_PT
 
