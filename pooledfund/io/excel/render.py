@@ -84,6 +84,8 @@ def render_sheet_png(
         raise PooledfundError(f"the pack has no sheet {sheet!r}")
     for ws in workbook.worksheets:
         ws.sheet_state = "visible" if ws.title == sheet else "hidden"
+        if ws.title != sheet:
+            ws.print_area = None  # LibreOffice prints a hidden sheet's print area all the same
     workbook.active = workbook.sheetnames.index(sheet)
     with tempfile.TemporaryDirectory(prefix="pooledfund_render_") as folder:
         work = Path(folder)
