@@ -6,7 +6,8 @@ example and for the generated 200-scheme, 6-partner, 5-year pooled fund of
 bench_engine.py (target: under 3 s), split into building the sheets and
 saving them with XlsxWriter (beside openpyxl's own save, for comparison),
 the number of formula cells, the time to read the pack back into an
-agreement, and one LibreOffice recalculation.
+agreement, one LibreOffice recalculation, and the generated pack printed to
+PDF: the time, its pages per sheet and the smallest printed word.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bench_engine import generated_agreement, median_seconds
 
 from pooledfund.io.excel import agreement_from_workbook_bytes, build_pack, workbook_bytes
 from pooledfund.io.excel.export import pack_bytes
-from pooledfund.io.excel.render import recalculate_xlsx
+from pooledfund.io.excel.render import print_pdf, printed_pages, recalculate_xlsx
 from pooledfund.io.loader import load_agreement
 from pooledfund.model.scenario import Scenario
 
@@ -58,6 +59,16 @@ def main() -> None:
             start = time.perf_counter()
             recalculate_xlsx(book, Path(folder) / "recalculated.xlsx")
             print(f"LibreOffice recalculation of the generated pack: {time.perf_counter() - start:.1f} s")
+            start = time.perf_counter()
+            pdf = print_pdf(book, Path(folder) / "generated.pdf")
+            seconds = time.perf_counter() - start
+            pages = printed_pages(pdf, build_pack(big, [shock])[0].sheetnames)
+            counts: dict[str, int] = {}
+            for page in pages:
+                counts[page.sheet] = counts.get(page.sheet, 0) + 1
+            print(f"LibreOffice print of the generated pack: {seconds:.1f} s, {len(pages)} pages "
+                  f"({', '.join(f'{sheet} {n}' for sheet, n in counts.items())}); smallest word "
+                  f"{min(p.smallest for p in pages):.1f} pt high")
 
 
 if __name__ == "__main__":

@@ -42,16 +42,20 @@ def test_money_years_frozen_headers_tables_and_print_setup(northmoor_book) -> No
     assert summary["A5"].value == "2025-26" and summary["C5"].number_format == "£#,##0.00;(£#,##0.00);£0.00"
     plan = workbook["Expenditure plan"]
     assert [c.value for c in plan[4]][11:13] == ["Expenditure 2025-26", "Expenditure 2026-27"]
+    # Printed at a fixed scale that keeps the smallest font (10 pt notes) at 8 pt or more, never shrunk to one page
+    # wide (that printed at 2 to 4 pt); wide sheets repeat their title columns on every page across.
     for name in ("Summary", "Contributions", "Expenditure plan", "Projection", "Checks"):
         ws = workbook[name]
         assert ws.freeze_panes is not None, name
-        assert ws.page_setup.orientation == "landscape", name
-        # One page wide, as many long as needed: XlsxWriter leaves out fitToWidth="1", the OOXML default.
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1), name
-        assert ws.page_setup.fitToHeight == 0, name
-        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.print_title_rows, name
+        assert ws.page_setup.orientation == "landscape" and not ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert int(ws.page_setup.scale) * 10 / 100 >= 8, name
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), name
         assert ws.tables, name
-        assert ws.column_dimensions["B"].width >= 10, name
+        assert ws.column_dimensions["B"].width >= 8, name
+    for name in ("Contributions", "Expenditure plan", "Projection", "Checks"):
+        assert workbook[name].print_title_rows == "$4:$4", name
+    for name in ("Contributions", "Expenditure plan", "Projection"):
+        assert workbook[name].print_title_cols, name
     assert {"pf_bcf_pool_layer1_limit", "pf_bcf_pool_cap_icb", "pf_bcf_pool_cap_council",
             "pf_bcf_pool_rule1_limit"} <= set(workbook.defined_names)
 

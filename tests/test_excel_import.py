@@ -77,6 +77,20 @@ def test_agreement_to_workbook_to_agreement_is_lossless(path: Path) -> None:
     assert run(back).to_json() == run(agreement).to_json()
 
 
+def test_the_cover_fields_come_back_from_the_pack(load_doc) -> None:
+    text = (ROOT / "examples" / "bcf_northmoor.yaml").read_text(encoding="utf-8")
+    text = text.replace("\n  years:", "\n  status: final\n  meeting: Northmoor Health and Wellbeing Board\n"
+                        "  meeting_date: 2025-03-12\n  board_chair: Cllr Pat Jones\n  years:", 1)
+    text = text.replace("\n    kind: unitary_council\n", "\n    kind: unitary_council\n    chief_executive: Sam Lee\n"
+                        "    finance_officer: Ali Khan\n", 1)
+    agreement = load_doc(text)
+    assert (agreement.status, agreement.meeting_date.isoformat(), agreement.partners[0].finance_officer) == (
+        "final", "2025-03-12", "Ali Khan")
+    back, errors = agreement_from_workbook_bytes(workbook_bytes(agreement, []), "pack.xlsx")
+    assert errors == [] and back is not None and _dump(back) == _dump(agreement)
+    assert back.board_chair == "Cllr Pat Jones" and back.partners[0].chief_executive == "Sam Lee"
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_agreement_yaml_writes_an_equal_agreement(path: Path, tmp_path: Path) -> None:
     agreement, _ = load_inputs(str(path), [])

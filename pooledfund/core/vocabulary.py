@@ -183,7 +183,7 @@ class ProviderKind(_Vocabulary):
 
 
 class SchemeType(_Vocabulary):
-    """The 2023-25 BCF scheme types (domain brief, section 1)."""
+    """The 2023-25 BCF scheme types (the BCF planning template's expenditure tab)."""
 
     ASSISTIVE_TECHNOLOGY = ("assistive_technologies_and_equipment", "Assistive Technologies and Equipment")
     BED_BASED_INTERMEDIATE_CARE = ("bed_based_intermediate_care", "Bed based intermediate Care Services")

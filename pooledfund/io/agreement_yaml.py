@@ -14,7 +14,8 @@ import yaml
 
 from pooledfund.model.agreement import Agreement
 
-_HEADER_FIELDS = ("id", "title", "place", "years", "host_partner", "pooled_fund_manager")
+_HEADER_FIELDS = ("id", "title", "place", "years", "host_partner", "pooled_fund_manager", "status", "meeting",
+                  "meeting_date", "board_chair")
 
 
 def agreement_to_data(agreement: Agreement, *, exclude_defaults: bool = False) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from pooledfund.agreements import Arrangement
-from pooledfund.core.types import Identifier, SingleLine, Year
+from pooledfund.core.types import Date, Identifier, SingleLine, Year
 from pooledfund.model.records import BudgetAssumptions, Partner, Record, Scheme
 
 
@@ -22,6 +23,14 @@ class Agreement(Record):
         host_partner: the partner that holds the pooled fund and reports it
             in its accounts (regulation 7(4)).
         pooled_fund_manager: the officer the host appoints to manage the fund.
+        status: ``draft`` while the plan is being agreed, ``final`` once it is the
+            version put to the partners and the board for signature (shown on the
+            pack's cover).
+        meeting: the meeting that signs the plan off, e.g. "Northmoor Health and
+            Wellbeing Board" (the cover leaves a line to fill in when blank).
+        meeting_date: the date of that meeting, if set.
+        board_chair: the name of the Health and Wellbeing Board's chair, who
+            ratifies the plan (a line to fill in when blank).
         partners: the bodies that are party to it.
         arrangements: the pooled funds, aligned budgets, lead commissioning
             and integrated provision it sets up.
@@ -34,6 +43,10 @@ class Agreement(Record):
     years: list[Year] = Field(min_length=1)
     host_partner: str
     pooled_fund_manager: str = ""
+    status: Literal["draft", "final"] = "draft"
+    meeting: SingleLine = ""
+    meeting_date: Date | None = None
+    board_chair: SingleLine = ""
     partners: list[Partner] = Field(min_length=2)
     arrangements: list[Arrangement] = Field(min_length=1)
     assumptions: BudgetAssumptions = Field(default_factory=BudgetAssumptions)

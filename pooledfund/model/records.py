@@ -118,6 +118,11 @@ class Partner(Record):
             only through the contracted-out services refund (HMRC VATGPB6640).
         ods_code: an NHS body's Organisation Data Service code (``QHL``), optional.
         gss_code: a council's ONS GSS code (``E08000025``), optional.
+        chief_executive: the name of the chief executive (an NHS body's
+            accountable officer), who signs the plan; blank leaves a line to fill in.
+        finance_officer: the name of the chief finance officer (a council's
+            section 151 officer), who signs for a council before submission and
+            for any other partner when named; blank leaves a council's line to fill in.
 
     The codes say which body a partner is when several agreements are run
     together: a council party to three pools is one body in the roll-up
@@ -131,6 +136,8 @@ class Partner(Record):
     vat: VatPosition = Field(description="How the partner recovers VAT")
     ods_code: OdsCode | None = Field(default=None, description="NHS organisation (ODS) code, e.g. QHL")
     gss_code: GssCode | None = Field(default=None, description="Council's ONS GSS code, e.g. E08000025")
+    chief_executive: SingleLine = Field(default="", description="Name of the chief executive who signs the plan")
+    finance_officer: SingleLine = Field(default="", description="Name of the chief finance (s.151) officer")
 
     @model_validator(mode="after")
     def _one_code(self) -> Partner:

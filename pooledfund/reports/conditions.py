@@ -3,7 +3,9 @@
 Shared by the Excel sign-off pack (the Checks sheet, which recomputes the
 same figures with live formulas) and the dashboard. Pure: no file formats.
 
-What is checked (domain brief, section 1 "Automatic checks" and "National conditions"):
+What is checked (Better Care Fund policy frameworks and NHS England's BCF
+planning requirements; the income and expenditure tests are the planning
+template's running balance per funding source):
 
 * **NHS minimum contribution**: the partners' NHS minimum contribution
   (cash and in kind, after the scenario's changes) is at least the required
@@ -66,12 +68,45 @@ PUBLISHED_UPLIFTS: dict[str, Decimal] = {
     "2025-26": Decimal("3.9"),
 }
 PUBLISHED_SOURCE = (
-    "Better Care Fund policy frameworks and planning requirements: NHS minimum +5.3% in 2021-22 (Better Care "
-    "Fund policy framework 2021 to 2022), +5.66% a year in 2022-25 and the ASC maintenance figure +5.66% a year "
-    "in 2023-25 (Better Care Fund policy framework 2023 to 2025; NHS England Better Care Fund planning "
-    "requirements), +3.9% over the 2024-25 baseline in 2025-26 (Better Care Fund policy framework 2025 to 2026; "
-    "NHS England Better Care Fund grants and funding page)"
+    "Better Care Fund policy frameworks 2021 to 2022, 2022 to 2023 and 2023 to 2025 (DHSC and DLUHC) and 2025 to "
+    "2026 (DHSC and MHCLG, 2025); Better Care Fund planning requirements (NHS England, 2023 and 2025)"
 )
+"""Where the published uplifts come from, all years together (each check names its own year's documents)."""
+
+
+def policy_framework(year: str) -> str:
+    """The published Better Care Fund policy framework and planning requirements that set ``year``'s uplift.
+
+    By title and year, as a reader would search for them. A year after the
+    last published one names the latest, marked as such.
+    """
+    start = int(year[:4])
+    if start <= 2021:
+        return "Better Care Fund policy framework 2021 to 2022 (DHSC and DLUHC, 2021)"
+    if start == 2022:
+        return "2022 to 2023 Better Care Fund policy framework (DHSC and DLUHC, 2022)"
+    if start <= 2024:
+        return ("Better Care Fund policy framework 2023 to 2025 (DHSC and DLUHC, 2023); "
+                "Better Care Fund planning requirements 2023-25 (NHS England, 2023)")
+    latest = ("Better Care Fund policy framework 2025 to 2026 (DHSC and MHCLG, 2025); "
+              "BCF planning requirements 2025-26 (NHS England, 2025)")
+    return latest if start == 2025 else f"{latest}, the latest published"
+
+
+def planning_requirements(year: str) -> str:
+    """NHS England's Better Care Fund planning requirements for ``year`` (the latest for a later year), by title."""
+    start = int(year[:4]) if year else 2025
+    if start in (2023, 2024):
+        return "Better Care Fund planning requirements 2023-25 (NHS England, 2023)"
+    if start >= 2025:
+        return "BCF planning requirements 2025-26 (NHS England, 2025)" + (", the latest published" if start > 2025
+                                                                          else "")
+    return f"Better Care Fund planning requirements {year} (NHS England)"
+
+
+#: The regulations that require a pooled fund's agreement to set out each partner's contribution.
+REGULATIONS = ("NHS Bodies and Local Authorities Partnership Arrangements Regulations 2000 (SI 2000/617), "
+               "regulation 7")
 
 #: The thresholds a file may set in pounds, by year.
 AMOUNT_KEYS = ("nhs_minimum", "asc_maintenance", "out_of_hospital")
@@ -266,7 +301,8 @@ def _minimum_checks(years: list[str], measure: _Measure, thresholds: ConditionTh
         gap = "" if passed else f", {format_gbp(threshold - figure)} short"
         words = (f"{year}: {measure.what} {format_gbp(figure)} {verdict} the required {format_gbp(threshold)}{gap} "
                  f"(required figure: {how}).")
-        checks.append(ConditionCheck(measure.name, year, figure, threshold, passed, words, source, measure.key,
+        named = policy_framework(year) if source == PUBLISHED_SOURCE else source
+        checks.append(ConditionCheck(measure.name, year, figure, threshold, passed, words, named, measure.key,
                                      partner=measure.partner))
     return checks
 
@@ -401,7 +437,8 @@ def _dfg_checks(agreement: Agreement, years: list[str]) -> list[ConditionCheck]:
                  "schemes that are not DFG Related Schemes; the DFG is a capital grant for adaptations.")
         checks.append(ConditionCheck(
             "DFG spent on DFG schemes", year, figure, 0, passed, words,
-            "DFG grant conditions (Local Government Act 2003 s.31); BCF planning template", "dfg", "pence", "=="))
+            f"Disabled Facilities Grant determination {year} (grant under the Local Government Act 2003, s.31)", "dfg",
+            "pence", "=="))
     return checks
 
 
@@ -411,7 +448,7 @@ def _joint_split_check(agreement: Agreement) -> ConditionCheck:
     words = (f"All {joint} joint schemes' NHS and LA percentages add up to 100%." if not wrong
              else f"The splits of {', '.join(wrong)} do not add up to 100%.")
     return ConditionCheck("Joint splits add up to 100%", "", len(wrong), 0, not wrong, words,
-                          "BCF planning template, expenditure tab (% NHS and % LA for joint schemes)",
+                          "Better Care Fund planning requirements (NHS England): % NHS and % LA of joint schemes",
                           "joint_splits", "count", "==")
 
 
@@ -421,8 +458,8 @@ def _balance_checks(arrangement: FundedArrangement, result: RunResult, years: li
     Mandatory sources must balance exactly; other sources may bring in more than they fund.
     """
     checks = []
-    source_text = "BCF planning template, income and expenditure tabs (running balance per source)"
     for year in years:
+        source_text = f"{planning_requirements(year)}: each funding source spent on the plan's schemes"
         income = _income_by_source(result, arrangement.id, year)
         spend: dict[str, int] = {}
         for scheme in arrangement.schemes:
@@ -461,7 +498,7 @@ def _balance_checks(arrangement: FundedArrangement, result: RunResult, years: li
                  f"{format_gbp(contingency)}.")
         checks.append(ConditionCheck(
             f"{arrangement.name}: pool balances (income = schemes + risk pool)", year, figure, contingency, passed,
-            words, "Section 75 agreement: the pool must balance (SI 2000/617 reg 7(3))", "pool_balance", "pence",
+            words, f"{REGULATIONS}: the pooled fund's contributions and spend", "pool_balance", "pence",
             "==", "", arrangement.id))
     return checks
 

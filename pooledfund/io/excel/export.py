@@ -23,6 +23,7 @@ from pooledfund.io.excel import (
 )
 from pooledfund.io.excel.cells import Expectations
 from pooledfund.io.excel.context import PackContext
+from pooledfund.io.excel.fit import fit_sheet
 from pooledfund.io.excel.limits import workbook_text_errors
 from pooledfund.io.yamlio import write_atomic
 from pooledfund.model.agreement import Agreement
@@ -80,6 +81,8 @@ def build_pack(
         sheet_scenarios.write(ctx)
     sheet_assumptions.write(ctx)
     sheet_cover.write(ctx)
+    for ws in workbook.worksheets:
+        fit_sheet(ws, ctx.expectations)
     workbook.active = workbook.sheetnames.index("Summary")
     workbook.calculation.fullCalcOnLoad = True
     workbook.properties.title = f"Health and Wellbeing Board sign-off pack - {agreement.title}"

@@ -65,6 +65,34 @@ def flatten(data: Any, path: str = "") -> list[tuple[str, str, Any]]:
     return [(path, TEXT, str(data))]
 
 
+def record_of(path: str) -> tuple[str, str]:
+    """Split a field path into the record it belongs to and the field within that record.
+
+    The record is the item of a list inside a list (``arrangements[0].schemes[3]``),
+    else the item of a top-level list (``partners[1]``), else the top-level
+    section (``agreement``, ``assumptions``): ``arrangements[0].schemes[3].budget.2025-26``
+    gives ``("arrangements[0].schemes[3]", "budget.2025-26")``.
+    """
+    tokens: list[tuple[int, bool]] = []  # (end, is an index) of each part
+    position = 0
+    while position < len(path):
+        match = _TOKEN.match(path, position)
+        if match is None:
+            return path, ""
+        tokens.append((match.end(), match.group(2) is not None))
+        position = match.end()
+    if not tokens:
+        return path, ""
+    indexes = [end for end, is_index in tokens if is_index]
+    if len(indexes) >= 2:
+        cut = indexes[1]
+    elif len(tokens) >= 2 and tokens[1][1]:
+        cut = tokens[1][0]
+    else:
+        cut = tokens[0][0]
+    return path[:cut], path[cut:].lstrip(".")
+
+
 def parse_path(path: str) -> list[str | int]:
     """The keys and indexes of a path; raises :class:`PathError` if it is not one."""
     parts: list[str | int] = []

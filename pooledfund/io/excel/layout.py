@@ -1,7 +1,7 @@
 """The expenditure plan's columns, shared by the exporter and the importer.
 
 The first columns follow the BCF planning template's expenditure tab in its
-order (domain brief, section 1): Scheme ID, Scheme Name, Brief Description,
+order (NHS England's BCF planning template): Scheme ID, Scheme Name, Brief Description,
 Scheme Type, Sub Types, Area of Spend, Commissioner, % NHS, % LA, Provider,
 Source of Funding, one Expenditure column per year, New/Existing. The
 template's "Expected outputs" and "Units" columns are not modelled and are

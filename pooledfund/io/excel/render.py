@@ -5,15 +5,22 @@
   cached values openpyxl can read; the tests compare them with the engine.
 * :func:`render_sheet_png`: every other sheet hidden, the pack printed to PDF
   and page 1 turned into a PNG by pdftoppm, to check the print layout by eye.
+* :func:`print_pdf` and :func:`printed_pages`: the whole pack printed to PDF
+  as a board member would print it (recalculated, each sheet's own page
+  set-up), then every page's words with their printed heights and the sheet
+  they belong to (read from the footer), from poppler's ``pdftotext -bbox``.
 
-Both need ``soffice`` (and ``pdftoppm`` for PNG) on PATH.
+They need ``soffice`` (and ``pdftoppm`` or ``pdftotext``) on PATH.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from pooledfund.core.errors import PooledfundError
@@ -77,6 +84,8 @@ def render_sheet_png(
         raise PooledfundError(f"the pack has no sheet {sheet!r}")
     for ws in workbook.worksheets:
         ws.sheet_state = "visible" if ws.title == sheet else "hidden"
+        if ws.title != sheet:
+            ws.print_area = None  # LibreOffice prints a hidden sheet's print area all the same
     workbook.active = workbook.sheetnames.index(sheet)
     with tempfile.TemporaryDirectory(prefix="pooledfund_render_") as folder:
         work = Path(folder)
@@ -92,3 +101,57 @@ def render_sheet_png(
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(work / "page.png"), target)
     return target
+
+
+def print_pdf(book: str | Path, out_pdf: str | Path, *, timeout: float = 300) -> Path:
+    """Recalculate ``book`` and print every sheet to ``out_pdf`` with LibreOffice, as its page set-up says."""
+    with tempfile.TemporaryDirectory(prefix="pooledfund_print_") as folder:
+        work = Path(folder)
+        copy = work / "pack.xlsx"
+        shutil.copyfile(book, copy)
+        _convert(copy, work, "pdf", timeout)
+        pdf = work / "out" / "pack.pdf"
+        if not pdf.exists():
+            raise PooledfundError(f"LibreOffice did not print {book} to PDF")
+        target = Path(out_pdf)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(pdf), target)
+    return target
+
+
+@dataclass(frozen=True)
+class PrintedPage:
+    """One printed page: its number, the sheet it shows, and each word with its height in points."""
+
+    number: int
+    sheet: str
+    words: list[tuple[str, float]]
+
+    @property
+    def smallest(self) -> float:
+        """The height of the smallest word with a letter, digit or £ in it (punctuation alone is smaller)."""
+        return min((h for w, h in self.words if _READABLE.search(w)), default=0.0)
+
+
+_READABLE = re.compile(r"[A-Za-z0-9£]")
+_WORD = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def printed_pages(pdf: str | Path, sheets: list[str], *, timeout: float = 120) -> list[PrintedPage]:
+    """Every page of ``pdf`` with its words' heights; its sheet is the one its footer names (``Name - page N``).
+
+    A page whose footer names none of ``sheets`` gets the sheet ``""``.
+    """
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        raise PooledfundError("reading a printed pack needs poppler (pdftotext) installed")
+    text = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], check=True, capture_output=True, timeout=timeout,
+                          text=True, encoding="utf-8", errors="replace").stdout
+    footer = re.compile("(" + "|".join(re.escape(s) for s in sorted(sheets, key=len, reverse=True))
+                        + r") - page \d+ of \d+")
+    pages = []
+    for number, page in enumerate(re.split(r"<page ", text)[1:], start=1):
+        words = [(html.unescape(word), float(bottom) - float(top)) for top, bottom, word in _WORD.findall(page)]
+        found = footer.search(" ".join(w for w, _ in words))
+        pages.append(PrintedPage(number, found.group(1) if found else "", words))
+    return pages

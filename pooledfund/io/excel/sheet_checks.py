@@ -81,7 +81,7 @@ def write(ctx: PackContext) -> None:
     row = HEADER_ROW
     for check in ctx.checks:
         row += 1
-        sheet.value(row, columns["Check"], check.name)
+        sheet.text(row, columns["Check"], check.name, wrap=True)
         sheet.value(row, columns["Year"], check.year or "all years")
         fmt = styles.COUNT if check.unit == "count" else styles.GBP
         expected = number(check.figure) if check.unit == "count" else money(check.figure)
@@ -108,9 +108,11 @@ def write(ctx: PackContext) -> None:
         colour_by_status(ws, range_of(columns["Result"], HEADER_ROW + 1, row), "Pass", "Fail")
     ctx.check_results = col_range(columns["Result"], HEADER_ROW + 1, max(row, HEADER_ROW + 1), SHEET)
     write_triggers(ctx, row + 2)
-    styles.set_widths(ws, {1: 46, 2: 10, 3: 17, 4: 10, 5: 17, 6: 8, 7: 70, 8: 50})
+    # One page wide at 80%: the check's name, figures and verdict, its words and source wrapped, each row as tall
+    # as its text (set when the pack is finished).
+    styles.set_widths(ws, {1: 26, 2: 8, 3: 14, 4: 8, 5: 14, 6: 7, 7: 32, 8: 20})
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", scale=80, title_span="A:H")
 
 
 TRIGGER_HEADINGS = ["Trigger", "Year", "Forecast variance", "Test", "Threshold", "Status", "In words (as exported)",

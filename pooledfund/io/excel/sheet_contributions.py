@@ -9,6 +9,8 @@ Below, partner x source x year totals (cash), then in kind on its own.
 from __future__ import annotations
 
 import numpy as np
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from pooledfund.agreements import FundedArrangement
 from pooledfund.core.money import format_gbp
@@ -28,8 +30,10 @@ HEADER_ROW = 4
 ARRANGEMENT, PARTNER, PARTNER_NAME, YEAR, SOURCE = "Arrangement", "Partner", "Partner name", "Year", "Source of funding"
 AGREED, CHANGE, CASH, IN_KIND, TOTAL = "Cash as agreed", "Scenario change", "Cash", "In kind", "Total"
 IN_KIND_WHAT, SCHEDULE, PAID = "In-kind description", "Payment schedule", "Paid in year"
-HEADINGS = [ARRANGEMENT, PARTNER, PARTNER_NAME, YEAR, SOURCE, AGREED, CHANGE, CASH, IN_KIND, TOTAL, IN_KIND_WHAT,
-            SCHEDULE, *MONTH_NAMES, PAID]
+#: Printed with the partner name, year and source at the left of every page: the amounts and the year's
+#: payments; the ids, in-kind description and schedule; April to September; October to March.
+HEADINGS = [PARTNER_NAME, YEAR, SOURCE, AGREED, CHANGE, CASH, IN_KIND, TOTAL, PAID, ARRANGEMENT, PARTNER,
+            IN_KIND_WHAT, SCHEDULE, *MONTH_NAMES]
 
 
 def schedule_text(schedule: PaymentSchedule) -> str:
@@ -97,14 +101,18 @@ def write(ctx: PackContext) -> None:
     last_row = max(row, HEADER_ROW + 1)
     add_table(ws, "Contributions", HEADER_ROW, row, 1, len(HEADINGS))
     ctx.tables["contributions"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
+    ws.row_breaks.append(Break(id=row + 1))  # the totals print on a page of their own
     _write_totals(ctx, row + 3, rows)
-    widths = {columns[ARRANGEMENT]: 18, columns[PARTNER]: 12, columns[PARTNER_NAME]: 30, columns[YEAR]: 9,
-              columns[SOURCE]: 26, columns[IN_KIND_WHAT]: 30, columns[SCHEDULE]: 30}
-    widths.update({columns[h]: 15 for h in (AGREED, CHANGE, CASH, IN_KIND, TOTAL, PAID)})
-    widths.update({columns[m]: 13 for m in MONTH_NAMES})
+    widths = {columns[ARRANGEMENT]: 13, columns[PARTNER]: 10, columns[PARTNER_NAME]: 20, columns[YEAR]: 8,
+              columns[SOURCE]: 16, columns[IN_KIND_WHAT]: 26, columns[SCHEDULE]: 22}
+    widths.update({columns[h]: 12 for h in (AGREED, CHANGE, CASH, IN_KIND, TOTAL, PAID)})
+    widths.update({columns[m]: 12 for m in MONTH_NAMES})
     styles.set_widths(ws, widths)
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=columns[SOURCE] + 1)
+    for last in (PAID, SCHEDULE, MONTH_NAMES[5]):
+        ws.col_breaks.append(Break(id=columns[last]))
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title_cols=f"A:{get_column_letter(columns[SOURCE])}",
+                       scale=85)
 
 
 def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contribution, int]]) -> None:
@@ -117,8 +125,11 @@ def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contributi
     def span(heading: str) -> str:
         return col_range(col[heading], table.first, table.last)
 
+    # Under the table's partner name, year and source columns, the years beside them: the blocks print on the
+    # first page, under the columns they share.
+    name_col, source_col, first_year = col[PARTNER_NAME], col[SOURCE], col[SOURCE] + 1
     sheet.text(start, 1, "Cash by partner, source of funding and year", font=styles.SUBTITLE_FONT)
-    header(sheet.ws, start + 1, 1, [PARTNER, SOURCE, *years])
+    header(sheet.ws, start + 1, name_col, [PARTNER, "", SOURCE, *years])
     row = start + 1
     for partner in ctx.agreement.partners:
         for source in FundingSource:
@@ -127,20 +138,20 @@ def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contributi
             if not any(c.partner == partner.id and c.source == source for _, c, _ in rows):
                 continue
             row += 1
-            sheet.value(row, 1, partner.name)
-            sheet.value(row, 2, source.label)
+            sheet.value(row, name_col, partner.name)
+            sheet.value(row, source_col, source.label)
             for offset, year in enumerate(years):
                 formula = sum_where(span(CASH), [(span(PARTNER), partner.id), (span(SOURCE), source.label),
                                                  (span(YEAR), year)])
-                sheet.money_formula(row, 3 + offset, formula, amounts[year])
+                sheet.money_formula(row, first_year + offset, formula, amounts[year])
     row += 2
     sheet.text(row, 1, "In kind by partner and year (not cash: seconded staff, premises)", font=styles.SUBTITLE_FONT)
-    header(sheet.ws, row + 1, 1, [PARTNER, "", *years])
+    header(sheet.ws, row + 1, name_col, [PARTNER, "", "", *years])
     row += 1
     for partner in ctx.agreement.partners:
         row += 1
-        sheet.value(row, 1, partner.name)
+        sheet.value(row, name_col, partner.name)
         for offset, year in enumerate(years):
             amount = sum(c.in_kind for _, c, _ in rows if c.partner == partner.id and c.year == year)
             formula = sum_where(span(IN_KIND), [(span(PARTNER), partner.id), (span(YEAR), year)])
-            sheet.money_formula(row, 3 + offset, formula, amount)
+            sheet.money_formula(row, first_year + offset, formula, amount)

@@ -1,33 +1,93 @@
-"""Cover: what the pack is, for which place and period, the run it shows, and the sign-off block.
+"""Cover: what the pack is and its status, the meeting, the place and period, the run, and the sign-off block.
 
-Every partner's chief executive signs (2025-26 planning requirements: this
-cannot be delegated), each council's s.151 officer signs before submission,
-and the Health and Wellbeing Board chair ratifies (domain brief, section 1).
+Every partner's chief executive signs (BCF planning requirements 2025-26,
+NHS England, 2025: this cannot be delegated), each council's s.151 officer
+signs before submission, and the Health and Wellbeing Board chair ratifies.
+Names the agreement gives are printed; otherwise the line is left to fill in.
+The cover prints on one A4 portrait page at full size (more only with many
+partners); the contents list under it, links to each sheet, is for the screen.
 """
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from pooledfund.core.version import __version__
 from pooledfund.core.vocabulary import PartnerKind
 from pooledfund.io.excel import styles
+from pooledfund.io.excel.cells import Sheet
 from pooledfund.io.excel.context import PackContext
 from pooledfund.io.excel.tables import header
+from pooledfund.model.agreement import Agreement
 from pooledfund.reports.conditions import NHS_KINDS
 
 SHEET = "Cover"
 CONTENTS = [
-    ("Summary", "each partner's position per year, the pool figures, headline checks, charts"),
-    ("Contributions", "partner x source x year, in kind apart, payments by month"),
-    ("Expenditure plan", "one row per scheme in the BCF planning template's column order"),
-    ("Projection", "spend by scheme, month and year; budget, forecast outturn, variance"),
-    ("Risk share", "the overspend waterfall and underspend rules as live formulas"),
-    ("Scenarios", "partner positions under each scenario side by side (when several are given)"),
-    ("Checks", "BCF national conditions and reconciliations, pass or fail"),
-    ("Assumptions", "every input, source files with SHA-256, tool version"),
+    ("Summary", "each partner's position by year; checks; charts"),
+    ("Contributions", "partner, source and year; payments by month"),
+    ("Expenditure plan", "schemes in the BCF planning template's columns"),
+    ("Projection", "spend by scheme and month; outturn and variance"),
+    ("Risk share", "the overspend and underspend rules as formulas"),
+    ("Scenarios", "partner positions under each scenario"),
+    ("Checks", "BCF national conditions and reconciliations"),
+    ("Assumptions", "the inputs in brief; source files; tool version"),
 ]
 _COUNCILS = {PartnerKind.UNITARY_COUNCIL, PartnerKind.COUNTY_COUNCIL, PartnerKind.DISTRICT_COUNCIL}
+#: Column widths (zeros): five columns filling an A4 portrait page.
+WIDTHS = {1: 21, 2: 20, 3: 14, 4: 13, 5: 8}
+LAST_COL = 5
+STATUS = {
+    "draft": ("DRAFT: for discussion; not yet agreed by the partners", "9C0006", "FFC7CE"),
+    "final": ("FINAL: the version for the partners' and the Board's signature", "006100", "C6EFCE"),
+}
+#: A line to sign on, in points.
+SIGNING_ROW_PT = 34
+_TO_FILL = "(to fill in)"
+
+
+def signatories(agreement: Agreement) -> list[tuple[str, str, str]]:
+    """Who signs: (role, organisation, name or ""), chief executives first, the Board's chair last."""
+    rows = [("Chief executive (accountable officer)" if p.kind in NHS_KINDS else "Chief executive", p.name,
+             p.chief_executive) for p in agreement.partners]
+    rows += [("Section 151 officer (chief finance officer)" if p.kind in _COUNCILS else "Chief finance officer",
+              p.name, p.finance_officer) for p in agreement.partners if p.kind in _COUNCILS or p.finance_officer]
+    rows.append(("Chair, Health and Wellbeing Board", agreement.place or "Health and Wellbeing Board",
+                 agreement.board_chair))
+    return rows
+
+
+def _merged(sheet: Sheet, row: int, first: int, value: str, *, font: Font | None = None,
+            fill: PatternFill | None = None) -> None:
+    """Text across columns ``first`` to the last, wrapped."""
+    cell = sheet.text(row, first, value, font=font, wrap=True)
+    if first < LAST_COL:
+        sheet.ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=LAST_COL)
+    if fill is not None:
+        for col in range(first, LAST_COL + 1):
+            sheet.ws.cell(row=row, column=col).fill = fill
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def _facts(ctx: PackContext) -> list[tuple[str, str, bool]]:
+    """(label, value, an input to fill in) for the facts block."""
+    agreement = ctx.agreement
+    host = agreement.partner(agreement.host_partner)
+    period = agreement.years[0] if len(agreement.years) == 1 else f"{agreement.years[0]} to {agreement.years[-1]}"
+    meeting_date = agreement.meeting_date.strftime("%d %B %Y").lstrip("0") if agreement.meeting_date else ""
+    return [
+        ("Health and Wellbeing Board / place", agreement.place or "(not stated in the agreement)", False),
+        ("Agreement period",
+         f"{period} (1 April {agreement.years[0][:4]} to 31 March {int(agreement.years[-1][:4]) + 1})", False),
+        ("Host partner", host.name, False),
+        ("Pooled fund manager", agreement.pooled_fund_manager or "(not stated in the agreement)", False),
+        ("Meeting", agreement.meeting, not agreement.meeting),
+        ("Meeting date", meeting_date, not meeting_date),
+        ("Scenario(s)", "; ".join(s.label for s in ctx.scenarios) + ("  (the first is the main one)"
+                                                                     if len(ctx.scenarios) > 1 else ""), False),
+        ("Run id (hash of the inputs)", ctx.run_id, False),
+        ("Produced", f"{ctx.created.strftime('%d %B %Y').lstrip('0')} by pooledfund {__version__}", False),
+    ]
 
 
 def write(ctx: PackContext) -> None:
@@ -35,58 +95,32 @@ def write(ctx: PackContext) -> None:
     agreement = ctx.agreement
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
-    sheet.text(1, 1, "Health and Wellbeing Board sign-off pack", font=styles.TITLE_FONT)
-    sheet.text(2, 1, agreement.title, font=styles.SUBTITLE_FONT)
-    host = agreement.partner(agreement.host_partner)
-    period = agreement.years[0] if len(agreement.years) == 1 else f"{agreement.years[0]} to {agreement.years[-1]}"
-    facts = [
-        ("Health and Wellbeing Board / place", agreement.place or "(not stated in the agreement)"),
-        ("Agreement period",
-         f"{period} (1 April {agreement.years[0][:4]} to 31 March {int(agreement.years[-1][:4]) + 1})"),
-        ("Host partner", host.name),
-        ("Pooled fund manager", agreement.pooled_fund_manager or "(not stated in the agreement)"),
-        ("Scenario(s)", "; ".join(s.label for s in ctx.scenarios) + ("  (the first is the main one)"
-                                                                     if len(ctx.scenarios) > 1 else "")),
-        ("Run id (hash of the inputs)", ctx.run_id),
-        ("Date", ctx.created.strftime("%d %B %Y").lstrip("0")),
-        ("Produced by", f"pooledfund {__version__}"),
-    ]
-    row = 3
-    for label, value in facts:
+    _merged(sheet, 1, 1, "Health and Wellbeing Board sign-off pack",
+            font=Font(name=styles.FONT, bold=True, size=18, color="1F3864"))
+    _merged(sheet, 2, 1, agreement.title, font=Font(name=styles.FONT, bold=True, size=13, color="1F3864"))
+    words, ink, paper = STATUS[agreement.status]
+    _merged(sheet, 3, 1, f"Status: {words}", font=Font(name=styles.FONT, bold=True, size=13, color=ink),
+            fill=PatternFill("solid", fgColor=paper))
+    ws.row_dimensions[3].height = 24
+    row = 4
+    for label, value, to_fill in _facts(ctx):
         row += 1
-        sheet.text(row, 1, label, font=styles.BOLD)
-        sheet.value(row, 2, value)
+        sheet.text(row, 1, label, font=styles.BOLD, wrap=True)
+        _merged(sheet, row, 2, value or _TO_FILL, fill=styles.INPUT_FILL if to_fill else None,
+                font=styles.NOTE_FONT if to_fill else None)
     row += 2
     sheet.text(row, 1, "Partners", font=styles.SUBTITLE_FONT)
-    header(ws, row + 1, 1, ["Partner", "Kind", "Role", "VAT"])
+    header(ws, row + 1, 1, ["Partner", "Kind", "VAT"])
+    ws.merge_cells(start_row=row + 1, start_column=3, end_row=row + 1, end_column=LAST_COL)
     row += 1
     for partner in agreement.partners:
         row += 1
-        sheet.value(row, 1, partner.name)
-        sheet.value(row, 2, partner.kind.label)
-        sheet.value(row, 3, "Host" if partner.id == agreement.host_partner else "Partner")
-        sheet.value(row, 4, partner.vat.label)
-    row += 2
-    sheet.text(row, 1, "Sign-off", font=styles.SUBTITLE_FONT)
-    header(ws, row + 1, 1, ["Role", "Organisation", "Name", "Signature", "Date signed"])
-    row += 1
-    signatories = [("Chief executive" if p.kind not in NHS_KINDS else "Chief executive (accountable officer)", p.name)
-                   for p in agreement.partners]
-    signatories += [("Section 151 officer (chief finance officer)", p.name) for p in agreement.partners
-                    if p.kind in _COUNCILS]
-    signatories.append(("Chair, Health and Wellbeing Board", agreement.place or "Health and Wellbeing Board"))
-    for role, organisation in signatories:
-        row += 1
-        sheet.value(row, 1, role)
-        sheet.value(row, 2, organisation)
-        ws.row_dimensions[row].height = 30
-        for col in range(1, 6):
-            cell = ws.cell(row=row, column=col)
-            cell.border = styles.BOX
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-            if col >= 3:
-                cell.fill = styles.INPUT_FILL
-        ws.cell(row=row, column=5).number_format = styles.DATE
+        host = ", host" if partner.id == agreement.host_partner else ""
+        sheet.text(row, 1, partner.name, wrap=True)
+        sheet.text(row, 2, partner.kind.label + host, wrap=True)
+        _merged(sheet, row, 3, partner.vat.label)
+    row = _sign_off(ctx, row + 2)
+    ws.print_area = f"A1:{get_column_letter(LAST_COL)}{row}"  # the contents below are links for the screen
     row += 2
     sheet.text(row, 1, "Contents", font=styles.SUBTITLE_FONT)
     for name, what in CONTENTS:
@@ -96,6 +130,30 @@ def write(ctx: PackContext) -> None:
         cell = sheet.text(row, 1, name)
         cell.hyperlink = f"#'{name}'!A1"
         cell.style = "Hyperlink"
-        sheet.value(row, 2, what)
-    styles.set_widths(ws, {1: 44, 2: 52, 3: 26, 4: 40, 5: 16})
+        _merged(sheet, row, 2, what)
+    styles.set_widths(ws, WIDTHS)
     styles.print_setup(ws, landscape=False)
+
+
+def _sign_off(ctx: PackContext, start: int) -> int:
+    """The sign-off block from ``start``: a signing line per signatory; returns its last row."""
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    sheet.text(start, 1, "Sign-off", font=styles.SUBTITLE_FONT)
+    sheet.text(start, 2, "Names the agreement does not give are left to fill in.", font=styles.NOTE_FONT)
+    header(ws, start + 1, 1, ["Role", "Organisation", "Name", "Signature", "Date"])
+    row = start + 1
+    for role, organisation, name in signatories(ctx.agreement):
+        row += 1
+        sheet.text(row, 1, role, wrap=True)
+        sheet.text(row, 2, organisation, wrap=True)
+        if name:
+            sheet.text(row, 3, name, wrap=True)
+        ws.row_dimensions[row].height = SIGNING_ROW_PT
+        for col in range(1, LAST_COL + 1):
+            cell = ws.cell(row=row, column=col)
+            cell.border = styles.BOX
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if col >= 3 and not (col == 3 and name):
+                cell.fill = styles.INPUT_FILL
+    return row

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+
 from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.cells import col_range
 from pooledfund.io.excel.context import PackContext, Table
@@ -91,13 +94,18 @@ def write(ctx: PackContext) -> None:
         cell = sheet.money_formula(total_row, col, f"SUBTOTAL(109,{span})", total)
         cell.font = styles.BOLD
         cell.border = styles.TOP_LINE
-    widths = {columns[layout.SCHEME_ID]: 10, columns[layout.NAME]: 34, columns[layout.DESCRIPTION]: 44,
-              columns[layout.SCHEME_TYPE]: 28, columns[layout.SUB_TYPE]: 26, columns[layout.AREA]: 16,
+    widths = {columns[layout.SCHEME_ID]: 8, columns[layout.NAME]: 22, columns[layout.DESCRIPTION]: 34,
+              columns[layout.SCHEME_TYPE]: 26, columns[layout.SUB_TYPE]: 26, columns[layout.AREA]: 13,
               columns[layout.COMMISSIONER]: 12, columns[layout.PCT_NHS]: 8, columns[layout.PCT_LA]: 8,
-              columns[layout.PROVIDER]: 20, columns[layout.SOURCE]: 24, columns[layout.NEW_OR_EXISTING]: 10,
-              columns[layout.ARRANGEMENT]: 18, columns[layout.SPLIT]: 22}
-    widths.update({columns[layout.expenditure_header(y)]: 16 for y in years})
+              columns[layout.PROVIDER]: 18, columns[layout.SOURCE]: 20, columns[layout.NEW_OR_EXISTING]: 10,
+              columns[layout.ARRANGEMENT]: 14, columns[layout.SPLIT]: 20}
+    widths.update({columns[layout.expenditure_header(y)]: 12 for y in years})
     styles.set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    # Printed with the scheme id and name at the left of every page: what the scheme is; who commissions and
+    # provides it and from which source; its budgets and the pooledfund columns.
+    ws.col_breaks.append(Break(id=columns[layout.SUB_TYPE]))
+    ws.col_breaks.append(Break(id=columns[layout.SOURCE]))
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title_cols=f"A:{get_column_letter(columns[layout.NAME])}",
+                       scale=90)
     ctx.tables["plan"] = Table(layout.SHEET_PLAN, HEADER_ROW + 1, max(last, HEADER_ROW + 1), columns)

@@ -1,6 +1,6 @@
 """Projection: each scheme's spend by month and year, its budget, forecast outturn and variance.
 
-Monthly spend is the engine's projection (actuals where the scenario gives
+One row per scheme and year, year by year. Monthly spend is the engine's projection (actuals where the scenario gives
 them); the outturn, variance and overspend are formulas, and the budget
 links to the Expenditure plan, so a changed budget flows through to the risk
 share. To the right, each scheme's split between its commissioners: the
@@ -11,6 +11,9 @@ overspend a commissioner bears where a risk share has a commissioner layer.
 from __future__ import annotations
 
 from decimal import Decimal
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from pooledfund.agreements import AlignedBudget, Arrangement, FundedArrangement
 from pooledfund.core.money import allocate
@@ -35,8 +38,29 @@ def share_heading(kind: str, partner: str) -> str:
     return f"% {partner}" if kind == "%" else f"{kind}: {partner}"
 
 
+def share_kinds(arrangements: list[Arrangement]) -> list[str]:
+    """The per-partner column groups the arrangements need: % always, the rest only where used.
+
+    Budget and Spend by partner are for aligned budgets; Overspend by partner
+    for a risk share with a commissioner layer. A group nobody uses would print
+    as empty pages, so it is left out.
+    """
+    kinds = ["%"]
+    if any(isinstance(a, AlignedBudget) for a in arrangements):
+        kinds += ["Budget", "Spend"]
+    if any(_has_commissioner_layer(a) for a in arrangements):
+        kinds.append("Overspend")
+    return kinds
+
+
 def write(ctx: PackContext) -> None:
-    """Fill the Projection sheet and record its table for the risk share and summary."""
+    """Fill the Projection sheet and record its table for the risk share and summary.
+
+    Rows run year by year (every scheme of every arrangement for the first
+    year, then the next), each year starting a printed page; the year, the
+    arrangement, the scheme id and name are repeated at the left of every
+    page, and the months print April to September, then October to March.
+    """
     agreement = ctx.agreement
     partners = agreement.partner_ids
     sheet = ctx.sheet(SHEET)
@@ -44,23 +68,31 @@ def write(ctx: PackContext) -> None:
     title(ws, f"Projection - {agreement.title}",
           f"Scenario: {ctx.scenario.label}. Spend by scheme and month (actuals where given, forecast after); "
           "variance is outturn less budget, positive an overspend.")
-    headings = [ARRANGEMENT, SCHEME, NAME, TYPE, YEAR, *MONTH_NAMES, OUTTURN, BUDGET, VARIANCE, OVERSPEND]
-    for kind in ("%", "Budget", "Spend", "Overspend"):
+    headings = [YEAR, SCHEME, NAME, *MONTH_NAMES, OUTTURN, BUDGET, VARIANCE, OVERSPEND, ARRANGEMENT, TYPE]
+    for kind in share_kinds(list(agreement.arrangements)):
         headings += [share_heading(kind, p) for p in partners]
     columns = header(ws, HEADER_ROW, 1, headings)
     _mark_actual_months(sheet, columns, ctx.scenario)
     row = HEADER_ROW
-    for arrangement in agreement.arrangements:
-        row = _write_arrangement(ctx, sheet, columns, arrangement, row)
+    for y_index in range(len(agreement.years)):
+        if y_index and row > HEADER_ROW:
+            ws.row_breaks.append(Break(id=row))
+        for arrangement in agreement.arrangements:
+            row = _write_arrangement(ctx, sheet, columns, arrangement, y_index, row)
     last_row = max(row, HEADER_ROW + 1)
     add_table(ws, "Projection", HEADER_ROW, row, 1, len(headings))
     ctx.tables["projection"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
     _write_totals(ctx, sheet, columns, row + 1, last_row)
-    widths = {columns[ARRANGEMENT]: 18, columns[SCHEME]: 10, columns[NAME]: 32, columns[TYPE]: 26, columns[YEAR]: 9}
-    widths.update({columns[h]: 13 for h in headings[5:]})
+    widths = {columns[h]: 12 for h in headings}
+    widths.update({columns[YEAR]: 8, columns[ARRANGEMENT]: 14, columns[SCHEME]: 8, columns[NAME]: 22,
+                   columns[TYPE]: 24})
+    widths.update({columns[share_heading("%", p)]: 9 for p in partners})
     styles.set_widths(ws, widths)
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=4)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=columns[NAME] + 1)
+    ws.col_breaks.append(Break(id=columns[MONTH_NAMES[5]]))  # April to September, then
+    ws.col_breaks.append(Break(id=columns[MONTH_NAMES[-1]]))  # October to March, then the outturn
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title_cols=f"A:{get_column_letter(columns[NAME])}",
+                       scale=85)
 
 
 def _mark_actual_months(sheet: Sheet, columns: dict[str, int], scenario: Scenario) -> None:
@@ -89,9 +121,9 @@ def _has_commissioner_layer(arrangement: Arrangement) -> bool:
 
 
 def _write_arrangement(ctx: PackContext, sheet: Sheet, columns: dict[str, int], arrangement: Arrangement,
-                       row: int) -> int:
-    """Write one row per scheme and year of an arrangement after ``row``; return the last row written."""
-    years = list(ctx.agreement.years)
+                       y_index: int, row: int) -> int:
+    """Write one row per scheme of an arrangement for one year after ``row``; return the last row written."""
+    year = ctx.agreement.years[y_index]
     partners = ctx.agreement.partner_ids
     aligned = isinstance(arrangement, AlignedBudget)
     commissioner_layer = _has_commissioner_layer(arrangement)
@@ -99,26 +131,25 @@ def _write_arrangement(ctx: PackContext, sheet: Sheet, columns: dict[str, int], 
     for s_index, scheme in enumerate(arrangement.schemes):
         split = scheme.commissioner_split()
         weights = [percent_weight(split.get(p, Decimal(0))) for p in partners]
-        for y_index, year in enumerate(years):
-            row += 1
-            months = [int(v) for v in spend[y_index, s_index]]
-            outturn = sum(months)
-            budget = scheme.budget.get(year, 0)
-            _write_figures(ctx, sheet, columns, row, arrangement.id, scheme, year, months)
-            for partner in partners:
-                pct = split.get(partner)
-                if pct is not None:
-                    sheet.value(row, columns[share_heading("%", partner)], float(pct), styles.PERCENT,
-                                input_cell=True, field=Fixed("commissioner share"))
-            parts: dict[str, tuple[str, list[int]]] = {}
-            if aligned:
-                parts["Budget"] = (BUDGET, allocate(budget, weights))
-                parts["Spend"] = (OUTTURN, allocate(abs(outturn), weights))
-                if outturn < 0:
-                    parts["Spend"] = (OUTTURN, [-v for v in parts["Spend"][1]])
-            if commissioner_layer:
-                parts["Overspend"] = (OVERSPEND, allocate(max(outturn - budget, 0), weights))
-            _write_partner_shares(sheet, columns, row, partners, parts)
+        row += 1
+        months = [int(v) for v in spend[y_index, s_index]]
+        outturn = sum(months)
+        budget = scheme.budget.get(year, 0)
+        _write_figures(ctx, sheet, columns, row, arrangement.id, scheme, year, months)
+        for partner in partners:
+            pct = split.get(partner)
+            if pct is not None:
+                sheet.value(row, columns[share_heading("%", partner)], float(pct), styles.PERCENT,
+                            input_cell=True, field=Fixed("commissioner share"))
+        parts: dict[str, tuple[str, list[int]]] = {}
+        if aligned:
+            parts["Budget"] = (BUDGET, allocate(budget, weights))
+            parts["Spend"] = (OUTTURN, allocate(abs(outturn), weights))
+            if outturn < 0:
+                parts["Spend"] = (OUTTURN, [-v for v in parts["Spend"][1]])
+        if commissioner_layer:
+            parts["Overspend"] = (OVERSPEND, allocate(max(outturn - budget, 0), weights))
+        _write_partner_shares(sheet, columns, row, partners, parts)
     return row
 
 
@@ -169,8 +200,7 @@ def _write_totals(ctx: PackContext, sheet: Sheet, columns: dict[str, int], total
         expected = _total(ctx, heading)
         cell = sheet.money_formula(total_row, col, f"SUBTOTAL(109,{col_range(col, HEADER_ROW + 1, last_row)})",
                                    expected)
-        cell.font = styles.BOLD
-        cell.border = styles.TOP_LINE
+        cell.border = styles.TOP_LINE  # not bold: the months' columns stay narrow enough to print six to a page
 
 
 def _total(ctx: PackContext, heading: str) -> int:

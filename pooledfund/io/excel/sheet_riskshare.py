@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from openpyxl.worksheet.pagebreak import Break
+
 from pooledfund.agreements import AlignedBudget, FundedArrangement
 from pooledfund.engine.results import ArrangementYear
 from pooledfund.engine.riskshare import NO_CAP, Round, SharedRule, Step
@@ -87,6 +89,11 @@ from pooledfund.model.records import (
 
 SHEET = "Risk share"
 FIRST_PARTNER_COL = 3
+#: The print scale, and the narrowest the note column gets before it prints on a page of its own.
+SCALE = 80
+NOTE_MIN = 26
+#: The row of the sheet's first section heading (after the title, the note and the header row).
+FIRST_SECTION_ROW = 5
 
 
 @dataclass
@@ -150,11 +157,10 @@ class Writer:
         self.sheet.text(self.row, 1, label, font=styles.BOLD if bold else None)
         if note:
             self.sheet.text(self.row, self.last_col + 1, note, font=styles.NOTE_FONT, wrap=True)
-            lines = -(-len(note) // 62)  # the note column holds about 62 small characters a line
-            if lines > 1:
-                self.sheet.ws.row_dimensions[self.row].height = 12.5 * lines
         if helper:
+            # Folded away: the row's formulas still work, but it neither shows nor prints until unfolded.
             self.sheet.ws.row_dimensions[self.row].outlineLevel = 1
+            self.sheet.ws.row_dimensions[self.row].hidden = True
         return self.row
 
     def pool(self, formula: str, expected: Expected, fmt: str = styles.GBP) -> None:
@@ -211,13 +217,15 @@ def write(ctx: PackContext) -> None:
             for year in agreement.years:
                 _write_aligned_year(writer, arrangement, year)
         writer.row += 1
-    widths: dict[int, float] = {1: 58, 2: 17}
-    widths.update({writer.pcol(i): 17 for i in range(len(writer.partners))})
-    widths[writer.last_col + 1] = 50
+    widths: dict[int, float] = {1: 48, 2: 14.5}
+    widths.update({writer.pcol(i): 14.5 for i in range(len(writer.partners))})
+    # The note takes what is left of the page (a page across of its own only with many partners).
+    widths[writer.last_col + 1] = max(NOTE_MIN, styles.printable_width(True, SCALE) - sum(widths.values()) - 3)
     styles.set_widths(ws, widths)
     ws.freeze_panes = "B4"
     ws.sheet_properties.outlinePr.summaryBelow = False
-    styles.print_setup(ws, "1:3")
+    # Each year's waterfall starts a printed page; the line names and the pool repeat on every page across.
+    styles.print_setup(ws, "3:3", title_cols="A:B", scale=SCALE)
     sheet.text(3, 1, "Line", font=styles.BOLD)
     sheet.text(3, 2, "Pool", font=styles.BOLD)
     for index, partner in enumerate(agreement.partners):
@@ -227,8 +235,11 @@ def write(ctx: PackContext) -> None:
     ws.row_dimensions[3].height = 45
 
 
-def _section(writer: Writer, text: str) -> None:
+def _section(writer: Writer, text: str, *, new_page: bool = True) -> None:
+    """A shaded heading row; on a new printed page unless it is the sheet's first or ``new_page`` is False."""
     row = writer.next(text)
+    if new_page and row > FIRST_SECTION_ROW:
+        writer.sheet.ws.row_breaks.append(Break(id=row - 1))
     cell = writer.sheet.ws.cell(row=row, column=1)
     cell.font = styles.SUBTITLE_FONT
     for col in range(1, writer.last_col + 2):
@@ -437,7 +448,8 @@ def _spend_formula(writer: Writer, arrangement_id: str, year: str, heading: str 
 def _write_aligned_year(writer: Writer, arrangement: AlignedBudget, year: str) -> None:
     ctx = writer.ctx
     row = _row_of(ctx, arrangement.id, year)
-    _section(writer, f"{arrangement.name}: {year} (aligned budget: each partner keeps its own variance)")
+    _section(writer, f"{arrangement.name}: {year} (aligned budget: each partner keeps its own variance)",
+             new_page=year == ctx.agreement.years[0])
     budget_row = writer.next("Budget of the schemes each partner commissions (joint schemes by split)")
     writer.each([_spend_formula(writer, arrangement.id, year, share_heading("Budget", p)) for p in writer.partners],
                 [money(v) for v in row.cash])

@@ -43,11 +43,11 @@ def write(ctx: PackContext) -> None:
             for s_index in range(n):
                 sheet.money(row, 3 + 2 * n - 1 + s_index, int(totals[s_index]["overspend_share"][0, p_index]))
     add_table(ws, "Scenarios", HEADER_ROW, row, 1, len(columns))
-    widths = {1: 10, 2: 36}
-    widths.update({col: 18 for col in range(3, len(columns) + 1)})
+    widths = {1: 9, 2: 30}
+    widths.update({col: 15 for col in range(3, len(columns) + 1)})
     styles.set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title_cols="A:B", scale=90)
 
 
 def _unique(headings: list[str]) -> list[str]:

@@ -5,7 +5,10 @@ Positions add up the Risk share sheet's cells, so they move with its inputs.
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.chart import BarChart, Reference
+from openpyxl.worksheet.pagebreak import Break
 
 from pooledfund.core.vocabulary import FundingSource, SchemeType
 from pooledfund.io.excel import styles
@@ -27,6 +30,12 @@ LINES = [("Cash", "cash", "cash_contribution"), ("In kind", "in_kind", "in_kind"
          ("Overspend share", "overspend", "overspend_share"),
          ("Underspend returned", "underspend", "underspend_return"),
          ("Net cost", "net", "net_cost")]
+
+
+#: About how many positions fit on the first printed page under the title.
+_ROWS_ON_FIRST_PAGE = 24
+#: Rows of the default height a chart of ``cm`` centimetres covers (15 points, 0.53 cm, a row).
+_CM_PER_ROW = 15 / 72 * 2.54
 
 
 def _sum_of_positions(ctx: PackContext, year: str, line: str, partner: str) -> str:
@@ -57,12 +66,16 @@ def write(ctx: PackContext) -> None:
                 sheet.money_formula(row, columns[label], _sum_of_positions(ctx, year, line, partner.id),
                                     int(totals[key][0, p_index]))
     add_table(ws, "Positions", HEADER_ROW, row, 1, 2 + len(LINES))
+    positions_end = row
     row = _pool_block(ctx, row + 2)
     row = _headline(ctx, row + 1)
     _charts(ctx, row + 2)
-    styles.set_widths(ws, {1: 11, 2: 46, 3: 17, 4: 17, 5: 17, 6: 17, 7: 17, 8: 3, 9: 17, 10: 17, 11: 17, 12: 17})
+    styles.set_widths(ws, {1: 8, 2: 30, 3: 14, 4: 14, 5: 14, 6: 14, 7: 14})
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
-    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    # The positions' header row repeats only when the positions run past the first page; otherwise it would
+    # head the chart pages too.
+    styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}" if positions_end - HEADER_ROW > _ROWS_ON_FIRST_PAGE else None,
+                       title_span="A:G")
 
 
 def _pool_block(ctx: PackContext, start: int) -> int:
@@ -109,12 +122,15 @@ def _headline(ctx: PackContext, start: int) -> int:
 
 
 def _charts(ctx: PackContext, start: int) -> None:
-    """Chart data (live formulas) and two native bar charts."""
+    """Chart data (live formulas), then the two native bar charts under it, each on a printed page of its own."""
     ws = ctx.sheet(SHEET).ws
+    ws.row_breaks.append(Break(id=start - 1))  # the charts' figures start a page, the charts follow
     chart, row = _contributions_chart(ctx, start)
-    spend_chart = _spend_chart(ctx, row + 2)
-    ws.add_chart(chart, f"I{HEADER_ROW}")
-    ws.add_chart(spend_chart, f"I{HEADER_ROW + 22}")
+    spend_chart, row = _spend_chart(ctx, row + 2)
+    for chart_ in (chart, spend_chart):
+        ws.row_breaks.append(Break(id=row + 1))
+        ws.add_chart(chart_, f"A{row + 3}")
+        row += 3 + math.ceil(chart_.height / _CM_PER_ROW)
 
 
 def _contributions_chart(ctx: PackContext, start: int) -> tuple[BarChart, int]:
@@ -155,7 +171,7 @@ def _contributions_chart(ctx: PackContext, start: int) -> tuple[BarChart, int]:
         data = Reference(ws, min_col=2, max_col=2 + len(partners), min_row=start + 2, max_row=row)
         chart.add_data(data, from_rows=True, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=3, max_col=2 + len(partners), min_row=start + 1, max_row=start + 1))
-    chart.height, chart.width = 10, 17
+    chart.height, chart.width = 14, 24
     return chart, row
 
 
@@ -177,8 +193,11 @@ def _spend_by_type(ctx: PackContext) -> tuple[list[SchemeType], dict[tuple[Schem
     return types, spend
 
 
-def _spend_chart(ctx: PackContext, row: int) -> BarChart:
-    """Spend by scheme type and year from ``row`` (live formulas on the Projection table), and its bar chart."""
+def _spend_chart(ctx: PackContext, row: int) -> tuple[BarChart, int]:
+    """Spend by scheme type and year from ``row`` (live formulas on the Projection table), and its bar chart.
+
+    Returns the chart and the last row of its data.
+    """
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
     projection = ctx.tables["projection"]
@@ -208,6 +227,6 @@ def _spend_chart(ctx: PackContext, row: int) -> BarChart:
         data = Reference(ws, min_col=3, max_col=2 + len(years), min_row=type_header, max_row=row)
         spend_chart.add_data(data, titles_from_data=True)
         spend_chart.set_categories(Reference(ws, min_col=2, min_row=type_header + 1, max_row=row))
-    spend_chart.height, spend_chart.width = max(9, 0.8 * len(types) + 3), 17
+    spend_chart.height, spend_chart.width = min(max(9, 0.8 * len(types) + 3), 16), 24
     spend_chart.legend.position = "b"
-    return spend_chart
+    return spend_chart, row
