@@ -233,6 +233,6 @@ def _write_input_cells(ctx: PackContext, start: int) -> None:
                                      entry.exported_text), start=1):
             sheet.value(row, col, value)
     add_table(ws, "InputCells", header_row, row, 1, len(MAP_HEADINGS))
-    for folded in range(start, row + 1):  # folded away with the Inputs table, and outside the print area
+    for folded in range(start - 2, row + 1):  # folded away with the Inputs table, and outside the print area
         ws.row_dimensions[folded].outlineLevel = 1
         ws.row_dimensions[folded].hidden = True
