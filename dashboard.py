@@ -546,7 +546,8 @@ with tab_checks:
     else:
         st.success(f"All {len(shown)} checks pass for {year}: every total reconciles to the penny.", icon="✔")
     st.dataframe(
-        checks_table(shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"})).rename(columns={
+        checks_table(shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"}))
+                     .drop(columns=["arrangement"]).rename(columns={
             "check": "Check", "where": "Where", "year": "Year", "figure": "Figure", "should_be": "Should be",
             "passed": "Result", "words": "What is checked"})),
         hide_index=True, width="stretch")

@@ -356,7 +356,7 @@ def test_the_uncertainty_tab_runs_a_simulation_on_request(app: AppTest) -> None:
     council = sim.partner_summary("council", YEAR)
     assert partners.loc[0, "Year-end position P50"] == council.year_end_position.p50
     assert partners.loc[0, "Chance of paying overspend"] == f"{council.probability_of_paying_overspend:.0%}"
-    # moving a slider keeps the results, marked as for the inputs before the change (tests/test_dashboard_uncertainty.py)
+    # moving a slider keeps the results, marked stale (see tests/test_dashboard_uncertainty.py)
     app.slider(key="adhoc_inflation").set_value(1.0).run()
     assert len(app.get("plotly_chart")) == 10
     assert any("These results are for the inputs before your last change" in w.value for w in app.warning)

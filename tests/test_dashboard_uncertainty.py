@@ -155,3 +155,18 @@ def test_the_changes_are_named_in_words() -> None:
     # the scenario on screen changes with the scenarios chosen; the what-if is named only on its own
     what_if = SimulationInputs("agreement-key", "scenarios-key", "new", "spec-key", 2_000, 42)
     assert what_if.changes_since(INPUTS) == ["the what-if settings"]
+
+
+# --- Names, not ids, in the schemes and checks tables ---------------------------------------------------
+
+
+def test_the_schemes_and_checks_tables_name_partners_and_arrangements(app: AppTest) -> None:
+    schemes = app.data_editor(key="schemes_editor_2025-26").value
+    nm03 = schemes[schemes["Scheme"] == "NM03"].iloc[0]
+    assert nm03["Commissioner"] == "NHS Moorland and Dales Integrated Care Board 60%, Northmoor Borough Council 40%"
+    assert set(schemes["Arrangement"]) == {"Northmoor Better Care Fund pooled fund",
+                                           "Northmoor community services aligned budget"}
+    checks = next(d.value for d in app.dataframe if "Check" in d.value.columns)
+    assert set(checks["Where"]) == {"Northmoor Better Care Fund pooled fund",
+                                    "Northmoor community services aligned budget", "National conditions"}
+    assert "arrangement" not in checks.columns
