@@ -31,7 +31,7 @@ from pooledfund.dashboard.budget_edits import (
     schemes_table,
 )
 from pooledfund.dashboard.data import ALL_YEARS, ModelOutputs, build_outputs
-from pooledfund.dashboard.fan_charts import net_cost_fan, variance_fan
+from pooledfund.dashboard.fan_charts import FAN_WORDS, net_cost_fan, variance_fan
 from pooledfund.dashboard.figures import (
     MEASURE_WORDS,
     cumulative_spend,
@@ -587,13 +587,14 @@ def show_uncertainty(agreement: Agreement, model_agreement: Agreement, agreement
                "on screen (including the what-if), run through the same engine path by path.")
     now: SimulationInputs | None = None
     if fitting:
-        run_cells = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
+        # The file's scenario name is long: it has a row to itself so it is never cut off.
         keep_valid("mc_file", list(fitting), next(iter(fitting)))
-        spec_name = run_cells[0].selectbox("Uncertain drivers and events", list(fitting), key="mc_file",
-                                           format_func=lambda n: fitting[n][2])
-        paths = int(run_cells[1].number_input("Paths", 100, 100_000, 2_000, step=500, key="mc_paths"))
-        seed = int(run_cells[2].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="mc_seed"))
-        pressed = run_cells[3].button("Simulate", key="mc_run", type="primary")
+        spec_name = st.selectbox("Uncertain drivers and events", list(fitting), key="mc_file",
+                                 format_func=lambda n: fitting[n][2])
+        run_cells = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
+        paths = int(run_cells[0].number_input("Paths", 100, 100_000, 2_000, step=500, key="mc_paths"))
+        seed = int(run_cells[1].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="mc_seed"))
+        pressed = run_cells[2].button("Simulate", key="mc_run", type="primary", width="stretch")
         spec, spec_digest, spec_title = fitting[spec_name]
         now = SimulationInputs(agreement_key, scenario_key(chosen), scenario_key(current), spec_digest, paths, seed,
                                agreement_title=agreement.title, scenario_name=current.label,
@@ -621,6 +622,12 @@ def show_uncertainty(agreement: Agreement, model_agreement: Agreement, agreement
         show_simulation(kept, year)
 
 
+def percentile_table(frame: pd.DataFrame) -> None:
+    """A static table (long names wrap rather than push columns out of sight), P10/P50/P90 columns as £."""
+    money = [c for c in frame.columns if str(c).endswith(("P10", "P50", "P90"))]
+    st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=money).hide(axis="index"))
+
+
 def show_simulation(kept: SimulationRun, year: str) -> None:
     """A kept run's results: what it was run on, the chances in words, the fan charts, tables and the tornado."""
     sim, sens = kept.simulation, kept.sensitivity
@@ -630,6 +637,7 @@ def show_simulation(kept: SimulationRun, year: str) -> None:
     for sentence in chance_sentences(sim, shown_year):
         st.markdown(f"- {sentence.text}", help=sentence.exact)
     arrangement_names = dict(sim.arrangements)
+    st.caption(FAN_WORDS)
     choice_cells = st.columns(2)
     keep_valid("mc_arrangement", list(arrangement_names), next(iter(arrangement_names)))
     keep_valid("mc_partner", sim.partners, sim.partners[0])
@@ -642,10 +650,8 @@ def show_simulation(kept: SimulationRun, year: str) -> None:
     choice_cells[1].plotly_chart(net_cost_fan(sim.net_cost_fan(mc_partner), sim.partner_names[mc_partner], sim.paths),
                                  key="chart_net_cost_fan")
     by_arrangement, by_partner = simulation_tables(sim, shown_year)
-    st.dataframe(money_columns(by_arrangement, [c for c in by_arrangement.columns if "P" in c[-3:]]),
-                 hide_index=True, width="stretch")
-    st.dataframe(money_columns(by_partner, [c for c in by_partner.columns if "P" in c[-3:]]),
-                 hide_index=True, width="stretch")
+    percentile_table(by_arrangement)
+    percentile_table(by_partner)
     chart_cells = st.columns(2)
     chart_cells[0].plotly_chart(position_histogram(sim, mc_partner, shown_year), key="chart_histogram")
     chart_cells[1].plotly_chart(tornado_chart(sens, mc_partner, shown_year), key="chart_tornado")

@@ -352,7 +352,7 @@ def test_the_uncertainty_tab_runs_a_simulation_on_request(app: AppTest) -> None:
     agreement, _ = load_agreement(ROOT / "examples" / "bcf_northmoor.yaml")
     assert agreement is not None
     sim = simulate(agreement, BASE, spec, paths=300, seed=7)
-    partners = next(d.value for d in app.dataframe if "Partner" in d.value.columns)
+    partners = next(t.value for t in app.table if "Partner" in t.value.columns)  # a static table: names wrap
     council = sim.partner_summary("council", YEAR)
     assert partners.loc[0, "Year-end position P50"] == council.year_end_position.p50
     assert partners.loc[0, "Chance of paying overspend"] == f"{council.probability_of_paying_overspend:.0%}"

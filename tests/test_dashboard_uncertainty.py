@@ -80,9 +80,8 @@ def test_simulate_shows_the_chances_in_words_and_the_fan_charts_for_the_inputs_o
     keys = chart_keys(app)
     assert {"chart_fan", "chart_net_cost_fan", "chart_histogram", "chart_tornado"} <= set(keys)
     fan = json.loads(next(c for c in app.get("plotly_chart") if c.key == "chart_fan").proto.spec)
-    assert [t["name"] for t in fan["data"]] == ["P10 to P90 (8 in 10 paths)", "P25 to P75 (half the paths)",
-                                                "Median (P50)", "Plan: on budget"]
-    assert "year-end variance" in fan["layout"]["title"]["text"]
+    assert [t["name"] for t in fan["data"]] == ["P10 to P90", "P25 to P75", "Plan (£0)", "Median"]
+    assert fan["layout"]["title"]["text"] == "Year-end variance, 300 paths<br>Northmoor Better Care Fund pooled fund"
     # the fans' pickers show names
     assert app.selectbox(key="mc_arrangement").options == ["Northmoor Better Care Fund pooled fund",
                                                            "Northmoor community services aligned budget"]

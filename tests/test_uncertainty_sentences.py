@@ -186,7 +186,7 @@ def test_the_variance_fan_is_each_years_percentiles_by_hand() -> None:
     assert band.plan == (0, 0)  # the plan is on budget
 
     figure = variance_fan(band, "Test pool", sim.paths)
-    outer, inner, median, plan = figure.data
+    outer, inner, plan, median = figure.data  # the plan under the median, so a median on plan shows
     # the bars float from P10 to P90 and from P25 to P75, in pounds
     assert list(outer.base) == [-320, -639] and list(outer.y) == [1_330, 2_660]
     assert list(inner.base) == [-75, -149] and list(inner.y) == [700, 1_400]
@@ -212,7 +212,9 @@ def test_the_net_cost_fan_bands_around_the_contributions() -> None:
                                                                   (248_000,))
     assert band.plan == (200_000,)  # its contribution: what it pays if the pool is on budget
     figure = net_cost_fan(band, "Council", sim.paths)
-    assert list(figure.data[3].y) == [2_000]
+    assert [t.name for t in figure.data] == ["P10 to P90", "P25 to P75", "Plan", "Median"]
+    assert list(figure.data[2].y) == [2_000] and list(figure.data[3].y) == [2_100]
+    assert figure.layout.title.text == "Net cost, 5 paths<br>Council"
     # the axis need not run down to £0: it covers the band, so £480 of spread on £2,000 is visible
     ticks = list(figure.layout.yaxis.tickvals)
     assert ticks[0] > 0 and ticks[0] <= 2_000 and ticks[-1] >= 2_480

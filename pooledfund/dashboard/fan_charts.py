@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 
 from pooledfund.core import palette
 from pooledfund.core.money import format_gbp
-from pooledfund.dashboard.figures import FONT, gbp_tick
+from pooledfund.dashboard.figures import FONT, gbp_tick, wrap
 from pooledfund.uncertainty.statistics import Fan
 
 OUTER = palette.translucent(palette.BLUE, 0.22)
@@ -35,6 +35,8 @@ PLAN = palette.BLACK
 #: How wide each year's bars are (a category is 1 wide) and how wide its median and plan marks are (pixels).
 BAR_WIDTH = 0.5
 MARK_SIZE = 60
+#: Characters a title line may hold in half the page's width at 1280 pixels.
+TITLE_WIDTH = 40
 
 
 def span_ticks(low: float, high: float, count: int = 6) -> list[float]:
@@ -75,48 +77,68 @@ def _hover(fan: Fan, index: int, plan_words: str, convention: bool) -> str:
             f"<br>{plan_words} {money(fan.plan[index])}")
 
 
-def _fan_figure(fan: Fan, title: str, subtitle: str, axis_title: str, plan_name: str, convention: bool) -> go.Figure:
-    """One fan per year: P10-P90 and P25-P75 bars, the median and the plan as marks across them."""
+def _fan_figure(fan: Fan, title: str, axis_title: str, plan_name: str, *, convention: bool,
+                flat_plan: bool) -> go.Figure:
+    """One fan per year: P10-P90 and P25-P75 bars, the plan and the median as marks across them.
+
+    ``flat_plan``: the plan is one figure every year (a variance's £0), drawn
+    as a dashed line across the chart rather than a mark per year.
+    """
     years = list(fan.years)
     hover = [_hover(fan, i, plan_name, convention) for i in range(len(years))]
     fig = go.Figure()
-    for name, low, high, colour in (("P10 to P90 (8 in 10 paths)", fan.p10, fan.p90, OUTER),
-                                    ("P25 to P75 (half the paths)", fan.p25, fan.p75, INNER)):
+    for name, low, high, colour in (("P10 to P90", fan.p10, fan.p90, OUTER), ("P25 to P75", fan.p25, fan.p75, INNER)):
         fig.add_trace(go.Bar(x=years, y=[(h - lo) / 100 for lo, h in zip(low, high, strict=True)],
                              base=[lo / 100 for lo in low], name=name, width=BAR_WIDTH, marker={"color": colour},
                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=years, y=[v / 100 for v in fan.p50], name="Median (P50)", mode="markers",
+    # The plan before the median, so a median on the plan stays visible (the plan's mark is the wider).
+    if flat_plan:  # the same every year (£0): a dashed line right across, as the line at £0
+        fig.add_trace(go.Scatter(x=years, y=[v / 100 for v in fan.plan], name=plan_name, mode="lines",
+                                 line={"color": PLAN, "width": 1.5, "dash": "dash"}, hoverinfo="skip"))
+        fig.add_hline(y=fan.plan[0] / 100, line={"color": PLAN, "width": 1.5, "dash": "dash"})
+    else:
+        fig.add_trace(go.Scatter(x=years, y=[v / 100 for v in fan.plan], name=plan_name, mode="markers",
+                                 marker={"symbol": "line-ew", "size": MARK_SIZE + 16,
+                                         "line": {"width": 2, "color": PLAN}},
+                                 customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=years, y=[v / 100 for v in fan.p50], name="Median", mode="markers",
                              marker={"symbol": "line-ew", "size": MARK_SIZE, "line": {"width": 4, "color": MEDIAN}},
-                             customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=years, y=[v / 100 for v in fan.plan], name=plan_name, mode="markers",
-                             marker={"symbol": "line-ew", "size": MARK_SIZE + 16,
-                                     "line": {"width": 2, "color": PLAN}},
                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     values = [v / 100 for series in (fan.p10, fan.p90, fan.plan) for v in series]
     _axis(fig, values, axis_title)
     fig.update_xaxes(type="category", title={"text": ""})
     fig.update_layout(
-        barmode="overlay", template="plotly_white", height=380, font={"family": FONT, "size": 13},
-        title={"text": title, "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#666666"}},
-               "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "yref": "container", "font": {"size": 16}},
-        margin={"l": 80, "r": 20, "t": 110, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+        barmode="overlay", template="plotly_white", height=440, font={"family": FONT, "size": 13},
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "yref": "container",
+               "font": {"size": 16}},
+        margin={"l": 80, "r": 20, "t": 70, "b": 110},
+        # Under the chart, two entries a row: half the page's width has no room for them beside the title.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0, "entrywidth": 0.5,
+                "entrywidthmode": "fraction"},
         hoverlabel={"font": {"family": FONT}},
     )
     return fig
 
 
+#: What the fans show, for the caption beside them.
+FAN_WORDS = ("Each year: the pale bar holds 8 in 10 paths (P10 to P90), the darker bar half of them (P25 to P75), "
+             "the blue line is the median. Black is the plan: a variance of £0 (on budget); for a net cost, the "
+             "partner's contributions, what it pays if every pool spends exactly its money in. "
+             "Overspend +, underspend (brackets).")
+
+
+def _title(words: str, name: str, paths: int) -> str:
+    """A title that fits half the page: what it is, then the arrangement or partner wrapped, then the paths."""
+    return f"{words}, {paths:,} paths<br>" + wrap(name, TITLE_WIDTH)
+
+
 def variance_fan(fan: Fan, arrangement_name: str, paths: int) -> go.Figure:
     """An arrangement's year-end variance, year by year, against the plan of £0 (on budget)."""
-    fig = _fan_figure(fan, f"{arrangement_name}: year-end variance",
-                      f"{paths:,} paths. Overspend +, underspend (brackets); the plan is £0, on budget.",
-                      "Variance", "Plan: on budget", convention=True)
-    fig.add_hline(y=0, line={"color": PLAN, "width": 1, "dash": "dash"})
-    return fig
+    return _fan_figure(fan, _title("Year-end variance", arrangement_name, paths), "Variance", "Plan (£0)",
+                       convention=True, flat_plan=True)
 
 
 def net_cost_fan(fan: Fan, partner_name: str, paths: int) -> go.Figure:
     """A partner's net cost, year by year, against its contributions (its net cost if every pool is on budget)."""
-    return _fan_figure(fan, f"{partner_name}: net cost",
-                       f"{paths:,} paths. The plan is its contributions: what it pays if every pool is on budget.",
-                       "Net cost", "Plan: contributions", convention=False)
+    return _fan_figure(fan, _title("Net cost", partner_name, paths), "Net cost", "Plan",
+                       convention=False, flat_plan=False)
