@@ -109,9 +109,9 @@ def _fan_figure(fan: Fan, title: str, axis_title: str, plan_name: str, *, conven
     fig.update_xaxes(type="category", title={"text": ""})
     fig.update_layout(
         barmode="overlay", template="plotly_white", height=440, font={"family": FONT, "size": 13},
-        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "yref": "container",
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top", "yref": "container",
                "font": {"size": 16}},
-        margin={"l": 80, "r": 20, "t": 70, "b": 110},
+        margin={"l": 80, "r": 20, "t": 80, "b": 110},
         # Under the chart, two entries a row: half the page's width has no room for them beside the title.
         legend={"orientation": "h", "yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0, "entrywidth": 0.5,
                 "entrywidthmode": "fraction"},
