@@ -31,6 +31,7 @@ from pooledfund.dashboard.budget_edits import (
     schemes_table,
 )
 from pooledfund.dashboard.data import ALL_YEARS, ModelOutputs, build_outputs
+from pooledfund.dashboard.fan_charts import FAN_WORDS, net_cost_fan, variance_fan
 from pooledfund.dashboard.figures import (
     MEASURE_WORDS,
     cumulative_spend,
@@ -41,6 +42,7 @@ from pooledfund.dashboard.figures import (
     spend_by_scheme_type,
 )
 from pooledfund.dashboard.formats import SIGN_CONVENTION, exactly, short_gbp, signed_gbp, variance_words
+from pooledfund.dashboard.simulation_inputs import SimulationInputs, SimulationRun
 from pooledfund.dashboard.tables import (
     METRIC_COLUMNS,
     BoardSummary,
@@ -69,7 +71,8 @@ from pooledfund.uncertainty import (
     sensitivity,
     simulate,
 )
-from pooledfund.uncertainty.figures import fan_chart, position_histogram, tornado_chart
+from pooledfund.uncertainty.figures import position_histogram, tornado_chart
+from pooledfund.uncertainty.sentences import chance_sentences
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES = bundled_files(ROOT / "examples", "examples")
@@ -123,11 +126,11 @@ def read_scenario(digest: str, _file: InputFile) -> tuple[Scenario | None, list[
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def read_uncertainty(path: str, digest: str) -> tuple[UncertaintySpec | None, list[InputError]]:
-    """The ``uncertainty:`` section of a bundled file, or every problem found."""
+def read_uncertainty(path: str, digest: str) -> tuple[UncertaintySpec | None, str, list[InputError]]:
+    """The ``uncertainty:`` section of a bundled file and its scenario's name, or every problem found."""
     del digest
-    _, spec, errors = load_uncertain_scenario(path)
-    return spec, errors
+    scenario, spec, errors = load_uncertain_scenario(path)
+    return spec, (scenario.name if scenario is not None else ""), errors
 
 
 @st.cache_data(max_entries=8, show_spinner="Running the simulation…")
@@ -543,7 +546,8 @@ with tab_checks:
     else:
         st.success(f"All {len(shown)} checks pass for {year}: every total reconciles to the penny.", icon="✔")
     st.dataframe(
-        checks_table(shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"})).rename(columns={
+        checks_table(shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"}))
+                     .drop(columns=["arrangement"]).rename(columns={
             "check": "Check", "where": "Where", "year": "Year", "figure": "Figure", "should_be": "Should be",
             "passed": "Result", "words": "What is checked"})),
         hide_index=True, width="stretch")
@@ -560,47 +564,98 @@ with tab_assumptions:
 with tab_explain:
     st.code(outputs.explanations[year], language=None, wrap_lines=True)
 
-with tab_uncertainty:
-    fitting: dict[str, tuple[UncertaintySpec, str]] = {}
+
+def show_uncertainty(agreement: Agreement, model_agreement: Agreement, agreement_key: str, chosen: Scenario,
+                     current: Scenario, year: str) -> None:
+    """The Uncertainty tab: pick the uncertain drivers, Simulate, then the chances in words and the fan charts.
+
+    A run is kept (in the session) with the fingerprint of its inputs; when
+    any input changes its results stay on screen, greyed, under a warning
+    saying what changed, until Simulate is pressed again (docs/dashboard.md).
+    """
+    fitting: dict[str, tuple[UncertaintySpec, str, str]] = {}  # file -> (spec, content key, scenario's name)
     for name, path in UNCERTAINTY.items():
         file = InputFile(name, path.read_bytes())
-        spec = read_uncertainty(str(path), file.digest)[0]
-        if spec is not None and not check_uncertainty(spec, agreement, name):
-            fitting[name] = (spec, file.digest)
-    if not fitting:
+        spec, title, errors = read_uncertainty(str(path), file.digest)
+        if spec is not None and not errors and not check_uncertainty(spec, agreement, name):
+            fitting[name] = (spec, file.digest, title or Path(name).stem)
+    kept: SimulationRun | None = st.session_state.get("mc_results")
+    if not fitting and kept is None:
         st.info("None of the bundled uncertainty files (scenarios/uncertainty/) fits this agreement.")
-    else:
-        st.caption("Monte Carlo: the uncertain drivers and events of a bundled file, drawn on top of the scenario "
-                   "on screen (including the what-if), run through the same engine path by path.")
-        run_cells = st.columns([3, 1, 1, 1])
+        return
+    st.caption("Monte Carlo: the uncertain drivers and events of a bundled file, drawn on top of the scenario "
+               "on screen (including the what-if), run through the same engine path by path.")
+    now: SimulationInputs | None = None
+    if fitting:
+        # The file's scenario name is long: it has a row to itself so it is never cut off.
         keep_valid("mc_file", list(fitting), next(iter(fitting)))
-        spec_name = run_cells[0].selectbox("Uncertain drivers and events", list(fitting), key="mc_file")
-        paths = int(run_cells[1].number_input("Paths", 100, 100_000, 2_000, step=500, key="mc_paths"))
-        seed = int(run_cells[2].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="mc_seed"))
-        pressed = run_cells[3].button("Run simulation", key="mc_run", type="primary")
-        spec, spec_digest = fitting[spec_name]
-        request = (agreement_key, scenario_key(current), spec_digest, paths, seed)
+        spec_name = st.selectbox("Uncertain drivers and events", list(fitting), key="mc_file",
+                                 format_func=lambda n: fitting[n][2])
+        run_cells = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
+        paths = int(run_cells[0].number_input("Paths", 100, 100_000, 2_000, step=500, key="mc_paths"))
+        seed = int(run_cells[1].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="mc_seed"))
+        pressed = run_cells[2].button("Simulate", key="mc_run", type="primary", width="stretch")
+        spec, spec_digest, spec_title = fitting[spec_name]
+        now = SimulationInputs(agreement_key, scenario_key(chosen), scenario_key(current), spec_digest, paths, seed,
+                               agreement_title=agreement.title, scenario_name=current.label,
+                               uncertainty_name=spec_title)
         if pressed:
-            st.session_state["mc_request"] = request
-        if st.session_state.get("mc_request") != request:
-            st.caption("Choose the paths and seed, then press Run simulation.")
-        else:
             with located_errors("The simulation could not be run"):
-                sim = simulation(*request, _agreement=model_agreement, _scenario=current, _spec=spec)
+                sim = simulation(agreement_key, scenario_key(current), spec_digest, paths, seed,
+                                 _agreement=model_agreement, _scenario=current, _spec=spec)
                 sens = sensitivity_run(agreement_key, scenario_key(current), spec_digest, model_agreement, current,
                                        spec)
-            by_arrangement, by_partner = simulation_tables(sim, year)
-            st.dataframe(money_columns(by_arrangement, [c for c in by_arrangement.columns if "P" in c[-3:]]),
-                         hide_index=True, width="stretch")
-            st.dataframe(money_columns(by_partner, [c for c in by_partner.columns if "P" in c[-3:]]),
-                         hide_index=True, width="stretch")
-            choice_cells = st.columns(2)
-            mc_arrangement = choice_cells[0].selectbox("Fan chart for", [a for a, _name in sim.arrangements],
-                                                       key="mc_arrangement",
-                                                       format_func=lambda a: arrangement_names.get(a, a))
-            mc_partner = choice_cells[1].selectbox("Partner", list(partner_names), key="mc_partner",
-                                                   format_func=lambda p: partner_names.get(p, p))
-            st.plotly_chart(fan_chart(sim, mc_arrangement), key="chart_fan")
-            chart_cells = st.columns(2)
-            chart_cells[0].plotly_chart(position_histogram(sim, mc_partner, year), key="chart_histogram")
-            chart_cells[1].plotly_chart(tornado_chart(sens, mc_partner, year), key="chart_tornado")
+            kept = SimulationRun(now, sim, sens)
+            st.session_state["mc_results"] = kept
+    else:
+        st.info("None of the bundled uncertainty files (scenarios/uncertainty/) fits this agreement.")
+    if kept is None:
+        st.caption("Choose the uncertain drivers and events, the paths and the seed, then press Simulate.")
+        return
+    stale = kept.stale_note(now) if now is not None else (
+        "These results are for an agreement no uncertainty file fits: choose another agreement to simulate again.")
+    if stale:
+        st.warning(stale, icon="⏳")
+        st.markdown("<style>.st-key-mc_results_stale {opacity: 0.5; filter: grayscale(100%);}</style>",
+                    unsafe_allow_html=True)
+    with st.container(key="mc_results_stale" if stale else "mc_results"):
+        show_simulation(kept, year)
+
+
+def percentile_table(frame: pd.DataFrame) -> None:
+    """A static table (long names wrap rather than push columns out of sight), P10/P50/P90 columns as £."""
+    money = [c for c in frame.columns if str(c).endswith(("P10", "P50", "P90"))]
+    st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=money).hide(axis="index"))
+
+
+def show_simulation(kept: SimulationRun, year: str) -> None:
+    """A kept run's results: what it was run on, the chances in words, the fan charts, tables and the tornado."""
+    sim, sens = kept.simulation, kept.sensitivity
+    shown_year = year if year in sim.years else sim.years[0]
+    st.caption(f"Results for: {kept.inputs.described()}")
+    st.markdown(f"**The chances in {shown_year}**")
+    for sentence in chance_sentences(sim, shown_year):
+        st.markdown(f"- {sentence.text}", help=sentence.exact)
+    arrangement_names = dict(sim.arrangements)
+    st.caption(FAN_WORDS)
+    choice_cells = st.columns(2)
+    keep_valid("mc_arrangement", list(arrangement_names), next(iter(arrangement_names)))
+    keep_valid("mc_partner", sim.partners, sim.partners[0])
+    mc_arrangement = choice_cells[0].selectbox("Variance of", list(arrangement_names), key="mc_arrangement",
+                                               format_func=lambda a: arrangement_names[a])
+    mc_partner = choice_cells[1].selectbox("Net cost of", sim.partners, key="mc_partner",
+                                           format_func=lambda p: sim.partner_names[p])
+    choice_cells[0].plotly_chart(variance_fan(sim.variance_fan(mc_arrangement), arrangement_names[mc_arrangement],
+                                              sim.paths), key="chart_fan")
+    choice_cells[1].plotly_chart(net_cost_fan(sim.net_cost_fan(mc_partner), sim.partner_names[mc_partner], sim.paths),
+                                 key="chart_net_cost_fan")
+    by_arrangement, by_partner = simulation_tables(sim, shown_year)
+    percentile_table(by_arrangement)
+    percentile_table(by_partner)
+    chart_cells = st.columns(2)
+    chart_cells[0].plotly_chart(position_histogram(sim, mc_partner, shown_year), key="chart_histogram")
+    chart_cells[1].plotly_chart(tornado_chart(sens, mc_partner, shown_year), key="chart_tornado")
+
+
+with tab_uncertainty:
+    show_uncertainty(agreement, model_agreement, agreement_key, chosen, current, year)

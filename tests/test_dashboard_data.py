@@ -402,6 +402,12 @@ def test_any_what_if_keeps_the_books_balanced(bcf: Agreement, inflation: float, 
 def test_the_schemes_table_round_trips_without_edits(bcf: Agreement) -> None:
     table = schemes_table(bcf, YEAR)
     assert len(table) == len(bcf.schemes())
+    # partners and arrangements by name, not id
+    nm03 = table[table["Scheme"] == "NM03"].iloc[0]
+    assert nm03["Commissioner"] == "NHS Moorland and Dales Integrated Care Board 60%, Northmoor Borough Council 40%"
+    assert nm03["Arrangement"] == "Northmoor Better Care Fund pooled fund"
+    assert table[table["Scheme"] == "NM01"].iloc[0]["Commissioner"] == "Northmoor Borough Council"
+    assert set(table["Arrangement"]) == {a.name for a in bcf.arrangements}
     assert table.loc[table["Scheme"] == "NM01", BUDGET_COLUMN].iloc[0] == 3_450_000.0
     assert read_budget_edits(bcf, table, YEAR) == ({}, [])
 
@@ -475,7 +481,9 @@ def test_scenario_changes_in_words(bcf: Agreement) -> None:
 def test_reconciliation_checks_name_each_arrangement(bcf: Agreement) -> None:
     result = run(bcf)
     checks = reconciliation_checks(result, bcf)
-    assert set(checks["where"]) == {f"{a.name} ({a.id})" for a in bcf.arrangements}
+    # named for a finance lead; the id beside it for a program
+    assert set(checks["where"]) == {a.name for a in bcf.arrangements}
+    assert set(zip(checks["where"], checks["arrangement"], strict=True)) == {(a.name, a.id) for a in bcf.arrangements}
     books = checks[(checks["check"] == "Books balance") & (checks["year"] == YEAR)]
     net = result.partner_totals(YEAR)["net_cost"][0]
     assert np.sum(net) == sum(int(r.net_cost[0].sum()) for r in result.for_year(YEAR))

@@ -9,6 +9,7 @@ import pytest
 from uncertainty_fixtures import ROOT, write
 
 from pooledfund.cli.app import main
+from pooledfund.core.money import format_gbp
 from pooledfund.io.loader import load_agreement
 from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.model.scenario import BASE
@@ -42,6 +43,15 @@ def test_simulate_prints_percentiles_and_writes_json(tmp_path: Path, capsys: pyt
     text = capsys.readouterr().out
     assert "300 paths, seed 7" in text and "Northmoor Borough Council" in text and "P(over)" in text
     data = json.loads(out.read_text())
+    # the chances in words, the same sentences the dashboard shows, with the exact P90 beside each
+    from pooledfund.uncertainty.sentences import chance_sentences
+    agreement, _ = load_agreement(BCF)
+    scenario, spec, _ = load_uncertain_scenario(BCF_U)
+    assert agreement is not None and scenario is not None and spec is not None
+    sim = simulate(agreement, scenario, spec, paths=300, seed=7)
+    first = chance_sentences(sim, "2025-26")[0]
+    assert f"  {first.text} (P90 exactly {format_gbp(first.share_p90)})\n" in text
+    assert text.count("In words:") == 2  # one for each year
     assert (data["paths"], data["seed"], data["scenario"]) == (300, 7, "uncertain_bcf")
     again = tmp_path / "again.json"
     assert main(["simulate", BCF, "--scenario", BCF_U, "--paths", "300", "--seed", "7", "--json", str(again)]) == 0

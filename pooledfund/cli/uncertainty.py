@@ -84,7 +84,9 @@ def _pct(value: float) -> str:
 
 
 def simulation_text(sim: SimulationResult) -> str:
-    """The run's summaries as text tables: arrangements then partners, per year."""
+    """The run's summaries as text tables, arrangements then partners, then the chances in words, per year."""
+    from pooledfund.uncertainty.sentences import chance_sentences  # loaded with the simulation it reads
+
     lines = [f"{sim.agreement_title}", f"Scenario: {sim.scenario_name}",
              f"{sim.paths:,} paths, seed {sim.seed}. P10/P50/P90: 10%/50%/90% of paths are at or below.",
              "Variance is spend less money in: positive is an overspend. Negative figures are in brackets.",
@@ -112,6 +114,9 @@ def simulation_text(sim: SimulationResult) -> str:
                 lines.append(f"{name:<{w}}{label:<17}{format_gbp(summary.p10):>16}{format_gbp(summary.p50):>16}"
                              f"{format_gbp(summary.p90):>16}{format_gbp(summary.mean):>16}")
                 name = ""
+        lines.append("")
+        lines.append("In words:")
+        lines += [f"  {s.text} (P90 exactly {format_gbp(s.share_p90)})" for s in chance_sentences(sim, year)]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -26,13 +26,19 @@ BudgetEdits = dict[tuple[str, str], int]  # (scheme id, year) -> budget in pence
 
 
 def schemes_table(agreement: Agreement, year: str, edits: BudgetEdits | None = None) -> pd.DataFrame:
-    """One row per scheme for the year, with its budget in pounds (edits applied), for st.data_editor."""
+    """One row per scheme for the year, with its budget in pounds (edits applied), for st.data_editor.
+
+    Partners and arrangements are named ("Northmoor Borough Council 40%"); the
+    scheme's id stays in the first column, which the edits are read by.
+    """
     edits = edits or {}
+    partners = {p.id: p.name for p in agreement.partners}
     rows = []
     for arrangement in agreement.arrangements:
         for scheme in arrangement.schemes:
             split = scheme.commissioner_split()
-            commissioner = ", ".join(p if v == 100 else f"{p} {v}%" for p, v in split.items())
+            commissioner = ", ".join(partners.get(p, p) if v == 100 else f"{partners.get(p, p)} {v}%"
+                                     for p, v in split.items())
             budget = edits.get((scheme.id, year), scheme.budget.get(year, 0))
             rows.append({
                 "Scheme": scheme.id,
@@ -41,7 +47,7 @@ def schemes_table(agreement: Agreement, year: str, edits: BudgetEdits | None = N
                 "Type": scheme.scheme_type.label,
                 "Commissioner": commissioner,
                 "Source": scheme.funding_source.label,
-                "Arrangement": arrangement.id,
+                "Arrangement": arrangement.name,
             })
     return pd.DataFrame(rows)
 

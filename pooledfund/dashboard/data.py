@@ -297,7 +297,8 @@ def _shared_underspend_steps(row: ArrangementYear, names: dict[str, str], add: _
 
 # --- Checks -----------------------------------------------------------------------------
 
-CHECK_COLUMNS = ["check", "where", "year", "figure", "should_be", "passed", "words"]
+#: ``where`` names the arrangement (or "National conditions"); ``arrangement`` is its id ("" for the conditions).
+CHECK_COLUMNS = ["check", "where", "year", "figure", "should_be", "passed", "words", "arrangement"]
 ALL_YEARS = "all years"
 #: The ``where`` of the pack's checks (:func:`pooledfund.reports.conditions.national_conditions`).
 NATIONAL_CONDITIONS = "National conditions"
@@ -317,19 +318,19 @@ def reconciliation_checks(result: RunResult, agreement: Agreement) -> pd.DataFra
     arrangements = {a.id: a for a in agreement.arrangements}
     rows: list[dict[str, Any]] = []
     for row in result.arrangement_years:
-        where = f"{row.name} ({row.arrangement_id})"
-        rows += _row_checks(row, where)
+        where = row.name
+        rows += [{**check, "arrangement": row.arrangement_id} for check in _row_checks(row, where)]
         arrangement = arrangements[row.arrangement_id]
         if isinstance(arrangement, FundedArrangement) and arrangement.balanced:
             paid = sum(c.total for c in arrangement.all_contributions(agreement.years) if c.year == row.year)
             budgets = sum(s.budget.get(row.year, 0) for s in arrangement.schemes)
             needed = budgets + arrangement.contingency.get(row.year, 0)
-            rows.append(_check(
+            rows.append({**_check(
                 "Pool balances as agreed", where, row.year, paid, needed,
                 "contributions as agreed = scheme budgets + contingency"
                 + ("" if paid == needed else f"; {format_gbp(abs(paid - needed))} too "
                    f"{'much' if paid > needed else 'little'} (budgets edited?)"),
-            ))
+            ), "arrangement": row.arrangement_id})
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
@@ -381,5 +382,6 @@ def conditions_frame(conditions: list[ConditionCheck]) -> pd.DataFrame:
         rows.append({
             "check": c.name, "where": NATIONAL_CONDITIONS, "year": c.year or ALL_YEARS,
             "figure": figure, "should_be": f"{c.comparison} {threshold}", "passed": bool(c.passed), "words": c.words,
+            "arrangement": "",
         })
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

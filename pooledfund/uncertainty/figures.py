@@ -24,7 +24,14 @@ _MEASURE_WORDS = {
     "overspend_share": "overspend share",
     "underspend_return": "underspend returned",
     "net_cost": "net cost",
-    "year_end_position": "year-end position (overspend share less underspend returned)",
+    "year_end_position": "year-end position",
+}
+#: What each figure is, under its axis.
+_MEASURE_AXES = {
+    "overspend_share": "£ overspend share",
+    "underspend_return": "£ underspend returned",
+    "net_cost": "£ net cost",
+    "year_end_position": "£ overspend share less underspend returned",
 }
 
 
@@ -59,12 +66,16 @@ def position_histogram(
     summary = summarise(values)
     figure = go.Figure(go.Histogram(x=values / 100, nbinsx=60, name="paths", marker={"color": _LINE},
                                     hovertemplate="£%{x:,.0f}: %{y} paths<extra></extra>"))
-    for label, pence, dash in (("P10", summary.p10, "dot"), ("P50", summary.p50, "solid"), ("P90", summary.p90, "dot")):
+    # P10's label reads leftwards from its line and P50's and P90's rightwards, so close lines' labels do not overlap.
+    for label, pence, dash, side in (("P10", summary.p10, "dot", "top left"),
+                                     ("P50", summary.p50, "solid", "top right"),
+                                     ("P90", summary.p90, "dot", "top right")):
         figure.add_vline(x=pence / 100, line={"color": palette.VERMILLION, "dash": dash},
-                         annotation_text=f"{label} {format_gbp(pence)}", annotation_position="top")
-    words = _MEASURE_WORDS[measure]
-    figure.update_layout(title=f"{sim.partner_names[partner_id]}: {words}, {year}", xaxis_title=f"£ ({words})",
-                         yaxis_title="paths", showlegend=False, bargap=0.05)
+                         annotation_text=f"{label} {format_gbp(pence, brackets=True)}", annotation_position=side)
+    # Two short title lines, so the title fits a chart half a laptop screen wide.
+    figure.update_layout(title=f"{_MEASURE_WORDS[measure].capitalize()}, {year}<br>{sim.partner_names[partner_id]}",
+                         xaxis_title=_MEASURE_AXES[measure], yaxis_title="paths", showlegend=False, bargap=0.05,
+                         margin={"t": 110})
     figure.update_xaxes(tickprefix="£", separatethousands=True)
     return figure
 
@@ -85,7 +96,8 @@ def tornado_chart(sens: SensitivityResult, partner_id: str, year: str | None = N
     figure.add_trace(go.Bar(y=labels, x=high, orientation="h", name="high setting", marker={"color": palette.ORANGE},
                             customdata=high_words, hovertemplate="%{customdata}: £%{x:+,.0f}<extra></extra>"))
     period = year or f"{sens.years[0]} to {sens.years[-1]}"
-    figure.update_layout(barmode="overlay", title=f"{sens.partner_names[partner_id]}: change in net cost, {period} "
-                         f"(base {format_gbp(base)})", xaxis_title="£ change from every driver at its median")
+    figure.update_layout(barmode="overlay", title=f"Change in net cost, {period}<br>{sens.partner_names[partner_id]}"
+                         f" (base {format_gbp(base)})", xaxis_title="£ change in net cost",
+                         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0})
     figure.update_xaxes(tickprefix="£", separatethousands=True)
     return figure

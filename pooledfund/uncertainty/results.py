@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pooledfund.core.money import IntArray, pounds_float
-from pooledfund.uncertainty.statistics import PERCENTILES, Summary, mean_pence, probability, summarise
+from pooledfund.uncertainty.statistics import PERCENTILES, Fan, Summary, fan, mean_pence, probability, summarise
 
 PartnerMeasure = Literal["overspend_share", "underspend_return", "net_cost", "year_end_position"]
 
@@ -70,12 +70,25 @@ class PartnerSummary:
 
 @dataclass
 class ArrangementPaths:
-    """One arrangement-year's figures on every path (pence)."""
+    """One arrangement-year's figures on every path (pence).
+
+    Attributes:
+        variance: spend less money in, ``(paths,)``: positive is an overspend.
+        carry_forward: the underspend carried into next year, ``(paths,)``.
+        unfunded: the overspend no partner takes, ``(paths,)``.
+        cap_binds: whether some partner's share reached its cap, ``(paths,)``.
+        overspend_shares: each partner's share of this arrangement's
+            overspend, ``(paths, partners)`` in the agreement's partner order.
+        contributions: each partner's contribution, cash plus in kind, after
+            the scenario's changes, ``(partners,)`` (the same on every path).
+    """
 
     variance: IntArray
     carry_forward: IntArray
     unfunded: IntArray
     cap_binds: npt.NDArray[np.bool_]
+    overspend_shares: IntArray
+    contributions: IntArray
 
 
 @dataclass
@@ -166,6 +179,33 @@ class SimulationResult:
             net_cost=summarise(self.partner_values(partner_id, year, "net_cost")),
             year_end_position=summarise(self.partner_values(partner_id, year, "year_end_position")),
         )
+
+    def arrangement_partners(self, arrangement_id: str) -> list[str]:
+        """The partners taking part in an arrangement: contributing to it, or sharing its overspend, in some year."""
+        taking_part = np.zeros(len(self.partners), dtype=bool)
+        for year in self.years:
+            figures = self.arrangement_paths[(arrangement_id, year)]
+            taking_part |= (figures.contributions != 0) | (figures.overspend_shares != 0).any(axis=0)
+        return [p for p, part in zip(self.partners, taking_part, strict=True) if part]
+
+    def share_values(self, arrangement_id: str, partner_id: str, year: str) -> IntArray:
+        """One partner's share of one arrangement's overspend in a year, on every path, ``(paths,)`` pence."""
+        return self.arrangement_paths[(arrangement_id, year)].overspend_shares[:, self.partners.index(partner_id)]
+
+    def variance_fan(self, arrangement_id: str) -> Fan:
+        """An arrangement's year-end variance year by year (P10 to P90), against a plan of £0 (on budget)."""
+        values = np.stack([self.arrangement_paths[(arrangement_id, y)].variance for y in self.years], axis=1)
+        return fan(self.years, values, [0] * len(self.years))
+
+    def planned_net_cost(self, partner_id: str, year: str) -> int:
+        """A partner's net cost if every arrangement spends exactly its money in: its contributions, all together."""
+        column = self.partners.index(partner_id)
+        return sum(int(self.arrangement_paths[(a, year)].contributions[column]) for a, _ in self.arrangements)
+
+    def net_cost_fan(self, partner_id: str) -> Fan:
+        """A partner's net cost year by year (P10 to P90), against its planned net cost (its contributions)."""
+        values = np.stack([self.partner_values(partner_id, y, "net_cost") for y in self.years], axis=1)
+        return fan(self.years, values, [self.planned_net_cost(partner_id, y) for y in self.years])
 
     def cumulative_spend(self, arrangement_id: str) -> IntArray:
         """Spend to the end of each month from the start of the agreement, ``(paths, years x 12)``."""

@@ -162,7 +162,8 @@ class _Collector:
             return np.zeros((paths, *shape), dtype=np.int64)
 
         self.arrangements = {
-            (a.id, y): ArrangementPaths(zeros(), zeros(), zeros(), np.zeros(paths, dtype=bool))
+            (a.id, y): ArrangementPaths(zeros(), zeros(), zeros(), np.zeros(paths, dtype=bool), zeros(n),
+                                        np.zeros(n, dtype=np.int64))
             for a in agreement.arrangements for y in years
         }
         self.partners: dict[str, dict[str, IntArray]] = {
@@ -177,6 +178,8 @@ class _Collector:
             figures.carry_forward[start:stop] = row.carry_forward
             figures.unfunded[start:stop] = row.unfunded
             figures.cap_binds[start:stop] = _cap_binds(row.overspend, stop - start)
+            figures.overspend_shares[start:stop] = row.overspend_shares
+            figures.contributions[:] = row.contributions
         for year, table in self.partners.items():
             totals = result.partner_totals(year)
             for measure, values in table.items():

@@ -20,6 +20,8 @@ import numpy.typing as npt
 from pooledfund.core.money import IntArray, pounds_array_to_pence, pounds_float
 
 PERCENTILES = (10, 50, 90)
+#: The fan charts' percentiles: the outer band P10-P90, the inner band P25-P75 and the median.
+FAN_PERCENTILES = (10, 25, 50, 75, 90)
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,30 @@ def probability(flags: npt.NDArray[np.bool_]) -> float:
 def percentile_bands(values: IntArray, percentiles: tuple[int, ...] = PERCENTILES) -> IntArray:
     """Percentiles of each column of ``(paths, points)`` values, ``(len(percentiles), points)`` pence."""
     return pounds_array_to_pence(np.percentile(values, percentiles, axis=0) / 100)
+
+
+@dataclass(frozen=True)
+class Fan:
+    """A figure's spread year by year, for a fan chart: P10, P25, P50, P75 and P90 of each year, in pence.
+
+    Attributes:
+        years: the years, in order ("2025-26", ...).
+        p10, p25, p50, p75, p90: one value per year, the percentile of that
+            year's figure across paths (the rule in this module's docstring).
+        plan: one value per year: what the figure is if everything goes to
+            plan (a variance of £0; a partner's contribution as agreed).
+    """
+
+    years: tuple[str, ...]
+    p10: tuple[int, ...]
+    p25: tuple[int, ...]
+    p50: tuple[int, ...]
+    p75: tuple[int, ...]
+    p90: tuple[int, ...]
+    plan: tuple[int, ...]
+
+
+def fan(years: list[str], values: IntArray, plan: list[int]) -> Fan:
+    """The :class:`Fan` of ``(paths, years)`` values: each year's P10, P25, P50, P75 and P90."""
+    p10, p25, p50, p75, p90 = (tuple(int(v) for v in row) for row in percentile_bands(values, FAN_PERCENTILES))
+    return Fan(tuple(years), p10, p25, p50, p75, p90, tuple(int(v) for v in plan))
