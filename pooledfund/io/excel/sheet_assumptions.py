@@ -50,7 +50,13 @@ SHOWN_ELSEWHERE = {
 
 
 def file_name(name: str) -> str:
-    """A source file's name without the folders it was read from (a path names someone's machine)."""
+    """A source file's name without the folders it was read from (a path names someone's machine).
+
+    A file of a recorded version (``@2/examples/plan.yaml``) keeps its whole
+    name: it says which version the file came from and names no machine.
+    """
+    if name.startswith("@"):
+        return name
     return PurePath(name.replace("\\", "/")).name or name
 
 
