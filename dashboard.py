@@ -455,7 +455,7 @@ def show_monitoring(database: VersionsDatabase | None, on_screen: int, baseline_
                                                     for v in moved["baseline"]],
                 "Movement v baseline": [money_text(None if pd.isna(v) else int(v), change=True)
                                         for v in moved["against_baseline"]],
-                f"Last month (@{last.id})" if last is not None else "Last month": [
+                f"Last month (@{last.info.id})" if last is not None else "Last month": [
                     money_text(None if pd.isna(v) else int(v)) for v in moved["last_month"]],
                 "Movement v last month": [money_text(None if pd.isna(v) else int(v), change=True)
                                           for v in moved["against_last_month"]],

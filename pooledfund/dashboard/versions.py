@@ -90,13 +90,16 @@ def version_title(info: VersionInfo) -> str:
 
 
 def default_baseline(versions: list[VersionInfo]) -> int | None:
-    """The version to compare against unless one is chosen: the last signed-off plan, else the last signed off."""
+    """The version to compare against unless one is chosen: the last signed-off plan.
+
+    Else the last version signed off, else the first version (the earliest plan, as a rule).
+    """
     signed = [v for v in versions if v.status == SIGNED_OFF]
     plans = [v for v in signed if v.kind == "plan"]
-    for group in (plans, signed, versions):
+    for group in (plans, signed):
         if group:
             return group[-1].id
-    return None
+    return versions[0].id if versions else None
 
 
 def month_of(info: VersionInfo) -> int | None:
