@@ -10,7 +10,7 @@ and downloads are built in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -226,7 +226,7 @@ def scenario_key(scenario: Scenario) -> str:
 # --- Small widget helpers -----------------------------------------------------------------------
 
 
-def keep_valid(key: str, options: list[str], default: str) -> None:
+def keep_valid(key: str, options: Sequence[object], default: object) -> None:
     """Reset a widget whose remembered choice is not offered any more (another agreement)."""
     if key in st.session_state and st.session_state[key] not in options:
         st.session_state[key] = default
@@ -517,17 +517,23 @@ version_files: list[InputFile] = []
 if database is not None and not database.versions:
     sidebar.caption(f"{database.shown} holds no versions yet.")
 elif database is not None:
-    ids = [v.id for v in database.versions]
+    held: VersionsDatabase = database
+    ids: list[int] = [v.id for v in held.versions]
+    first_choice = default_baseline(list(held.versions)) or ids[0]
+
+    def screen_words(choice: int) -> str:
+        """What the "On screen" picker says for a choice: the files chosen here, or a version by title."""
+        return "The agreement and scenarios chosen here" if choice == FILES else version_title(held.info(choice))
+
     keep_valid("version_on_screen", [FILES, *ids], FILES)
-    on_screen = sidebar.selectbox(
-        "On screen", [FILES, *ids], key="version_on_screen",
-        format_func=lambda i: "The agreement and scenarios chosen here" if i == FILES
-        else version_title(database.info(i)),
+    on_screen = int(sidebar.selectbox(
+        "On screen", [FILES, *ids], key="version_on_screen", format_func=screen_words,
         help="A recorded version's own agreement and scenarios, run again (the what-if still applies on top).")
-    keep_valid("baseline", ids, default_baseline(list(database.versions)) or ids[0])
+        or FILES)
+    keep_valid("baseline", ids, first_choice)
     baseline_id = sidebar.selectbox(
-        "Baseline", ids, key="baseline", index=ids.index(default_baseline(list(database.versions)) or ids[0]),
-        format_func=lambda i: version_title(database.info(i)),
+        "Baseline", ids, key="baseline", index=ids.index(first_choice),
+        format_func=lambda i: version_title(held.info(i)),
         help="What the Monitoring tab measures the figures on screen against: the signed-off plan unless you "
              "choose another.")
     sidebar.caption(f"In use: **{database.shown}** ({len(ids)} version{'s' if len(ids) != 1 else ''}), "
