@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
@@ -257,6 +257,7 @@ def bridge_lines(draw: st.DrawFn) -> list[BridgeLine]:
     return lines
 
 
+@settings(deadline=None, max_examples=40)  # each example builds two plotly figures (~0.2 s)
 @given(bridge_lines())
 def test_every_row_of_the_bridge_and_its_waterfall_add_up_to_the_movement_exactly(lines: list[BridgeLine]) -> None:
     frame = bridge_frame(lines, {})
