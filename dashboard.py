@@ -103,7 +103,7 @@ DEFAULT_EXAMPLE = "examples/bcf_northmoor.yaml"
 #: The versions database the monitoring view opens with, when it is there (a path from this folder).
 DEFAULT_VERSIONS = "examples/monitoring/northmoor_versions.db"
 #: The page's sections, one tab each; only the tab in view runs (lazy tabs), so the first screen is quick.
-SECTIONS = ("Money flow and risk share", "Scenarios and cash", "Spend", "Monitoring", "Schemes (edit budgets)",
+SECTIONS = ("Money flow", "Scenarios and cash", "Spend", "Monitoring", "Schemes (edit budgets)",
             "Checks", "Assumptions", "Explain", "Uncertainty")
 FILES = 0  # the "version on screen" choice meaning: the files chosen above, no recorded version
 TITLE = "Pooled budget dashboard: who pays what if…"
