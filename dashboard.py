@@ -10,7 +10,7 @@ and downloads are built in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -34,6 +34,7 @@ from pooledfund.dashboard.data import ALL_YEARS, ModelOutputs, build_outputs
 from pooledfund.dashboard.fan_charts import FAN_WORDS, net_cost_fan, variance_fan
 from pooledfund.dashboard.figures import (
     MEASURE_WORDS,
+    bridge_waterfall,
     cumulative_spend,
     host_cash_position,
     money_flow_waterfall,
@@ -42,6 +43,13 @@ from pooledfund.dashboard.figures import (
     spend_by_scheme_type,
 )
 from pooledfund.dashboard.formats import SIGN_CONVENTION, exactly, short_gbp, signed_gbp, variance_words
+from pooledfund.dashboard.monitoring import (
+    HeadlineChange,
+    bridge_frame,
+    bridge_mismatches,
+    headline_changes,
+    scheme_changes,
+)
 from pooledfund.dashboard.simulation_inputs import SimulationInputs, SimulationRun
 from pooledfund.dashboard.tables import (
     METRIC_COLUMNS,
@@ -55,14 +63,30 @@ from pooledfund.dashboard.tables import (
     simulation_tables,
 )
 from pooledfund.dashboard.uploads import InputFile, agreement_from_file, bundled_files, content_hash, scenario_from_file
+from pooledfund.dashboard.versions import (
+    UPLOAD_MB as VERSIONS_UPLOAD_MB,
+)
+from pooledfund.dashboard.versions import (
+    VersionsDatabase,
+    default_baseline,
+    last_month,
+    list_versions,
+    read_file,
+    read_version,
+    version_records,
+    version_title,
+)
 from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
 from pooledfund.io.excel import workbook_bytes
 from pooledfund.io.excel.importer import MAX_WORKBOOK_BYTES
 from pooledfund.io.inputs import combine_scenarios
+from pooledfund.io.store.errors import StoreError
+from pooledfund.io.store.records import AGREEMENT_ROLE, Version, VersionInfo
 from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.io.yamlio import MAX_YAML_BYTES
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario, check_scenario
+from pooledfund.reports.bridge import CAUSE_WORDS, BridgeLine, bridge
 from pooledfund.uncertainty import (
     SensitivityResult,
     SimulationResult,
@@ -79,6 +103,12 @@ EXAMPLES = bundled_files(ROOT / "examples", "examples")
 SCENARIOS = bundled_files(ROOT / "scenarios", "scenarios")
 UNCERTAINTY = bundled_files(ROOT / "scenarios" / "uncertainty", "scenarios/uncertainty")
 DEFAULT_EXAMPLE = "examples/bcf_northmoor.yaml"
+#: The versions database the monitoring view opens with, when it is there (a path from this folder).
+DEFAULT_VERSIONS = "examples/monitoring/northmoor_versions.db"
+#: The page's sections, one tab each; only the tab in view runs (lazy tabs), so the first screen is quick.
+SECTIONS = ("Money flow", "Scenarios and cash", "Spend", "Monitoring", "Schemes (edit budgets)",
+            "Checks", "Assumptions", "Explain", "Uncertainty")
+FILES = 0  # the "version on screen" choice meaning: the files chosen above, no recorded version
 TITLE = "Pooled budget dashboard: who pays what if…"
 NONE = "(none)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -156,6 +186,41 @@ def model_outputs(agreement_key: str, scenario_key: str, _agreement: Agreement, 
     return build_outputs(_agreement, _scenario)[0]
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def versions_held(digest: str, shown: str, _data: bytes) -> list[VersionInfo]:
+    """Every version in a database (read from its copy in memory; StoreError in words if it is not one)."""
+    del digest
+    return list_versions(_data, shown)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def version_whole(digest: str, version_id: int, shown: str, _data: bytes) -> Version:
+    """One version whole (details, files, figures), plain records so st.cache_data can keep it."""
+    del digest
+    return read_version(_data, shown, version_id)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def version_inputs(digest: str, version_id: int, _version: Version) -> tuple[Agreement, list[Scenario]]:
+    """The agreement and scenarios a version ran, rebuilt from its recorded files (frozen records, shared)."""
+    del digest, version_id
+    return version_records(_version)
+
+
+@st.cache_data(max_entries=16, show_spinner="Working out the bridge…")
+def bridge_lines(agreement_key: str, previous_key: str, current_key: str, year: str, *, _agreement: Agreement,
+                 _previous: Scenario, _current: Scenario) -> list[BridgeLine]:
+    """Each scheme's movement in forecast outturn from one scenario to another, by cause (five engine runs)."""
+    del agreement_key, previous_key, current_key
+    return bridge(_agreement, _previous, _current, year)
+
+
+def open_database(shown: str, data: bytes) -> VersionsDatabase:
+    """A versions database's contents, with the versions it holds (StoreError in words if it is not one)."""
+    digest = content_hash(shown, data)
+    return VersionsDatabase(shown, data, digest, tuple(versions_held(digest, shown, _data=data)))
+
+
 def scenario_key(scenario: Scenario) -> str:
     """The content hash of a scenario: equal scenarios share one cached run."""
     return content_hash(scenario.model_dump_json())
@@ -164,7 +229,7 @@ def scenario_key(scenario: Scenario) -> str:
 # --- Small widget helpers -----------------------------------------------------------------------
 
 
-def keep_valid(key: str, options: list[str], default: str) -> None:
+def keep_valid(key: str, options: Sequence[object], default: object) -> None:
     """Reset a widget whose remembered choice is not offered any more (another agreement)."""
     if key in st.session_state and st.session_state[key] not in options:
         st.session_state[key] = default
@@ -292,6 +357,124 @@ def show_board_summary(summary: BoardSummary, year: str) -> None:
             st.caption(f"✔ {c.check} ({c.year}): {c.words}")
 
 
+def money_text(pence: int | None, *, change: bool = False) -> str:
+    """A figure to the penny for a table (a change signed), or a dash where there is none."""
+    if pence is None:
+        return "–"
+    return signed_gbp(pence) if change else format_gbp(pence, brackets=True)
+
+
+def show_headline_changes(changes: list[HeadlineChange], baseline: VersionInfo, last: VersionInfo | None) -> None:
+    """The pool's variance and each partner's net cost on screen, with their movement against the baseline."""
+    cells = st.columns(len(changes))
+    for cell, change in zip(cells, changes, strict=True):
+        movement = change.against_baseline
+        words = "not in the baseline" if movement is None else f"{signed_gbp(movement, short=True)} v baseline"
+        cell.metric(change.label, short_gbp(change.on_screen), delta=words, delta_arrow="off",
+                    delta_color="gray" if not movement else "orange" if movement > 0 else "blue",
+                    help=f"Exactly {format_gbp(change.on_screen, brackets=True)} on screen; "
+                         f"{money_text(change.baseline)} at @{baseline.id} {baseline.label}, a movement of "
+                         f"{money_text(movement, change=True)}.")
+    last_words = f"Last month (@{last.id})" if last is not None else "Last month (none recorded)"
+    st.dataframe(pd.DataFrame({
+        "Figure": [c.label for c in changes],
+        "On screen": [money_text(c.on_screen) for c in changes],
+        f"Baseline (@{baseline.id})": [money_text(c.baseline) for c in changes],
+        "Movement v baseline": [money_text(c.against_baseline, change=True) for c in changes],
+        last_words: [money_text(c.last_month) for c in changes],
+        "Movement v last month": [money_text(c.against_last_month, change=True) for c in changes],
+    }), hide_index=True, width="stretch", key="monitoring_headline")
+
+
+def show_bridge(database: VersionsDatabase, previous: Version, agreement: Agreement, agreement_key: str,
+                current: Scenario, year: str, names: dict[str, str]) -> None:
+    """The movement in forecast outturn since ``previous``, by cause or by scheme: a waterfall and its table."""
+    try:
+        previous_agreement, previous_scenarios = version_inputs(database.digest, previous.info.id, previous)
+    except InvalidInputError as exc:
+        show_problems(f"Version {previous.info.id}'s recorded files could not be used for the bridge", exc.errors)
+        return
+    if previous_agreement.id != agreement.id:
+        st.info(f"No bridge: version {previous.info.id} ran the agreement {previous_agreement.id}, the screen shows "
+                f"{agreement.id}; a bridge compares two forecasts of one agreement.")
+        return
+    with located_errors("The bridge could not be worked out"):
+        lines = bridge_lines(agreement_key, content_hash(database.digest, str(previous.info.id)),
+                             scenario_key(current), year, _agreement=agreement,
+                             _previous=combine_scenarios(previous_scenarios), _current=current)
+    mismatches = bridge_mismatches(lines, previous, year)
+    if mismatches:
+        st.error(f"No bridge: version {previous.info.id}'s scenario run on the agreement on screen does not give "
+                 f"the figures it recorded, so the agreement has changed since (edited budgets?) and a bridge "
+                 f"would mix the two. {len(mismatches)} scheme(s) differ, e.g. " + "; ".join(mismatches[:3]) + ".",
+                 icon="✖")
+        return
+    frame = bridge_frame(lines, names)
+    total = frame.iloc[-1]
+    by = st.segmented_control("Bridge by", ["cause", "scheme"], key="bridge_by", default="cause", required=True,
+                              format_func=lambda b: {"cause": "Cause", "scheme": "Scheme"}[b])
+    st.plotly_chart(bridge_waterfall(
+        frame, by or "cause", CAUSE_WORDS, f"Movement in forecast outturn since @{previous.info.id}, {year}",
+        subtitle=f"{previous.info.label}: {format_gbp(int(total['previous']))}; on screen: "
+                 f"{format_gbp(int(total['current']))}"), key="chart_bridge")
+    causes = " + ".join(f"{CAUSE_WORDS[c].lower()} {money_text(int(total[c]), change=True)}" for c in CAUSE_WORDS)
+    st.caption(f"The causes add up to the movement exactly: {causes} = "
+               f"{money_text(int(total['movement']), change=True)}. Each cause is the change when only that is "
+               "updated, in the order shown.")
+    shown = frame.rename(columns={"scheme": "Scheme", "name": "Name", "previous": f"@{previous.info.id} outturn",
+                                  **CAUSE_WORDS, "current": "Outturn on screen", "movement": "Movement"})
+    money = [c for c in shown.columns if c not in ("Scheme", "Name")]
+    st.dataframe(shown.assign(**{c: [money_text(int(v), change=c not in (money[0], "Outturn on screen"))
+                                     for v in shown[c]] for c in money}),
+                 hide_index=True, width="stretch", key="monitoring_bridge")
+
+
+def show_monitoring(database: VersionsDatabase | None, on_screen: int, baseline_id: int | None, *,
+                    outputs: ModelOutputs, year: str, agreement: Agreement, agreement_key: str,
+                    current: Scenario) -> None:
+    """The Monitoring tab: the figures on screen against the baseline and last month, and the bridge."""
+    if database is None or baseline_id is None:
+        st.info("No versions database with versions is open. Give one under Recorded versions in the sidebar to "
+                "compare the figures on screen with the signed-off plan and last month's forecast.")
+        return
+    baseline = version_whole(database.digest, baseline_id, database.shown, _data=database.data)
+    last_info = last_month(list(database.versions), None if on_screen == FILES else on_screen)
+    last = (version_whole(database.digest, last_info.id, database.shown, _data=database.data)
+            if last_info is not None else None)
+    screen = ("the agreement and scenarios chosen in the sidebar" if on_screen == FILES
+              else version_title(database.info(on_screen)))
+    st.caption(f"On screen: **{screen}**. Baseline: **{version_title(baseline.info)}**. Last month: "
+               f"**{version_title(last_info) if last_info is not None else 'none recorded before it'}**. "
+               f"Recorded versions are shown as recorded, never run again. {SIGN_CONVENTION}")
+    st.subheader(f"Movement, {year}")
+    show_headline_changes(headline_changes(outputs, year, baseline, last), baseline.info, last_info)
+    moved = scheme_changes(outputs, year, baseline, last)
+    if not moved.empty:
+        with st.expander(f"Schemes whose outturn moved: {len(moved)}"):
+            st.dataframe(pd.DataFrame({
+                "Scheme": moved["scheme"], "Name": moved["name"],
+                "On screen": [money_text(v) for v in moved["on_screen"]],
+                f"Baseline (@{baseline.info.id})": [money_text(None if pd.isna(v) else int(v))
+                                                    for v in moved["baseline"]],
+                "Movement v baseline": [money_text(None if pd.isna(v) else int(v), change=True)
+                                        for v in moved["against_baseline"]],
+                f"Last month (@{last.info.id})" if last is not None else "Last month": [
+                    money_text(None if pd.isna(v) else int(v)) for v in moved["last_month"]],
+                "Movement v last month": [money_text(None if pd.isna(v) else int(v), change=True)
+                                          for v in moved["against_last_month"]],
+            }), hide_index=True, width="stretch", key="monitoring_schemes")
+    st.subheader("Bridge: what moved the forecast, and why")
+    sources: dict[str, Version] = {"baseline": baseline} if last is None else {"last": last, "baseline": baseline}
+    keep_valid("bridge_from", list(sources), next(iter(sources)))
+    start = st.segmented_control(
+        "Bridge from", list(sources), key="bridge_from", default=next(iter(sources)), required=True,
+        format_func=lambda k: f"{'Last month' if k == 'last' else 'Baseline'}: @{sources[k].info.id} "
+                              f"{sources[k].info.label}")
+    previous = sources[start or next(iter(sources))]
+    names = {s.id: s.name for _, s in agreement.schemes()}
+    show_bridge(database, previous, agreement, agreement_key, current, year, names)
+
+
 # --- Sidebar: what to model ---------------------------------------------------------------------
 
 problems = st.container()
@@ -307,10 +490,77 @@ agreement_upload = sidebar.file_uploader(
     max_upload_size=AGREEMENT_UPLOAD_MB,
     help=f"A YAML agreement (up to {SCENARIO_UPLOAD_MB} MB) or an Excel workbook (up to {AGREEMENT_UPLOAD_MB} MB): "
          "a BCF expenditure plan or a sign-off pack. Read in memory, never saved.")
+agreement_note = sidebar.container()  # "In use: ..." once the agreement is known
+
+# --- Sidebar: recorded versions (the monthly monitoring) -------------------------------------------
+sidebar.header("Recorded versions")
+versions_path = sidebar.text_input(
+    "Versions database (a file path)", value=DEFAULT_VERSIONS if (ROOT / DEFAULT_VERSIONS).is_file() else "",
+    key="versions_path", help="The SQLite file 'pooledfund record' writes, from this dashboard's folder or a full "
+                              "path. Read for viewing only: the file is never changed. Leave empty for none.")
+versions_upload = sidebar.file_uploader(
+    "…or upload a versions database", type=["db", "sqlite", "sqlite3"], key="versions_upload",
+    max_upload_size=VERSIONS_UPLOAD_MB, help="A copy of a versions database, read in memory, never saved.")
+database: VersionsDatabase | None = None
+try:
+    if versions_upload is not None:
+        database = open_database(str(versions_upload.name), bytes(versions_upload.getvalue()))
+    elif versions_path.strip():
+        typed = Path(versions_path.strip()).expanduser()
+        database = open_database(versions_path.strip(), read_file(typed if typed.is_absolute() else ROOT / typed,
+                                                                 versions_path.strip()))
+except StoreError as exc:
+    with problems:
+        st.error(f"The versions database could not be read: {exc}", icon="⚠️")
+    sidebar.caption("No versions database in use.")
+on_screen = FILES
+baseline_id: int | None = None
+version_scenarios: list[Scenario] = []
+version_files: list[InputFile] = []
+if database is not None and not database.versions:
+    sidebar.caption(f"{database.shown} holds no versions yet.")
+elif database is not None:
+    held: VersionsDatabase = database
+    ids: list[int] = [v.id for v in held.versions]
+    first_choice = default_baseline(list(held.versions)) or ids[0]
+
+    def screen_words(choice: int) -> str:
+        """What the "On screen" picker says for a choice: the files chosen here, or a version by title."""
+        return "The agreement and scenarios chosen here" if choice == FILES else version_title(held.info(choice))
+
+    keep_valid("version_on_screen", [FILES, *ids], FILES)
+    on_screen = int(sidebar.selectbox(
+        "On screen", [FILES, *ids], key="version_on_screen", format_func=screen_words,
+        help="A recorded version's own agreement and scenarios, run again (the what-if still applies on top).")
+        or FILES)
+    keep_valid("baseline", ids, first_choice)
+    baseline_id = sidebar.selectbox(
+        "Baseline", ids, key="baseline", index=ids.index(first_choice),
+        format_func=lambda i: version_title(held.info(i)),
+        help="What the Monitoring tab measures the figures on screen against: the signed-off plan unless you "
+             "choose another.")
+    sidebar.caption(f"In use: **{database.shown}** ({len(ids)} version{'s' if len(ids) != 1 else ''}), "
+                    "read only.")
+
 example_file = InputFile(example, EXAMPLES[example].read_bytes())
 # While a file is being replaced the chooser is briefly empty (the page reruns on the example), so a
 # broken replacement falls back to the last valid *upload*, remembered until an example is chosen.
 chosen_file = uploaded(agreement_upload) if agreement_upload is not None else example_file
+if database is not None and on_screen != FILES:
+    shown_version = version_whole(database.digest, on_screen, database.shown, _data=database.data)
+    prefix = f"@{on_screen}/"
+    try:
+        version_scenarios = version_inputs(database.digest, on_screen, shown_version)[1]
+    except InvalidInputError as exc:
+        with problems:
+            show_problems(f"Version {on_screen}'s recorded files could not be used; the files chosen here stay in "
+                          "use", exc.errors)
+        on_screen = FILES
+    else:
+        chosen_file = next(InputFile(prefix + i.name, i.text.encode("utf-8")) for i in shown_version.inputs
+                           if i.role == AGREEMENT_ROLE)
+        version_files = [InputFile(prefix + i.name, i.text.encode("utf-8")) for i in shown_version.inputs
+                         if i.role != AGREEMENT_ROLE]
 agreement, agreement_errors = read_agreement(chosen_file.digest, chosen_file)
 if agreement is None:
     fallback = st.session_state.get("last_good_upload") or example_file
@@ -320,11 +570,13 @@ if agreement is None:
     agreement = read_agreement(chosen_file.digest, chosen_file)[0]
     if agreement is None:  # a bundled example that does not load: say so rather than show another
         st.stop()
-elif agreement_upload is not None:
+elif agreement_upload is not None and on_screen == FILES:
     st.session_state["last_good_upload"] = chosen_file
 is_example = chosen_file.name in EXAMPLES and chosen_file.data == EXAMPLES[chosen_file.name].read_bytes()
 in_use = f"{Path(chosen_file.name).name} (bundled example)" if is_example else f"{chosen_file.name} (uploaded)"
-sidebar.caption(f"In use: **{in_use}**")
+if database is not None and on_screen != FILES:
+    in_use = f"@{on_screen} {database.info(on_screen).label} (recorded version)"
+agreement_note.caption(f"In use: **{in_use}**")
 
 years = list(agreement.years)
 keep_valid("year", years, years[0])
@@ -343,9 +595,9 @@ scenario_uploads = sidebar.file_uploader(
 
 
 
-scenarios: list[Scenario] = []
-used_files: list[InputFile] = []
-scenario_words: list[str] = []
+scenarios: list[Scenario] = list(version_scenarios)
+used_files: list[InputFile] = list(version_files)
+scenario_words: list[str] = [f"{s.name or s.id} (@{on_screen}, recorded)" for s in version_scenarios]
 # An uploaded scenario that fails keeps the last valid upload of the same name in use, if there was one.
 last_good_scenarios: dict[str, InputFile] = st.session_state.setdefault("last_good_scenarios", {})
 for file, bundled in [*((InputFile(n, SCENARIOS[n].read_bytes()), True) for n in chosen_names),
@@ -429,44 +681,46 @@ st.title(TITLE)
 st.caption(f"**{agreement.title}** · file: {in_use} · scenario: **{current.label}** · year **{year}**")
 headline = st.container()
 downloads = st.container()
-charts = st.container()
-tab_schemes, tab_checks, tab_assumptions, tab_explain, tab_uncertainty = st.tabs(
-    ["Schemes (edit budgets)", "Checks", "Assumptions", "Explain", "Uncertainty"])
+# One tab per section; only the tab in view runs (on_change="rerun" makes the tabs lazy), so opening the
+# page builds the board summary and the first tab's two charts, not every chart, table and text at once.
+(tab_flow, tab_scenarios, tab_spend, tab_monitoring, tab_schemes, tab_checks, tab_assumptions, tab_explain,
+ tab_uncertainty) = st.tabs(SECTIONS, key="section", on_change="rerun")
 
 # The schemes table comes first in the script (though lower on the page) so that
 # the budgets typed into it are in the model run the rest of the page shows.
+# With its tab out of view the budgets typed earlier still apply (kept per agreement).
 edit_store: dict[str, dict] = st.session_state.setdefault("budget_edits", {})
 edits = edit_store.get(chosen_file.digest, {})
-with tab_schemes:
-    st.caption("Type a new budget for any scheme in the chosen year and the whole page reruns with it. "
-               "Contributions stay as agreed, so in a balanced pool a higher budget shows as an overspend "
-               "(see the Checks tab).")
-    table = schemes_table(agreement, year, edits)
-    edited = st.data_editor(
-        table, key=f"schemes_editor_{year}", hide_index=True, width="stretch",
-        disabled=[c for c in table.columns if c != BUDGET_COLUMN],
-        column_config={BUDGET_COLUMN: st.column_config.NumberColumn(BUDGET_COLUMN, min_value=0.0, step=0.01,
-                                                                    format="accounting", required=True)},
-    )
-    edits, edit_errors = read_budget_edits(agreement, edited, year, edits)
-    edit_store[chosen_file.digest] = edits
-    if edit_errors:
-        show_problems("Some budgets typed in the table could not be used", edit_errors)
-    if edits:
-        st.info(f"{len(edits)} budget(s) edited: " + ", ".join(
-            f"{sid} {y} {format_gbp(p)}" for (sid, y), p in sorted(edits.items())))
-        if st.button("Put every budget back as agreed", key="reset_budgets"):
-            edit_store[chosen_file.digest] = {}
-            for key in [k for k in st.session_state if str(k).startswith("schemes_editor_")]:
-                del st.session_state[key]
-            st.rerun()
+if tab_schemes.open:
+    with tab_schemes:
+        st.caption("Type a new budget for any scheme in the chosen year and the whole page reruns with it. "
+                   "Contributions stay as agreed, so in a balanced pool a higher budget shows as an overspend "
+                   "(see the Checks tab).")
+        table = schemes_table(agreement, year, edits)
+        edited = st.data_editor(
+            table, key=f"schemes_editor_{year}", hide_index=True, width="stretch",
+            disabled=[c for c in table.columns if c != BUDGET_COLUMN],
+            column_config={BUDGET_COLUMN: st.column_config.NumberColumn(BUDGET_COLUMN, min_value=0.0, step=0.01,
+                                                                        format="accounting", required=True)},
+        )
+        edits, edit_errors = read_budget_edits(agreement, edited, year, edits)
+        edit_store[chosen_file.digest] = edits
+        if edit_errors:
+            show_problems("Some budgets typed in the table could not be used", edit_errors)
+        if edits:
+            st.info(f"{len(edits)} budget(s) edited: " + ", ".join(
+                f"{sid} {y} {format_gbp(p)}" for (sid, y), p in sorted(edits.items())))
+            if st.button("Put every budget back as agreed", key="reset_budgets"):
+                edit_store[chosen_file.digest] = {}
+                for key in [k for k in st.session_state if str(k).startswith("schemes_editor_")]:
+                    del st.session_state[key]
+                st.rerun()
 
 model_agreement = apply_budget_edits(agreement, edits)
 agreement_key = content_hash(chosen_file.digest, edits_key(edits))
 with located_errors("The model could not be run"):
     outputs = model_outputs(agreement_key, scenario_key(current), model_agreement, current)
     base = model_outputs(agreement_key, scenario_key(BASE), model_agreement, BASE)
-    compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
 
 with headline:
     summary = board_summary(outputs, year)
@@ -512,57 +766,77 @@ with downloads:
                           file_name=f"{agreement.id}_{outputs.scenario_id}.json", key="download_json",
                           on_click="ignore")
 
-with charts:
-    keep_valid("arrangement", ["all", *arrangement_ids], "all")
-    choice = st.selectbox("Arrangement", ["all", *arrangement_ids], key="arrangement",
-                          format_func=lambda a: "All arrangements" if a == "all" else arrangement_names[a])
-    arrangement = None if choice == "all" else choice
-    st.plotly_chart(money_flow_waterfall(outputs, year, arrangement), key="chart_flow")
-    funded: list[str] = outputs.risk_steps["arrangement"].drop_duplicates().tolist() or arrangement_ids
-    keep_valid("risk_arrangement", funded, funded[0])
-    risk_arrangement = st.selectbox("Risk share for", funded, key="risk_arrangement",
-                                    index=funded.index(arrangement) if arrangement in funded else 0,
-                                    format_func=lambda a: arrangement_names.get(a, a))
-    st.plotly_chart(risk_share_waterfall(outputs, year, risk_arrangement), key="chart_risk")
-    left, right = st.columns(2)
-    with left:
-        measure = st.selectbox("Compare scenarios by", list(MEASURE_WORDS), key="compare_measure",
-                               format_func=lambda m: MEASURE_WORDS[m])
-        if compared[-1].scenario_name != outputs.scenario_name:
-            compared.append(outputs)
-        st.plotly_chart(scenario_comparison(compared, year, measure), key="chart_compare")
-    with right:
-        st.plotly_chart(host_cash_position(outputs, year), key="chart_cash")
-    left, right = st.columns(2)
-    left.plotly_chart(cumulative_spend(outputs, year, arrangement), key="chart_cumulative")
-    right.plotly_chart(spend_by_scheme_type(outputs), key="chart_types")
+if tab_flow.open:
+    with tab_flow:
+        keep_valid("arrangement", ["all", *arrangement_ids], "all")
+        choice = st.selectbox("Arrangement", ["all", *arrangement_ids], key="arrangement",
+                              format_func=lambda a: "All arrangements" if a == "all" else arrangement_names[a])
+        arrangement = None if choice == "all" else choice
+        st.plotly_chart(money_flow_waterfall(outputs, year, arrangement), key="chart_flow")
+        funded: list[str] = outputs.risk_steps["arrangement"].drop_duplicates().tolist() or arrangement_ids
+        keep_valid("risk_arrangement", funded, funded[0])
+        risk_arrangement = st.selectbox("Risk share for", funded, key="risk_arrangement",
+                                        index=funded.index(arrangement) if arrangement in funded else 0,
+                                        format_func=lambda a: arrangement_names.get(a, a))
+        st.plotly_chart(risk_share_waterfall(outputs, year, risk_arrangement), key="chart_risk")
 
-with tab_checks:
-    checks = outputs.checks
-    shown = checks[checks["year"].isin([year, ALL_YEARS])].sort_values("passed", kind="stable")
-    failed = int((~shown["passed"]).sum())
-    if failed:
-        st.error(f"{failed} of {len(shown)} checks fail for {year} (failures first).", icon="✖")
-    else:
-        st.success(f"All {len(shown)} checks pass for {year}: every total reconciles to the penny.", icon="✔")
-    st.dataframe(
-        checks_table(shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"}))
-                     .drop(columns=["arrangement"]).rename(columns={
-            "check": "Check", "where": "Where", "year": "Year", "figure": "Figure", "should_be": "Should be",
-            "passed": "Result", "words": "What is checked"})),
-        hide_index=True, width="stretch")
+if tab_scenarios.open:
+    with tab_scenarios, located_errors("The model could not be run"):
+        compared = [base] + [model_outputs(agreement_key, scenario_key(s), model_agreement, s) for s in scenarios]
+        left, right = st.columns(2)
+        with left:
+            measure = st.selectbox("Compare scenarios by", list(MEASURE_WORDS), key="compare_measure",
+                                   format_func=lambda m: MEASURE_WORDS[m])
+            if compared[-1].scenario_name != outputs.scenario_name:
+                compared.append(outputs)
+            st.plotly_chart(scenario_comparison(compared, year, measure), key="chart_compare")
+        with right:
+            st.plotly_chart(host_cash_position(outputs, year), key="chart_cash")
 
-with tab_assumptions:
-    st.caption(f"Rates the budgets were set with ({agreement.assumptions.reference or 'no reference given'}) "
-               f"beside the rates this scenario uses, % a year.")
-    st.dataframe(assumptions_frame(model_agreement, current), hide_index=True, width="stretch")
-    changes = scenario_changes(current, agreement)
-    if not changes.empty:
-        st.subheader("Other changes in this scenario")
-        st.dataframe(changes, hide_index=True, width="stretch")
+if tab_spend.open:
+    with tab_spend:
+        keep_valid("spend_arrangement", ["all", *arrangement_ids], "all")
+        spend_choice = st.selectbox("Arrangement", ["all", *arrangement_ids], key="spend_arrangement",
+                                    format_func=lambda a: "All arrangements" if a == "all" else arrangement_names[a])
+        left, right = st.columns(2)
+        left.plotly_chart(cumulative_spend(outputs, year, None if spend_choice == "all" else spend_choice),
+                          key="chart_cumulative")
+        right.plotly_chart(spend_by_scheme_type(outputs), key="chart_types")
 
-with tab_explain:
-    st.code(outputs.explanations[year], language=None, wrap_lines=True)
+if tab_monitoring.open:
+    with tab_monitoring:
+        show_monitoring(database, on_screen, baseline_id, outputs=outputs, year=year, agreement=model_agreement,
+                        agreement_key=agreement_key, current=current)
+
+if tab_checks.open:
+    with tab_checks:
+        checks = outputs.checks
+        shown = checks[checks["year"].isin([year, ALL_YEARS])].sort_values("passed", kind="stable")
+        failed = int((~shown["passed"]).sum())
+        if failed:
+            st.error(f"{failed} of {len(shown)} checks fail for {year} (failures first).", icon="✖")
+        else:
+            st.success(f"All {len(shown)} checks pass for {year}: every total reconciles to the penny.", icon="✔")
+        st.dataframe(
+            checks_table(shown.assign(passed=shown["passed"].map({True: "pass", False: "FAIL"}))
+                         .drop(columns=["arrangement"]).rename(columns={
+                "check": "Check", "where": "Where", "year": "Year", "figure": "Figure", "should_be": "Should be",
+                "passed": "Result", "words": "What is checked"})),
+            hide_index=True, width="stretch")
+
+if tab_assumptions.open:
+    with tab_assumptions:
+        st.caption(f"Rates the budgets were set with ({agreement.assumptions.reference or 'no reference given'}) "
+                   f"beside the rates this scenario uses, % a year.")
+        st.dataframe(assumptions_frame(model_agreement, current), hide_index=True, width="stretch")
+        changes = scenario_changes(current, agreement)
+        if not changes.empty:
+            st.subheader("Other changes in this scenario")
+            st.dataframe(changes, hide_index=True, width="stretch")
+
+if tab_explain.open:
+    with tab_explain:
+        st.code(outputs.explanations[year], language=None, wrap_lines=True)
 
 
 def show_uncertainty(agreement: Agreement, model_agreement: Agreement, agreement_key: str, chosen: Scenario,
@@ -657,5 +931,6 @@ def show_simulation(kept: SimulationRun, year: str) -> None:
     chart_cells[1].plotly_chart(tornado_chart(sens, mc_partner, shown_year), key="chart_tornado")
 
 
-with tab_uncertainty:
-    show_uncertainty(agreement, model_agreement, agreement_key, chosen, current, year)
+if tab_uncertainty.open:
+    with tab_uncertainty:
+        show_uncertainty(agreement, model_agreement, agreement_key, chosen, current, year)

@@ -78,6 +78,13 @@ def engine_figures(agreement: Agreement, scenario: Scenario, partner: int, year:
     }
 
 
+def open_section(at: AppTest, section: str) -> None:
+    """Bring a section's tab into view and rerun (the tabs are lazy: only the tab in view runs)."""
+    at.session_state["section"] = section
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
 def shown_figures(at: AppTest, partner: int) -> dict[str, str]:
     labels = ("Contribution", "Overspend share", "Underspend returned", "Net cost", "Change v base")
     return {label: metric(at, label, partner) for label in labels}
@@ -92,8 +99,13 @@ def test_the_app_opens_on_the_bcf_example_with_charts(app: AppTest, bcf: Agreeme
     assert "Council contribution cut 10% from January 2026" in app.multiselect(key="scenarios").options
     assert "In use: **bcf_northmoor.yaml (bundled example)**" in [c.value for c in app.sidebar.caption]
     assert app.selectbox(key="year").value == YEAR
-    charts = app.get("plotly_chart")
-    assert len(charts) == 6
+    # The tabs are lazy: the first screen builds only the first tab's two charts; the others as each is opened.
+    charts = list(app.get("plotly_chart"))
+    assert len(charts) == 2
+    for section in ("Scenarios and cash", "Spend"):
+        open_section(app, section)
+        assert len(app.get("plotly_chart")) == 2
+        charts += list(app.get("plotly_chart"))
     kinds = {json.loads(c.proto.spec)["data"][0]["type"] for c in charts}
     assert {"waterfall", "bar", "scatter"} <= kinds
     for partner in (COUNCIL, ICB):
@@ -109,6 +121,7 @@ def test_the_app_opens_on_the_bcf_example_with_charts(app: AppTest, bcf: Agreeme
             assert m.value == sign + short_gbp(pence), (m.label, m.value, figure)
     assert not app.error
     assert [b.label for b in app.download_button] == ["Download the Excel sign-off pack", "Download results (JSON)"]
+    open_section(app, "Checks")
     checks = next(d.value for d in app.dataframe if "Check" in d.value.columns)
     assert "Books balance" in checks["Check"].tolist()
     assert set(checks["Result"]) == {"pass"}
@@ -158,6 +171,7 @@ def test_a_council_cut_slider_moves_its_contribution_by_the_hand_worked_amount(a
 
 
 def test_editing_a_scheme_budget_in_the_table_reruns_the_model(app: AppTest, bcf: Agreement) -> None:
+    open_section(app, "Schemes (edit budgets)")
     editor = next(e for e in app.data_editor if e.key == f"schemes_editor_{YEAR}")
     row = editor.value["Scheme"].tolist().index("NM01")
     app.session_state[f"schemes_editor_{YEAR}"] = {
@@ -170,6 +184,9 @@ def test_editing_a_scheme_budget_in_the_table_reruns_the_model(app: AppTest, bcf
     # pool is £200,000 short, which falls in the council's £250,000 host band.
     assert metric(app, "Overspend share", COUNCIL) == "£200,000.00"
     assert any("1 budget(s) edited: NM01 2025-26 £3,950,000.00" in i.value for i in app.info)
+    # the edit stays in the model with its tab out of view
+    open_section(app, "Checks")
+    assert metric(app, "Overspend share", COUNCIL) == "£200,000.00"
     checks = next(d.value for d in app.dataframe if "Check" in d.value.columns)
     balance = checks[checks["Check"] == "Pool balances as agreed"].iloc[0]
     assert (balance["Result"], balance["Figure"], balance["Should be"]) == ("FAIL", "£38,680,000.00", "£39,180,000.00")
@@ -188,6 +205,7 @@ def test_the_board_summary_shows_the_pool_and_the_packs_checks_failures_first(ap
     # NM01 £500,000 over its agreed £3,450,000, contributions as agreed: spend £38,880,000 against
     # £38,680,000 in is £200,000 over; the £300,000 contingency met the first £300,000 of the schemes'
     # £500,000 overspend and is used up, so nothing is carried forward.
+    open_section(app, "Schemes (edit budgets)")
     editor = next(e for e in app.data_editor if e.key == f"schemes_editor_{YEAR}")
     row = editor.value["Scheme"].tolist().index("NM01")
     app.session_state[f"schemes_editor_{YEAR}"] = {
@@ -210,6 +228,7 @@ def test_the_board_summary_shows_the_pool_and_the_packs_checks_failures_first(ap
 
 
 def test_a_negative_budget_in_the_table_is_refused_with_its_location(app: AppTest) -> None:
+    open_section(app, "Schemes (edit budgets)")
     app.session_state[f"schemes_editor_{YEAR}"] = {
         "edited_rows": {"2": {BUDGET_COLUMN: -1.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
@@ -252,7 +271,7 @@ def test_a_bad_upload_shows_the_cli_message_and_keeps_the_last_good_state(
     assert "\n".join(expected) in shown
     assert app.title[0].value == TITLE
     assert metric(app, "Net cost", ICB) == good
-    assert len(app.get("plotly_chart")) == 6
+    assert len(app.get("plotly_chart")) == 2  # the first tab's charts
 
 
 def test_a_good_upload_replaces_the_example(app: AppTest) -> None:
@@ -305,10 +324,12 @@ def test_choosing_bundled_scenarios_applies_them_in_order(app: AppTest, bcf: Agr
     combined = combine_scenarios([s for s in scenarios if s is not None])
     for partner in (COUNCIL, ICB):
         assert shown_figures(app, partner) == engine_figures(bcf, combined, partner, "2026-27")
+    open_section(app, "Scenarios and cash")
     compare = next(c for c in app.get("plotly_chart")
                    if "scenario" in json.loads(c.proto.spec)["layout"]["title"]["text"])
     # base, each chosen scenario, and the two together
     assert len(json.loads(compare.proto.spec)["data"]) == 4
+    open_section(app, "Explain")
     assert "2026-27, scenario" in app.code[0].value.splitlines()[0]
 
 
@@ -332,6 +353,7 @@ def test_resetting_the_what_if_puts_the_base_back(app: AppTest) -> None:
 
 def test_the_explain_text_is_for_the_chosen_year(app: AppTest) -> None:
     app.selectbox(key="year").set_value("2026-27").run()
+    open_section(app, "Explain")
     assert app.code[0].value.startswith("Northmoor Better Care Fund Section 75 Agreement 2025-27: 2026-27, scenario ")
 
 
@@ -339,14 +361,16 @@ def test_the_uncertainty_tab_runs_a_simulation_on_request(app: AppTest) -> None:
     from pooledfund.io.uncertainty_files import load_uncertain_scenario
     from pooledfund.uncertainty import simulate
 
+    assert len(app.get("plotly_chart")) == 2  # the first tab's charts
+    open_section(app, "Uncertainty")
     assert app.selectbox(key="mc_file").value == "scenarios/uncertainty/uncertain_bcf.yaml"
-    assert len(app.get("plotly_chart")) == 6  # nothing is simulated until asked
+    assert len(app.get("plotly_chart")) == 0  # only the tab in view runs, and nothing is simulated until asked
     app.number_input(key="mc_paths").set_value(300)
     app.number_input(key="mc_seed").set_value(7)
     app.button(key="mc_run").click().run()
     assert not app.exception
     charts = app.get("plotly_chart")
-    assert len(charts) == 10  # the page's 6, two fans (variance, net cost), the histogram and the tornado
+    assert len(charts) == 4  # only the tab in view runs: two fans (variance, net cost), the histogram, the tornado
     _, spec, errors = load_uncertain_scenario(ROOT / "scenarios" / "uncertainty" / "uncertain_bcf.yaml")
     assert not errors
     agreement, _ = load_agreement(ROOT / "examples" / "bcf_northmoor.yaml")
@@ -358,7 +382,7 @@ def test_the_uncertainty_tab_runs_a_simulation_on_request(app: AppTest) -> None:
     assert partners.loc[0, "Chance of paying overspend"] == f"{council.probability_of_paying_overspend:.0%}"
     # moving a slider keeps the results, marked stale (see tests/test_dashboard_uncertainty.py)
     app.slider(key="adhoc_inflation").set_value(1.0).run()
-    assert len(app.get("plotly_chart")) == 10
+    assert len(app.get("plotly_chart")) == 4
     assert any("These results are for the inputs before your last change" in w.value for w in app.warning)
 
 

@@ -126,8 +126,13 @@ def test_in_a_browser_the_page_has_its_title_and_charts_and_reacts_to_a_slider()
             assert page.locator('[data-testid="stException"]').count() == 0
             expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
-            assert page.locator(".js-plotly-plot").count() == 6
-            assert page.locator(".js-plotly-plot .main-svg").count() >= 6
+            # the tabs are lazy: the first tab's two charts are built; the others when their tab is opened
+            assert page.locator(".js-plotly-plot").count() == 2
+            assert page.locator(".js-plotly-plot .main-svg").count() >= 2
+            page.get_by_role("tab", name="Spend").click()
+            expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=30_000)
+            _wait_ready(page)
+            expect(page.get_by_text("Cumulative spend against budget").first).to_be_visible(timeout=30_000)
             # headline figures are short; the exact figure is on hover (the metric's help)
             expect(page.locator('[data-testid="stMetricValue"]').filter(has_text="£23.4m").first).to_be_visible()
             slider = page.get_by_role("slider", name="Inflation above plan (percentage points a year)")
@@ -241,7 +246,8 @@ def test_the_page_fits_a_laptop_screen(app_url: str, tmp_path: Path, width: int,
         # no deploy button; the choosers state the readers' limits
         assert page.locator('[data-testid="stAppDeployButton"]').count() == 0  # type: ignore[attr-defined]
         limits = page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').all_inner_texts()  # type: ignore[attr-defined]
-        assert "20MB per file" in limits[0] and "5MB per file" in limits[1], limits
+        # the agreement, then the versions database (Recorded versions), then the scenarios
+        assert "20MB per file" in limits[0] and "20MB per file" in limits[1] and "5MB per file" in limits[2], limits
         page.screenshot(path=str(folder / f"dashboard_{width}x{height}.png"))  # type: ignore[attr-defined]
         main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
         full = int(main.evaluate("el => el.scrollHeight"))

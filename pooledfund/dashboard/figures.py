@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 
 from pooledfund.core import palette
 from pooledfund.core.money import format_gbp
+from pooledfund.core.palette import translucent
 from pooledfund.dashboard.data import ModelOutputs
 from pooledfund.dashboard.formats import short_gbp, signed_gbp, variance_words
 from pooledfund.dashboard.tables import comparison_frame
@@ -327,10 +328,20 @@ def cumulative_spend(outputs: ModelOutputs, year: str, arrangement: str | None =
                         mode="lines+markers", line={"color": palette.BLUE, "width": 3},
                         customdata=[format_gbp(v) for v in spend[:cut]],
                         hovertemplate="Actual to %{x}: %{customdata}<extra></extra>")
+        # Forecast months lighter and dashed, with open markers, in a shaded band after a line at the last
+        # actual month: the split reads without colour as well as with it.
         fig.add_scatter(x=labels[last_actual:], y=[_pounds(v) for v in spend[last_actual:]], name="Forecast",
                         mode="lines+markers", line={"color": palette.BLUE, "width": 3, "dash": "dash"},
+                        marker={"symbol": "circle-open", "size": 8}, opacity=0.6,
                         customdata=[format_gbp(v) for v in spend[last_actual:]],
                         hovertemplate="Forecast to %{x}: %{customdata}<extra></extra>")
+        if cut < len(labels):
+            fig.add_vrect(x0=last_actual + 0.5, x1=len(labels) - 0.5, fillcolor=translucent(GREY, 0.12),
+                          line_width=0, layer="below")
+            fig.add_vline(x=last_actual + 0.5, line={"color": GREY, "width": 1.5, "dash": "dot"})
+            fig.add_annotation(x=last_actual + 0.5, y=1, yref="paper", xanchor="left", yanchor="top",
+                               showarrow=False, text=f" Actual to {labels[last_actual]} | forecast",
+                               font={"size": 11, "color": GREY})
     gap = spend[-1] - budget[-1] if spend else 0
     fig.add_annotation(x=labels[-1], y=_pounds(spend[-1]) if spend else 0, xanchor="right", yshift=18, showarrow=False,
                        text=f"Year end: {variance_words(gap)}" if gap else "Year end: on budget",
@@ -484,3 +495,53 @@ def host_cash_position(outputs: ModelOutputs, year: str) -> go.Figure:
     _money_axis(fig, values)
     _month_axis(fig, frame.drop_duplicates("month")["month"].tolist())
     return _layout(fig, title, subtitle="Receipts less payments; March includes the year-end settlement")
+
+
+# --- 7. The bridge: movement since the previous forecast, by cause or by scheme ----------------------
+
+#: The most schemes the bridge by scheme shows apart; the rest are drawn together (their sum exact).
+BRIDGE_SCHEMES = 10
+
+
+def bridge_waterfall(frame: pd.DataFrame, by: str, cause_words: dict[str, str], title: str,
+                     subtitle: str = "") -> go.Figure:
+    """The movement in forecast outturn as a waterfall from £0: a step per cause (or scheme), then the total.
+
+    ``frame`` is :func:`pooledfund.dashboard.monitoring.bridge_frame` (its
+    last row the total). By ``cause`` the steps are the causes in the
+    bridge's order; by ``scheme`` the schemes that moved, largest first, with
+    those past the tenth drawn together. Either way the steps add up to the
+    total bar, the movement (more spend +, less in brackets, vermillion and
+    blue); hover gives each to the penny.
+    """
+    total = frame.iloc[-1]
+    schemes = frame.iloc[:-1]
+    if by == "cause":
+        steps = [(cause_words[cause], int(total[cause])) for cause in cause_words]
+    else:
+        moved = sorted(((f"{s} {n}", int(m)) for s, n, m in zip(schemes["scheme"], schemes["name"],
+                                                               schemes["movement"], strict=True) if int(m)),
+                       key=lambda item: -abs(item[1]))
+        steps = moved[:BRIDGE_SCHEMES]
+        rest = moved[BRIDGE_SCHEMES:]
+        if rest:
+            steps.append((f"Other schemes ({len(rest)})", sum(m for _, m in rest)))
+    movement = int(total["movement"])
+    labels = [wrap(label, 18) for label, _ in steps] + ["Movement"]
+    values = [pence for _, pence in steps] + [movement]
+    measures = ["relative"] * len(steps) + ["total"]
+    hover = [format_gbp(v, brackets=True) for v in values]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=[_pounds(v) for v in values], measure=measures, customdata=hover,
+        text=[signed_gbp(v, short=True) for v in values], textposition="outside",
+        hovertemplate="%{x}: %{customdata}<extra></extra>",
+        increasing={"marker": {"color": palette.OVERSPEND}}, decreasing={"marker": {"color": palette.UNDERSPEND}},
+        totals={"marker": {"color": GREY}}, connector={"line": {"color": "#cccccc"}},
+    ))
+    running = [0]
+    for value in values[:-1]:
+        running.append(running[-1] + value)
+    _money_axis(fig, [_pounds(v) * 1.15 for v in [*running, movement]])
+    fig.update_xaxes(type="category", tickangle=0)
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, subtitle=subtitle)
