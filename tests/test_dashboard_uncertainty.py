@@ -29,7 +29,16 @@ STALE = "These results are for the inputs before your last change"
 
 @pytest.fixture
 def app() -> AppTest:
+    """The page with the Uncertainty tab in view (the tabs are lazy: only the tab in view runs)."""
     at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return open_section(at, "Uncertainty")
+
+
+def open_section(at: AppTest, section: str) -> AppTest:
+    """Bring a section's tab into view and rerun."""
+    at.session_state["section"] = section
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -160,11 +169,13 @@ def test_the_changes_are_named_in_words() -> None:
 
 
 def test_the_schemes_and_checks_tables_name_partners_and_arrangements(app: AppTest) -> None:
+    open_section(app, "Schemes (edit budgets)")
     schemes = app.data_editor(key="schemes_editor_2025-26").value
     nm03 = schemes[schemes["Scheme"] == "NM03"].iloc[0]
     assert nm03["Commissioner"] == "NHS Moorland and Dales Integrated Care Board 60%, Northmoor Borough Council 40%"
     assert set(schemes["Arrangement"]) == {"Northmoor Better Care Fund pooled fund",
                                            "Northmoor community services aligned budget"}
+    open_section(app, "Checks")
     checks = next(d.value for d in app.dataframe if "Check" in d.value.columns)
     assert set(checks["Where"]) == {"Northmoor Better Care Fund pooled fund",
                                     "Northmoor community services aligned budget", "National conditions"}
