@@ -62,17 +62,26 @@ def _first_of_each(positions: IntArray, rows: LedgerRows, *, by_reference: bool)
 
     The key is :func:`~pooledfund.io.ledger.reconcile.duplicate_key`'s: codes,
     month (the rows are all in the year) and amount, with the reference where
-    the map names one, else the description.
+    the map names one, else the description. Rows are first matched on codes,
+    month and amount alone, numbers only; the few that share those with
+    another row are then matched on their text too.
     """
     import pandas as pd  # pandas: only the ledger reading loads it
 
+    first = positions.copy()
+    numbers = pd.DataFrame({"codes_and_month": rows.code[positions] * len(rows.periods) + rows.period[positions],
+                            "amount": rows.amount[positions]})
+    shared = numbers.duplicated(keep=False).to_numpy(dtype=bool)
+    if not shared.any():
+        return first
     text = rows.reference if by_reference else rows.description
-    keys = pd.DataFrame({"code": rows.code[positions], "period": rows.period[positions],
-                         "amount": rows.amount[positions], "text": text[positions]})
+    candidates = positions[shared]
+    keys = numbers[shared].assign(text=text[candidates])
     group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
     # Groups are numbered in order of first appearance, so each group's first position is its first row.
-    _, first = np.unique(group, return_index=True)
-    return positions[first[group]]
+    _, starts = np.unique(group, return_index=True)
+    first[shared] = candidates[starts[group]]
+    return first
 
 
 def _grouped(positions: IntArray, labels: IntArray, rows: LedgerRows) -> dict[int, list[LedgerRow]]:

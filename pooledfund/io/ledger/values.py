@@ -128,10 +128,10 @@ def parse_amounts(cells: Sequence[str]) -> tuple[IntArray, BoolArray]:
 
     The usual forms (see :data:`_COLUMN_AMOUNT`) are read all at once with
     pandas' string methods: the text is checked against the pattern, the
-    brackets and minus paired, everything but the digits and the point
-    removed, the pence padded to two digits ("1234.5" is "1234" and "50") and
-    the digits read as a whole number of pence. Nothing passes through a
-    float. A cell left uncovered (False) must be read by :func:`parse_amount`,
+    brackets and minus paired, the digits after the point counted, everything
+    but the digits removed and the digits read as a whole number, then
+    multiplied up to pence by integer arithmetic ("1,234.5" is 12345 tenths
+    of a pound, 123,450 pence). Nothing passes through a float. A cell left uncovered (False) must be read by :func:`parse_amount`,
     which gives its pence or says what is wrong with it in words; its pence
     here are 0.
     """
@@ -146,10 +146,13 @@ def parse_amounts(cells: Sequence[str]) -> tuple[IntArray, BoolArray]:
     usual = usual & (opened == closed) & ~(opened & minus)
     pence = np.zeros(len(text), dtype=np.int64)
     if usual.any():
-        figures = text[usual].str.replace(r"[^0-9.]", "", regex=True)
-        whole = figures.str.replace(r"\..*", "", regex=True)
-        fraction = figures.str.replace(r"^[0-9]*\.?", "", regex=True).str.pad(2, side="right", fillchar="0")
-        read = (whole + fraction).astype("int64").to_numpy(dtype=np.int64)
+        figures = text[usual]
+        # The digits after the point, if any: "1,234.5)" has one, so its digits 12345 are tenths of a pound.
+        ending = figures.str.rstrip(" )")
+        point = ending.str.find(".").to_numpy(dtype=np.int64)
+        decimals = np.where(point >= 0, ending.str.len().to_numpy(dtype=np.int64) - point - 1, 0)
+        digits = figures.str.replace(r"[^0-9]", "", regex=True).astype("int64").to_numpy(dtype=np.int64)
+        read = digits * 10 ** (2 - decimals)
         pence[usual] = np.where(opened[usual] | minus[usual], -read, read)
     # Over the largest amount accepted: left to the strict reader, which says so.
     usual = usual & (np.abs(pence) <= MAX_POUNDS * 100)
