@@ -86,6 +86,8 @@ def _first_of_each(positions: IntArray, rows: LedgerRows, *, by_reference: bool)
 
 def _grouped(positions: IntArray, labels: IntArray, rows: LedgerRows) -> dict[int, list[LedgerRow]]:
     """The rows at ``positions`` by their label, labels in order of first appearance, rows in order of the extract."""
+    if len(positions) == 0:
+        return {}
     order = np.argsort(labels, kind="stable")  # stable: each label's rows stay in the order of the extract
     distinct, starts = np.unique(labels[order], return_index=True)
     groups = np.split(positions[order], starts[1:])

@@ -131,9 +131,9 @@ def parse_amounts(cells: Sequence[str]) -> tuple[IntArray, BoolArray]:
     brackets and minus paired, the digits after the point counted, everything
     but the digits removed and the digits read as a whole number, then
     multiplied up to pence by integer arithmetic ("1,234.5" is 12345 tenths
-    of a pound, 123,450 pence). Nothing passes through a float. A cell left uncovered (False) must be read by :func:`parse_amount`,
-    which gives its pence or says what is wrong with it in words; its pence
-    here are 0.
+    of a pound, 123,450 pence). Nothing passes through a float. A cell left
+    uncovered (False) must be read by :func:`parse_amount`, which gives its
+    pence or says what is wrong with it in words; its pence here are 0.
     """
     import pandas as pd  # pandas: only the ledger reading loads it
 
