@@ -3,7 +3,10 @@
 A ledger extract is read as text, cell by cell, and every figure parsed here
 with exact decimal arithmetic, never through a float: "1,234.56" is 123,456
 pence, "(1,234.56)" is minus that, a "£" is allowed. A blank or a word where
-an amount should be is an error, never a zero.
+an amount should be is an error, never a zero. A whole column of amounts in
+the usual forms is read at once (:func:`parse_amounts`), in integer
+arithmetic on the digits, to the same pence; the cells it leaves are read
+one by one.
 
 Periods come in the forms ledgers export: a calendar month (``2025-09``), a
 financial period (``P6``, P1 being April, in the map's year, or ``2025-26 P6``),
