@@ -20,7 +20,9 @@ from pooledfund.core.errors import InvalidInputError
 from pooledfund.engine.runner import run
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.ledger.map_file import agreement_path, load_map_and_agreement
-from pooledfund.io.ledger.reconcile import read_rows, reconcile, unmapped_errors
+from pooledfund.io.ledger.read_columns import read_columns
+from pooledfund.io.ledger.reconcile import unmapped_errors
+from pooledfund.io.ledger.reconcile_columns import reconcile_columns
 from pooledfund.io.ledger.report import lists_text, reconciliation_text
 from pooledfund.io.ledger.scenario_text import actuals_scenario_text
 from pooledfund.io.outputs import check_output, write_atomic
@@ -52,10 +54,10 @@ def cmd_actuals(args: argparse.Namespace) -> int:
     table, errors = read_ledger(args.ledger, headings, sheet=ledger_map.sheet, header_row=ledger_map.header_row)
     if table is None:
         raise InvalidInputError(errors)
-    rows, blank, errors = read_rows(table, ledger_map)
+    rows, blank, errors = read_columns(table, ledger_map)
     if errors:
         raise InvalidInputError(errors)
-    actuals, errors = reconcile(rows, ledger_map, file=table.file, blank_rows=blank)
+    actuals, errors = reconcile_columns(rows, ledger_map, file=table.file, blank_rows=blank)
     if actuals is None:
         raise InvalidInputError(errors)
     if actuals.unmapped and ledger_map.unmapped == "stop":

@@ -3,7 +3,10 @@
 A ledger extract is read as text, cell by cell, and every figure parsed here
 with exact decimal arithmetic, never through a float: "1,234.56" is 123,456
 pence, "(1,234.56)" is minus that, a "£" is allowed. A blank or a word where
-an amount should be is an error, never a zero.
+an amount should be is an error, never a zero. A whole column of amounts in
+the usual forms is read at once (:func:`parse_amounts`), in integer
+arithmetic on the digits, to the same pence; the cells it leaves are read
+one by one.
 
 Periods come in the forms ledgers export: a calendar month (``2025-09``), a
 financial period (``P6``, P1 being April, in the map's year, or ``2025-26 P6``),
@@ -15,9 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
-from pooledfund.core.money import MAX_POUNDS, MoneyError, to_pence
+import numpy as np
+import numpy.typing as npt
+
+from pooledfund.core.money import MAX_POUNDS, IntArray, MoneyError, to_pence
 from pooledfund.core.years import MONTHS_IN_YEAR, month_of, parse_year
+
+BoolArray = npt.NDArray[np.bool_]
 
 _PERIOD = re.compile(r"^(?:(?P<year>\d{4}[-/]\d{2,4})\s*)?P(?:ERIOD)?\s*(?P<number>\d{1,2})$", re.IGNORECASE)
 _CALENDAR_MONTH = re.compile(r"^(?P<year>\d{4})[-/](?P<month>\d{1,2})$")
@@ -31,6 +40,11 @@ _FULL_NAMES = ("january", "february", "march", "april", "may", "june", "july", "
 #: The usual ledger forms of an amount: optional brackets or minus, optional £, digits, exactly two decimals.
 _COMMON_AMOUNT = re.compile(r"(?P<open>\(?)(?P<minus>-?)£?(?P<pounds>[0-9]{1,3}(?:,[0-9]{3})*|[0-9]+)"
                             r"\.(?P<pence>[0-9]{2})(?P<close>\)?)")
+#: The amounts read a whole column at once (:func:`parse_amounts`): spaces around, brackets or a leading minus,
+#: an optional £, up to twelve digits (commas between groups of three, or none), up to two decimals. Brackets
+#: and minus are checked to pair up afterwards. Every text this matches, :func:`parse_amount` reads to the
+#: same pence; anything else is left to it.
+_COLUMN_AMOUNT = r" *\(?-?£?(?:[0-9]{1,3}(?:,[0-9]{3}){0,3}|[0-9]{1,12})(?:\.[0-9]{0,2})?\)? *"
 PERIOD_FORMS = "2025-09, P6 (P1 is April), 2025-26 P6, Sep-25, Sep 2025 or a date such as 2025-09-14 or 14/09/2025"
 
 
@@ -110,3 +124,47 @@ def parse_period(text: str, year: str) -> tuple[str, int]:
         calendar_year = int(named["year"]) + (2000 if len(named["year"]) == 2 else 0)  # "Sep-25" is 2025
         return _calendar(calendar_year, month)
     raise ValueError(f"{raw!r} is not a period; write it like {PERIOD_FORMS}")
+
+
+def parse_amounts(cells: Sequence[str]) -> tuple[IntArray, BoolArray]:
+    """A whole column of amount cells as integer pence, and which cells that reading covers.
+
+    The usual forms (see :data:`_COLUMN_AMOUNT`) are read all at once with
+    pandas' string methods: the text is checked against the pattern, the
+    brackets and minus paired, the digits after the point counted, everything
+    but the digits removed and the digits read as a whole number, then
+    multiplied up to pence by integer arithmetic ("1,234.5" is 12345 tenths
+    of a pound, 123,450 pence). Nothing passes through a float. A cell left
+    uncovered (False) must be read by :func:`parse_amount`, which gives its
+    pence or says what is wrong with it in words; its pence here are 0.
+    """
+    import pandas as pd  # pandas: only the ledger reading loads it
+
+    text = pd.Series(cells, dtype="str")
+    usual = text.str.fullmatch(_COLUMN_AMOUNT).to_numpy(dtype=bool, na_value=False)
+    opened = text.str.contains("(", regex=False).to_numpy(dtype=bool, na_value=False)
+    closed = text.str.contains(")", regex=False).to_numpy(dtype=bool, na_value=False)
+    minus = text.str.contains("-", regex=False).to_numpy(dtype=bool, na_value=False)
+    # "(12.00" and "-(12.00)" are not amounts: brackets come in pairs, and never with a minus.
+    usual = usual & (opened == closed) & ~(opened & minus)
+    pence = np.zeros(len(text), dtype=np.int64)
+    if usual.any():
+        figures = text[usual]
+        # The digits after the point, if any: "1,234.5)" has one, so its digits 12345 are tenths of a pound.
+        ending = figures.str.rstrip(" )")
+        point = ending.str.find(".").to_numpy(dtype=np.int64)
+        decimals = np.where(point >= 0, ending.str.len().to_numpy(dtype=np.int64) - point - 1, 0)
+        digits = figures.str.replace(r"[^0-9]", "", regex=True).astype("int64").to_numpy(dtype=np.int64)
+        read = digits * 10 ** (2 - decimals)
+        pence[usual] = np.where(opened[usual] | minus[usual], -read, read)
+    # Over the largest amount accepted: left to the strict reader, which says so.
+    usual = usual & (np.abs(pence) <= MAX_POUNDS * 100)
+    pence[~usual] = 0
+    return pence, usual
+
+
+def blank_cells(cells: Sequence[str]) -> BoolArray:
+    """Which cells of a column are empty or only spaces, all at once (other white space: the strict reader)."""
+    import pandas as pd  # pandas: only the ledger reading loads it
+
+    return pd.Series(cells, dtype="str").str.fullmatch(" *").to_numpy(dtype=bool, na_value=False)
