@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Engine, Executable, Row, delete, func, insert
 
 from pooledfund.core.version import __version__
 from pooledfund.io.store import schema
+from pooledfund.io.store.clock import today, utc_now
 from pooledfund.io.store.database import in_transaction, open_engine
 from pooledfund.io.store.errors import SignedOffError, StoreError, UnknownVersionError
-from pooledfund.io.store.clock import today, utc_now
 from pooledfund.io.store.migrations import MIGRATIONS, Migration, upgrade
 from pooledfund.io.store.records import (
     AGREEMENT_ROLE,
@@ -227,7 +227,7 @@ class VersionStore:
         return Version(info, tuple(inputs), figures)
 
 
-def _check_inputs_present(version_id: int, rows: Sequence[Row[Any]]) -> None:
+def _check_inputs_present(version_id: int, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> None:
     """Refuse, in words, a version whose files list is empty or names texts no longer in ``inputs``.
 
     Every version runs an agreement file, so an empty list, or a file whose
