@@ -11,6 +11,10 @@ Registered in conftest.py (``pytest_plugins``) for tests/test_store*.py.
 * ``location``: the same as a :class:`DatabaseLocation`.
 * ``northmoor_plan`` / ``northmoor_month6``: the bundled Northmoor example run
   as a plan (no scenario) and under its month 6 forecast, ready to record.
+* ``board_day_clock`` (automatic in tests/test_store*.py): the time pinned
+  (``POOLEDFUND_NOW``) to 2026-03-18, the day of the board meeting the tests
+  sign versions off at, since a version cannot be signed off before the day
+  it was recorded.
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ from pooledfund.io.store.sources import prepare_version
 ROOT = Path(__file__).resolve().parents[1]
 PG_ENV = "POOLEDFUND_TEST_PG_URL"
 _SCHEMAS = itertools.count(1)
+
+
+#: The day the tests' board meets (``--date 2026-03-18``); versions are recorded that morning.
+BOARD_DAY = "2026-03-18T09:00:00Z"
+
+
+@pytest.fixture(autouse=True)
+def board_day_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the versions database tests, record and sign off on the board's day (2026-03-18)."""
+    if request.module.__name__.startswith("test_store"):
+        monkeypatch.setenv("POOLEDFUND_NOW", BOARD_DAY)
 
 
 @pytest.fixture(scope="session")

@@ -178,6 +178,32 @@ def test_each_scheme_gets_its_own_method_in_a_run(load_doc: Loader) -> None:
     assert "manual" in text and "S2: winter pressures agreed" in text
 
 
+def test_a_scheme_with_no_actuals_has_no_year_to_date_actual_and_the_actual_total_is_the_ledgers(
+        load_doc: Loader) -> None:
+    agreement = load_doc(POOL)
+    # Only S1 has ledger actuals: April to June 90,000 + 100,000 + 110,000 = 300,000; S2 has none.
+    sc = scenario(actuals=[{"year": "2025-26", "to_month": "2025-06", "forecast_method": "run_rate",
+                            "schemes": {"S1": [90000, 100000, 110000]}}])
+    lines = scheme_monitoring(agreement, run(agreement, sc), sc.actuals[0])
+    s1, s2 = lines
+    assert (s1.ytd_actual, s1.ytd_variance) == (P(300000), P(0))  # budget to date 3 x 100,000 = 300,000
+    # S2's budget profile to June is 3 x 50,000 = 150,000: a forecast, never its actual.
+    assert (s2.method, s2.ytd_budget, s2.ytd_actual, s2.ytd_variance) == ("no actuals", P(150000), None, None)
+    assert (s2.outturn, s2.variance) == (P(600000), 0)  # the outturn is still the plan profile
+    text = monitoring_text(lines, sc.actuals[0])
+    rows = {line.split("  ")[0]: line.split() for line in text.splitlines()}
+    assert rows["S2 Nursing"][-6:] == ["£150,000.00", "-", "-", "£600,000.00", "£600,000.00", "£0.00"]
+    # With actuals: YTD budget 300,000, actual 300,000, variance 0; S1 outturn 1,200,000 (run rate 100,000).
+    assert rows["Total: 1 scheme with ledger actuals"][-6:] == [
+        "£300,000.00", "£300,000.00", "£0.00", "£1,200,000.00", "£1,200,000.00", "£0.00"]
+    assert rows["Total: 1 scheme with no actuals (at plan)"][-6:] == [
+        "£150,000.00", "-", "-", "£600,000.00", "£600,000.00", "£0.00"]
+    # All: YTD budget 300,000 + 150,000 = 450,000; the YTD actual is the ledger's 300,000 alone, so no YTD
+    # variance; budget 1,800,000 and outturn 1,800,000.
+    assert rows["Total"][-6:] == ["£450,000.00", "£300,000.00", "-", "£1,800,000.00", "£1,800,000.00", "£0.00"]
+    assert "1 scheme has no ledger actuals" in text
+
+
 def test_last_year_in_a_run_says_whether_it_is_scaled(load_doc: Loader) -> None:
     agreement = load_doc(POOL)
     last_year = [100000] * 12

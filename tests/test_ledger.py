@@ -451,7 +451,9 @@ def test_the_projection_sheet_marks_actual_and_forecast_months(tmp_path: Path) -
     scenario = require_scenario(ROOT / "examples/monitoring/northmoor_actuals_m6.yaml")
     export_workbook(agreement, [scenario], tmp_path / "pack.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "pack.xlsx")["Projection"]
-    marks = [sheet.cell(row=3, column=column).value for column in range(5, 18)]
-    # Year column, then April to September actual (to_month 2025-09), October to March forecast.
-    assert marks == ["2025-26", *["Actual"] * 6, *["Forecast"] * 6]
-    assert [sheet.cell(row=4, column=column).value for column in (5, 6, 17)] == ["Year", "Apr", "Mar"]
+    # The marker row opens the 2025-26 block (the headings are row 4): its label in the Scheme name column,
+    # then April to September actual (to_month 2025-09), October to March forecast.
+    marks = [sheet.cell(row=5, column=column).value for column in range(3, 16)]
+    assert marks == ["2025-26: actual to Sep 2025", *["Actual"] * 6, *["Forecast"] * 6]
+    assert [sheet.cell(row=4, column=column).value for column in (1, 3, 4, 15)] == ["Year", "Scheme name", "Apr",
+                                                                                   "Mar"]

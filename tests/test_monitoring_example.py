@@ -51,3 +51,45 @@ def test_diff_against_the_signed_off_plan_moves_reablement_by_its_run_rate(examp
 def test_the_signed_off_plan_cannot_be_forgotten(example_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["forget", "@1", "--db", example_db]) == 1
     assert "signed off" in capsys.readouterr().err
+
+
+def test_the_bundled_database_is_at_this_pooledfunds_schema_and_its_dates_tell_the_year_in_order(
+        example_db: str) -> None:
+    # Opening a copy applies nothing: every upgrade is in it already (the guard on input files included).
+    import sqlite3
+
+    from pooledfund.io.store.migrations import LATEST
+
+    connection = sqlite3.connect(example_db)
+    try:
+        assert connection.execute("SELECT max(number) FROM schema_version").fetchone() == (LATEST,)
+        rows = connection.execute("SELECT id, label, kind, recorded_by, recorded_at, signed_off_by, "
+                                  "signed_off_meeting, signed_off_date FROM versions ORDER BY id").fetchall()
+    finally:
+        connection.close()
+    assert rows == [
+        (1, "Plan 2025-26 as approved", "plan", "BCF finance lead", "2025-03-10T10:00:00Z", "Cllr A Patel, Chair",
+         "Northmoor Health and Wellbeing Board 2025-03-26", "2025-03-26"),
+        (2, "Month 3 forecast (June 2025)", "month-3", "BCF finance lead", "2025-07-14T10:00:00Z", None, None, None),
+        (3, "Month 6 forecast (September 2025)", "month-6", "BCF finance lead", "2025-10-13T10:00:00Z", None, None,
+         None),
+    ]
+
+
+def test_the_signed_off_plans_files_cannot_be_deleted(example_db: str) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(example_db)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="a signed-off version ran this input file"):
+            connection.execute("DELETE FROM inputs")
+    finally:
+        connection.close()
+
+
+def test_diff_plan_latest_is_the_month_6_forecast_against_the_approved_plan(
+        example_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "@plan", "@latest", "--db", example_db]) == 0
+    out = capsys.readouterr().out
+    reablement = out[out.index("NM01 Northmoor Reablement Service"):]
+    assert reablement.splitlines()[0].split()[-3:] == ["£3,450,000.00", "£3,557,871.58", "£107,871.58"]

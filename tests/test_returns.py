@@ -133,6 +133,54 @@ def test_a_schemes_first_and_second_quarters_are_its_ledger_rows_added_up(q2_fro
     assert ws.cell(row=3, column=columns["Q3"]).value == "Forecast"
 
 
+def test_a_scheme_with_no_ledger_actuals_shows_nothing_as_actual_and_its_plan_only_in_the_outturn(
+        q2_from_the_ledger) -> None:
+    _, book = q2_from_the_ledger
+    ws = load_workbook(book)["Expenditure"]
+    columns = _columns(ws, 4)
+    in_place = columns["Forecast Apr to Sep 2025, no actuals"]
+    row = _row_of(ws, columns["Scheme ID"], "NM06")
+    # NM06 is mapped to no cost centre: no ledger actuals. Its plan profile: 145,000,000p / 12 = 12,083,333
+    # remainder 4, so April to July 12,083,334p and August to March 12,083,333p.
+    # April to September 4 x 12,083,334 + 2 x 12,083,333 = 72,500,002p = £725,000.02 (forecast, not actual);
+    # Q3 = Q4 = 3 x 12,083,333 = £362,499.99; outturn 725,000.02 + 2 x 362,499.99 = £1,450,000.00.
+    assert ws.cell(row=row, column=columns["Q1"]).value is None
+    assert ws.cell(row=row, column=columns["Q2"]).value is None
+    assert ws.cell(row=row, column=columns["Actual to end of Q2"]).value is None
+    assert _pence(ws, row, in_place) == P("725,000.02")
+    assert _pence(ws, row, columns["Q3"]) == _pence(ws, row, columns["Q4"]) == P("362,499.99")
+    assert ws.cell(row=row, column=columns["Note"]).value == "no ledger actuals: forecast at plan profile"
+    assert ws.cell(row=3, column=in_place).value == "Forecast at plan profile"
+    # NM04 has ledger actuals: no note, nothing in the column for the plan profile.
+    nm04 = _row_of(ws, columns["Scheme ID"], "NM04")
+    assert ws.cell(row=nm04, column=columns["Note"]).value is None
+    assert ws.cell(row=nm04, column=in_place).value is None
+    notes = [ws.cell(row=r, column=columns["Note"]).value for r in range(5, ws.max_row + 1)]
+    assert notes.count("no ledger actuals: forecast at plan profile") == 24  # 33 schemes, 9 with actuals
+
+
+def test_the_actual_to_date_total_is_the_ledgers_and_the_outturn_total_still_the_packs(q2_from_the_ledger) -> None:
+    actuals, book = q2_from_the_ledger
+    # The reconciliation written at the head of the actuals scenario: the ledger's rows mapped to schemes.
+    assert "mapped £10,045,923.98" in Path(actuals).read_text(encoding="utf-8").splitlines()[1]
+    saved = load_workbook(book, data_only=True)["Expenditure"]
+    columns = _columns(saved, 4)
+    total = _row_of(saved, 1, "Total")
+    figure = {h: round(saved.cell(row=total, column=columns[h]).value * 100) for h in columns
+              if h.startswith(("Q", "Actual", "Forecast", "Plan"))}
+    assert figure["Actual to end of Q2"] == P("10,045,923.98")
+    # The outturn is every column of spend: the quarters and the no-actuals schemes' plan profile to September
+    # (24 schemes; £20,780,000.18), so it is still the pack's outturn: £62,038,290.61.
+    assert figure["Forecast Apr to Sep 2025, no actuals"] == P("20,780,000.18")
+    assert (figure["Q1"] + figure["Q2"] + figure["Q3"] + figure["Q4"] + figure["Forecast Apr to Sep 2025, no actuals"]
+            == figure["Forecast outturn"] == P("62,038,290.61"))
+    cover = load_workbook(book)["Cover"]
+    notes = [cover.cell(row=r, column=1).value or "" for r in range(1, cover.max_row + 1)]
+    assert any("24 schemes have no ledger actuals (NM06, NM07," in n for n in notes)
+    status = cover.cell(row=_row_of(cover, 1, "Status"), column=2).value
+    assert "24 schemes with no ledger actuals are forecast at the plan profile all year" in status
+
+
 def test_a_partners_cash_received_to_the_end_of_the_quarter_follows_its_payment_schedules(q2_from_the_ledger) -> None:
     _, book = q2_from_the_ledger
     ws = load_workbook(book)["Income"]
@@ -271,9 +319,10 @@ def test_money_brought_forward_is_income_so_the_second_years_totals_are_the_pack
 @given(months=st.lists(st.integers(min_value=-5_000_00, max_value=900_000_00), min_size=1, max_size=12),
        quarter=st.integers(min_value=1, max_value=4))
 def test_every_penny_of_the_run_is_in_the_return(months: list[int], quarter: int) -> None:
-    # Whatever the actuals, each scheme's quarters add up to its outturn, the schemes to each arrangement's
-    # spend, the income lines to its money in, and each line's cash received + still to come + in kind to its
-    # forecast.
+    # Whatever the actuals, each scheme's quarters (with, for a scheme with no ledger actuals, its forecast for
+    # the actual months, shown apart) add up to its outturn, the schemes to each arrangement's spend, the income
+    # lines to its money in, and each line's cash received + still to come + in kind to its forecast. Only a
+    # scheme with actuals has an actual to date.
     agreement, _ = _northmoor_m6()
     to_month = f"{2025 + (len(months) > 9)}-{(len(months) + 2) % 12 + 1:02d}"
     actuals = Actuals(year="2025-26", to_month=to_month, schemes={"IB02": [str(Decimal(m) / 100) for m in months]})
@@ -286,10 +335,16 @@ def test_every_penny_of_the_run_is_in_the_return(months: list[int], quarter: int
         return
     assert figures is not None
     for line in figures.schemes:
-        assert sum(line.quarter(q) for q in (1, 2, 3, 4)) == line.outturn
-        assert line.to_quarter_end(quarter) == sum(line.quarter(q) for q in range(1, quarter + 1))
+        assert sum(line.quarter(q) for q in (1, 2, 3, 4)) + line.forecast_in_actual_months == line.outturn
+        if line.actual:
+            assert line.forecast_in_actual_months == 0
+            assert line.actual_to_quarter_end(quarter) == sum(line.quarter(q) for q in range(1, quarter + 1))
+        else:
+            assert line.actual_to_quarter_end(quarter) == 0
+            assert all(line.quarter(q) == 0 and not line.quarter_shown(q) for q in range(1, quarter + 1))
     [ib02] = [line for line in figures.schemes if line.scheme.id == "IB02"]
-    assert ib02.to_quarter_end(quarter) == sum(months[: quarter * 3])
+    assert ib02.actual_to_quarter_end(quarter) == sum(months[: quarter * 3])
+    assert sum(line.actual_to_quarter_end(quarter) for line in figures.schemes) == sum(months[: quarter * 3])
     for row in figures.arrangements:
         assert sum(s.outturn for s in figures.schemes if s.arrangement_id == row.arrangement_id) == int(row.spend[0])
         lines = [i for i in figures.income if i.arrangement_id == row.arrangement_id]
@@ -389,15 +444,42 @@ def test_a_first_quarter_return_from_later_actuals_shows_the_later_quarter_as_ac
     columns = _columns(ws, 4)
     assert "Actual to end of Q1" in columns
     assert [ws.cell(row=3, column=columns[q]).value for q in ("Q1", "Q2", "Q3")] == ["Actual", "Actual", "Forecast"]
+    # A scheme with no actuals has nothing under either actual quarter: its April to September is in the column
+    # of its own, whatever the quarter returned.
+    nm06 = _row_of(ws, columns["Scheme ID"], "NM06")
+    assert [ws.cell(row=nm06, column=columns[q]).value for q in ("Q1", "Q2", "Actual to end of Q1")] == [None] * 3
+    assert _pence(ws, nm06, columns["Forecast Apr to Sep 2025, no actuals"]) == P("725,000.02")
 
 
-def test_the_end_of_year_return_of_a_whole_actual_year_is_the_outturn() -> None:
+def test_an_end_of_year_return_with_schemes_without_actuals_is_not_called_all_actual() -> None:
     agreement, _ = _northmoor_m6()
     whole = Actuals(year="2025-26", to_month="2026-03", schemes={"NM01": [290000] * 12})
     workbook, expectations = build_return(agreement, Scenario(id="outturn", actuals=[whole]), 4)
     cover = workbook["Cover"]
     status = cover.cell(row=_row_of(cover, 1, "Status"), column=2).value
+    assert status == ("Year-end outturn: actual April to Mar 2026; 32 schemes with no ledger actuals are forecast "
+                      "at the plan profile all year")
+    ws = workbook["Expenditure"]
+    columns = _columns(ws, 4)
+    assert ws.cell(row=3, column=columns["Forecast outturn"]).value == "Actual + forecast"
+    total = _row_of(ws, 1, "Total")
+    # Only NM01's 12 x £290,000.00 = £3,480,000.00 is actual.
+    assert _expected(expectations, ws, total, columns["Actual to end of Q4"]) == P("3,480,000.00")
+    nm06 = _row_of(ws, columns["Scheme ID"], "NM06")
+    assert _pence(ws, nm06, columns["Forecast Apr to Mar 2026, no actuals"]) == P("1,450,000.00")  # its whole plan
+
+
+def test_the_end_of_year_return_of_a_whole_actual_year_is_the_outturn() -> None:
+    agreement, _ = _northmoor_m6()
+    # Every scheme has a ledger figure for every month (£1,000.00 a month, NM01 £290,000.00), so the whole year is
+    # actual for every scheme: the outturn.
+    every = {scheme.id: [1000] * 12 for arrangement in agreement.arrangements for scheme in arrangement.schemes}
+    whole = Actuals(year="2025-26", to_month="2026-03", schemes={**every, "NM01": [290000] * 12})
+    workbook, expectations = build_return(agreement, Scenario(id="outturn", actuals=[whole]), 4)
+    cover = workbook["Cover"]
+    status = cover.cell(row=_row_of(cover, 1, "Status"), column=2).value
     assert status == "Year-end outturn: actual April to Mar 2026"
+    assert "Note" not in _columns(workbook["Expenditure"], 4)  # no scheme without actuals, so nothing to note
     assert cover.cell(row=1, column=1).value == "Better Care Fund end-of-year return"
     roles = [cover.cell(row=r, column=1).value for r in range(1, cover.max_row + 1)]
     assert "Section 151 officer (chief finance officer)" in roles  # the year end is signed off by each partner

@@ -23,7 +23,7 @@ from pooledfund.io.store.errors import SignedOffError, StoreError, UnknownVersio
 from pooledfund.io.store.migrations import MIGRATIONS, Migration
 from pooledfund.io.store.records import SIGNED_OFF, Figure, NewVersion
 from pooledfund.io.store.references import DatabaseLocation, parse_reference
-from pooledfund.io.store.schema import GUARD_MESSAGE, INPUT_GUARD_MESSAGE
+from pooledfund.io.store.schema import GUARD_MESSAGE, INPUT_GUARD_MESSAGE, SIGNED_INPUT_GUARD_MESSAGE
 from pooledfund.io.store.store import VersionStore
 from pooledfund.reports.tables import partner_frame
 
@@ -115,6 +115,61 @@ def test_references_resolve(location: DatabaseLocation, northmoor_plan: NewVersi
         assert store.resolve(parse_reference("@2")) == 2
 
 
+def _at(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    """Pin the time the store keeps (POOLEDFUND_NOW) to ``when``."""
+    monkeypatch.setenv("POOLEDFUND_NOW", when)
+
+
+def test_signed_off_is_the_one_signed_off_most_recently_not_the_highest_number(
+    location: DatabaseLocation, northmoor_plan: NewVersion, northmoor_month6: NewVersion,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with VersionStore.open(location, create=True) as store:
+        _at(monkeypatch, "2026-01-05T09:00:00Z")
+        plan = store.record(northmoor_plan).id                   # 1
+        forecast = store.record(northmoor_month6).id             # 2
+        revised = store.record(northmoor_plan).id                # 3: a revised plan, never signed off
+        _at(monkeypatch, "2026-03-20T09:00:00Z")
+        # The month 6 forecast went to the board of 10 February (entered late, on 20 March); the plan to the
+        # board of 18 March. The plan was signed off last, though its number is lower.
+        store.sign_off(forecast, by="Cllr Jones", meeting="HWB 2026-02-10", signed_on=date(2026, 2, 10))
+        store.sign_off(plan, by="Cllr Jones", meeting=BOARD, signed_on=date(2026, 3, 18))
+        assert store.resolve(parse_reference("@signed-off")) == plan
+        assert store.resolve(parse_reference("@plan")) == plan
+        # A quarterly return approved at a later board: @signed-off moves to it, @plan stays on the plan.
+        store.sign_off(revised, by="Cllr Jones", meeting="HWB 2026-03-19", signed_on=date(2026, 3, 19))
+        assert store.resolve(parse_reference("@signed-off")) == revised
+        assert store.resolve(parse_reference("@plan")) == revised  # it is a plan too: the latest plan signed off
+
+
+def test_signed_off_on_the_same_day_goes_by_when_the_sign_off_was_entered(
+    location: DatabaseLocation, northmoor_plan: NewVersion, northmoor_month6: NewVersion,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with VersionStore.open(location, create=True) as store:
+        _at(monkeypatch, "2026-03-18T09:00:00Z")
+        plan = store.record(northmoor_plan).id
+        forecast = store.record(northmoor_month6).id
+        _at(monkeypatch, "2026-03-18T10:00:00Z")
+        store.sign_off(forecast, by="Cllr Jones", meeting=BOARD, signed_on=date(2026, 3, 18))
+        _at(monkeypatch, "2026-03-18T11:00:00Z")
+        store.sign_off(plan, by="Cllr Jones", meeting=BOARD, signed_on=date(2026, 3, 18))
+        assert store.resolve(parse_reference("@signed-off")) == plan  # entered at 11:00, after the forecast's 10:00
+        assert store.resolve(parse_reference("@plan")) == plan
+
+
+def test_plan_names_only_a_signed_off_plan(
+    location: DatabaseLocation, northmoor_plan: NewVersion, northmoor_month6: NewVersion
+) -> None:
+    with VersionStore.open(location, create=True) as store:
+        store.record(northmoor_plan)
+        _signed(store, northmoor_month6)  # a forecast signed off, but no plan
+        assert store.resolve(parse_reference("@signed-off")) == 2
+        with pytest.raises(UnknownVersionError, match=r"@plan: no plan in .* has been signed off yet \(a version "
+                                                      r"recorded with --kind plan, then 'pooledfund signoff'\)"):
+            store.resolve(parse_reference("@plan"))
+
+
 def test_unknown_versions_are_named_with_the_ones_there_are(
     location: DatabaseLocation, northmoor_plan: NewVersion
 ) -> None:
@@ -188,6 +243,36 @@ def test_a_sign_off_needs_a_date_that_has_come(location: DatabaseLocation, north
         assert not store.info(info.id).signed_off
 
 
+def test_a_sign_off_more_than_a_year_before_the_first_year_is_refused(
+    location: DatabaseLocation, northmoor_plan: NewVersion
+) -> None:
+    with VersionStore.open(location, create=True) as store:
+        info = store.record(northmoor_plan)  # recorded 2026-03-18 (the tests' clock); its first year is 2025-26
+        with pytest.raises(StoreError, match=r"--date 1999-01-01: version 1 covers 2025-26 onwards, so no board "
+                                             r"approved it before 2024-04-01"):
+            store.sign_off(info.id, by="Cllr Jones", meeting=BOARD, signed_on=date(1999, 1, 1))
+        with pytest.raises(StoreError, match="before 2024-04-01"):
+            store.sign_off(info.id, by="Cllr Jones", meeting=BOARD, signed_on=date(2024, 3, 31))
+        assert not store.info(info.id).signed_off
+        # A plan the board approved before it was recorded here is signed off on the meeting's date.
+        store.sign_off(info.id, by="Cllr Jones", meeting=BOARD, signed_on=date(2025, 3, 26))
+
+
+@pytest.mark.parametrize("length", [200, 201])
+def test_a_label_is_at_most_200_characters(
+    location: DatabaseLocation, northmoor_plan: NewVersion, length: int
+) -> None:
+    from dataclasses import replace
+
+    with VersionStore.open(location, create=True) as store:
+        if length == 200:
+            assert store.record(replace(northmoor_plan, label="L" * 200)).label == "L" * 200
+        else:
+            with pytest.raises(StoreError, match="label is 1 to 200 characters on one line; this one has 201"):
+                store.record(replace(northmoor_plan, label="L" * 201))
+            assert _count(store, "versions") == 0
+
+
 # ---- sign-off: refused by the database itself ------------------------------------------------
 
 _TAMPERING = [
@@ -226,6 +311,84 @@ def test_the_database_refuses_to_change_an_input_files_text(
         store.record(northmoor_plan)
         with pytest.raises(DBAPIError, match=INPUT_GUARD_MESSAGE), store.engine.begin() as connection:
             connection.execute(text("UPDATE inputs SET text = 'agreement: {}'"))
+
+
+def test_the_database_refuses_to_delete_an_input_file_a_signed_off_version_ran(
+    location: DatabaseLocation, northmoor_plan: NewVersion, northmoor_month6: NewVersion
+) -> None:
+    with VersionStore.open(location, create=True) as store:
+        _signed(store, northmoor_plan)
+        store.record(northmoor_month6)
+        for statement in ("DELETE FROM inputs",
+                          f"DELETE FROM inputs WHERE sha256 = '{northmoor_plan.inputs[0].sha256}'"):
+            with pytest.raises(DBAPIError, match=SIGNED_INPUT_GUARD_MESSAGE), store.engine.begin() as connection:
+                connection.execute(text(statement))
+        with pytest.raises(DBAPIError, match=INPUT_GUARD_MESSAGE), store.engine.begin() as connection:
+            connection.execute(text("UPDATE inputs SET sha256 = 'x'"))
+        assert _count(store, "inputs") == 3  # the agreement, the month 6 scenario and the base it extends
+        assert [item.name for item in store.get(1).inputs] == ["examples/bcf_northmoor.yaml"]
+
+
+def test_sqlite_refuses_the_delete_even_from_a_tool_with_foreign_keys_off(
+    tmp_path: Path, northmoor_plan: NewVersion
+) -> None:
+    # The sqlite3 shell (and Python's sqlite3) leave foreign keys off, so only the trigger stands in the way.
+    import sqlite3
+
+    from pooledfund.io.store.references import database_location
+
+    path = tmp_path / "versions.db"
+    with VersionStore.open(database_location(str(path), environ={}), create=True) as store:
+        _signed(store, northmoor_plan)
+    connection = sqlite3.connect(path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match=SIGNED_INPUT_GUARD_MESSAGE):
+            connection.execute("DELETE FROM inputs")
+        assert connection.execute("SELECT count(*) FROM inputs").fetchone() == (1,)
+    finally:
+        connection.close()
+
+
+def _tamper_away_the_inputs(store: VersionStore, location: DatabaseLocation) -> None:
+    """Delete every input file's text as a tool bypassing pooledfund would (on a database from before the guard)."""
+    if location.path is not None:  # the sqlite3 shell: foreign keys off
+        import sqlite3
+
+        connection = sqlite3.connect(location.path)
+        try:
+            connection.execute("DELETE FROM inputs")
+            connection.commit()
+        finally:
+            connection.close()
+        return
+    with store.engine.begin() as server:  # the foreign key would refuse too: the tamperer drops it first
+        server.execute(text("ALTER TABLE version_inputs DROP CONSTRAINT version_inputs_sha256_fkey"))
+        server.execute(text("DELETE FROM inputs"))
+
+
+def test_a_version_whose_files_were_deleted_is_said_to_be_tampered_with(
+    location: DatabaseLocation, northmoor_plan: NewVersion
+) -> None:
+    # A database from before the guard on input files (migrations 1 and 2 only), tampered with.
+    with VersionStore.open(location, create=True, migrations=MIGRATIONS[:2]) as store:
+        _signed(store, northmoor_plan)
+        _tamper_away_the_inputs(store, location)
+        with pytest.raises(StoreError, match=r"version 1's input files are missing from the database "
+                                             r"\(examples/bcf_northmoor.yaml, SHA-256 [0-9a-f]{12}\.\.\.\): it has "
+                                             r"been tampered with"):
+            store.get(1)
+
+
+def test_a_version_that_lists_no_files_is_said_to_be_tampered_with(
+    location: DatabaseLocation, northmoor_plan: NewVersion
+) -> None:
+    with VersionStore.open(location, create=True) as store:
+        store.record(northmoor_plan)  # a draft: its files list is not guarded
+        with store.engine.begin() as connection:
+            connection.execute(text("DELETE FROM version_inputs"))
+        with pytest.raises(StoreError, match=r"version 1's input files are missing from the database \(it lists "
+                                             r"no files at all\): it has been tampered with"):
+            store.get(1)
 
 
 def test_postgresql_refuses_to_truncate_signed_off_figures(pg_db: str, northmoor_plan: NewVersion) -> None:
@@ -267,6 +430,19 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_versions(
             connection.execute(text("DELETE FROM versions WHERE id = 1"))
     with VersionStore.open(location) as again, again.engine.connect() as connection:  # nothing applied twice
         assert connection.execute(text("SELECT count(*) FROM schema_version")).scalar_one() == len(MIGRATIONS)
+
+
+def test_a_schema_2_database_gains_the_guard_on_input_files_when_opened(
+    location: DatabaseLocation, northmoor_plan: NewVersion
+) -> None:
+    with VersionStore.open(location, create=True, migrations=MIGRATIONS[:2]) as old:
+        _signed(old, northmoor_plan)
+    with VersionStore.open(location) as store:
+        with store.engine.connect() as connection:
+            rows = connection.execute(text("SELECT number, description FROM schema_version ORDER BY number")).all()
+        assert rows[-1] == (3, "input files of signed-off versions guarded by triggers against DELETE")
+        with pytest.raises(DBAPIError, match=SIGNED_INPUT_GUARD_MESSAGE), store.engine.begin() as connection:
+            connection.execute(text("DELETE FROM inputs"))
 
 
 def test_a_database_from_a_newer_pooledfund_is_refused(location: DatabaseLocation) -> None:

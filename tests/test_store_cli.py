@@ -166,7 +166,7 @@ def test_the_recorder_is_the_os_user_unless_by_is_given(
 ) -> None:
     monkeypatch.setattr("getpass.getuser", lambda: "jsmith")
     db = str(tmp_path / "v.db")
-    assert main(["record", AGREEMENT, "--label", "x", "--kind", "outturn", "--db", db]) == 0
+    assert main(["record", AGREEMENT, "--label", "x", "--kind", "plan", "--db", db]) == 0
     assert "by jsmith at" in capsys.readouterr().out
 
 
@@ -193,7 +193,7 @@ def test_run_of_a_version_whose_figures_no_longer_come_out_says_so(
                                 "AND measure = 'net_cost' AND year = '2025-26'"))
     capsys.readouterr()
     assert main(["run", "@2", "--db", db]) == 0
-    assert ("note: 1 of version 2's figures differ from those recorded by pooledfund 0.1.0 (e.g. 2025-26 partner "
+    assert ("note: 1 of version 2's figures differs from those recorded by pooledfund 0.1.0 (e.g. 2025-26 partner "
             "council net_cost: recorded £23,438,000.01, now £23,438,000.00)") in capsys.readouterr().err
 
 
@@ -279,3 +279,181 @@ def test_a_database_that_cannot_be_used_is_one_line_without_its_password(
     err = capsys.readouterr().err
     assert message in err and "secret" not in err and "Traceback" not in err
     assert (ROOT / AGREEMENT).read_bytes() == before  # a file that is not a database is left as it was
+
+
+# ---- a version's files deleted behind pooledfund's back ----------------------------------------
+
+
+def test_show_run_and_diff_say_plainly_when_a_versions_files_are_missing(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    location = database_location(db, environ={})
+    _record_plan_and_month6(db)
+    assert main(["signoff", "1", *BOARD, "--db", db]) == 0
+    # A tamperer drops the guard, then deletes the agreement's text (the sqlite3 shell: foreign keys off; on
+    # PostgreSQL the foreign key is dropped too).
+    if location.path is not None:
+        import sqlite3
+
+        raw = sqlite3.connect(location.path)
+        try:
+            raw.execute("DROP TRIGGER inputs_signed_off_no_delete")
+            raw.execute("DELETE FROM inputs WHERE sha256 IN (SELECT sha256 FROM version_inputs WHERE role = "
+                        "'agreement')")
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        with VersionStore.open(location) as store, store.engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER inputs_signed_off_no_delete ON inputs"))
+            connection.execute(text("ALTER TABLE version_inputs DROP CONSTRAINT version_inputs_sha256_fkey"))
+            connection.execute(text("DELETE FROM inputs WHERE sha256 IN (SELECT sha256 FROM version_inputs WHERE "
+                                    "role = 'agreement')"))
+    capsys.readouterr()
+    pack = tmp_path / "p.xlsx"
+    for command in (["show", "@1"], ["run", "@1"], ["diff", "@1", "@2"], ["export", "@1", "--xlsx", str(pack)]):
+        assert main([*command, "--db", db]) == 1, command
+        err = capsys.readouterr().err
+        assert ("version 1's input files are missing from the database (examples/bcf_northmoor.yaml, SHA-256 "
+                in err), command
+        assert "it has been tampered with" in err and "Traceback" not in err
+    assert not pack.exists()
+
+
+# ---- the kind must fit the files ----------------------------------------------------------------
+
+M6 = "examples/monitoring/northmoor_actuals_m6.yaml"
+
+
+@pytest.mark.parametrize(("kind", "words"), [
+    ("month-3", f"{M6}:9 scenario.actuals[0].to_month: --kind month-3 is a forecast at the end of Jun 2025 "
+                "(month 3 of 2025-26), but the actuals run to Sep 2025 (month 6 of 2025-26): record it as "
+                "--kind month-6"),
+    ("outturn", f"{M6}:9 scenario.actuals[0].to_month: --kind outturn needs all twelve months of 2025-26 actual "
+                "(to Mar 2026), but the actuals run to Sep 2025 (month 6 of 2025-26): record it as --kind month-6"),
+])
+def test_a_kind_that_does_not_fit_the_actuals_is_refused_at_their_last_month(
+    tmp_path: Path, kind: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "v.db")
+    assert main(["record", AGREEMENT, M6, "--label", "x", "--kind", kind, "--db", db]) == 1
+    assert words in capsys.readouterr().err
+    assert not Path(db).exists()  # nothing recorded
+
+
+@pytest.mark.parametrize("kind", ["month-2", "outturn"])
+def test_a_forecast_or_outturn_without_actuals_is_refused(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["record", AGREEMENT, "--label", "x", "--kind", kind, "--db", str(tmp_path / "v.db")]) == 1
+    err = capsys.readouterr().err
+    assert f"--kind: '{kind}' is " in err and "but the files have no actuals" in err
+    assert "or record these files as --kind plan" in err
+
+
+def test_a_plan_with_actuals_is_recorded_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["record", AGREEMENT, M6, "--label", "x", "--kind", "plan", "--db", str(tmp_path / "v.db")]) == 0
+    captured = capsys.readouterr()
+    assert ("pooledfund: warning: recorded as a plan, but the actuals run to Sep 2025 (month 6 of 2025-26): a "
+            "forecast made from them is usually recorded as --kind month-6") in captured.err
+    assert "Recorded version 1 'x' (plan, draft)" in captured.out
+
+
+def test_the_month_of_the_actuals_and_a_whole_years_outturn_are_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "v.db")
+    assert main(["record", AGREEMENT, M6, "--label", "September", "--kind", "month-6", "--db", db]) == 0
+    whole = tmp_path / "outturn.yaml"
+    whole.write_text("scenario:\n  id: outturn\n  actuals:\n    - year: 2025-26\n      to_month: 2026-03\n"
+                     "      schemes:\n        NM01: [290000, 290000, 290000, 290000, 290000, 290000, 290000, 290000, "
+                     "290000, 290000, 290000, 290000]\n", encoding="utf-8")
+    assert main(["record", AGREEMENT, str(whole), "--label", "Outturn", "--kind", "outturn", "--db", db]) == 0
+    assert main(["record", AGREEMENT, str(whole), "--label", "March", "--kind", "month-12", "--db", db]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_label_over_200_characters_is_refused_at_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "v.db")
+    assert main(["record", AGREEMENT, "--label", "Q" * 201, "--kind", "plan", "--db", db]) == 1
+    assert ("--label: the label is 201 characters long; a label is at most 200 (it is printed on one line of "
+            "'pooledfund history')") in capsys.readouterr().err
+    assert main(["record", AGREEMENT, "--label", "Q" * 200, "--kind", "plan", "--db", db]) == 0
+
+
+def test_a_sign_off_long_before_the_versions_years_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "v.db")
+    _record_plan_and_month6(db)
+    capsys.readouterr()
+    assert main(["signoff", "1", "--by", "X", "--meeting", "HWB", "--date", "1999-01-01", "--db", db]) == 1
+    assert ("pooledfund: --date 1999-01-01: version 1 covers 2025-26 onwards, so no board approved it before "
+            "2024-04-01") in capsys.readouterr().err
+
+
+def test_the_clock_pinned_for_an_example_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["record", AGREEMENT, "--label", "x", "--kind", "plan", "--db", str(tmp_path / "v.db")]) == 0
+    captured = capsys.readouterr()
+    assert "by Ann" not in captured.out and "at 2026-03-18T09:00:00Z." in captured.out
+    assert ("pooledfund: note: POOLEDFUND_NOW is set, so the time kept is 2026-03-18T09:00:00Z, not the clock's"
+            in captured.err)
+
+
+def test_a_badly_written_pinned_clock_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POOLEDFUND_NOW", "18/03/2026")
+    assert main(["record", AGREEMENT, "--label", "x", "--kind", "plan", "--db", str(tmp_path / "v.db")]) == 1
+    assert "POOLEDFUND_NOW='18/03/2026' is not a time written YYYY-MM-DDTHH:MM:SSZ" in capsys.readouterr().err
+
+
+# ---- diff against the plan, the return of a version ---------------------------------------------
+
+
+def test_diff_plan_latest_compares_with_the_signed_off_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "v.db")
+    _record_plan_and_month6(db)
+    assert main(["signoff", "2", *BOARD, "--db", db]) == 0  # the month 6 forecast approved, not the plan
+    assert main(["diff", "@plan", "@latest", "--db", db]) == 1
+    assert "@plan: no plan in" in capsys.readouterr().err
+    assert main(["signoff", "1", *BOARD, "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["diff", "@plan", "@latest", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "@1" in out and "@2" in out
+
+
+def test_the_return_of_a_recorded_version_is_its_files_return(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    db = str(tmp_path / "v.db")
+    _record_plan_and_month6(db)
+    from_version, from_files = tmp_path / "version.xlsx", tmp_path / "files.xlsx"
+    assert main(["export", "@2", "--return", "Q2", "-o", str(from_version), "--db", db]) == 0
+    assert f"Quarter 2 return of version 2 ('Month 6 forecast') written to {from_version}" in capsys.readouterr().out
+    assert main(["export", AGREEMENT, MONTH6, "--return", "Q2", "-o", str(from_files)]) == 0
+    mine, theirs = (load_workbook(book, data_only=True) for book in (from_version, from_files))
+    for sheet in ("Income", "Expenditure", "Risk share"):
+        assert ([list(row) for row in mine[sheet].iter_rows(values_only=True)]
+                == [list(row) for row in theirs[sheet].iter_rows(values_only=True)]), sheet
+    cover = [row[0] for row in mine["Cover"].iter_rows(values_only=True)]
+    assert f"@2/{AGREEMENT}" in cover and f"@2/{MONTH6}" in cover
+
+
+def test_the_return_of_a_version_without_actuals_is_refused_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "v.db")
+    _record_plan_and_month6(db)
+    capsys.readouterr()
+    out = tmp_path / "r.xlsx"
+    assert main(["export", "@1", "--return", "Q1", "-o", str(out), "--db", db]) == 1
+    assert ("@1: version 1 ('Plan 2025-26', plan) was recorded without actuals, and a return reports actual spend "
+            "against plan") in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["export", "@2", "--return", "Q3", "-o", str(out), "--db", db]) == 1
+    assert f"@2/{MONTH6}:18 scenario.actuals[0].to_month: the actuals run to Sep 2025" in capsys.readouterr().err
+    assert not out.exists()

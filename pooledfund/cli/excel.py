@@ -129,9 +129,14 @@ def _export_return(args: argparse.Namespace) -> int:
     """The quarterly or end-of-year return: the agreement and its actuals scenario, as two arguments."""
     from pooledfund.cli.returns import cmd_return
 
+    if is_reference(args.agreements[0]) and len(args.agreements) == 1 and not args.folder:
+        from pooledfund.cli.returns import cmd_return_version
+
+        return cmd_return_version(args)
     if len(args.agreements) > 2 or args.folder or any(is_reference(text) for text in args.agreements):
-        args.usage_error("--return takes one agreement file and its actuals scenario: pooledfund export "
-                         "AGREEMENT.yaml ACTUALS.yaml --return Q2 -o return.xlsx")
+        args.usage_error("--return takes one agreement file and its actuals scenario (pooledfund export "
+                         "AGREEMENT.yaml ACTUALS.yaml --return Q2 -o return.xlsx), or one recorded version on its "
+                         "own (pooledfund export @3 --return Q2 -o return.xlsx)")
     args.agreement = args.agreements[0]
     args.actuals = args.agreements[1] if len(args.agreements) == 2 else None
     return cmd_return(args)

@@ -273,7 +273,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("run", help="print every partner's position per year; several agreements: the roll-up too")
     p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
                    help="an agreement file or a folder of them, with its own scenario after ':' if it has one; "
-                        "or one recorded version: @3, @latest, @signed-off")
+                        "or one recorded version: @3, @latest, @signed-off, @plan")
     p.add_argument("--scenario", action="append", default=[], metavar="S",
                    help="scenario file for every agreement; repeat to apply several in order")
     p.add_argument("--rollup-only", action="store_true",

@@ -45,7 +45,7 @@ def open_store(db: str | None, *, create: bool = False) -> VersionStore:
 
 
 def version_number(store: VersionStore, text: str) -> int:
-    """The number of the version ``text`` names (``3``, ``@3``, ``@latest``, ``@signed-off``)."""
+    """The number of the version ``text`` names (``3``, ``@3``, ``@latest``, ``@signed-off``, ``@plan``)."""
     value = text if is_reference(text) else f"@{text}"
     try:
         reference = parse_reference(value)
@@ -142,7 +142,8 @@ def note_if_figures_moved(loaded: LoadedRun, result: RunResult) -> None:
     year, level, _, item, measure = first
     then, now = (format_gbp(figures[first]) if first in figures else "none" for figures in (recorded, fresh))
     print(printable(
-        f"pooledfund: note: {len(moved)} of version {version.info.id}'s figures differ from those recorded by "
+        f"pooledfund: note: {len(moved)} of version {version.info.id}'s figures "
+        f"{'differs' if len(moved) == 1 else 'differ'} from those recorded by "
         f"pooledfund {version.info.tool_version} (e.g. {year} {level} {item} {measure}: recorded {then}, now {now}); "
         f"'pooledfund show @{version.info.id}' prints the recorded figures", keep_newlines=False), file=sys.stderr)
 

@@ -5,20 +5,22 @@ runs the files and keeps them with every figure in the versions database;
 ``history`` lists the versions; ``show V`` prints one; ``diff V1 V2`` says
 what changed, file by file and penny by penny; ``signoff V --by --meeting
 --date`` fixes a version for good; ``forget V`` deletes a draft. A version
-is named ``3``, ``@3``, ``@latest`` or ``@signed-off``.
+is named ``3``, ``@3``, ``@latest``, ``@signed-off`` or ``@plan``.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from datetime import date
 
 from pooledfund.cli.recorded import add_db_option, load_version, open_store, version_number
 from pooledfund.cli.shared import say
 from pooledfund.core.errors import InputError, InvalidInputError, Source
 from pooledfund.core.money import format_gbp
-from pooledfund.io.store.records import parse_kind
+from pooledfund.io.store.records import LABEL_MAX_CHARS, parse_kind
+from pooledfund.reports.tables import printable
 
 EXIT_OK = 0
 
@@ -29,6 +31,30 @@ def _one_line(value: str, option: str) -> str:
     if not text or "\n" in text or "\r" in text:
         raise InvalidInputError([InputError(Source(option), f"{value!r}: give a name on one line")])
     return text
+
+
+def _label(value: str) -> str:
+    """A version's label: one line of at most :data:`LABEL_MAX_CHARS` characters, so history stays readable."""
+    text = _one_line(value, "--label")
+    if len(text) > LABEL_MAX_CHARS:
+        raise InvalidInputError([InputError(Source("--label"), (
+            f"the label is {len(text):,} characters long; a label is at most {LABEL_MAX_CHARS} (it is printed on "
+            f"one line of 'pooledfund history'): shorten it, e.g. '{text[:40].rstrip()}...'"))])
+    return text
+
+
+def _tell(text: str) -> None:
+    """A warning or note on standard error, so the command's output stays what it records."""
+    print(printable(f"pooledfund: {text}", keep_newlines=False), file=sys.stderr)
+
+
+def _clock_note() -> None:
+    """Say when the time recorded is pinned by POOLEDFUND_NOW rather than the clock's."""
+    from pooledfund.io.store.clock import NOW_ENV, pinned
+
+    when = pinned()
+    if when is not None:
+        _tell(f"note: {NOW_ENV} is set, so the time kept is {when}, not the clock's (for building examples only)")
 
 
 def _recorder(by: str | None) -> str:
@@ -50,8 +76,11 @@ def cmd_record(args: argparse.Namespace) -> int:
         kind = parse_kind(args.kind)
     except ValueError as exc:
         raise InvalidInputError([InputError(Source("--kind"), str(exc))]) from None
-    label = _one_line(args.label, "--label")
+    label = _label(args.label)
     new = prepare_version(args.agreement, args.scenarios, label=label, kind=kind, recorded_by=_recorder(args.by))
+    for warning in new.warnings:
+        _tell(f"warning: {warning}")
+    _clock_note()
     with open_store(args.db, create=True) as store:
         info = store.record(new)
         totals = store.variances().get(info.id, {})
@@ -107,6 +136,7 @@ def cmd_signoff(args: argparse.Namespace) -> int:
     """Mark a draft signed off by a person at a meeting on a date; it can never be changed or deleted after."""
     by, meeting = _one_line(args.by, "--by"), _one_line(args.meeting, "--meeting")
     signed_on = _meeting_date(args.date)
+    _clock_note()
     with open_store(args.db) as store:
         info = store.sign_off(version_number(store, args.version), by=by, meeting=meeting, signed_on=signed_on)
     signed = info.sign_off.words() if info.sign_off is not None else ""
@@ -139,7 +169,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("show", help="one version: its files with their SHA-256 and its figures")
-    p.add_argument("version", metavar="V", help="3, @3, @latest or @signed-off")
+    p.add_argument("version", metavar="V", help="3, @3, @latest, @signed-off or @plan")
     add_db_option(p)
     p.set_defaults(func=cmd_show)
 

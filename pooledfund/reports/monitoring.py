@@ -5,12 +5,17 @@ figures are the ones ``pooledfund run`` and the pack show: the year-to-date
 budget is the phased budget from April to the last actual month, the year's
 forecast is the actuals to date plus the forecast months, and the risk
 share is the engine's at that forecast.
+
+A scheme with no ledger actuals has no year-to-date actual (never its
+budget profile shown as one): its YTD actual and YTD variance are "-", the
+actual total is the ledger's, and its forecast outturn is the plan profile.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pooledfund.core.counts import plural
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import month_label, parse_month
 from pooledfund.engine.results import RunResult
@@ -55,7 +60,7 @@ class SchemeMonitoring:
         method: how its remaining months were forecast, in words ("no actuals"
             when the scheme has none: its whole year is the projection).
         ytd_budget: the phased budget from April to the last actual month.
-        ytd_actual: spend from April to the last actual month.
+        ytd_actual: ledger spend from April to the last actual month; None when the scheme has no actuals.
         budget: the year's budget.
         outturn: the year's forecast: actuals to date plus the forecast months.
         reason: the reason given for a manual forecast.
@@ -65,15 +70,15 @@ class SchemeMonitoring:
     name: str
     method: str
     ytd_budget: int
-    ytd_actual: int
+    ytd_actual: int | None
     budget: int
     outturn: int
     reason: str = ""
 
     @property
-    def ytd_variance(self) -> int:
-        """Actual less budget to date: positive is an overspend."""
-        return self.ytd_actual - self.ytd_budget
+    def ytd_variance(self) -> int | None:
+        """Actual less budget to date: positive is an overspend; None with no actuals."""
+        return None if self.ytd_actual is None else self.ytd_actual - self.ytd_budget
 
     @property
     def variance(self) -> int:
@@ -95,31 +100,59 @@ def scheme_monitoring(agreement: Agreement, result: RunResult, actuals: Actuals)
             forecast = actuals.method_for(scheme.id)
             lines.append(SchemeMonitoring(
                 scheme.id, scheme.name, method_words(forecast) if listed else "no actuals",
-                int(budget[s_index, : last + 1].sum()), int(spend[s_index, : last + 1].sum()),
+                int(budget[s_index, : last + 1].sum()), int(spend[s_index, : last + 1].sum()) if listed else None,
                 scheme.budget.get(year, 0), int(spend[s_index].sum()),
                 forecast.reason if listed else ""))
     return lines
 
 
+def _total_row(label: str, lines: list[SchemeMonitoring], variance_to_date: bool) -> list[str]:
+    """A total line: YTD budget, the ledger's YTD actual, YTD variance (only over schemes with actuals), the year."""
+    actuals = [line.ytd_actual for line in lines if line.ytd_actual is not None]
+    actual = sum(actuals) if actuals else None
+    ytd_budget = sum(line.ytd_budget for line in lines)
+    variance = actual - ytd_budget if variance_to_date and actual is not None else None
+    values: list[int | None] = [ytd_budget, actual, variance,
+                                sum(line.budget for line in lines), sum(line.outturn for line in lines),
+                                sum(line.variance for line in lines)]
+    return [label, "", *(_money(v) for v in values)]
+
+
+def _money(pence: int | None) -> str:
+    """A figure in pounds, negatives in brackets; "-" for no figure."""
+    return "-" if pence is None else format_gbp(pence, brackets=True)
+
+
 def monitoring_text(lines: list[SchemeMonitoring], actuals: Actuals) -> str:
-    """The monitoring table: year to date and forecast outturn by scheme, with a total line."""
+    """The monitoring table: year to date and forecast outturn by scheme, with its totals.
+
+    With schemes that have no ledger actuals the totals are given for the
+    schemes with actuals, for those without, and for all: the YTD actual is
+    only ever the ledger's, and a YTD variance only where there is an actual.
+    """
     through = month_label(actuals.year, parse_month(actuals.to_month)[1])
     header = ["Scheme", "Forecast method", "YTD budget", "YTD actual", "YTD variance", "Budget", "Forecast outturn",
               "Variance"]
-
-    def figures(line: SchemeMonitoring | None, values: list[int]) -> list[str]:
-        first = [f"{line.scheme_id} {line.name}", line.method] if line else ["Total", ""]
-        return first + [format_gbp(v, brackets=True) for v in values]
-
-    rows = [figures(line, [line.ytd_budget, line.ytd_actual, line.ytd_variance, line.budget, line.outturn,
-                           line.variance]) for line in lines]
-    totals = [sum(getattr(line, key) for line in lines)
-              for key in ("ytd_budget", "ytd_actual", "ytd_variance", "budget", "outturn", "variance")]
-    rows.append(figures(None, totals))
+    rows = [[f"{line.scheme_id} {line.name}", line.method,
+             *(_money(v) for v in (line.ytd_budget, line.ytd_actual, line.ytd_variance, line.budget, line.outturn,
+                                   line.variance))] for line in lines]
+    with_actuals = [line for line in lines if line.ytd_actual is not None]
+    without = [line for line in lines if line.ytd_actual is None]
+    if without:
+        rows.append(_total_row(f"Total: {plural(len(with_actuals), 'scheme')} with ledger actuals", with_actuals,
+                               variance_to_date=True))
+        rows.append(_total_row(f"Total: {plural(len(without), 'scheme')} with no actuals (at plan)", without,
+                               variance_to_date=False))
+    rows.append(_total_row("Total", lines, variance_to_date=not without))
     out = [f"== {actuals.year}: actual April to {through}, forecast after ==", text_table(header, rows, left=(0, 1))]
     reasons = [f"  {line.scheme_id}: {line.reason}" for line in lines if line.reason]
     if reasons:
         out += ["Reasons given for the forecasts:", *reasons]
+    if without:
+        one = len(without) == 1
+        out.append(f"{plural(len(without), 'scheme')} {'has' if one else 'have'} no ledger actuals: "
+                   f"{'its' if one else 'their'} YTD actual is '-' (the YTD actual total is the ledger's alone) and "
+                   f"{'its' if one else 'their'} forecast outturn is the plan profile.")
     out.append("Variance is actual or outturn less budget: positive is an overspend. Negative figures are in "
                "brackets.")
     return "\n".join(out)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from pooledfund.agreements import AlignedBudget, FundedArrangement
+from pooledfund.core.counts import plural
 from pooledfund.core.errors import InputError, Source
 from pooledfund.core.money import format_gbp
 from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, SchemeType
@@ -125,12 +126,21 @@ class ReturnPeriod:
         long_month = {"Jun": "June", "Sep": "September", "Dec": "December", "Mar": "March"}[end[:3]]
         return f"1 April {start} to {last_day} {long_month} {end[4:]}"
 
-    def status(self) -> str:
-        """Provisional until every month of the year is actual, then the year-end outturn."""
+    def status(self, without_actuals: int = 0) -> str:
+        """Provisional until every month of the year is actual, then the year-end outturn.
+
+        Args:
+            without_actuals: how many schemes have no ledger actuals (forecast at the plan profile all year):
+                said in the status, since their outturn is never actual.
+        """
+        none = ""
+        if without_actuals:
+            none = (f"; {plural(without_actuals, 'scheme')} with no ledger actuals "
+                    f"{'is' if without_actuals == 1 else 'are'} forecast at the plan profile all year")
         if self.provisional:
-            return (f"Provisional: actual April to {self.through_label}, forecast after; the forecast outturn "
+            return (f"Provisional: actual April to {self.through_label}, forecast after{none}; the forecast outturn "
                     "will change until the year-end outturn")
-        return f"Year-end outturn: actual April to {self.through_label}"
+        return f"Year-end outturn: actual April to {self.through_label}{none}"
 
     def quarter_state(self, quarter: int) -> str:
         """A quarter's figures: "Actual", "Forecast", or "Actual to Oct 2025, forecast after"."""
@@ -193,6 +203,13 @@ def quarter_problem(actuals: Actuals, quarter: int, fallback: str) -> InputError
 class SchemeLine:
     """One scheme's plan, spend by month and forecast outturn for the year, in pence.
 
+    A scheme the actuals scenario lists has ledger figures from April to the
+    actuals' last month. A scheme it does not list has none: its whole year
+    is forecast at the plan profile, and those months must never be shown as
+    actual. Its months up to the actuals' last month are kept apart
+    (:attr:`forecast_in_actual_months`): they count in its forecast outturn,
+    never in a quarter marked "Actual" nor in its actual to date.
+
     Attributes:
         arrangement_id: the arrangement the scheme is in.
         arrangement_name: its name.
@@ -200,7 +217,10 @@ class SchemeLine:
         scheme: the scheme record (name, type, area, commissioner, source).
         nhs_pct: the % commissioned by NHS bodies (the template's % NHS; % LA is the rest).
         plan: the year's budget.
-        months: the year's 12 months, April first: actual to the actual-through month, forecast after.
+        months: the year's 12 months, April first: actual to the actual-through month, forecast after (for a
+            scheme with no actuals, all forecast).
+        through: the actuals' last month (0 = April).
+        actual: whether the scheme has ledger actuals in the scenario.
     """
 
     arrangement_id: str
@@ -210,18 +230,33 @@ class SchemeLine:
     nhs_pct: Decimal
     plan: int
     months: tuple[int, ...]
+    through: int
+    actual: bool = True
+
+    def _shown(self, month: int) -> bool:
+        """Whether a month's spend is shown in its quarter: always, except a no-actuals scheme's actual months."""
+        return self.actual or month > self.through
 
     def quarter(self, quarter: int) -> int:
-        """Spend in a quarter (1 to 4)."""
-        return sum(self.months[m] for m in quarter_months(quarter))
+        """Spend in a quarter (1 to 4) as the return shows it: without a no-actuals scheme's actual months."""
+        return sum(self.months[m] for m in quarter_months(quarter) if self._shown(m))
 
-    def to_quarter_end(self, quarter: int) -> int:
-        """Spend from April to the end of ``quarter``."""
-        return sum(self.months[: quarter * MONTHS_PER_QUARTER])
+    def quarter_shown(self, quarter: int) -> bool:
+        """Whether the quarter has any figure to show (a no-actuals scheme has none in a quarter all actual)."""
+        return any(self._shown(m) for m in quarter_months(quarter))
+
+    @property
+    def forecast_in_actual_months(self) -> int:
+        """A no-actuals scheme's forecast (at the plan profile) for April to the actuals' last month; 0 otherwise."""
+        return 0 if self.actual else sum(self.months[: self.through + 1])
+
+    def actual_to_quarter_end(self, quarter: int) -> int:
+        """Ledger spend from April to the end of ``quarter``: 0 for a scheme with no ledger actuals."""
+        return sum(self.months[: quarter * MONTHS_PER_QUARTER]) if self.actual else 0
 
     @property
     def outturn(self) -> int:
-        """The forecast outturn: the year's 12 months."""
+        """The forecast outturn: the year's 12 months (a no-actuals scheme's at the plan profile)."""
         return sum(self.months)
 
     @property
@@ -316,9 +351,19 @@ class QuarterlyReturn:
     checks: list[ForecastCheck]
     result: RunResult
 
+    @property
+    def without_actuals(self) -> list[SchemeLine]:
+        """The schemes with no ledger actuals: forecast at the plan profile for the whole year."""
+        return [line for line in self.schemes if not line.actual]
 
-def scheme_lines(agreement: Agreement, result: RunResult, year: str) -> list[SchemeLine]:
-    """Every scheme's plan and monthly spend (the engine's, path 0) for the year."""
+
+def scheme_lines(agreement: Agreement, result: RunResult, actuals: Actuals) -> list[SchemeLine]:
+    """Every scheme's plan and monthly spend (the engine's, path 0) for the actuals' year.
+
+    A scheme the actuals do not list is marked as having no actuals: the
+    engine forecast its whole year at the plan profile.
+    """
+    year, through = parse_month(actuals.to_month)
     y_index = result.years.index(year)
     lines = []
     for arrangement in agreement.arrangements:
@@ -327,7 +372,7 @@ def scheme_lines(agreement: Agreement, result: RunResult, year: str) -> list[Sch
             lines.append(SchemeLine(
                 arrangement.id, arrangement.name, isinstance(arrangement, AlignedBudget), scheme,
                 nhs_share(agreement, scheme), scheme.budget.get(year, 0),
-                tuple(int(v) for v in spend[s_index])))
+                tuple(int(v) for v in spend[s_index]), through, scheme.id in actuals.schemes))
     return lines
 
 
@@ -464,7 +509,7 @@ def quarterly_return(agreement: Agreement, scenario: Scenario, result: RunResult
         return None, [problem]
     year, through = parse_month(actuals.to_month)
     period = ReturnPeriod(year, quarter, through)
-    lines = scheme_lines(agreement, result, year)
+    lines = scheme_lines(agreement, result, actuals)
     income = income_lines(agreement, scenario, result, year)
     checks = [forecast_check(c, lines, income) for c in national_conditions(agreement, result, thresholds)
               if c.year in ("", year)]

@@ -6,6 +6,14 @@ links to the Expenditure plan, so a changed budget flows through to the risk
 share. To the right, each scheme's split between its commissioners: the
 budget and spend of aligned budgets (each partner keeps its own), and the
 overspend a commissioner bears where a risk share has a commissioner layer.
+
+Each year is a block of rows starting its own printed page, ending in that
+year's total (years are never added together). A year with actuals opens
+with a marker row: "Actual" over each month the ledger gives, "Forecast"
+over the rest, its label saying whether the year's outturn is all actual.
+Other years have no marker: they are all projection. Marker and total rows leave the Year, Arrangement and Scheme
+type cells empty, so the other sheets' sums by year and arrangement never
+count them.
 """
 
 from __future__ import annotations
@@ -16,9 +24,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from pooledfund.agreements import AlignedBudget, Arrangement, FundedArrangement
+from pooledfund.core.counts import plural
 from pooledfund.core.money import allocate
 from pooledfund.core.types import percent_weight
-from pooledfund.core.years import MONTH_NAMES, parse_month
+from pooledfund.core.years import MONTH_NAMES, month_label, parse_month
 from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.cells import Sheet, col_range, ref, split_formula
 from pooledfund.io.excel.context import PackContext, Table
@@ -65,24 +74,29 @@ def write(ctx: PackContext) -> None:
     partners = agreement.partner_ids
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
+    through = actual_through(ctx.scenario)
     title(ws, f"Projection - {agreement.title}",
           f"Scenario: {ctx.scenario.label}. Spend by scheme and month (actuals where given, forecast after); "
-          "variance is outturn less budget, positive an overspend.")
+          f"variance is outturn less budget, positive an overspend.{_actuals_note(ctx, through)}")
     headings = [YEAR, SCHEME, NAME, *MONTH_NAMES, OUTTURN, BUDGET, VARIANCE, OVERSPEND, ARRANGEMENT, TYPE]
     for kind in share_kinds(list(agreement.arrangements)):
         headings += [share_heading(kind, p) for p in partners]
     columns = header(ws, HEADER_ROW, 1, headings)
-    _mark_actual_months(sheet, columns, ctx.scenario)
     row = HEADER_ROW
-    for y_index in range(len(agreement.years)):
+    for y_index, year in enumerate(agreement.years):
         if y_index and row > HEADER_ROW:
             ws.row_breaks.append(Break(id=row))
+        if year in through:
+            row += 1
+            _mark_actual_months(sheet, columns, row, year, through[year])
+        first = row + 1
         for arrangement in agreement.arrangements:
             row = _write_arrangement(ctx, sheet, columns, arrangement, y_index, row)
+        row += 1
+        _write_year_total(ctx, sheet, columns, row, year, first)
     last_row = max(row, HEADER_ROW + 1)
     add_table(ws, "Projection", HEADER_ROW, row, 1, len(headings))
     ctx.tables["projection"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
-    _write_totals(ctx, sheet, columns, row + 1, last_row)
     widths = {columns[h]: 12 for h in headings}
     widths.update({columns[YEAR]: 8, columns[ARRANGEMENT]: 14, columns[SCHEME]: 8, columns[NAME]: 22,
                    columns[TYPE]: 24})
@@ -95,22 +109,41 @@ def write(ctx: PackContext) -> None:
                        scale=85)
 
 
-def _mark_actual_months(sheet: Sheet, columns: dict[str, int], scenario: Scenario) -> None:
-    """Above the month headings, for the latest year with actuals: "Actual" over each actual month, "Forecast" after.
-
-    The scenario's actuals say which months are actual (April to ``to_month``);
-    other years' rows are all forecast, so the row names its year.
-    """
+def actual_through(scenario: Scenario) -> dict[str, int]:
+    """For each year the scenario has actuals in, its last actual month (0 = April)."""
     through: dict[str, int] = {}
     for actual in scenario.actuals:
         through[actual.year] = max(through.get(actual.year, -1), parse_month(actual.to_month)[1])
-    if not through:
-        return
-    year = max(through)
-    sheet.text(HEADER_ROW - 1, columns[YEAR], year, font=styles.BOLD)
+    return through
+
+
+def _actuals_note(ctx: PackContext, through: dict[str, int]) -> str:
+    """The title note's words on actuals: which year's months are actual, and the schemes with none."""
+    words = []
+    for year, last in sorted(through.items()):
+        listed = {scheme for a in ctx.scenario.actuals if a.year == year for scheme in a.schemes}
+        schemes = [s.id for a in ctx.agreement.arrangements for s in a.schemes]
+        none = [s for s in schemes if s not in listed]
+        words.append(f" {year}: actual April to {month_label(year, last)}, marked above its rows"
+                     + (f"; {plural(len(none), 'scheme')} with no ledger actuals {'is' if len(none) == 1 else 'are'} "
+                        "at the plan profile in every month" if none else "") + ".")
+    return "".join(words)
+
+
+def _mark_actual_months(sheet: Sheet, columns: dict[str, int], row: int, year: str, through: int) -> None:
+    """The marker row opening a year with actuals: "Actual" over each actual month, "Forecast" after.
+
+    Its label says whether the year's outturn is all actual ("2025-26: outturn,
+    all 12 months actual") or still part forecast ("2025-26: actual to Sep
+    2025"). The outturn and every other money column are left empty: the risk
+    share multiplies them (SUMPRODUCT), and a word there would be an error.
+    """
+    whole = through == len(MONTH_NAMES) - 1
+    label = f"{year}: outturn, all 12 months actual" if whole else f"{year}: actual to {month_label(year, through)}"
+    sheet.text(row, columns[NAME], label, font=styles.BOLD, wrap=True)
+    sheet.ws.row_dimensions[row].height = 30  # two lines: the label is wider than the name column
     for index, month in enumerate(MONTH_NAMES):
-        sheet.text(HEADER_ROW - 1, columns[month], "Actual" if index <= through[year] else "Forecast",
-                   font=styles.BOLD)
+        sheet.text(row, columns[month], "Actual" if index <= through else "Forecast", font=styles.BOLD)
 
 
 def _has_commissioner_layer(arrangement: Arrangement) -> bool:
@@ -192,29 +225,34 @@ def _write_partner_shares(sheet: Sheet, columns: dict[str, int], row: int, partn
                                 split_formula(amount, weights_range, weight), shares[p_index])
 
 
-def _write_totals(ctx: PackContext, sheet: Sheet, columns: dict[str, int], total_row: int, last_row: int) -> None:
-    """The total row under the table: subtotals of the months, outturn, budget and variance."""
-    sheet.text(total_row, 1, "Total", font=styles.BOLD)
+def _write_year_total(ctx: PackContext, sheet: Sheet, columns: dict[str, int], row: int, year: str,
+                      first: int) -> None:
+    """A year's total under its rows: the months, outturn, budget and variance of that year only.
+
+    The Year cell is left empty so the other sheets' sums by year never count
+    the total as one more scheme.
+    """
+    sheet.text(row, columns[NAME], f"Total {year}", font=styles.BOLD)
+    y_index = ctx.agreement.years.index(year)
     for heading in (*MONTH_NAMES, OUTTURN, BUDGET, VARIANCE):
         col = columns[heading]
-        expected = _total(ctx, heading)
-        cell = sheet.money_formula(total_row, col, f"SUBTOTAL(109,{col_range(col, HEADER_ROW + 1, last_row)})",
-                                   expected)
+        cell = sheet.money_formula(row, col, f"SUM({col_range(col, first, row - 1)})", _total(ctx, heading, y_index))
         cell.border = styles.TOP_LINE  # not bold: the months' columns stay narrow enough to print six to a page
 
 
-def _total(ctx: PackContext, heading: str) -> int:
-    """The engine's total of a column over every scheme and year."""
+def _total(ctx: PackContext, heading: str, y_index: int) -> int:
+    """The engine's total of a column over every scheme in one year."""
+    year = ctx.agreement.years[y_index]
     total = 0
     for arrangement in ctx.agreement.arrangements:
-        spend = ctx.result.monthly_spend[arrangement.id][0]
+        spend = ctx.result.monthly_spend[arrangement.id][0, y_index]  # (schemes, 12)
+        budget = sum(s.budget.get(year, 0) for s in arrangement.schemes)
         if heading in MONTH_NAMES:
-            total += int(spend[:, :, MONTH_NAMES.index(heading)].sum())
+            total += int(spend[:, MONTH_NAMES.index(heading)].sum())
         elif heading == OUTTURN:
             total += int(spend.sum())
         elif heading == BUDGET:
-            total += sum(s.budget.get(y, 0) for s in arrangement.schemes for y in ctx.agreement.years)
+            total += budget
         else:
-            budget = sum(s.budget.get(y, 0) for s in arrangement.schemes for y in ctx.agreement.years)
             total += int(spend.sum()) - budget
     return total

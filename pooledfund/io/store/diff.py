@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from pooledfund.core.counts import plural
 from pooledfund.core.money import format_gbp
 from pooledfund.io.store.records import (
     AGREEMENT_ROLE,
@@ -132,8 +133,9 @@ def figures_text(first: Version, second: Version) -> str:
                 out.append(text_table([_LEVEL_TITLES[level], "Figure", a_ref, b_ref, "Movement"], rows, text_columns=2))
             out.append("")
     moved = sum(1 for m in all_moves if m.moved)
-    out.append(f"{moved} of {len(all_moves)} figures moved." if moved else
-               f"No figure moved: all {len(all_moves)} figures are the same to the penny.")
+    same = "the one figure is" if len(all_moves) == 1 else f"all {len(all_moves):,} figures are"
+    out.append(f"{moved:,} of {plural(len(all_moves), 'figure')} moved." if moved else
+               f"No figure moved: {same} the same to the penny.")
     out.append("Movement is the second version's figure less the first's; negative figures are in brackets. "
                "Variance is spend less budget: positive is an overspend. — : not in that version (counted as £0.00).")
     return "\n".join(out)

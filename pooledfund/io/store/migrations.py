@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, insert, inspect, select
 
 from pooledfund.io.store import schema
+from pooledfund.io.store.clock import utc_now
 from pooledfund.io.store.errors import StoreError
 
 
@@ -47,10 +47,19 @@ def _guard_signed_off(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
+def _guard_signed_off_inputs(connection: Connection) -> None:
+    """3: the database refuses to delete an input file any signed-off version ran (triggers)."""
+    dialect = connection.dialect.name
+    statements = schema.sqlite_input_guards() if dialect == "sqlite" else schema.postgresql_input_guards()
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
 #: The schema's history, oldest first. Add a step at the end; never change or remove one already released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables: versions, inputs, version_inputs, results", _create_tables),
     Migration(2, "signed-off versions guarded by triggers against UPDATE and DELETE", _guard_signed_off),
+    Migration(3, "input files of signed-off versions guarded by triggers against DELETE", _guard_signed_off_inputs),
 )
 LATEST = MIGRATIONS[-1].number
 
@@ -90,7 +99,3 @@ def upgrade(connection: Connection, migrations: tuple[Migration, ...] = MIGRATIO
         applied.append(migration)
     return applied
 
-
-def utc_now() -> str:
-    """The time now in UTC, to the second, as ISO 8601 with a Z (``2026-03-18T10:15:02Z``)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

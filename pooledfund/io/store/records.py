@@ -33,6 +33,9 @@ MEASURES: dict[str, dict[str, str]] = {
     SCHEME: {"budget": "Budget", "spend": "Spend", "variance": "Variance (over)"},
 }
 
+#: The longest label a version may have: ``history`` prints it on one line of a table.
+LABEL_MAX_CHARS = 200
+
 #: The input files a version keeps, by the part they play in the run.
 AGREEMENT_ROLE, SCENARIO_ROLE = "agreement", "scenario"
 
@@ -204,7 +207,8 @@ class NewVersion:
     """A version about to be recorded (the database gives it its number and its time).
 
     Attributes are those of :class:`VersionInfo` that the recorder decides,
-    plus the input files and the figures.
+    plus the input files and the figures, and ``warnings``: what the
+    recorder is told about it (a plan run on actuals), never kept.
     """
 
     label: str
@@ -215,3 +219,4 @@ class NewVersion:
     scenario_name: str
     inputs: tuple[InputText, ...]
     figures: tuple[Figure, ...]
+    warnings: tuple[str, ...] = ()

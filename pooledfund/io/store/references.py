@@ -1,11 +1,14 @@
-"""Naming a recorded version on the command line (``@3``, ``@latest``, ``@signed-off``) and finding the database.
+"""Naming a recorded version on the command line (``@3``, ``@latest``, ``@signed-off``, ``@plan``) and the database.
 
 Light on purpose (no SQLAlchemy): the commands that accept a file or a
 version tell the two apart with :func:`is_reference` before any database is opened.
 
 * ``@3`` is version 3 (``history`` lists the numbers);
 * ``@latest`` is the version recorded last;
-* ``@signed-off`` is the version signed off last (the plan the board approved).
+* ``@signed-off`` is the version signed off most recently (by the meeting's
+  date, then the time the sign-off was entered): what the board approved last;
+* ``@plan`` is the plan signed off most recently (kind ``plan``): the
+  yardstick a month's forecast is measured against (``diff @plan @latest``).
 
 A file whose name starts with ``@`` is named with a folder in front: ``./@notes.yaml``.
 
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "@"
-LATEST, LAST_SIGNED_OFF = "latest", "signed-off"
+LATEST, LAST_SIGNED_OFF, PLAN = "latest", "signed-off", "plan"
 DB_ENV = "POOLEDFUND_DB"
 DEFAULT_DB_NAME = "pooledfund.db"
 
@@ -43,7 +46,7 @@ class VersionReference:
     Attributes:
         text: what was typed (``@3``), for messages.
         number: the version's number, for ``@N``.
-        which: ``latest`` or ``signed-off`` for those words; None for a number.
+        which: ``latest``, ``signed-off`` or ``plan`` for those words; None for a number.
     """
 
     text: str
@@ -52,14 +55,16 @@ class VersionReference:
 
 
 def parse_reference(value: str) -> VersionReference:
-    """Read ``@N``, ``@latest`` or ``@signed-off``; raise ValueError saying what is accepted."""
+    """Read ``@N``, ``@latest``, ``@signed-off`` or ``@plan``; raise ValueError saying what is accepted."""
     body = value.removeprefix(PREFIX).strip().lower()
     if body.isascii() and body.isdigit() and int(body) > 0:
         return VersionReference(value, number=int(body))
-    if body in (LATEST, LAST_SIGNED_OFF, "signedoff", "signed_off"):
-        return VersionReference(value, which=LATEST if body == LATEST else LAST_SIGNED_OFF)
-    raise ValueError(f"{value!r} does not name a version: give @N (a number from 'pooledfund history'), @latest or "
-                     "@signed-off (a file whose name starts with @ is written ./@name)")
+    if body in (LATEST, PLAN):
+        return VersionReference(value, which=body)
+    if body in (LAST_SIGNED_OFF, "signedoff", "signed_off"):
+        return VersionReference(value, which=LAST_SIGNED_OFF)
+    raise ValueError(f"{value!r} does not name a version: give @N (a number from 'pooledfund history'), @latest, "
+                     "@signed-off or @plan (a file whose name starts with @ is written ./@name)")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ Tables (docs/monitoring.md describes each column):
 The guards are triggers written for each database (SQLite and PostgreSQL):
 once a version is signed off, its row, its files list and its figures
 refuse every UPDATE and DELETE, and its figures and files list refuse new
-rows; an input file's text can never be changed (it is kept by its hash).
+rows; an input file's text can never be changed (it is kept by its hash),
+and a file any signed-off version ran can never be deleted (a plain
+``DELETE FROM inputs`` would otherwise leave the version with no files).
 """
 
 from __future__ import annotations
@@ -103,6 +105,11 @@ results = Table(
 #: The message every guard raises, so the code can recognise the database's refusal.
 GUARD_MESSAGE = "pooledfund: this version is signed off and cannot be changed"
 INPUT_GUARD_MESSAGE = "pooledfund: an input file is kept by its hash and cannot be changed"
+SIGNED_INPUT_GUARD_MESSAGE = "pooledfund: a signed-off version ran this input file, so it cannot be deleted"
+
+#: Whether a signed-off version ran the input file ``{row}.sha256`` (SQL, for the triggers on ``inputs``).
+_RUN_BY_SIGNED_OFF = """EXISTS (SELECT 1 FROM version_inputs JOIN versions ON versions.id = version_inputs.version_id
+                         WHERE version_inputs.sha256 = {row}.sha256 AND versions.status = 'signed off')"""
 
 #: Child tables whose rows belong to one version: (table, the row to test on UPDATE or DELETE).
 _CHILDREN = ("results", "version_inputs")
@@ -177,3 +184,32 @@ def postgresql_guards() -> list[str]:
         statements.append(f"""CREATE TRIGGER {table}_signed_off BEFORE INSERT OR UPDATE OR DELETE ON {table}
                               FOR EACH ROW EXECUTE FUNCTION pooledfund_guard_version_row()""")
     return statements
+
+
+def sqlite_input_guards() -> list[str]:
+    """The SQLite trigger refusing to delete an input file a signed-off version ran.
+
+    Updates of ``inputs`` are refused for every file already (``inputs_never_change``).
+    """
+    return [f"""CREATE TRIGGER inputs_signed_off_no_delete BEFORE DELETE ON inputs
+                WHEN {_RUN_BY_SIGNED_OFF.format(row="OLD")}
+                BEGIN SELECT RAISE(ABORT, '{SIGNED_INPUT_GUARD_MESSAGE}'); END"""]
+
+
+def postgresql_input_guards() -> list[str]:
+    """The PostgreSQL function and trigger refusing to delete an input file a signed-off version ran.
+
+    Without it the foreign key from ``version_inputs`` would refuse too, but in
+    words no finance lead reads; TRUNCATE of ``inputs`` is refused already.
+    """
+    return [
+        f"""CREATE FUNCTION pooledfund_guard_signed_input() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF {_RUN_BY_SIGNED_OFF.format(row="OLD")} THEN
+                    RAISE EXCEPTION '{SIGNED_INPUT_GUARD_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
+                END IF;
+                RETURN OLD;
+            END $$""",
+        """CREATE TRIGGER inputs_signed_off_no_delete BEFORE DELETE ON inputs
+           FOR EACH ROW EXECUTE FUNCTION pooledfund_guard_signed_input()""",
+    ]

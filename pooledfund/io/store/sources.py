@@ -19,6 +19,7 @@ from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.loader import agreement_from_data
 from pooledfund.io.scenario_files import chain_paths, scenario_from_chain
 from pooledfund.io.store.figures import run_figures
+from pooledfund.io.store.kinds import kind_findings
 from pooledfund.io.store.records import AGREEMENT_ROLE, SCENARIO_ROLE, InputText, NewVersion, Version
 from pooledfund.io.yamlio import parse_yaml_text
 from pooledfund.model.agreement import Agreement
@@ -87,6 +88,10 @@ def prepare_version(agreement_path: str, scenario_paths: Sequence[str], *, label
                     recorded_by: str) -> NewVersion:
     """Read, check and run an agreement under its scenarios; the version to record, figures and all.
 
+    The kind is checked against the scenarios' actuals (:mod:`.kinds`): a
+    kind that does not fit is refused, located; a plan with actuals is
+    recorded with a warning.
+
     The files are first loaded as every command loads them (so problems are
     located in the files as named), then read once more as bytes: the run
     that gives the figures is built from exactly the recorded texts.
@@ -94,8 +99,11 @@ def prepare_version(agreement_path: str, scenario_paths: Sequence[str], *, label
     load_inputs(agreement_path, scenario_paths)
     files = read_run_files(agreement_path, scenario_paths)
     agreement, scenarios = records_from_files(files)
+    problems, warnings = kind_findings(kind, scenarios)
+    if problems:
+        raise InvalidInputError(problems)
     scenario = combine_scenarios(scenarios)
     result = run(agreement, scenario)
     return NewVersion(label=label, kind=kind, recorded_by=recorded_by, agreement_id=agreement.id,
                       agreement_title=agreement.title, scenario_name=result.scenario_name, inputs=files,
-                      figures=run_figures(result, agreement))
+                      figures=run_figures(result, agreement), warnings=tuple(warnings))

@@ -17,14 +17,16 @@ from sqlalchemy import Connection, Engine, Executable, Row, delete, func, insert
 
 from pooledfund.core.version import __version__
 from pooledfund.io.store import schema
+from pooledfund.io.store.clock import today, utc_now
 from pooledfund.io.store.database import in_transaction, open_engine
 from pooledfund.io.store.errors import SignedOffError, StoreError, UnknownVersionError
-from pooledfund.io.store.migrations import MIGRATIONS, Migration, upgrade, utc_now
+from pooledfund.io.store.migrations import MIGRATIONS, Migration, upgrade
 from pooledfund.io.store.records import (
     AGREEMENT_ROLE,
     ARRANGEMENT,
     DRAFT,
     KINDS,
+    LABEL_MAX_CHARS,
     SIGNED_OFF,
     Figure,
     InputText,
@@ -33,7 +35,7 @@ from pooledfund.io.store.records import (
     Version,
     VersionInfo,
 )
-from pooledfund.io.store.references import LATEST, DatabaseLocation, VersionReference
+from pooledfund.io.store.references import LATEST, PLAN, DatabaseLocation, VersionReference
 
 _ROLE_ORDER = {AGREEMENT_ROLE: 0}
 
@@ -78,6 +80,9 @@ class VersionStore:
         """Record a version with its files and figures, all in one transaction; return it with its number."""
         if new.kind not in KINDS:
             raise StoreError(f"{new.kind!r} is not a kind of version ({', '.join(KINDS)})")
+        if not new.label.strip() or len(new.label) > LABEL_MAX_CHARS:
+            raise StoreError(f"a version's label is 1 to {LABEL_MAX_CHARS} characters on one line; this one has "
+                             f"{len(new.label):,}")
         for item in new.inputs:
             if hashlib.sha256(item.text.encode("utf-8")).hexdigest() != item.sha256:
                 raise StoreError(f"{item.name}: its text does not match its SHA-256; it was not recorded")
@@ -113,20 +118,37 @@ class VersionStore:
         return in_transaction(self.engine, lambda c: self._read_version(c, version_id), write=False)
 
     def resolve(self, reference: VersionReference) -> int:
-        """The number of the version a reference names (``@3``, ``@latest``, ``@signed-off``)."""
+        """The number of the version a reference names (``@3``, ``@latest``, ``@signed-off``, ``@plan``).
+
+        ``@signed-off`` is the version signed off most recently: the latest
+        sign-off date (the meeting's), then the latest time the sign-off was
+        entered, then the higher number. A board may approve a plan, then a
+        quarterly return; the one approved last is what stands now.
+        ``@plan`` is the same among the signed-off versions of kind ``plan``:
+        the plan the year is measured against.
+        """
         table = schema.versions
         if reference.number is not None:
             in_transaction(self.engine, lambda c: _info_or_unknown(c, self.shown, reference.number or 0,
                                                                    reference.text), write=False)
             return reference.number
-        query = select(func.max(table.c.id))
-        if reference.which != LATEST:
-            query = query.where(table.c.status == SIGNED_OFF)
+        if reference.which == LATEST:
+            query = select(table.c.id).order_by(table.c.id.desc()).limit(1)
+        else:
+            query = (select(table.c.id).where(table.c.status == SIGNED_OFF)
+                     .order_by(table.c.signed_off_date.desc(), table.c.signed_off_at.desc(), table.c.id.desc())
+                     .limit(1))
+            if reference.which == PLAN:
+                query = query.where(table.c.kind == PLAN)
         found = in_transaction(self.engine, lambda c: c.execute(query).scalar(), write=False)
         if found is None:
             if reference.which == LATEST:
                 raise UnknownVersionError(f"{reference.text}: {self.shown} holds no versions yet; record one with "
                                           "'pooledfund record'")
+            if reference.which == PLAN:
+                raise UnknownVersionError(f"{reference.text}: no plan in {self.shown} has been signed off yet (a "
+                                          "version recorded with --kind plan, then 'pooledfund signoff'); "
+                                          "'pooledfund history' lists the versions")
             raise UnknownVersionError(f"{reference.text}: no version in {self.shown} has been signed off yet "
                                       "('pooledfund history' lists them; 'pooledfund signoff' signs one off)")
         return int(found)
@@ -137,14 +159,26 @@ class VersionStore:
         """Mark a draft signed off by ``by`` at ``meeting`` on ``signed_on``; from then on it never changes."""
         if not by.strip() or not meeting.strip():
             raise StoreError("a sign-off names who signed it off (--by) and the meeting (--meeting)")
-        if signed_on > date.today():
-            raise StoreError(f"--date {signed_on.isoformat()} is after today: a version is signed off on the date of "
-                             "the meeting that approved it")
 
         def work(connection: Connection) -> None:
             current = _info_or_unknown(connection, self.shown, version_id)
             if current.signed_off and current.sign_off is not None:
                 raise SignedOffError(version_id, "signed off again", current.sign_off.words())
+            if signed_on > today():
+                raise StoreError(f"--date {signed_on.isoformat()} is after today: a version is signed off on the date "
+                                 "of the meeting that approved it")
+            # A plan approved at a board before it was recorded here (a finance lead starting with the tool
+            # part way through the year) is signed off on the meeting's date. What cannot be right is a
+            # date more than a year before the version's first financial year begins.
+            first_year = connection.execute(
+                select(func.min(schema.results.c.year)).where(schema.results.c.version_id == version_id)).scalar()
+            if first_year:
+                earliest = date(int(first_year[:4]) - 1, 4, 1)
+                if signed_on < earliest:
+                    raise StoreError(
+                        f"--date {signed_on.isoformat()}: version {version_id} covers {first_year} onwards, so no "
+                        f"board approved it before {earliest.isoformat()}, a year before its first year began; "
+                        "give the date of the meeting that approved it")
             done = connection.execute(
                 update(schema.versions)
                 .where(schema.versions.c.id == version_id, schema.versions.c.status == DRAFT)
@@ -183,8 +217,9 @@ class VersionStore:
         links, files = schema.version_inputs.c, schema.inputs.c
         rows = connection.execute(
             select(links.role, links.position, links.part, links.name, links.sha256, files.text)
-            .join(schema.inputs, files.sha256 == links.sha256)
+            .outerjoin(schema.inputs, files.sha256 == links.sha256)
             .where(links.version_id == version_id)).all()
+        _check_inputs_present(version_id, rows)
         inputs = sorted((InputText(r.role, r.position, r.part, r.name, r.sha256, r.text) for r in rows),
                         key=lambda i: (_ROLE_ORDER.get(i.role, 1), i.position, i.part))
         for item in inputs:
@@ -197,6 +232,25 @@ class VersionStore:
             for r in connection.execute(select(schema.results).where(c.version_id == version_id)
                                         .order_by(c.position)))
         return Version(info, tuple(inputs), figures)
+
+
+def _check_inputs_present(version_id: int, rows: Sequence[Row[Any, Any, Any, Any, Any, Any]]) -> None:
+    """Refuse, in words, a version whose files list is empty or names texts no longer in ``inputs``.
+
+    Every version runs an agreement file, so an empty list, or a file whose
+    text is gone, can only mean rows were deleted behind pooledfund's back
+    (with a tool that bypassed the guards, or before they existed).
+    """
+    missing = [row for row in rows if row.text is None]
+    if any(row.role == AGREEMENT_ROLE for row in rows) and not missing:
+        return
+    if missing:
+        which = " (" + "; ".join(f"{row.name}, SHA-256 {row.sha256[:12]}..." for row in missing[:3])
+        which += f"; and {len(missing) - 3} more)" if len(missing) > 3 else ")"
+    else:
+        which = " (it lists no agreement file)" if rows else " (it lists no files at all)"
+    raise StoreError(f"version {version_id}'s input files are missing from the database{which}: it has been "
+                     "tampered with, and cannot be shown, run or compared; restore the database from a backup")
 
 
 def _version_row(connection: Connection, version_id: int) -> Row[Any] | None:

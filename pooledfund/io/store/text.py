@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pooledfund.core.counts import plural
 from pooledfund.core.money import format_gbp
 from pooledfund.io.store.records import (
     AGREEMENT_ROLE,
@@ -45,7 +46,8 @@ def history_text(infos: list[VersionInfo], variances: dict[int, dict[str, int]],
     lines = [f"Versions in {shown}", "", text_table(header, rows, text_columns=len(header) - len(years)), "",
              "Variance is spend less budget of every arrangement in the year: positive is an overspend. "
              "Negative figures are in brackets.",
-             "Name a version as @N (e.g. @1), @latest or @signed-off in show, diff, run, compare and export."]
+             "Name a version as @N (e.g. @1), @latest, @signed-off (signed off most recently) or @plan (the plan "
+             "signed off most recently) in show, diff, run, compare and export."]
     return "\n".join(lines)
 
 
@@ -89,6 +91,7 @@ def show_text(version: Version) -> str:
         out.append(text_table(["Arrangement", *(MEASURES[ARRANGEMENT][m] for m in _ARRANGEMENT_SHOWN)],
                               _rows(figures, ARRANGEMENT, _ARRANGEMENT_SHOWN)))
         schemes = sum(1 for f in figures if f.level == SCHEME and f.measure == "variance")
-        out += [f"(and {schemes} schemes' budget, spend and variance: 'pooledfund diff' compares them)", ""]
+        out += [f"(and the budget, spend and variance of {plural(schemes, 'scheme')}: 'pooledfund diff' compares "
+                "them)", ""]
     out.append("Variance is spend less budget: positive is an overspend. Negative figures are in brackets.")
     return "\n".join(out)

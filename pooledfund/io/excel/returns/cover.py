@@ -18,6 +18,7 @@ import hashlib
 from openpyxl.styles import Alignment
 
 from pooledfund.agreements import AlignedBudget
+from pooledfund.core.counts import plural
 from pooledfund.core.version import __version__
 from pooledfund.core.vocabulary import PartnerKind
 from pooledfund.core.years import MONTH_NAMES, month_label
@@ -39,14 +40,22 @@ CONTENTS = {
 
 
 def forecast_note(ctx: ReturnContext) -> str:
-    """Which months are forecast, said plainly."""
+    """Which months are forecast, and which schemes have no ledger actuals at all, said plainly."""
     period = ctx.figures.period
+    missing = ctx.figures.without_actuals
+    none = ""
+    if missing:
+        ids = ", ".join(line.scheme.id for line in missing)
+        one = len(missing) == 1
+        none = (f" {plural(len(missing), 'scheme')} {'has' if one else 'have'} no ledger actuals ({ids}): "
+                f"{'its' if one else 'their'} spend is FORECAST at the plan profile for the whole year, never shown "
+                "as actual.")
     if not period.provisional:
-        return f"Every month of {period.year} is actual (April to {period.through_label})."
+        return f"Every month of {period.year} is actual (April to {period.through_label}).{none}"
     first_forecast = month_label(period.year, period.through + 1)
     return (f"Figures for {first_forecast} to {month_label(period.year, len(MONTH_NAMES) - 1)} are FORECAST, not "
-            f"actual: only April to {period.through_label} is from the ledger. The forecast outturn and variance "
-            "will change as the months come in.")
+            f"actual: only April to {period.through_label} is from the ledger.{none} The forecast outturn and "
+            "variance will change as the months come in.")
 
 
 def write(ctx: ReturnContext) -> None:
@@ -67,7 +76,7 @@ def write(ctx: ReturnContext) -> None:
         ("Quarter", f"{period.quarter_label}: {months}"),
         ("Period covered", f"{period.covered_words()}; actual through {period.through_label} (month "
                            f"{period.through + 1})"),
-        ("Status", period.status()),
+        ("Status", period.status(len(figures.without_actuals))),
         ("Scenario", figures.scenario.label),
         ("Run id (as on the sign-off pack)", run_id(agreement, [figures.scenario])),
         ("Produced", f"{ctx.created.strftime('%d %B %Y').lstrip('0')} by pooledfund {__version__}"),
@@ -78,11 +87,12 @@ def write(ctx: ReturnContext) -> None:
         sheet.text(row, 1, label, font=styles.BOLD)
         sheet.value(row, 2, value)
     row += 1
-    note = sheet.text(row, 1, forecast_note(ctx), font=styles.FAIL_FONT if period.provisional else styles.BOLD,
-                      wrap=True)
+    words = forecast_note(ctx)
+    forecast = period.provisional or bool(figures.without_actuals)
+    note = sheet.text(row, 1, words, font=styles.FAIL_FONT if forecast else styles.BOLD, wrap=True)
     note.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-    ws.row_dimensions[row].height = 32
+    ws.row_dimensions[row].height = max(32, 13 * -(-len(words) // 150) + 6)  # about 150 characters a line
     row = _prepared_by(sheet, row + 2)
     row = _arrangements(ctx, sheet, row + 2)
     row = _sign_off(ctx, sheet, row + 2)

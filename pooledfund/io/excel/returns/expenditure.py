@@ -7,16 +7,24 @@ its heading), the actual to the end of the quarter returned, the forecast
 outturn and the variance (outturn less plan: positive is an overspend).
 Below: the same by arrangement and source of funding, with each source's
 money in and its balance (the template's running balance, at the forecast).
+
+A scheme with no ledger actuals has no actual figure: its cells under an
+"Actual" heading and its actual to date are empty, its forecast for those
+months (at the plan profile) has a column of its own, counted in the
+forecast outturn, and the row says "no ledger actuals: forecast at plan
+profile". So the actual totals are the ledger's, and the outturn totals
+still the pack's.
 """
 
 from __future__ import annotations
 
 from pooledfund.agreements import FundedArrangement
+from pooledfund.core.counts import plural
 from pooledfund.core.vocabulary import FundingSource
 from pooledfund.io.excel import styles
 from pooledfund.io.excel.cells import col_range, ref, sum_where
 from pooledfund.io.excel.context import Table
-from pooledfund.io.excel.returns.context import EXPENDITURE, ReturnContext, header_at
+from pooledfund.io.excel.returns.context import EXPENDITURE, ReturnContext, fit_rows, header_at
 from pooledfund.io.excel.returns.income import FORECAST as INCOME_FORECAST
 from pooledfund.io.excel.returns.income import SOURCE as INCOME_SOURCE
 from pooledfund.io.excel.sheet_expenditure import commissioner_label
@@ -29,6 +37,13 @@ COMMISSIONER, PCT_NHS, PCT_LA, SOURCE = "Commissioner", "% NHS", "% LA", "Source
 PLAN, OUTTURN, VARIANCE = "Plan for the year", "Forecast outturn", "Variance"
 QUARTER_HEADINGS = [f"Q{q}" for q in range(1, QUARTERS + 1)]
 MONEY_IN, BALANCE = "Money in for the year", "Balance: money in less outturn"
+NOTE = "Note"
+NO_ACTUALS_NOTE = "no ledger actuals: forecast at plan profile"
+
+
+def in_place_heading(ctx: ReturnContext) -> str:
+    """The heading of a no-actuals scheme's forecast for the actual months: "Forecast Apr to Sep 2025, no actuals"."""
+    return f"Forecast Apr to {ctx.figures.period.through_label}, no actuals"
 
 
 def to_date_heading(ctx: ReturnContext) -> str:
@@ -41,8 +56,8 @@ def _figure(ctx: ReturnContext, line: SchemeLine, heading: str) -> int:
     quarter = ctx.figures.period.quarter
     if heading in QUARTER_HEADINGS:
         return line.quarter(QUARTER_HEADINGS.index(heading) + 1)
-    return {PLAN: line.plan, to_date_heading(ctx): line.to_quarter_end(quarter), OUTTURN: line.outturn,
-            VARIANCE: line.variance}[heading]
+    return {PLAN: line.plan, to_date_heading(ctx): line.actual_to_quarter_end(quarter), OUTTURN: line.outturn,
+            VARIANCE: line.variance, in_place_heading(ctx): line.forecast_in_actual_months}[heading]
 
 
 def write(ctx: ReturnContext) -> None:
@@ -52,16 +67,29 @@ def write(ctx: ReturnContext) -> None:
     sheet = ctx.sheet(EXPENDITURE)
     ws = sheet.ws
     to_date = to_date_heading(ctx)
+    missing = figures.without_actuals
+    none_words = ""
+    if missing:
+        one = len(missing) == 1
+        none_words = (f" {plural(len(missing), 'scheme')} {'has' if one else 'have'} no ledger actuals: nothing of "
+                      f"{'its' if one else 'theirs'} is shown as actual; {'its' if one else 'their'} forecast at the "
+                      f"plan profile for April to {period.through_label} has a column of its own.")
     title(ws, f"Expenditure - {figures.agreement.title} - {period.name}",
-          f"Actual April to {period.through_label} from the ledger, forecast after. Variance is forecast outturn "
-          "less plan: positive is an overspend. % NHS is the share commissioned by NHS bodies, % LA the rest.")
-    money = [PLAN, *QUARTER_HEADINGS, to_date, OUTTURN, VARIANCE]
-    headings = [ARRANGEMENT, SCHEME_ID, NAME, TYPE, AREA, COMMISSIONER, PCT_NHS, PCT_LA, SOURCE, *money]
+          f"Actual April to {period.through_label} from the ledger, forecast after.{none_words} Variance is "
+          "forecast outturn less plan: positive is an overspend. % NHS is the share commissioned by NHS bodies, "
+          "% LA the rest.")
+    spread = [in_place_heading(ctx)] if missing else []
+    money = [PLAN, *QUARTER_HEADINGS, *spread, to_date, OUTTURN, VARIANCE]
+    headings = [ARRANGEMENT, SCHEME_ID, NAME, TYPE, AREA, COMMISSIONER, PCT_NHS, PCT_LA, SOURCE, *money,
+                *([NOTE] if missing else [])]
     columns = header(ws, HEADER_ROW, 1, headings)
     for index, heading in enumerate(QUARTER_HEADINGS):
         sheet.text(HEADER_ROW - 1, columns[heading], period.quarter_state(index + 1), font=styles.BOLD, wrap=True)
-    sheet.text(HEADER_ROW - 1, columns[OUTTURN], "Actual" if not period.provisional else "Actual + forecast",
-               font=styles.BOLD, wrap=True)
+    if missing:
+        sheet.text(HEADER_ROW - 1, columns[in_place_heading(ctx)], "Forecast at plan profile", font=styles.BOLD,
+                   wrap=True)
+    sheet.text(HEADER_ROW - 1, columns[OUTTURN],
+               "Actual" if not (period.provisional or missing) else "Actual + forecast", font=styles.BOLD, wrap=True)
     row = HEADER_ROW
     for line in figures.schemes:
         row += 1
@@ -83,6 +111,9 @@ def write(ctx: ReturnContext) -> None:
               columns[SOURCE]: 26}
     widths.update({columns[h]: 15 for h in money})
     widths.update({columns[VARIANCE] + 1: 15, columns[VARIANCE] + 2: 15})
+    if missing:
+        widths[columns[NOTE]] = 24
+        fit_rows(ws, columns[NOTE], 24, HEADER_ROW + 1, row)
     styles.set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
     styles.print_setup(ws, f"{HEADER_ROW - 1}:{HEADER_ROW}")
@@ -104,13 +135,20 @@ def _scheme_row(ctx: ReturnContext, columns: dict[str, int], row: int, line: Sch
     sheet.value(row, columns[SOURCE], scheme.funding_source.label)
     sheet.money(row, columns[PLAN], line.plan)
     for index, heading in enumerate(QUARTER_HEADINGS):
-        sheet.money(row, columns[heading], line.quarter(index + 1))
+        if line.quarter_shown(index + 1):  # a no-actuals scheme has no figure under an all-actual quarter
+            sheet.money(row, columns[heading], line.quarter(index + 1))
     first = ref(columns[QUARTER_HEADINGS[0]], row)
-    sheet.money_formula(row, columns[to_date_heading(ctx)],
-                        f"SUM({first}:{ref(columns[QUARTER_HEADINGS[quarter - 1]], row)})",
-                        line.to_quarter_end(quarter))
-    sheet.money_formula(row, columns[OUTTURN], f"SUM({first}:{ref(columns[QUARTER_HEADINGS[-1]], row)})",
-                        line.outturn)
+    last_spend = QUARTER_HEADINGS[-1]
+    if ctx.figures.without_actuals:
+        last_spend = in_place_heading(ctx)
+        if not line.actual:
+            sheet.money(row, columns[last_spend], line.forecast_in_actual_months)
+            sheet.text(row, columns[NOTE], NO_ACTUALS_NOTE, wrap=True)
+    if line.actual:  # the actual to date is the ledger's: a scheme without actuals has none
+        sheet.money_formula(row, columns[to_date_heading(ctx)],
+                            f"SUM({first}:{ref(columns[QUARTER_HEADINGS[quarter - 1]], row)})",
+                            line.actual_to_quarter_end(quarter))
+    sheet.money_formula(row, columns[OUTTURN], f"SUM({first}:{ref(columns[last_spend], row)})", line.outturn)
     sheet.money_formula(row, columns[VARIANCE], f"{ref(columns[OUTTURN], row)}-{ref(columns[PLAN], row)}",
                         line.variance)
 
