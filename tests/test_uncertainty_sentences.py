@@ -82,10 +82,11 @@ def test_the_sentence_gives_the_chance_of_overspend_and_the_p90_of_the_share() -
     # Council shares sorted (£k): 0, 0, 30, 72, 120, 150, 240, 360, 480, 900.
     # P90 at h = 9 x 0.9 = 8.1: 480 + 0.1 x (900 - 480) = 522, so £522,000, which reads £520k.
     # ICB shares sorted (£k): 0, 0, 20, 48, 80, 100, 160, 240, 320, 600.
-    # P90: 320 + 0.1 x (600 - 320) = 348, so £348,000, which reads £350k (two figures, halves up).
+    # P90: 320 + 0.1 x (600 - 320) = 348, so £348,000, which reads £340k (two figures, rounded down so that
+    # "pays over" stays true).
     assert [s.text for s in sentences] == [
         "80% chance the Test pool overspends in 2025-26; 1 in 10 chance Council pays over £520k towards it.",
-        "80% chance the Test pool overspends in 2025-26; 1 in 10 chance ICB pays over £350k towards it.",
+        "80% chance the Test pool overspends in 2025-26; 1 in 10 chance ICB pays over £340k towards it.",
     ]
     council = sentences[0]
     assert (council.overspending_paths, council.paths, council.share_p90) == (8, 10, 522 * K)
@@ -147,19 +148,19 @@ def test_none_or_every_path_is_not_a_chance(count: int) -> None:
 
 
 @pytest.mark.parametrize(("pence", "words"), [
-    (78_765_432, "£790k"),  # £787,654.32: two significant figures, 790 thousand
-    (34_800_000, "£350k"),  # £348,000: halves up
+    (78_765_432, "£780k"),  # £787,654.32: two significant figures, rounded down: 780 thousand
+    (34_800_000, "£340k"),  # £348,000: down, never up, so "pays over £340k" stays true of a P90 of £348,000
     (123_456_789, "£1.2m"),
-    (99_999_999, "£1m"),  # £999,999.99 rounds to a million, not £1,000k
+    (99_999_999, "£990k"),  # £999,999.99: down to 990 thousand, not up to a million
     (9_500_000, "£95k"),
     (950_000, "£9.5k"),
     (87_049, "£870"),
     (12_345, "£120"),
     (99, "£0.99"),  # under £1: to the penny
-    (-78_765_432, "(£790k)"),
+    (-78_765_432, "(£780k)"),
     (123_456_789_000, "£1.2bn"),
 ])
-def test_amounts_in_sentences_have_two_significant_figures(pence: int, words: str) -> None:
+def test_amounts_in_sentences_have_two_significant_figures_rounded_down(pence: int, words: str) -> None:
     assert rounded_pounds(pence) == words
 
 

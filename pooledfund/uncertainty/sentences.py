@@ -5,7 +5,7 @@ to overspend, and how bad could our share be? Each sentence answers both for
 one partner in one arrangement, for example::
 
     82% chance the Northmoor Better Care Fund pooled fund overspends in 2025-26;
-    1 in 10 chance Northmoor Borough Council pays over £790k towards it.
+    1 in 10 chance Northmoor Borough Council pays over £780k towards it.
 
 The rules (docs/dashboard.md, "The chances in words"):
 
@@ -16,7 +16,8 @@ The rules (docs/dashboard.md, "The chances in words"):
 * **"1 in 10 chance ... pays over X"**: X is the P90 of the partner's share of
   that arrangement's overspend (the value 9 in 10 paths stay at or below,
   by the rule in :mod:`pooledfund.uncertainty.statistics`), written to two
-  significant figures, halves rounded up (£787,654.32 reads £790k). The
+  significant figures rounded down (£787,654.32 reads £780k), so the sentence
+  stays true: rounded up, "over £790k" would be a chance under 1 in 10. The
   exact P90 is kept on the sentence (:attr:`ChanceSentence.share_p90`) for
   hover text and tables. When the P90 is £0 the partner pays nothing on at
   least 9 in 10 paths, and the sentence says so.
@@ -28,7 +29,7 @@ nothing here formats for a particular screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 
@@ -96,18 +97,19 @@ def chance_words(count: int, paths: int) -> str:
 
 
 def rounded_pounds(pence: int) -> str:
-    """An amount to two significant figures, halves up, in short form: £790k, £1.2m, £45k, £9.5k, £870.
+    """An amount to two significant figures, rounded down, in short form: £780k, £1.2m, £45k, £9.5k, £870.
 
     Negative amounts are in brackets, as everywhere. For sentences, where the
     exact figure would be noise; the exact figure goes beside it (hover or a
-    table). Amounts under £1 are written to the penny.
+    table). Rounded towards £0, so "pays over X" of a P90 stays true.
+    Amounts under £1 are written to the penny.
     """
     value = abs(int(pence))
     if value < 100:
         return format_gbp(int(pence), brackets=True)
     pounds = Decimal(value) / 100
     digits = pounds.adjusted()  # the power of ten of the leading digit: 787,654.32 -> 5
-    rounded = pounds.quantize(Decimal(1).scaleb(digits - 1), rounding=ROUND_HALF_UP)
+    rounded = pounds.quantize(Decimal(1).scaleb(digits - 1), rounding=ROUND_DOWN)
     text = f"£{_plain(rounded)}"
     for size, unit in _UNITS:
         if rounded >= size:
