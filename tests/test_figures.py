@@ -148,7 +148,7 @@ def test_cumulative_spend_without_actuals_is_one_projection(base: ModelOutputs) 
     assert [trace.name for trace in fig.data] == ["Budget", "Projected spend"]
     # the base scenario spends exactly the budget
     assert _pence(fig.data[0].y) == _pence(fig.data[1].y)
-    assert fig.layout.annotations[0].text == "Year end: on budget"
+    assert fig.layout.annotations[0].text == "Year end: on the schemes' budgets"
 
 
 def test_the_risk_share_waterfall_shows_who_took_each_layer(cut: tuple[ModelOutputs, RunResult]) -> None:

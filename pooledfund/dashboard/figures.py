@@ -344,11 +344,14 @@ def cumulative_spend(outputs: ModelOutputs, year: str, arrangement: str | None =
                                font={"size": 11, "color": GREY})
     gap = spend[-1] - budget[-1] if spend else 0
     fig.add_annotation(x=labels[-1], y=_pounds(spend[-1]) if spend else 0, xanchor="right", yshift=18, showarrow=False,
-                       text=f"Year end: {variance_words(gap)}" if gap else "Year end: on budget",
+                       text=(f"Year end v scheme budgets: {variance_words(gap)}" if gap
+                             else "Year end: on the schemes' budgets"),
                        font={"color": palette.OVERSPEND if gap > 0 else palette.UNDERSPEND})
     _money_axis(fig, [0.0, *(_pounds(v) * 1.05 for v in budget + spend)])
     _month_axis(fig, labels)
-    subtitle = _where(outputs, arrangement).capitalize()
+    # Against the schemes' budgets, not the pool's money in: the board summary's variance also counts a
+    # risk pool or contingency the partners paid in beyond the schemes, so the two can differ by it.
+    subtitle = _where(outputs, arrangement).capitalize() + "; budget = the schemes' budgets (no risk pool)"
     if last_actual is not None:
         subtitle += f"; actuals to {labels[last_actual]}, then the forecast"
     return _layout(fig, f"Cumulative spend against budget, {year}", subtitle=subtitle)
