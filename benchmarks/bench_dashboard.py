@@ -196,6 +196,8 @@ def load_dashboard(browser: object, url: str, tab: str, *, settle_ms: int = 1500
         if first.chart is None:
             clicked = page.evaluate("() => performance.now()")
             page.get_by_role("tab", name=tab, exact=True).click()
+            # the earlier "done" mark still stands until the rerun starts: wait for the chart itself first
+            page.wait_for_function("() => window.__marks.chart !== undefined", timeout=int(timeout_s * 1000))
             after = _settle(page, settle_ms, timeout_s)
             if after.get("chart") is not None:
                 tab_chart = (float(after["chart"]) - float(clicked)) / 1000
