@@ -43,6 +43,7 @@ from pooledfund.dashboard.figures import (
     spend_by_scheme_type,
 )
 from pooledfund.dashboard.formats import SIGN_CONVENTION, exactly, short_gbp, signed_gbp, variance_words
+from pooledfund.dashboard.money_flow import money_flow_markdown, money_flow_table
 from pooledfund.dashboard.monitoring import (
     HeadlineChange,
     bridge_frame,
@@ -106,7 +107,9 @@ DEFAULT_EXAMPLE = "examples/bcf_northmoor.yaml"
 #: The versions database the monitoring view opens with, when it is there (a path from this folder).
 DEFAULT_VERSIONS = "examples/monitoring/northmoor_versions.db"
 #: The page's sections, one tab each; only the tab in view runs (lazy tabs), so the first screen is quick.
-SECTIONS = ("Money flow", "Scenarios and cash", "Spend", "Monitoring", "Schemes (edit budgets)",
+#: The page opens on the Summary (the money flow as a table): no chart, so the browser need not load plotly's
+#: 4.7 MB script, which holds up everything on the page, before the board summary is drawn (docs/dashboard.md 4).
+SECTIONS = ("Summary", "Money flow", "Scenarios and cash", "Spend", "Monitoring", "Schemes (edit budgets)",
             "Checks", "Assumptions", "Explain", "Uncertainty")
 FILES = 0  # the "version on screen" choice meaning: the files chosen above, no recorded version
 TITLE = "Pooled budget dashboard: who pays what if…"
@@ -122,17 +125,18 @@ WHAT_IF_KEYS = ("adhoc_inflation", "adhoc_demography", "adhoc_driver", "adhoc_de
 
 st.set_page_config(page_title="pooledfund dashboard", page_icon="£", layout="wide")
 # Fit a laptop screen (1280x720): less space above the title, labels that wrap rather than end in "…",
-# and long messages that wrap inside their box.
-st.markdown("<style>"
-            "[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;} "
-            "h1 {font-size: 2rem !important;} "
-            "[data-testid='stMetricValue'] {font-size: 1.6rem;} "
-            "[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; "
-            "overflow: visible !important; text-overflow: clip !important;} "
-            "[data-testid='stFileUploaderDropzoneInstructions'] * {white-space: normal !important; "
-            "overflow: visible !important; text-overflow: clip !important;} "
-            "[data-testid='stAlert'] pre, [data-testid='stAlert'] pre code "
-            "{white-space: pre-wrap !important; overflow-wrap: anywhere;}</style>", unsafe_allow_html=True)
+# and long messages that wrap inside their box. st.html with only a style in it takes no room on the page and,
+# unlike st.markdown(unsafe_allow_html=True), needs no HTML parser in the browser before the first screen.
+st.html("<style>"
+        "[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;} "
+        "h1 {font-size: 2rem !important;} "
+        "[data-testid='stMetricValue'] {font-size: 1.6rem;} "
+        "[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; "
+        "overflow: visible !important; text-overflow: clip !important;} "
+        "[data-testid='stFileUploaderDropzoneInstructions'] * {white-space: normal !important; "
+        "overflow: visible !important; text-overflow: clip !important;} "
+        "[data-testid='stAlert'] pre, [data-testid='stAlert'] pre code "
+        "{white-space: pre-wrap !important; overflow-wrap: anywhere;}</style>")
 
 
 # --- Cached steps (keyed by content hash) ------------------------------------------------------
@@ -682,8 +686,8 @@ st.caption(f"**{agreement.title}** · file: {in_use} · scenario: **{current.lab
 headline = st.container()
 downloads = st.container()
 # One tab per section; only the tab in view runs (on_change="rerun" makes the tabs lazy), so opening the
-# page builds the board summary and the first tab's two charts, not every chart, table and text at once.
-(tab_flow, tab_scenarios, tab_spend, tab_monitoring, tab_schemes, tab_checks, tab_assumptions, tab_explain,
+# page builds the board summary and the Summary tab's table, not every chart, table and text at once.
+(tab_summary, tab_flow, tab_scenarios, tab_spend, tab_monitoring, tab_schemes, tab_checks, tab_assumptions, tab_explain,
  tab_uncertainty) = st.tabs(SECTIONS, key="section", on_change="rerun")
 
 # The schemes table comes first in the script (though lower on the page) so that
@@ -765,6 +769,14 @@ with downloads:
     right.download_button("Download results (JSON)", data=outputs.json_bytes(), mime="application/json",
                           file_name=f"{agreement.id}_{outputs.scenario_id}.json", key="download_json",
                           on_click="ignore")
+
+if tab_summary.open:
+    with tab_summary:
+        st.subheader(f"Money in, spend and who bears the result, {year}")
+        st.markdown(money_flow_markdown(money_flow_table(outputs, year)))
+        st.caption(f"Money into the pool +, out of it (brackets); each column adds up to nothing left in the pool, "
+                   f"the books balancing. {SIGN_CONVENTION} The same figures as charts, and the risk share step by "
+                   "step: the Money flow tab.")
 
 if tab_flow.open:
     with tab_flow:

@@ -16,13 +16,16 @@ every model run is a cache miss:
 With ``--browser`` it also opens the page in headless Debian Chromium
 (``/usr/bin/chromium`` through Playwright; never ``playwright install``),
 ``--loads`` times each in a fresh browser context against a warm server,
-and prints as medians: the first headline figure, the first chart drawn,
-all the first screen's charts drawn, and the same page's first figure for a
-one-metric Streamlit page started beside it (loads taken in turns, so both
-see the same load on the machine), with their ratio.
+and prints as medians: the first headline figure, when it was painted, any
+chart on the first screen, the page done, and the same page's first figure
+for a one-metric Streamlit page started beside it (loads taken in turns, so
+both see the same load on the machine), with their ratio. The page opens on
+the Summary tab (a table, no chart), so each load then clicks the Money flow
+tab and times its first chart from the click (plotly's script is loaded
+then, in a fresh context each time: its download and parse are in it).
 
-Targets: the model part under 300 ms; in the browser, the first chart within
-2x the one-metric page's first figure.
+Targets: the model part under 300 ms; in the browser, the first headline
+figure within 2x the one-metric page's first figure.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+from browser_timing import MARKS_JS, Load, chromium, load_once, streamlit_server
 
 from pooledfund.dashboard.data import ModelOutputs, build_outputs
 from pooledfund.dashboard.figures import (
@@ -54,6 +60,8 @@ YEAR = "2025-26"
 TARGET_MS = 300
 BROWSER_TARGET_RATIO = 2.0
 ONE_METRIC_PAGE = 'import streamlit as st\nst.metric("Pool variance", "(£300k)")\n'
+#: The first tab with charts: the page opens on the Summary (a table), so plotly loads when this is clicked.
+CHART_TAB = "Money flow"
 
 
 def _ms(seconds: list[float]) -> str:
@@ -131,11 +139,77 @@ def _median(values: list[float | None]) -> str:
     return f"{statistics.median(found):6.2f} s{missing}"
 
 
+#: Installed with the marks: when the first headline figure is painted (the frame after it is in the page).
+PAINTED_JS = """
+window.__painted = {};
+new MutationObserver(() => {
+  const p = window.__painted;
+  if (p.metric === undefined && document.querySelector('[data-testid="stMetricValue"]')) {
+    p.metric = null;
+    requestAnimationFrame(() => setTimeout(() => { p.metric = performance.now(); }, 0));
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+@dataclass(frozen=True)
+class DashboardLoad:
+    """One load of the dashboard: the first screen's marks, then the Money flow tab opened by a click."""
+
+    first: Load
+    metric_painted: float | None
+    tab_chart: float | None
+    tab_charts: int
+
+
+def _settle(page: object, settle_ms: int, timeout_s: float) -> dict:
+    """Wait until the script is done and no new chart appeared for ``settle_ms``; the marks then."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        marks: dict = page.evaluate("() => window.__marks")  # type: ignore[attr-defined]
+        now = page.evaluate("() => performance.now()")  # type: ignore[attr-defined]
+        if marks.get("done") is not None and now - max(marks["done"], marks.get("charts") or 0) > settle_ms:
+            return marks
+        if time.monotonic() > deadline:
+            return marks
+        page.wait_for_timeout(100)  # type: ignore[attr-defined]
+
+
+def load_dashboard(browser: object, url: str, tab: str, *, settle_ms: int = 1500,
+                   timeout_s: float = 90.0) -> DashboardLoad:
+    """Open the dashboard in a fresh context, time its first screen, then click ``tab`` and time its first chart."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})  # type: ignore[attr-defined]
+    try:
+        page = context.new_page()
+        page.add_init_script(MARKS_JS)
+        page.add_init_script(PAINTED_JS)
+        page.goto(url, wait_until="domcontentloaded", timeout=int(timeout_s * 1000))
+        marks = _settle(page, settle_ms, timeout_s)
+        painted = page.evaluate("() => window.__painted.metric")
+
+        def seconds(value: object) -> float | None:
+            return None if value is None else float(value) / 1000  # type: ignore[arg-type]
+
+        first = Load(seconds(marks.get("metric")), seconds(marks.get("chart")), seconds(marks.get("charts")),
+                     int(marks.get("count", 0)), seconds(marks.get("done")))
+        tab_chart, tab_charts = None, 0
+        if first.chart is None:
+            clicked = page.evaluate("() => performance.now()")
+            page.get_by_role("tab", name=tab, exact=True).click()
+            # the earlier "done" mark still stands until the rerun starts: wait for the chart itself first
+            page.wait_for_function("() => window.__marks.chart !== undefined", timeout=int(timeout_s * 1000))
+            after = _settle(page, settle_ms, timeout_s)
+            if after.get("chart") is not None:
+                tab_chart = (float(after["chart"]) - float(clicked)) / 1000
+            tab_charts = int(after.get("count", 0))
+        return DashboardLoad(first, seconds(painted), tab_chart, tab_charts)
+    finally:
+        context.close()
+
+
 def browser_figures(loads: int) -> None:
     """The page's first figures in a real browser, against a one-metric page measured in turns with it."""
     import tempfile
-
-    from browser_timing import Load, chromium, load_once, streamlit_server
 
     with tempfile.TemporaryDirectory() as folder:
         one_metric = Path(folder) / "one_metric.py"
@@ -144,24 +218,29 @@ def browser_figures(loads: int) -> None:
                 streamlit_server(one_metric, Path(folder)) as baseline, chromium() as browser:
             load_once(browser, page)  # warm-up: the server's imports and caches, not timed
             load_once(browser, baseline)
-            dashboard: list[Load] = []
+            dashboard: list[DashboardLoad] = []
             plain: list[Load] = []
             for _ in range(loads):
-                dashboard.append(load_once(browser, page))
+                dashboard.append(load_dashboard(browser, page, CHART_TAB))
                 plain.append(load_once(browser, baseline))
-    first = statistics.median([d.chart for d in dashboard if d.chart is not None] or [float("nan")])
+    first = [d.first for d in dashboard]
+    headline = statistics.median([d.metric for d in first if d.metric is not None] or [float("nan")])
     reference = statistics.median([p.metric for p in plain if p.metric is not None] or [float("nan")])
-    ratio = first / reference
+    ratio = headline / reference
     print(f"Dashboard in headless Chromium at 1280x720, {loads} loads each (medians, seconds from navigation)")
-    print(f"  first headline figure (board summary)                        {_median([d.metric for d in dashboard])}")
-    print(f"  first chart drawn                                            {_median([d.chart for d in dashboard])}")
-    charts = f"all charts of the first screen drawn ({statistics.median([d.count for d in dashboard]):.0f})"
-    print(f"  {charts:<61}{_median([d.charts for d in dashboard])}")
-    print(f"  page finished (script done, no loading skeleton)             {_median([d.done for d in dashboard])}")
-    print(f"  one-metric Streamlit page: its figure                        {_median([p.metric for p in plain])}")
+    print(f"  first headline figure (board summary) in the page                {_median([d.metric for d in first])}")
+    print(f"  first headline figure painted                                    "
+          f"{_median([d.metric_painted for d in dashboard])}")
+    charts = f"charts on the first screen ({statistics.median([d.count for d in first]):.0f}), first drawn"
+    print(f"  {charts:<65}{_median([d.chart for d in first])}")
+    print(f"  page finished (script done, no loading skeleton)                 {_median([d.done for d in first])}")
+    print(f"  one-metric Streamlit page: its figure                            {_median([p.metric for p in plain])}")
+    opened = statistics.median([d.tab_charts for d in dashboard])
+    tab = f"{CHART_TAB} tab clicked: its first chart, from the click ({opened:.0f} charts)"
+    print(f"  {tab:<65}{_median([d.tab_chart for d in dashboard])}")
     verdict = "meets" if ratio <= BROWSER_TARGET_RATIO else "MISSES"
-    print(f"Target: first chart within {BROWSER_TARGET_RATIO:.0f}x the one-metric page: {ratio:.2f}x, {verdict} "
-          "the target.")
+    print(f"Target: first headline figure within {BROWSER_TARGET_RATIO:.0f}x the one-metric page: {ratio:.2f}x, "
+          f"{verdict} the target.")
     print()
 
 

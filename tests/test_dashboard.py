@@ -90,7 +90,7 @@ def shown_figures(at: AppTest, partner: int) -> dict[str, str]:
     return {label: metric(at, label, partner) for label in labels}
 
 
-def test_the_app_opens_on_the_bcf_example_with_charts(app: AppTest, bcf: Agreement) -> None:
+def test_the_app_opens_on_the_bcf_example_with_charts_a_click_away(app: AppTest, bcf: Agreement) -> None:
     assert app.title[0].value == TITLE
     assert "Northmoor Better Care Fund Section 75 Agreement 2025-27" in app.caption[0].value
     assert app.radio(key="example").value == "examples/bcf_northmoor.yaml"
@@ -99,10 +99,13 @@ def test_the_app_opens_on_the_bcf_example_with_charts(app: AppTest, bcf: Agreeme
     assert "Council contribution cut 10% from January 2026" in app.multiselect(key="scenarios").options
     assert "In use: **bcf_northmoor.yaml (bundled example)**" in [c.value for c in app.sidebar.caption]
     assert app.selectbox(key="year").value == YEAR
-    # The tabs are lazy: the first screen builds only the first tab's two charts; the others as each is opened.
-    charts = list(app.get("plotly_chart"))
-    assert len(charts) == 2
-    for section in ("Scenarios and cash", "Spend"):
+    # The page opens on the Summary tab, a table and no chart (so no plotly in the browser before the board
+    # summary is drawn). The tabs are lazy: each tab's charts are built when it is opened.
+    assert app.tabs[0].label == "Summary"
+    assert len(app.get("plotly_chart")) == 0
+    assert any("**Money in**" in m.value for m in app.markdown)
+    charts: list = []
+    for section in ("Money flow", "Scenarios and cash", "Spend"):
         open_section(app, section)
         assert len(app.get("plotly_chart")) == 2
         charts += list(app.get("plotly_chart"))
@@ -271,7 +274,8 @@ def test_a_bad_upload_shows_the_cli_message_and_keeps_the_last_good_state(
     assert "\n".join(expected) in shown
     assert app.title[0].value == TITLE
     assert metric(app, "Net cost", ICB) == good
-    assert len(app.get("plotly_chart")) == 2  # the first tab's charts
+    assert len(app.get("plotly_chart")) == 0  # the Summary tab: the money flow as a table, no chart
+    assert any("**Left in the pool** | **£0.00**" in m.value for m in app.markdown)
 
 
 def test_a_good_upload_replaces_the_example(app: AppTest) -> None:
@@ -361,7 +365,7 @@ def test_the_uncertainty_tab_runs_a_simulation_on_request(app: AppTest) -> None:
     from pooledfund.io.uncertainty_files import load_uncertain_scenario
     from pooledfund.uncertainty import simulate
 
-    assert len(app.get("plotly_chart")) == 2  # the first tab's charts
+    assert len(app.get("plotly_chart")) == 0  # the Summary tab: a table, no chart
     open_section(app, "Uncertainty")
     assert app.selectbox(key="mc_file").value == "scenarios/uncertainty/uncertain_bcf.yaml"
     assert len(app.get("plotly_chart")) == 0  # only the tab in view runs, and nothing is simulated until asked

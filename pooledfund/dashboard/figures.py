@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +25,7 @@ from pooledfund.core.money import format_gbp
 from pooledfund.core.palette import translucent
 from pooledfund.dashboard.data import ModelOutputs
 from pooledfund.dashboard.formats import short_gbp, signed_gbp, variance_words
+from pooledfund.dashboard.money_flow import money_flow
 from pooledfund.dashboard.tables import comparison_frame
 
 #: Partner colours, in the agreement's partner order (colour-blind safe, Okabe-Ito).
@@ -169,6 +170,11 @@ class _Bars:
                 for measure, value, total in zip(self.measures, self.values, self.running()[1:], strict=True)]
 
 
+#: The money flow's lines that the chart writes on two lines.
+_CHART_LABELS = {"Brought forward": "Brought<br>forward", "Carried forward": "Carried<br>forward",
+                 "Unfunded (board)": "Unfunded<br>(board)"}
+
+
 def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | None = None) -> go.Figure:
     """A waterfall from each partner's contribution, less spend, to each partner's share of the result.
 
@@ -177,51 +183,16 @@ def money_flow_waterfall(outputs: ModelOutputs, year: str, arrangement: str | No
     underspend returned), the carry-forward, reinvestment and any unfunded
     amount bring it back to nothing, which is the conservation check drawn.
     """
-    parts = outputs.arrangement_partners
-    parts = parts[parts["year"] == year]
-    rows = outputs.arrangements_frame[outputs.arrangements_frame["year"] == year]
-    if arrangement is not None:
-        parts = parts[parts["arrangement"] == arrangement]
-        rows = rows[rows["arrangement"] == arrangement]
-    by_partner = parts.groupby("partner", sort=False)[["cash", "in_kind", "overspend_share", "underspend_return"]].sum()
+    flow = money_flow(outputs, year, arrangement)
     bars = _Bars()
-    _partner_bars(bars, outputs, by_partner, "contribution", lambda totals: totals["cash"] + totals["in_kind"])
-    brought = int(rows["brought_forward"].sum())
-    if brought:
-        bars.add("Brought<br>forward", brought)
-    money_in = sum(bars.values)
-    bars.add("Money in", 0, "total")
-    bars.add("Spend", -int(rows["spend"].sum()))
-    variance = int(rows["variance"].sum())
-    bars.add("Overspend" if variance > 0 else "Underspend" if variance < 0 else "On budget", 0, "total")
-    _partner_bars(bars, outputs, by_partner, "overspend share", lambda totals: totals["overspend_share"])
-    _partner_bars(bars, outputs, by_partner, "underspend returned", lambda totals: -totals["underspend_return"])
-    for column, label, sign in (("carry_forward", "Carried<br>forward", -1), ("reinvested", "Reinvested", -1),
-                                ("unfunded", "Unfunded<br>(board)", 1)):
-        amount = int(rows[column].sum())
-        if amount:
-            bars.add(label, sign * amount)
-    bars.add("Left in the pool", 0, "total")
-    fig = _waterfall_figure(bars, money_in, variance)
+    for step in flow.steps:
+        label = _CHART_LABELS.get(step.label, wrap(step.label) if step.partner else step.label)
+        bars.add(label, 0 if step.total else step.pence, "total" if step.total else "relative")
+    fig = _waterfall_figure(bars, flow.money_in, flow.variance)
     return _layout(fig, f"Money in, spend and who bears the result, {year}", 500,
                    subtitle=f"{_where(outputs, arrangement).capitalize()}: money into the pool +, out of it "
                             "(brackets). An overspend leaves the pool short (below £0)<br>until the partners' "
                             "shares make it good; the last bar, nothing left, is the books balancing.")
-
-
-def _partner_bars(
-    bars: _Bars, outputs: ModelOutputs, by_partner: pd.DataFrame, words: str, amount_of: Callable[[pd.Series], int]
-) -> None:
-    """One bar per partner, in the agreement's order, for the figure ``amount_of`` reads from its totals.
-
-    A partner with nothing in this year's arrangements, or a zero figure, gets no bar.
-    """
-    for partner in outputs.partners:
-        if partner not in by_partner.index:
-            continue
-        amount = amount_of(by_partner.loc[partner])
-        if amount:
-            bars.add(wrap(f"{outputs.partner_names[partner]} {words}"), amount)
 
 
 def _waterfall_figure(bars: _Bars, money_in: int, variance: int) -> go.Figure:
