@@ -11,6 +11,7 @@ from pooledfund.core.errors import InvalidInputError
 from pooledfund.core.version import __version__
 from pooledfund.engine.runner import run
 from pooledfund.io.excel import (
+    styles,
     sheet_assumptions,
     sheet_checks,
     sheet_contributions,
@@ -83,6 +84,7 @@ def build_pack(
     sheet_cover.write(ctx)
     for ws in workbook.worksheets:
         fit_sheet(ws, ctx.expectations)
+        styles.running_heads(ws, agreement.title, agreement.status)
     workbook.active = workbook.sheetnames.index("Summary")
     workbook.calculation.fullCalcOnLoad = True
     workbook.properties.title = f"Health and Wellbeing Board sign-off pack - {agreement.title}"
