@@ -85,6 +85,7 @@ def build_pack(
     for ws in workbook.worksheets:
         fit_sheet(ws, ctx.expectations)
         styles.running_heads(ws, agreement.title, agreement.status)
+    sheet_cover.scale_to_one_page(workbook[sheet_cover.SHEET])
     workbook.active = workbook.sheetnames.index("Summary")
     workbook.calculation.fullCalcOnLoad = True
     workbook.properties.title = f"Health and Wellbeing Board sign-off pack - {agreement.title}"
