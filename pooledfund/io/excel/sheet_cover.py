@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pooledfund.core.version import __version__
 from pooledfund.core.vocabulary import PartnerKind
-from pooledfund.io.excel import styles
+from pooledfund.io.excel import pages, styles
 from pooledfund.io.excel.cells import Sheet
 from pooledfund.io.excel.context import PackContext
 from pooledfund.io.excel.tables import header
@@ -50,10 +50,6 @@ STATUS = {
 #: A line to sign on, in points.
 SIGNING_ROW_PT = 34
 _TO_FILL = "(to fill in)"
-A4_HEIGHT_IN = 11.69
-#: A line of type is about 1.35 times its size; a tenth of the page is kept spare for LibreOffice's taller rows.
-_LINE_PT = 1.35
-_SPARE = 0.9
 
 
 def signatories(agreement: Agreement) -> list[tuple[str, str, str]]:
@@ -151,17 +147,12 @@ def scale_to_one_page(ws: Worksheet) -> None:
     """Print the Cover at the largest scale (100% down to 80%) at which its rows fit one A4 portrait page.
 
     Called once every row has its final height (after :func:`~pooledfund.io.excel.fit.fit_rows`). A row
-    without a set height is counted at its largest font's line (15 points at least).
+    without a set height is counted at its largest font's line (see :func:`~pooledfund.io.excel.pages.row_height`).
     """
     last = int(str(ws.print_area).rsplit("$", 1)[-1])
-    total = 0.0
-    for row in range(1, last + 1):
-        height = ws.row_dimensions[row].height
-        if height is None:
-            sizes = [float(c.font.sz or 11) for c in ws[row] if c.value is not None]
-            height = max([15.0, *(size * _LINE_PT for size in sizes)])
-        total += height
-    room = (A4_HEIGHT_IN - 2 * styles.PAGE_MARGIN_IN) * 72 * _SPARE
+    total = sum(pages.row_height(ws, row) for row in range(1, last + 1))
+    ws.page_setup.scale = 100
+    room = pages.page_room(ws)
     smallest = math.ceil(styles.MIN_PRINTED_PT / styles.SMALLEST_FONT_PT * 100)
     ws.page_setup.scale = max(smallest, min(100, math.floor(room / total * 100)))
 

@@ -118,7 +118,9 @@ def running_heads(ws: Worksheet, agreement_title: str, status: str) -> None:
     page, and whether it is the version to sign. ``&`` is doubled: in a
     header it starts a code.
     """
-    short = agreement_title if len(agreement_title) <= SHORT_TITLE else agreement_title[:SHORT_TITLE - 3].rstrip() + "..."
+    short = agreement_title
+    if len(short) > SHORT_TITLE:
+        short = short[:SHORT_TITLE - 3].rstrip() + "..."
     ws.oddFooter.left.text = short.replace("&", "&&")
     ws.oddFooter.left.size = FOOTER_PT
     ws.oddHeader.right.text = status.upper()
