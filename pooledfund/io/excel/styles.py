@@ -70,8 +70,8 @@ MIN_PRINTED_PT = 8.0
 SMALLEST_FONT_PT = 10.0
 FOOTER_PT = 10
 #: Top and bottom margins, and the header's and footer's distance from the paper's edge, in inches.
-PAGE_MARGIN_IN = 0.75
-HEADER_MARGIN_IN = 0.3
+PAGE_MARGIN_IN = 0.6
+HEADER_MARGIN_IN = 0.25
 #: Every page's footer, right: the sheet and the page (the print tests find each page's sheet by it).
 PAGE_FOOTER = "&A - page &P of &N"
 #: The longest agreement title a footer prints in full (longer ones are shortened with "...").
