@@ -117,6 +117,41 @@ def test_no_number_prints_as_hashes(printed: dict[str, Printed], pack: str) -> N
     assert hashes == []
 
 
+@pytest.mark.parametrize("pack", PACKS)
+def test_every_footer_prints_inside_the_page_below_the_body_and_names_the_agreement(
+        printed: dict[str, Printed], pack: str) -> None:
+    # The footer's words ("<sheet> - page N of M") sit on its last line: that line must end above the paper's
+    # bottom edge and start below every other word on the page (when the bottom margin equalled the footer's,
+    # LibreOffice drew the footer where nothing showed). The agreement's (short) title is on that line too.
+    title = _example(pack)[0].title if pack != "generated" else _generated()[0].title
+    short = title if len(title) <= 60 else title[:57].rstrip()
+    wrong = []
+    for page in printed[pack].pages:
+        marker = next(i for i, (w, _, _) in enumerate(reversed(page.boxes)) if w == "page")
+        footer_top = page.boxes[len(page.boxes) - 1 - marker][1]
+        footer = [b for b in page.boxes if abs(b[1] - footer_top) < 1]
+        body_bottom = max((b[2] for b in page.boxes if b[1] < footer_top - 1), default=0.0)
+        line = " ".join(w for w, _, _ in footer)
+        if not (body_bottom < footer_top and max(b[2] for b in footer) < page.height and short in line):
+            wrong.append((page.number, page.sheet, round(body_bottom), round(footer_top), page.height, line))
+    assert wrong[:5] == []
+
+
+def test_every_cover_prints_on_one_page(printed: dict[str, Printed]) -> None:
+    assert {name: len(printed[name].by_sheet()["Cover"]) for name in PACKS} == {name: 1 for name in PACKS}
+
+
+def test_summary_lists_the_crossed_trigger_and_the_checks_put_triggers_on_a_page_of_their_own(
+        printed: dict[str, Printed]) -> None:
+    # Northmoor's triggers (the main scenario here is the base) are listed on the Summary after the checks.
+    pages = printed["bcf_northmoor"].by_sheet()
+    summary = " ".join(w for page in pages["Summary"] for w, _ in page.words)
+    assert "Triggers move no money" in summary and "Not crossed" in summary and "recovery plan" in summary
+    trigger_pages = [p for p in pages["Checks"] if any(w == "Triggers:" for w, _ in p.words)]
+    assert trigger_pages and all(not any(w == "Result" for w, _ in p.words) or
+                                 any(w == "Status" for w, _ in p.words) for p in trigger_pages)
+
+
 def test_assumptions_are_a_small_part_of_the_200_scheme_pack(printed: dict[str, Printed]) -> None:
     pages = printed["generated"].by_sheet()
     total = sum(len(p) for p in pages.values())
@@ -235,6 +270,21 @@ def test_projection_and_contributions_split_the_months_across_pages(northmoor_pa
         breaks = {b.id for b in ws.col_breaks.brk}
         assert header["Sep"] in breaks, name
         assert ws.print_title_cols, name
+
+
+def test_summary_shows_the_recovery_plan_trigger_crossed_under_demand_shock() -> None:
+    from pooledfund.io.excel import build_pack
+    from pooledfund.model.scenario import BASE
+
+    agreement, scenarios, sources = _example("bcf_northmoor")
+    workbook, expectations = build_pack(agreement, [s for s in scenarios if s is not BASE], sources)
+    ws = workbook["Summary"]
+    rows = {(ws.cell(r, 1).value, str(ws.cell(r, 4).value)): expectations.cells[("Summary", f"C{r}")]
+            for r in range(1, ws.max_row + 1) if str(ws.cell(r, 3).value).startswith("='Checks'!")}
+    crossed = {key for key, expected in rows.items() if "Not" not in str(expected)}
+    assert any(year == "2026-27" and "recovery plan" in action for year, action in crossed), rows
+    rules = [r for rng in ws.conditional_formatting for r in rng.rules]
+    assert any(r.formula == ['"Crossed"'] for r in rules)
 
 
 def test_assumptions_print_the_inputs_in_brief_and_fold_the_full_table(northmoor_pack) -> None:

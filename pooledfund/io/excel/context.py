@@ -33,6 +33,17 @@ class Table:
     columns: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TriggerRow:
+    """A trigger and year as the Checks sheet shows it: its Status cell (a reference) and whether it was crossed."""
+
+    arrangement: str
+    year: str
+    status_cell: str
+    crossed: bool
+    action: str
+
+
 @dataclass
 class PackContext:
     """The inputs of the pack, the workbook being written, and the tables written so far."""
@@ -55,6 +66,10 @@ class PackContext:
     plan_rows: dict[tuple[str, str], int] = field(default_factory=dict)
     #: Check rows for Summary: number of rows and the result column range.
     check_results: str = ""
+    #: Each trigger row of the Checks sheet, for the Summary.
+    triggers: list[TriggerRow] = field(default_factory=list)
+    #: Row blocks of a sheet that print on one page where they fit (a page break goes before one that would split).
+    keep_together: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def result(self) -> RunResult:

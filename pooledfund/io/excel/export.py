@@ -11,6 +11,7 @@ from pooledfund.core.errors import InvalidInputError
 from pooledfund.core.version import __version__
 from pooledfund.engine.runner import run
 from pooledfund.io.excel import (
+    pages,
     sheet_assumptions,
     sheet_checks,
     sheet_contributions,
@@ -20,6 +21,7 @@ from pooledfund.io.excel import (
     sheet_riskshare,
     sheet_scenarios,
     sheet_summary,
+    styles,
 )
 from pooledfund.io.excel.cells import Expectations
 from pooledfund.io.excel.context import PackContext
@@ -83,6 +85,10 @@ def build_pack(
     sheet_cover.write(ctx)
     for ws in workbook.worksheets:
         fit_sheet(ws, ctx.expectations)
+        styles.running_heads(ws, agreement.title, agreement.status)
+    sheet_cover.scale_to_one_page(workbook[sheet_cover.SHEET])
+    for name, blocks in ctx.keep_together.items():
+        pages.keep_together(workbook[name], blocks)
     workbook.active = workbook.sheetnames.index("Summary")
     workbook.calculation.fullCalcOnLoad = True
     workbook.properties.title = f"Health and Wellbeing Board sign-off pack - {agreement.title}"

@@ -126,6 +126,9 @@ class PrintedPage:
     number: int
     sheet: str
     words: list[tuple[str, float]]
+    #: The page's height in points, and each word with its top and bottom (points down from the page's top).
+    height: float = 0.0
+    boxes: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def smallest(self) -> float:
@@ -134,6 +137,7 @@ class PrintedPage:
 
 
 _READABLE = re.compile(r"[A-Za-z0-9£]")
+_PAGE_HEIGHT = re.compile(r'width="[\d.]+" height="([\d.]+)"')
 _WORD = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
 
 
@@ -151,7 +155,10 @@ def printed_pages(pdf: str | Path, sheets: list[str], *, timeout: float = 120) -
                         + r") - page \d+ of \d+")
     pages = []
     for number, page in enumerate(re.split(r"<page ", text)[1:], start=1):
-        words = [(html.unescape(word), float(bottom) - float(top)) for top, bottom, word in _WORD.findall(page)]
+        boxes = tuple((html.unescape(word), float(top), float(bottom)) for top, bottom, word in _WORD.findall(page))
+        words = [(word, bottom - top) for word, top, bottom in boxes]
         found = footer.search(" ".join(w for w, _ in words))
-        pages.append(PrintedPage(number, found.group(1) if found else "", words))
+        size = _PAGE_HEIGHT.match(page)
+        pages.append(PrintedPage(number, found.group(1) if found else "", words,
+                                 float(size.group(1)) if size else 0.0, boxes))
     return pages

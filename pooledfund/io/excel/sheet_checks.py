@@ -10,10 +10,12 @@ sentences in words are as exported (their columns say so).
 
 from __future__ import annotations
 
+from openpyxl.worksheet.pagebreak import Break
+
 from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, SchemeType
 from pooledfund.io.excel import layout, styles
 from pooledfund.io.excel.cells import col_range, formula_text, money, number, ref, sum_where, text
-from pooledfund.io.excel.context import PackContext
+from pooledfund.io.excel.context import PackContext, TriggerRow
 from pooledfund.io.excel.inputmap import POUNDS, Bound, Fixed, arrangement_path
 from pooledfund.io.excel.sheet_contributions import ARRANGEMENT as C_ARR
 from pooledfund.io.excel.sheet_contributions import PARTNER as C_PARTNER
@@ -134,6 +136,8 @@ def write_triggers(ctx: PackContext, start: int) -> None:
         return
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
+    # A page of its own: otherwise the Checks' repeated header row (Result, Threshold source) heads its rows.
+    ws.row_breaks.append(Break(id=start - 1))
     sheet.text(start, 1, "Triggers: thresholds that move no money but must be reported (Status: Crossed or "
                          "Not crossed)", font=styles.BOLD)
     columns = header(ws, start + 1, 1, TRIGGER_HEADINGS)
@@ -160,6 +164,8 @@ def write_triggers(ctx: PackContext, start: int) -> None:
         cell = sheet.formula(line, columns["Status"], f'IF({test},"Crossed","Not crossed")',
                              text("Crossed" if crossed else "Not crossed"), None)
         cell.font = styles.BOLD
+        ctx.triggers.append(TriggerRow(arrangement_year.name, arrangement_year.year,
+                                       ref(columns["Status"], line, sheet=SHEET), crossed, trigger.action))
         sheet.text(line, columns["In words (as exported)"], trigger_sentence(ctx.result, arrangement_year, status),
                    wrap=True)
         sheet.text(line, columns["Action"], f"{trigger.action} (threshold: {amount_words(trigger.threshold, names)})",

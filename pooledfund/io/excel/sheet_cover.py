@@ -4,18 +4,24 @@ Every partner's chief executive signs (BCF planning requirements 2025-26,
 NHS England, 2025: this cannot be delegated), each council's s.151 officer
 signs before submission, and the Health and Wellbeing Board chair ratifies.
 Names the agreement gives are printed; otherwise the line is left to fill in.
-The cover prints on one A4 portrait page at full size (more only with many
-partners); the contents list under it, links to each sheet, is for the screen.
+The cover prints on one A4 portrait page, at a scale between 100% and 80%
+(the smallest that keeps its 10 pt notes at 8 pt) chosen to fit it; with so
+many partners that it still runs on, the sign-off block's headings repeat on
+the next page. The contents list under it, links to each sheet, is for the
+screen.
 """
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pooledfund.core.version import __version__
 from pooledfund.core.vocabulary import PartnerKind
-from pooledfund.io.excel import styles
+from pooledfund.io.excel import pages, styles
 from pooledfund.io.excel.cells import Sheet
 from pooledfund.io.excel.context import PackContext
 from pooledfund.io.excel.tables import header
@@ -119,7 +125,8 @@ def write(ctx: PackContext) -> None:
         sheet.text(row, 1, partner.name, wrap=True)
         sheet.text(row, 2, partner.kind.label + host, wrap=True)
         _merged(sheet, row, 3, partner.vat.label)
-    row = _sign_off(ctx, row + 2)
+    sign_off = row + 2
+    row = _sign_off(ctx, sign_off)
     ws.print_area = f"A1:{get_column_letter(LAST_COL)}{row}"  # the contents below are links for the screen
     row += 2
     sheet.text(row, 1, "Contents", font=styles.SUBTITLE_FONT)
@@ -132,7 +139,22 @@ def write(ctx: PackContext) -> None:
         cell.style = "Hyperlink"
         _merged(sheet, row, 2, what)
     styles.set_widths(ws, WIDTHS)
-    styles.print_setup(ws, landscape=False)
+    # A signing line carried onto a second page keeps its headings (the block's title and column names).
+    styles.print_setup(ws, f"{sign_off}:{sign_off + 1}", landscape=False)
+
+
+def scale_to_one_page(ws: Worksheet) -> None:
+    """Print the Cover at the largest scale (100% down to 80%) at which its rows fit one A4 portrait page.
+
+    Called once every row has its final height (after :func:`~pooledfund.io.excel.fit.fit_rows`). A row
+    without a set height is counted at its largest font's line (see :func:`~pooledfund.io.excel.pages.row_height`).
+    """
+    last = int(str(ws.print_area).rsplit("$", 1)[-1])
+    total = sum(pages.row_height(ws, row) for row in range(1, last + 1))
+    ws.page_setup.scale = 100
+    room = pages.page_room(ws)
+    smallest = math.ceil(styles.MIN_PRINTED_PT / styles.SMALLEST_FONT_PT * 100)
+    ws.page_setup.scale = max(smallest, min(100, math.floor(room / total * 100)))
 
 
 def _sign_off(ctx: PackContext, start: int) -> int:

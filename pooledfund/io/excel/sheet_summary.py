@@ -12,7 +12,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from pooledfund.core.vocabulary import FundingSource, SchemeType
 from pooledfund.io.excel import styles
-from pooledfund.io.excel.cells import col_range, number, ref, sum_where
+from pooledfund.io.excel.cells import col_range, number, ref, sum_where, text
 from pooledfund.io.excel.context import PackContext
 from pooledfund.io.excel.sheet_contributions import PARTNER as C_PARTNER
 from pooledfund.io.excel.sheet_contributions import SOURCE as C_SOURCE
@@ -21,7 +21,7 @@ from pooledfund.io.excel.sheet_projection import OUTTURN as P_OUTTURN
 from pooledfund.io.excel.sheet_projection import TYPE as P_TYPE
 from pooledfund.io.excel.sheet_projection import YEAR as P_YEAR
 from pooledfund.io.excel.sheet_riskshare import SHEET as RISK
-from pooledfund.io.excel.status import colour_by_count
+from pooledfund.io.excel.status import colour_by_count, colour_crossed
 from pooledfund.io.excel.tables import add_table, header, title
 
 SHEET = "Summary"
@@ -34,6 +34,10 @@ LINES = [("Cash", "cash", "cash_contribution"), ("In kind", "in_kind", "in_kind"
 
 #: About how many positions fit on the first printed page under the title.
 _ROWS_ON_FIRST_PAGE = 24
+#: A chart's largest size: a landscape A4 page inside its margins (27.6 by 17.2 cm) with room for its axis
+#: labels, and three rows above it.
+CHART_WIDTH_CM = 20
+CHART_HEIGHT_CM = 13
 #: Rows of the default height a chart of ``cm`` centimetres covers (15 points, 0.53 cm, a row).
 _CM_PER_ROW = 15 / 72 * 2.54
 
@@ -67,8 +71,14 @@ def write(ctx: PackContext) -> None:
                                     int(totals[key][0, p_index]))
     add_table(ws, "Positions", HEADER_ROW, row, 1, 2 + len(LINES))
     positions_end = row
-    row = _pool_block(ctx, row + 2)
+    pool_start = row + 2
+    row = _pool_block(ctx, pool_start)
+    pool_end = row
+    checks_start = row + 2
     row = _headline(ctx, row + 1)
+    row = _triggers(ctx, row + 2)
+    # Each table prints whole on one page where it fits, under its own headings (set once rows have heights).
+    ctx.keep_together[SHEET] = [(pool_start, pool_end), (checks_start, row)]
     _charts(ctx, row + 2)
     styles.set_widths(ws, {1: 8, 2: 30, 3: 14, 4: 14, 5: 14, 6: 14, 7: 14})
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
@@ -121,12 +131,47 @@ def _headline(ctx: PackContext, start: int) -> int:
     return start + 3
 
 
+def _triggers(ctx: PackContext, start: int) -> int:
+    """Each arrangement's trigger and year with its status (from the Checks sheet) and action; returns the last row.
+
+    The status is a formula reading the Checks sheet's, amber where crossed
+    and green where not by conditional formatting, so an edited threshold
+    recolours it. Nothing is written (and ``start - 2`` returned) when no
+    arrangement has triggers.
+    """
+    if not ctx.triggers:
+        return start - 2
+    sheet = ctx.sheet(SHEET)
+    ws = sheet.ws
+    sheet.text(start, 1, "Triggers", font=styles.SUBTITLE_FONT)
+    sheet.text(start, 2, "Triggers move no money: a crossed trigger calls for the action the agreement names "
+                         "(see the Checks sheet).", font=styles.NOTE_FONT, wrap=True)
+    ws.merge_cells(start_row=start, start_column=2, end_row=start, end_column=7)
+    header(ws, start + 1, 1, ["Year", "Arrangement", "Status", "Action", "", "", ""])
+    ws.merge_cells(start_row=start + 1, start_column=4, end_row=start + 1, end_column=7)
+    row = start + 1
+    for trigger in ctx.triggers:
+        row += 1
+        sheet.value(row, 1, trigger.year)
+        sheet.text(row, 2, trigger.arrangement, wrap=True)
+        cell = sheet.formula(row, 3, trigger.status_cell, text("Crossed" if trigger.crossed else "Not crossed"),
+                             None)
+        cell.font = styles.BOLD
+        sheet.text(row, 4, trigger.action, wrap=True)
+        ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=7)
+    colour_crossed(ws, f"C{start + 2}:C{row}")
+    return row
+
+
 def _charts(ctx: PackContext, start: int) -> None:
     """Chart data (live formulas), then the two native bar charts under it, each on a printed page of its own."""
     ws = ctx.sheet(SHEET).ws
     ws.row_breaks.append(Break(id=start - 1))  # the charts' figures start a page, the charts follow
     chart, row = _contributions_chart(ctx, start)
-    spend_chart, row = _spend_chart(ctx, row + 2)
+    ctx.keep_together[SHEET].append((start, row))
+    spend_start = row + 2
+    spend_chart, row = _spend_chart(ctx, spend_start)
+    ctx.keep_together[SHEET].append((spend_start, row))
     for chart_ in (chart, spend_chart):
         ws.row_breaks.append(Break(id=row + 1))
         ws.add_chart(chart_, f"A{row + 3}")
@@ -171,7 +216,7 @@ def _contributions_chart(ctx: PackContext, start: int) -> tuple[BarChart, int]:
         data = Reference(ws, min_col=2, max_col=2 + len(partners), min_row=start + 2, max_row=row)
         chart.add_data(data, from_rows=True, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=3, max_col=2 + len(partners), min_row=start + 1, max_row=start + 1))
-    chart.height, chart.width = 14, 24
+    chart.height, chart.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
     return chart, row
 
 
@@ -227,6 +272,6 @@ def _spend_chart(ctx: PackContext, row: int) -> tuple[BarChart, int]:
         data = Reference(ws, min_col=3, max_col=2 + len(years), min_row=type_header, max_row=row)
         spend_chart.add_data(data, titles_from_data=True)
         spend_chart.set_categories(Reference(ws, min_col=2, min_row=type_header + 1, max_row=row))
-    spend_chart.height, spend_chart.width = min(max(9, 0.8 * len(types) + 3), 16), 24
+    spend_chart.height, spend_chart.width = min(max(9, 0.8 * len(types) + 3), CHART_HEIGHT_CM), CHART_WIDTH_CM
     spend_chart.legend.position = "b"
     return spend_chart, row

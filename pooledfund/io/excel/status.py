@@ -11,7 +11,7 @@ recalculation; the cells themselves carry no fixed status colour.
 from __future__ import annotations
 
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pooledfund.io.excel import styles
@@ -20,6 +20,9 @@ from pooledfund.io.excel.cells import formula_text
 #: Excel's own "Good" and "Bad" cell colours: pale green and pale red behind dark green and dark red text.
 GOOD_FILL = PatternFill(fill_type="solid", bgColor="C6EFCE")
 BAD_FILL = PatternFill(fill_type="solid", bgColor="FFC7CE")
+#: Excel's "Neutral" colour, amber: a crossed trigger calls for action but is not a failed check.
+AMBER_FILL = PatternFill(fill_type="solid", bgColor="FFEB9C")
+AMBER_FONT = Font(name=styles.FONT, bold=True, color="9C5700")
 
 
 def colour_by_status(ws: Worksheet, cells: str, good: str, bad: str) -> None:
@@ -36,3 +39,11 @@ def colour_by_count(ws: Worksheet, cell: str) -> None:
                                                    font=styles.PASS_FONT))
     ws.conditional_formatting.add(cell, CellIsRule(operator="greaterThan", formula=["0"], fill=BAD_FILL,
                                                    font=styles.FAIL_FONT))
+
+
+def colour_crossed(ws: Worksheet, cells: str) -> None:
+    """Colour trigger statuses in ``cells``: amber where "Crossed", green where "Not crossed"."""
+    ws.conditional_formatting.add(cells, CellIsRule(operator="equal", formula=[formula_text("Not crossed")],
+                                                    fill=GOOD_FILL, font=styles.PASS_FONT))
+    ws.conditional_formatting.add(cells, CellIsRule(operator="equal", formula=[formula_text("Crossed")],
+                                                    fill=AMBER_FILL, font=AMBER_FONT))

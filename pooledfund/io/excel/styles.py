@@ -69,6 +69,13 @@ MIN_PRINTED_PT = 8.0
 #: The smallest font the pack uses (notes), so the smallest scale that keeps it readable is 80%.
 SMALLEST_FONT_PT = 10.0
 FOOTER_PT = 10
+#: Top and bottom margins, and the header's and footer's distance from the paper's edge, in inches.
+PAGE_MARGIN_IN = 0.6
+HEADER_MARGIN_IN = 0.25
+#: Every page's footer, right: the sheet and the page (the print tests find each page's sheet by it).
+PAGE_FOOTER = "&A - page &P of &N"
+#: The longest agreement title a footer prints in full (longer ones are shortened with "...").
+SHORT_TITLE = 60
 
 
 def print_setup(ws: Worksheet, header_rows: str | None = None, landscape: bool = True, *,
@@ -90,15 +97,34 @@ def print_setup(ws: Worksheet, header_rows: str | None = None, landscape: bool =
     ws.page_setup.pageOrder = "overThenDown"
     ws.sheet_properties.pageSetUpPr.fitToPage = False
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    # The header and footer print inside the top and bottom margins, nearer the paper's edge: a margin no
+    # larger than the footer's leaves LibreOffice no room and it prints no footer at all.
+    ws.page_margins.top = ws.page_margins.bottom = PAGE_MARGIN_IN
+    ws.page_margins.header = ws.page_margins.footer = HEADER_MARGIN_IN
     if header_rows:
         ws.print_title_rows = header_rows
     if title_cols:
         ws.print_title_cols = title_cols
     if title_span or title_cols:
         _wrap_title(ws, title_span or title_cols or "")
-    ws.oddFooter.center.text = "&A - page &P of &N"
-    ws.oddFooter.center.size = FOOTER_PT
+    ws.oddFooter.right.text = PAGE_FOOTER
+    ws.oddFooter.right.size = FOOTER_PT
+
+
+def running_heads(ws: Worksheet, agreement_title: str, status: str) -> None:
+    """The agreement's (short) title in the footer and its status (DRAFT or FINAL) in the header of every page.
+
+    A page torn from the pack still says which agreement, which sheet and
+    page, and whether it is the version to sign. ``&`` is doubled: in a
+    header it starts a code.
+    """
+    short = agreement_title
+    if len(short) > SHORT_TITLE:
+        short = short[:SHORT_TITLE - 3].rstrip() + "..."
+    ws.oddFooter.left.text = short.replace("&", "&&")
+    ws.oddFooter.left.size = FOOTER_PT
+    ws.oddHeader.right.text = status.upper()
+    ws.oddHeader.right.size = FOOTER_PT
 
 
 def _wrap_title(ws: Worksheet, title_cols: str) -> None:
