@@ -89,7 +89,9 @@ def actuals_of(folder: Path, name: str = "ledger.csv") -> tuple[LedgerActuals | 
     ledger_map, _, errors = load_map_and_agreement(folder / "map.yaml")
     assert ledger_map is not None, errors
     headings = [heading for _, heading in ledger_map.columns.headings()]
-    table, errors = read_ledger(folder / name, headings, sheet=ledger_map.sheet, header_row=ledger_map.header_row)
+    table, errors = read_ledger(folder / name, headings, sheet=ledger_map.sheet, header_row=ledger_map.header_row,
+                                amounts=ledger_map.columns.amount_headings(),
+                                delimiter=ledger_map.delimiter_character())
     assert table is not None, errors
     rows, blank, errors = read_rows(table, ledger_map)
     if errors:

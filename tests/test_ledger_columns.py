@@ -205,7 +205,8 @@ def test_the_cycle_collector_is_running_after_reading(tmp_path: Path) -> None:
 CENTRES = ["CC1", " CC1", "cc1", "CC2", "CC3 ", "XX9", ""]
 ACCOUNTS = ["5100", " 5100", "9100", "5200"]
 PERIODS = ["P1", "p02", "Period 3", "2025-06", "Apr-25", "2025-05-14", "14/07/2025", "2024-25 P12", "2026-04",
-           "P13", "", " ", "Sept", "2025-13", "P3 "]
+           "P13", "", " ", "Sept", "2025-13", "P3 ", "P14", "2024-25 P13", "2025-26 P13", "P15", "P0", "07/14/2025",
+           "P12"]
 ODD_AMOUNTS = ["+1.00", "1e3", "ten", "", " ", "1.234", "(1.00", "1,23.00", "£ 5.00", "( 2.00 )", ".50", "-(1.00)",
                "\u00a03.00", "100,000,000,000.01", "0"]
 TEXTS = ["INV1", "INV2", " INV1", "", "Care home fees"]
@@ -255,6 +256,10 @@ def maps(draw: st.DrawFn) -> LedgerMap:
         else [{"cost_centre": "XX*", "reason": "Capital"}] if draw(st.booleans()) else []}
     if "amount" in columns and draw(st.booleans()):
         document["sign"] = "expenditure_negative"
+    if "debit" in columns and draw(st.booleans()):
+        document["credit_sign"] = draw(st.sampled_from(["positive", "negative"]))
+    if draw(st.booleans()):
+        document["period_13"] = draw(st.sampled_from(["refuse", "march"]))
     if draw(st.booleans()):
         document["as_at"] = draw(st.sampled_from(["2025-04", "2025-05", "2025-07"]))
     return LedgerMap.model_validate(document)
