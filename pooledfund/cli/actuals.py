@@ -92,11 +92,15 @@ def _ledger_actuals(args: argparse.Namespace, ledger_map: LedgerMap) -> tuple[st
     actuals, errors = reconcile_columns(rows, ledger_map, file=table.file, blank_rows=blank)
     if actuals is None:
         raise InvalidInputError(errors)
-    if actuals.unmapped and ledger_map.unmapped == "stop":
-        raise InvalidInputError(unmapped_errors(actuals, ledger_map, table.file))
     wrong_sign = negative_schemes_error(actuals, ledger_map, args.map)
     if wrong_sign is not None and not args.allow_negative:
         raise InvalidInputError([wrong_sign])
+    # Said before anything else can stop the run: a month wrongly taken as actual explains what may follow.
+    for warning in (incomplete_month_warning(actuals), negative_total_warning(actuals, ledger_map)):
+        if warning is not None:
+            warn(warning)
+    if actuals.unmapped and ledger_map.unmapped == "stop":
+        raise InvalidInputError(unmapped_errors(actuals, ledger_map, table.file))
     return table.file, actuals
 
 
@@ -128,9 +132,6 @@ def cmd_actuals(args: argparse.Namespace) -> int:
     current = combine_scenarios([*drivers, scenario])
     result = run(agreement, current)
     entry = scenario.actuals[0]
-    for warning in (incomplete_month_warning(actuals), negative_total_warning(actuals, ledger_map)):
-        if warning is not None:
-            warn(warning)
     say(reconciliation_text(actuals, ledger_map, ledger_file, as_at_from=as_at_from))
     lists = lists_text(actuals, ledger_map)
     if lists:

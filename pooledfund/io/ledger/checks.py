@@ -77,7 +77,7 @@ def _sign_words(ledger_map: LedgerMap) -> str:
 
 def negative_total_warning(actuals: LedgerActuals, ledger_map: LedgerMap) -> str | None:
     """A warning when the mapped spend for the year to date comes to less than £0, else None."""
-    total = actuals.totals()["mapped"]
+    total = sum(sum(months) for months in actuals.schemes.values())  # the mapped total, split into the schemes
     if total >= 0:
         return None
     return f"the mapped spend for the year to date comes to {format_gbp(total)}: is the sign right? " \
