@@ -357,7 +357,7 @@ def test_unmapped_codes_stop_the_command_by_default(tmp_path: Path, capsys: pyte
                  str(folder / "out.yaml")])
     err = capsys.readouterr().err
     assert code == 1
-    assert "row 7, column 'Cost Centre': cost centre CC99, account 5100 is in no rule of the map: 1 row (rows 7), " \
+    assert "row 7, column 'Cost Centre': cost centre CC99, account 5100 is in no rule of the map: 1 row (row 7), " \
            "£50.00; add it to 'codes' or 'exclude'" in err
     assert not (folder / "out.yaml").exists()
 

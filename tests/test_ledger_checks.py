@@ -309,3 +309,24 @@ def test_a_previous_forecast_later_than_this_one_is_warned_of(capsys: pytest.Cap
 def test_month_words() -> None:
     assert [month_words("2025-26", month) for month in (0, 8, 9, 11)] == [
         "April 2025", "December 2025", "January 2026", "March 2026"]
+
+
+def test_one_row_of_an_overlap_or_an_unmapped_code_is_one_row(tmp_path: Path) -> None:
+    # CC10 alone matches both CC1* and CC10 (one row); CC99 is in no rule (one row).
+    ledger = HEADER + "CC10,5100,P1,A1,1.00\nCC20,5100,P1,B1,2.00\n"
+    extra = "    - {cost_centre: CC10, scheme: S2}\n"
+    ledger_map = MAP.replace("    - {cost_centre: CC20,", extra + "    - {cost_centre: CC20,")
+    folder = folder_with(tmp_path, ledger, ledger_map)
+    actuals, found = both_ways(folder)
+    assert actuals is None
+    assert found == [f"{folder / 'ledger.csv'} row 2, column 'Cost Centre': cost centre CC10, account 5100 matches "
+                     "codes[0] (cost centre CC1*) and codes[1] (cost centre CC10): 1 row (row 2); rules may not "
+                     "overlap, so make the patterns narrower or list the codes one by one"]
+
+
+def test_one_further_bad_cell_is_one_cell(tmp_path: Path) -> None:
+    # 51 bad amounts: 50 listed, then one counted.
+    lines = "".join(f"CC10,5100,P1,R{i},ten\n" for i in range(51))
+    actuals, found = both_ways(folder_with(tmp_path, HEADER + lines))
+    assert actuals is None
+    assert found[-1].endswith("ledger.csv: 1 further cell has a problem and is not listed")

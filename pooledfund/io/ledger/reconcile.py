@@ -39,6 +39,17 @@ from pooledfund.model.ledger_map import CodeRule, LedgerMap
 MAX_CELL_ERRORS = 50
 
 
+def count(number: int, thing: str) -> str:
+    """A count with its noun: ``1 row``, ``2 rows``, ``1,250 rows``."""
+    return f"{number:,} {thing}{'' if number == 1 else 's'}"
+
+
+def rows_words(rows: list[LedgerRow]) -> str:
+    """The rows' numbers, the first five: ``row 7`` or ``rows 2, 3, 10 ...``."""
+    shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
+    return f"row{'' if len(rows) == 1 else 's'} {shown}"
+
+
 class LedgerRow(NamedTuple):
     """One row of the extract, read: its codes, period, amount as expenditure, and its row number.
 
@@ -223,8 +234,8 @@ def cut_errors(errors: list[InputError], file: str) -> list[InputError]:
     if len(errors) <= MAX_CELL_ERRORS:
         return errors
     rest = len(errors) - MAX_CELL_ERRORS
-    return [*errors[:MAX_CELL_ERRORS], InputError(Source(file), f"{rest:,} further cells have problems and are "
-                                                                "not listed")]
+    verb = "has a problem and is" if rest == 1 else "have problems and are"
+    return [*errors[:MAX_CELL_ERRORS], InputError(Source(file), f"{count(rest, 'further cell')} {verb} not listed")]
 
 
 @dataclass
@@ -341,9 +352,8 @@ def overlap_errors(overlaps: dict[tuple[int, ...], list[LedgerRow]], ledger_map:
     errors = []
     for indices, rows in overlaps.items():
         rules = " and ".join(f"codes[{i}] ({ledger_map.codes[i].label()})" for i in indices)
-        shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
-        message = (f"{rows[0].code_words()} matches {rules}: {len(rows):,} rows (rows {shown}); rules may not "
-                   "overlap, so make the patterns narrower or list the codes one by one")
+        message = (f"{rows[0].code_words()} matches {rules}: {count(len(rows), 'row')} ({rows_words(rows)}); rules "
+                   "may not overlap, so make the patterns narrower or list the codes one by one")
         errors.append(InputError(Source(file, None, f"row {rows[0].row}, column '{code_heading(ledger_map)}'"),
                                  message))
     return errors
@@ -474,11 +484,10 @@ def unmapped_errors(result: LedgerActuals, ledger_map: LedgerMap, table_file: st
         groups.setdefault(row.codes, []).append(row)
     errors = []
     for rows in groups.values():
-        shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
         total = sum(row.amount for row in rows)
-        message = (f"{rows[0].code_words()} is in no rule of the map: {len(rows):,} row{'s' if len(rows) != 1 else ''}"
-                   f" (rows {shown}), {format_gbp(total)}; add it to 'codes' or 'exclude' in the map, or set "
-                   "'unmapped: report' to leave it out and report it")
+        message = (f"{rows[0].code_words()} is in no rule of the map: {count(len(rows), 'row')} ({rows_words(rows)}), "
+                   f"{format_gbp(total)}; add it to 'codes' or 'exclude' in the map, or set 'unmapped: report' to "
+                   "leave it out and report it")
         where = Source(table_file, None, f"row {rows[0].row}, column '{code_heading(ledger_map)}'")
         errors.append(InputError(where, message))
     return errors

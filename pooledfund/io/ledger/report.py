@@ -12,17 +12,12 @@ from __future__ import annotations
 
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import month_label
-from pooledfund.io.ledger.reconcile import LedgerActuals, LedgerRow, period_words
+from pooledfund.io.ledger.reconcile import LedgerActuals, LedgerRow, count, period_words
 from pooledfund.model.ledger_map import LedgerMap
 from pooledfund.reports.monitoring import text_table
 
 #: How many rows of each list are shown before the rest are counted.
 SHOWN_ROWS = 20
-
-
-def count(number: int, thing: str) -> str:
-    """A count with its noun: ``1 row``, ``2 rows``, ``1,250 rows``."""
-    return f"{number:,} {thing}{'' if number == 1 else 's'}"
 
 
 def _rows_and_total(rows: list[LedgerRow]) -> list[str]:
