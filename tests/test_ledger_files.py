@@ -239,3 +239,12 @@ def test_an_exponent_is_refused_at_its_cell_both_ways(tmp_path: Path) -> None:
                 "amounts in full, such as 1000.00: check the cell (a spreadsheet may have turned a long figure into "
                 "this)"]
     assert messages(by_column) == messages(by_row) == expected
+
+
+def test_a_windows_1252_heading_with_a_pound_sign_finds_its_delimiter(tmp_path: Path) -> None:
+    # "Amount £" in Windows-1252 is one byte, A3. Read as UTF-8 it is not the map's heading, and a comma or a
+    # semicolon would split the header row into two cells alike; read as Windows-1252 the semicolon finds it.
+    folder = write_bytes(tmp_path, "Amount £;Other,notes\r\n1,234.56;x\r\n".encode("cp1252"))
+    table, errors = read_ledger(folder / "ledger.csv", ["Amount £"])
+    assert table is not None, errors
+    assert table.cells == {"Amount £": ["1,234.56"]}

@@ -166,10 +166,11 @@ def _encoding(data: bytes, name: str, delimiter: str, header: list[str],
 
 def _header_cells(head: str, header_row: int, delimiter: str) -> list[str]:
     """The header row's cells, trimmed, as the delimiter splits it (none if the row is beyond the text given)."""
-    lines = head.splitlines()
+    lines = head.split("\n")  # as pandas and the row numbers of messages count lines: at each line feed
     if len(lines) < header_row:
         return []
-    return [cell.strip() for cell in next(csv.reader([lines[header_row - 1]], delimiter=delimiter), [])]
+    line = lines[header_row - 1].rstrip("\r")
+    return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter), [])]
 
 
 def sniff_delimiter(head: str, header_row: int, headings: list[str]) -> str:
@@ -227,11 +228,15 @@ def _read_csv(path: Path, name: str, header_row: int, headings: list[str],
         return None, [InputError(Source(name), f"the file is {size:,} bytes; ledger extracts over "
                                                f"{MAX_CSV_BYTES:,} bytes are refused: extract one year at a time")]
     data = path.read_bytes()
+    # The delimiter is first found on the start of the file read as UTF-8 (enough to locate a problem with the
+    # encoding), then again once the encoding is known, so a heading such as "Amount £" is matched as written.
     head = data[:_SNIFFED_BYTES].decode(_byte_order_mark(data) or "utf-8-sig", errors="replace")
     separator = delimiter or sniff_delimiter(head, header_row, headings)
     encoding, errors = _encoding(data, name, separator, _header_cells(head, header_row, separator), header_row)
     if encoding is None:
         return None, errors
+    if delimiter is None and encoding == "cp1252":
+        separator = sniff_delimiter(data[:_SNIFFED_BYTES].decode("cp1252", errors="replace"), header_row, headings)
     try:
         # dtype=object keeps each cell as the text pandas' C reader made of it, as dtype=str does, without
         # copying every cell into pandas' string type and back (a third of the reading time of a large file).
