@@ -89,7 +89,9 @@ def actuals_of(folder: Path, name: str = "ledger.csv") -> tuple[LedgerActuals | 
     ledger_map, _, errors = load_map_and_agreement(folder / "map.yaml")
     assert ledger_map is not None, errors
     headings = [heading for _, heading in ledger_map.columns.headings()]
-    table, errors = read_ledger(folder / name, headings, sheet=ledger_map.sheet, header_row=ledger_map.header_row)
+    table, errors = read_ledger(folder / name, headings, sheet=ledger_map.sheet, header_row=ledger_map.header_row,
+                                amounts=ledger_map.columns.amount_headings(),
+                                delimiter=ledger_map.delimiter_character())
     assert table is not None, errors
     rows, blank, errors = read_rows(table, ledger_map)
     if errors:
@@ -137,7 +139,13 @@ def test_periods_in_the_forms_ledgers_export(text: str, period: tuple[str, int])
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("P13", "P1 \\(April\\) to P12"), ("P0", "P1 \\(April\\) to P12"), ("Sept", "is not a period"),
+    [("P13", "'P13' is a year-end adjustment period of 2025-26: set 'period_13: march' in the map"),
+     ("2025-26 P14", "is a year-end adjustment period of 2025-26"),
+     ("P0", "^'P0' is not a period: P1 is April and P12 March$"),
+     ("P15", "P1 \\(April\\) to P12 \\(March\\), and P13 and P14 for year-end adjustments"),
+     ("06/14/2025", "^'06/14/2025' is not a real date: dates are read day first \\(UK\\), so this is day 6 of "
+                    "month 14; write it 14/06/2025 or 2025-06-14$"),
+     ("Sept", "is not a period"),
      ("2025-13", "not a real date"), ("31/02/2025", "not a real date"), ("", "the period is blank"),
      ("Sop-25", "is not a period")],
 )
@@ -161,7 +169,7 @@ def test_the_ledger_reconciles_to_the_penny(tmp_path: Path) -> None:
     # Out of period: 2024-25 P12, 40.00. Excluded (account 91*): 75.00. Unmapped (CC99): 50.00.
     # Mapped: 1,000 + 500 - 200 + 300 + 100.01 + 500 (the duplicate is kept) = 2,200.01.
     assert actuals.totals() == {"mapped": 220001, "unmapped": 5000, "excluded": 7500, "out_of_period": 4000,
-                                "dropped_duplicates": 0}
+                                "after_as_at": 0, "dropped_duplicates": 0}
     assert actuals.ledger_total == 236501 == sum(actuals.totals().values())
     # S1 April: 1,000 + 30% of 300 = 1,090.00. May: 500 - 200 + 500 + 30% of 100.01. 100.01 splits
     # 3,000.3p : 7,000.7p -> floors 3,000 + 7,000, the odd penny to the larger remainder (S2):
@@ -192,13 +200,17 @@ def test_without_a_reference_column_the_same_amount_twice_is_a_possible_duplicat
     assert actuals.schemes["S1"] == [3100]
 
 
-def test_as_at_puts_later_months_out_of_period(tmp_path: Path) -> None:
+def test_as_at_puts_later_months_after_the_as_at_month(tmp_path: Path) -> None:
     actuals, _ = actuals_of(folder_with(tmp_path, ledger_map=MAP + "  as_at: 2025-04\n"))
     assert actuals is not None
-    # Only April is actual: May's rows (500 + (200) + 100.01 + 50 + 75 + 500) join the 40.00 out of period.
+    # Only April is actual: May's rows (500 + (200) + 100.01 + 50 + 75 + 500 = 1,025.01) are after the as-at
+    # month, listed on their own line; the 40.00 of 2024-25 P12 stays out of period (another year).
     assert actuals.to_month == 0
-    assert actuals.totals()["out_of_period"] == 4000 + 50000 - 20000 + 10001 + 5000 + 7500 + 50000
+    assert actuals.totals()["after_as_at"] == 50000 - 20000 + 10001 + 5000 + 7500 + 50000 == 102501
+    assert actuals.totals()["out_of_period"] == 4000
+    assert [row.row for row in actuals.after_as_at] == [3, 4, 6, 7, 8, 10]
     assert actuals.schemes == {"S1": [109000], "S2": [21000]}
+    assert sum(actuals.totals().values()) == actuals.ledger_total == 236501
 
 
 @pytest.mark.parametrize(
@@ -266,7 +278,10 @@ def test_bad_cells_are_located_by_row_and_column(tmp_path: Path) -> None:
     found = messages(errors)
     assert found[0].endswith("ledger.csv row 2, column 'Amount': expected an amount in pounds such as 1250000.00, "
                              "got 'ten'")
-    assert "row 3, column 'Period': 'P13' is not a period of the financial year" in found[1]
+    # P13 of the map's own year, with the map's default 'period_13: refuse' (the message names the option).
+    assert found[1].endswith("row 3, column 'Period': 'P13' is a year-end adjustment period of 2025-26: set "
+                             "'period_13: march' in the map to count P13 and P14 in March, or give these rows a "
+                             "month in the ledger extract")
     assert "row 4, column 'Amount': the amount is blank" in found[2]
     assert all(message.startswith(str(tmp_path / "ledger.csv")) for message in found)
 
@@ -342,7 +357,7 @@ def test_unmapped_codes_stop_the_command_by_default(tmp_path: Path, capsys: pyte
                  str(folder / "out.yaml")])
     err = capsys.readouterr().err
     assert code == 1
-    assert "row 7, column 'Cost Centre': cost centre CC99, account 5100 is in no rule of the map: 1 row (rows 7), " \
+    assert "row 7, column 'Cost Centre': cost centre CC99, account 5100 is in no rule of the map: 1 row (row 7), " \
            "£50.00; add it to 'codes' or 'exclude'" in err
     assert not (folder / "out.yaml").exists()
 
@@ -411,14 +426,28 @@ def ledgers(draw: st.DrawFn) -> tuple[LedgerMap, list[LedgerRow]]:
                         for i, r in enumerate(rows)]
 
 
+def actuals_of_rows_mapped(rows: list[LedgerRow], ledger_map: LedgerMap) -> bool:
+    """Whether some row of the year is mapped spend: not £0, its code in no exclusion and in a code rule."""
+    excluded = {rule.cost_centre for rule in ledger_map.exclude}
+    mapped = {rule.cost_centre for rule in ledger_map.codes}
+    return any(row.year == YEAR and row.amount != 0 and row.codes[0][1] not in excluded and row.codes[0][1] in mapped
+               for row in rows)
+
+
 @settings(max_examples=200, deadline=None)
 @given(ledgers())
 def test_every_penny_of_the_ledger_is_somewhere(case: tuple[LedgerMap, list[LedgerRow]]) -> None:
     ledger_map, rows = case
     actuals, errors = reconcile(rows, ledger_map, file="l.csv")
     if actuals is None:
-        assert errors and "no row has a period" in errors[0].message
-        assert all(row.year != YEAR for row in rows)
+        # No row in the year, or none of the year's rows is mapped spend (not £0, not excluded, a rule matching):
+        # there is no month of actuals to give.
+        [error] = errors
+        if "no row has a period" in error.message:
+            assert all(row.year != YEAR for row in rows)
+        else:
+            assert "maps to a scheme" in error.message
+            assert not actuals_of_rows_mapped(rows, ledger_map)
         return
     totals = actuals.totals()
     # mapped + unmapped + excluded + out of period + dropped = the ledger total, to the penny,

@@ -119,7 +119,7 @@ def test_the_column_reading_reconciles_to_the_penny(tmp_path: Path) -> None:
     # The hand-worked reconciliation of test_ledger: out of period 40.00 (2024-25 P12), excluded 75.00
     # (account 91*), unmapped 50.00 (CC99), mapped 1,000 + 500 - 200 + 300 + 100.01 + 500 = 2,200.01.
     assert actuals.totals() == {"mapped": 220001, "unmapped": 5000, "excluded": 7500, "out_of_period": 4000,
-                                "dropped_duplicates": 0}
+                                "after_as_at": 0, "dropped_duplicates": 0}
     # S1 April 1,000 + 30% of 300 = 1,090.00; May 500 - 200 + 500 + 30.00 (100.01 split 30.00 / 70.01).
     assert actuals.schemes == {"S1": [109000, 83000], "S2": [21000, 7001]}
     assert [(row.row, first.row) for row, first in actuals.duplicates] == [(10, 3)]
@@ -141,7 +141,10 @@ def test_bad_cells_are_located_the_same_a_column_at_a_time(tmp_path: Path) -> No
     found = messages(errors)
     assert found[0].endswith("ledger.csv row 2, column 'Amount': expected an amount in pounds such as 1250000.00, "
                              "got 'ten'")
-    assert "row 3, column 'Period': 'P13' is not a period of the financial year" in found[1]
+    # P13 of the map's own year, with the map's default 'period_13: refuse' (the message names the option).
+    assert found[1].endswith("row 3, column 'Period': 'P13' is a year-end adjustment period of 2025-26: set "
+                             "'period_13: march' in the map to count P13 and P14 in March, or give these rows a "
+                             "month in the ledger extract")
     assert "row 4, column 'Amount': the amount is blank" in found[2]
 
 
@@ -202,7 +205,8 @@ def test_the_cycle_collector_is_running_after_reading(tmp_path: Path) -> None:
 CENTRES = ["CC1", " CC1", "cc1", "CC2", "CC3 ", "XX9", ""]
 ACCOUNTS = ["5100", " 5100", "9100", "5200"]
 PERIODS = ["P1", "p02", "Period 3", "2025-06", "Apr-25", "2025-05-14", "14/07/2025", "2024-25 P12", "2026-04",
-           "P13", "", " ", "Sept", "2025-13", "P3 "]
+           "P13", "", " ", "Sept", "2025-13", "P3 ", "P14", "2024-25 P13", "2025-26 P13", "P15", "P0", "07/14/2025",
+           "P12"]
 ODD_AMOUNTS = ["+1.00", "1e3", "ten", "", " ", "1.234", "(1.00", "1,23.00", "£ 5.00", "( 2.00 )", ".50", "-(1.00)",
                "\u00a03.00", "100,000,000,000.01", "0"]
 TEXTS = ["INV1", "INV2", " INV1", "", "Care home fees"]
@@ -252,6 +256,10 @@ def maps(draw: st.DrawFn) -> LedgerMap:
         else [{"cost_centre": "XX*", "reason": "Capital"}] if draw(st.booleans()) else []}
     if "amount" in columns and draw(st.booleans()):
         document["sign"] = "expenditure_negative"
+    if "debit" in columns and draw(st.booleans()):
+        document["credit_sign"] = draw(st.sampled_from(["positive", "negative"]))
+    if draw(st.booleans()):
+        document["period_13"] = draw(st.sampled_from(["refuse", "march"]))
     if draw(st.booleans()):
         document["as_at"] = draw(st.sampled_from(["2025-04", "2025-05", "2025-07"]))
     return LedgerMap.model_validate(document)

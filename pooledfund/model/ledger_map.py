@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from pooledfund.model.agreement import Agreement
 
 
+#: The cell separators a CSV extract may use, by the name the map gives them.
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+
+
 class LedgerColumns(Record):
     """The column headings of the ledger extract, exactly as its header row spells them.
 
@@ -67,6 +71,10 @@ class LedgerColumns(Record):
         """The code columns given, as (field name, heading): cost centre first, then account."""
         found = [("cost_centre", self.cost_centre), ("account", self.account)]
         return [(name, heading) for name, heading in found if heading is not None]
+
+    def amount_headings(self) -> list[str]:
+        """The headings of the columns holding money: ``amount``, or ``debit`` and ``credit``."""
+        return [heading for heading in (self.amount, self.debit, self.credit) if heading is not None]
 
     def headings(self) -> list[tuple[str, str]]:
         """Every heading the map names, as (field name, heading), in field order."""
@@ -181,15 +189,30 @@ class LedgerMap(Record):
         agreement: the agreement file, relative to the map's folder.
         year: the financial year of the actuals.
         as_at: the last month that counts as actual; default the last month
-            with a ledger row in the year. Rows after it are listed as out of period.
+            of the year with mapped spend (a row a code rule matches, not
+            excluded, not £0). Rows after it are listed, with their total, as
+            after the as-at month. ``--as-at`` on the command line overrides it.
         scenario: the produced scenario's id, name and description (each has a default).
         sheet: the worksheet to read, for an XLSX extract (default the first).
         header_row: the row holding the column headings, as Excel numbers it.
         columns: the headings of the columns used.
+        delimiter: what separates the cells of a CSV extract: ``comma``,
+            ``semicolon``, ``tab`` or ``pipe``; default found from the header
+            row (the one that splits it into the map's headings). Not used
+            for a workbook.
         sign: ``expenditure_positive`` (spend is a positive amount) or
             ``expenditure_negative`` (spend is negative, as some ledgers
             export); only with an ``amount`` column. With ``debit`` and
             ``credit``, spend is debit less credit.
+        credit_sign: with ``debit`` and ``credit`` columns, how the credit
+            column is written: ``positive`` (the default: a credit of £200 is
+            ``200.00``, and spend is debit less credit) or ``negative`` (it is
+            ``-200.00``, and spend is debit plus credit). A figure of the other
+            sign in the credit column, or a negative debit, is refused at its
+            cell: it would count the wrong way.
+        period_13: ``refuse`` (the default: a P13 or P14 of the map's year is
+            an error at its row) or ``march`` (P13 and P14, the year-end
+            adjustment periods, count in March).
         unmapped: ``stop`` (the default: a row no rule matches stops the run,
             listed) or ``report`` (listed, left out, reconciled).
         duplicates: ``report`` (the default: listed and kept) or ``drop``
@@ -207,7 +230,10 @@ class LedgerMap(Record):
     sheet: str | None = None
     header_row: int = Field(default=1, ge=1, le=1000)
     columns: LedgerColumns
+    delimiter: Literal["comma", "semicolon", "tab", "pipe"] | None = None
     sign: Literal["expenditure_positive", "expenditure_negative"] = "expenditure_positive"
+    credit_sign: Literal["positive", "negative"] = "positive"
+    period_13: Literal["refuse", "march"] = "refuse"
     unmapped: Literal["stop", "report"] = "stop"
     duplicates: Literal["report", "drop"] = "report"
     exclude: list[Exclusion] = Field(default_factory=list)
@@ -219,6 +245,9 @@ class LedgerMap(Record):
         if "sign" in self.model_fields_set and self.columns.amount is None:
             raise ValueError("'sign' is for a single amount column; with debit and credit columns spend is always "
                              "debit less credit: remove 'sign'")
+        if "credit_sign" in self.model_fields_set and self.columns.amount is not None:
+            raise ValueError("'credit_sign' is for debit and credit columns; with one amount column say which way "
+                             "it is signed with 'sign': remove 'credit_sign'")
         if self.as_at is not None and parse_month(self.as_at)[0] != self.year:
             raise ValueError(f"as_at {self.as_at} is not in {self.year}")
         for rule in [*self.codes, *self.exclude]:
@@ -227,6 +256,10 @@ class LedgerMap(Record):
                     raise ValueError(f"a rule matches on {name.replace('_', ' ')} ({rule.label()}) but 'columns' "
                                      f"names no {name} column")
         return self
+
+    def delimiter_character(self) -> str | None:
+        """The character the map's ``delimiter`` names (``tab`` is a tab), or None to find it from the header row."""
+        return None if self.delimiter is None else DELIMITERS[self.delimiter]
 
     def mapped_schemes(self) -> list[str]:
         """Every scheme some rule puts spend into, in the order first named."""

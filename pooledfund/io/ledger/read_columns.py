@@ -139,7 +139,11 @@ def _amounts(table: LedgerTable, ledger_map: LedgerMap) -> tuple[IntArray, BoolA
     debit_blank, credit_blank = blank_cells(debit_cells), blank_cells(credit_cells)
     # A blank debit or credit counts as 0 (parse_amounts gives 0 for it); both blank is an error, left to the row.
     read = (debit_read | debit_blank) & (credit_read | credit_blank) & ~(debit_blank & credit_blank)
-    return debit - credit, read
+    # A figure that would count the wrong way (a negative debit; a credit not of the sign the map says) is an
+    # error at its cell (reconcile.wrong_way_round): left to the row, which says so.
+    negative_credits = ledger_map.credit_sign == "negative"
+    read &= (debit >= 0) & ((credit <= 0) if negative_credits else (credit >= 0))
+    return (debit + credit if negative_credits else debit - credit), read
 
 
 def _periods(table: LedgerTable, ledger_map: LedgerMap,

@@ -2,18 +2,20 @@
 
 Each row of the extract ends in exactly one place, decided in this order:
 
-1. **out of period**: its period is outside the map's financial year, or
-   after the as-at month;
-2. **dropped duplicate**: only with ``duplicates: drop``, a row repeating an
+1. **out of period**: its period is outside the map's financial year;
+2. **after the as-at month**: in the year, but after the last actual month
+   (the map's ``as_at`` or ``--as-at``; else the last month with mapped
+   spend, see :func:`last_month`);
+3. **dropped duplicate**: only with ``duplicates: drop``, a row repeating an
    earlier one (see :func:`duplicate_key`);
-3. **excluded**: its codes match one of the map's ``exclude`` rules (the
+4. **excluded**: its codes match one of the map's ``exclude`` rules (the
    first that matches; exclusions are checked before the code rules);
-4. **mapped**: its codes match exactly one code rule; matching two is an
+5. **mapped**: its codes match exactly one code rule; matching two is an
    error (rules may not overlap), naming both rules and the rows;
-5. **unmapped**: no rule matches it.
+6. **unmapped**: no rule matches it.
 
-So the ledger total is mapped + unmapped + excluded + out of period +
-dropped duplicates, to the penny, and :func:`reconcile` checks that it is.
+So the ledger total is mapped + unmapped + excluded + out of period + after
+the as-at month + dropped duplicates, to the penny, and :func:`reconcile` checks that it is.
 A rule's spend is totalled by month; a split rule's month total is split
 across its schemes by largest remainder in pence, so the parts add up to
 the whole exactly. Credits (negative expenditure) stay where they fall and
@@ -35,6 +37,17 @@ from pooledfund.model.ledger_map import CodeRule, LedgerMap
 
 #: The most problems with cells listed before the rest are counted in one line.
 MAX_CELL_ERRORS = 50
+
+
+def count(number: int, thing: str) -> str:
+    """A count with its noun: ``1 row``, ``2 rows``, ``1,250 rows``."""
+    return f"{number:,} {thing}{'' if number == 1 else 's'}"
+
+
+def rows_words(rows: list[LedgerRow]) -> str:
+    """The rows' numbers, the first five: ``row 7`` or ``rows 2, 3, 10 ...``."""
+    shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
+    return f"row{'' if len(rows) == 1 else 's'} {shown}"
 
 
 class LedgerRow(NamedTuple):
@@ -78,8 +91,39 @@ def duplicate_key(row: LedgerRow, *, by_reference: bool) -> tuple[object, ...]:
     return (row.codes, row.year, row.month, row.amount, row.reference if by_reference else row.description)
 
 
+def wrong_way_round(value: int, text: str, column: Literal["debit", "credit"], ledger_map: LedgerMap) -> str | None:
+    """Why a debit or credit figure would count the wrong way (a negative debit, a credit of the wrong sign), or None.
+
+    A negative figure in a debit column, or a credit written with the sign
+    the map does not expect (``credit_sign``), would turn spend into a credit
+    or a credit into spend: ``CC1, P1, , -200.00`` read as debit less credit is
+    £200 of spend. So it is refused at its cell rather than guessed at.
+    """
+    debit, credit = ledger_map.columns.debit, ledger_map.columns.credit
+    negative_credits = ledger_map.credit_sign == "negative"
+    written = text.strip()
+    if column == "debit" and value < 0:
+        how = "a negative figure (credit_sign: negative)" if negative_credits else "a positive figure"
+        return (f"debits are written as positive figures in the {debit!r} column; this {written} would count as a "
+                f"credit: write a credit in the {credit!r} column, as {how}")
+    if column == "credit" and value < 0 and not negative_credits:
+        return (f"credits are written as positive figures in the {credit!r} column; this {written} would count as "
+                "spend: write a credit as a positive figure, spend in the debit column, or, if this ledger writes "
+                "every credit negative, set 'credit_sign: negative' in the map")
+    if column == "credit" and value > 0 and negative_credits:
+        return (f"credits are written as negative figures in the {credit!r} column (the map's credit_sign: "
+                f"negative); this {written} would count as spend: write a credit as a negative figure, or spend in "
+                f"the {debit!r} column")
+    return None
+
+
 def _cell_amount(table: LedgerTable, ledger_map: LedgerMap, index: int, errors: list[InputError]) -> int | None:
-    """The row's amount as expenditure (positive) in pence, or None with the problem added to ``errors``."""
+    """The row's amount as expenditure (positive) in pence, or None with the problem added to ``errors``.
+
+    With debit and credit columns, spend is debit less credit (credits
+    written positive) or debit plus credit (``credit_sign: negative``); a
+    figure that would count the wrong way is an error (:func:`wrong_way_round`).
+    """
     columns = ledger_map.columns
     if columns.amount is not None:
         try:
@@ -96,14 +140,22 @@ def _cell_amount(table: LedgerTable, ledger_map: LedgerMap, index: int, errors: 
                                  "one of them (0 for nothing)"))
         return None
     total = 0
-    for heading, text, sign in ((debit_heading, debit_text, 1), (credit_heading, credit_text, -1)):
+    credit_sign = 1 if ledger_map.credit_sign == "negative" else -1
+    columns_read: tuple[tuple[str, str, Literal["debit", "credit"], int], ...] = (
+        (debit_heading, debit_text, "debit", 1), (credit_heading, credit_text, "credit", credit_sign))
+    for heading, text, column, sign in columns_read:
         if not text.strip():
             continue  # with debit and credit columns, one of the two is usually blank
         try:
-            total += sign * parse_amount(text)
+            value = parse_amount(text)
         except ValueError as exc:
             errors.append(InputError(table.where(index, heading), str(exc)))
             return None
+        problem = wrong_way_round(value, text, column, ledger_map)
+        if problem is not None:
+            errors.append(InputError(table.where(index, heading), problem))
+            return None
+        total += sign * value
     return total
 
 
@@ -140,7 +192,7 @@ def period_of(text: str, ledger_map: LedgerMap, periods: dict[str, tuple[str, in
     """
     if text not in periods:
         try:
-            periods[text] = parse_period(text, ledger_map.year)
+            periods[text] = parse_period(text, ledger_map.year, ledger_map.period_13)
         except ValueError as exc:
             periods[text] = str(exc)
     return periods[text]
@@ -182,8 +234,8 @@ def cut_errors(errors: list[InputError], file: str) -> list[InputError]:
     if len(errors) <= MAX_CELL_ERRORS:
         return errors
     rest = len(errors) - MAX_CELL_ERRORS
-    return [*errors[:MAX_CELL_ERRORS], InputError(Source(file), f"{rest:,} further cells have problems and are "
-                                                                "not listed")]
+    verb = "has a problem and is" if rest == 1 else "have problems and are"
+    return [*errors[:MAX_CELL_ERRORS], InputError(Source(file), f"{count(rest, 'further cell')} {verb} not listed")]
 
 
 @dataclass
@@ -200,7 +252,8 @@ class LedgerActuals:
         mapped: rows that went into the schemes' actuals.
         unmapped: rows no rule matches.
         excluded: exclusion rule index -> the rows it left out.
-        out_of_period: rows outside the year or after the as-at month.
+        out_of_period: rows outside the map's financial year.
+        after_as_at: rows in the year but after the as-at month (``to_month``).
         duplicates: (row, the row it repeats); ``dropped`` says whether they were left out.
         dropped: whether duplicates were left out (``duplicates: drop``).
         credits: rows with negative expenditure, wherever they went.
@@ -216,6 +269,7 @@ class LedgerActuals:
     unmapped: list[LedgerRow] = field(default_factory=list)
     excluded: dict[int, list[LedgerRow]] = field(default_factory=dict)
     out_of_period: list[LedgerRow] = field(default_factory=list)
+    after_as_at: list[LedgerRow] = field(default_factory=list)
     duplicates: list[tuple[LedgerRow, LedgerRow]] = field(default_factory=list)
     dropped: bool = False
     credits: list[LedgerRow] = field(default_factory=list)
@@ -226,12 +280,16 @@ class LedgerActuals:
         return sum(row.amount for row, _ in self.duplicates) if self.dropped else 0
 
     def totals(self) -> dict[str, int]:
-        """The reconciliation's lines in pence: mapped, unmapped, excluded, out of period, dropped duplicates."""
+        """The reconciliation's lines in pence, each part of the ledger total.
+
+        Mapped, unmapped, excluded, out of period, after the as-at month, dropped duplicates.
+        """
         return {
             "mapped": sum(row.amount for row in self.mapped),
             "unmapped": sum(row.amount for row in self.unmapped),
             "excluded": sum(row.amount for rows in self.excluded.values() for row in rows),
             "out_of_period": sum(row.amount for row in self.out_of_period),
+            "after_as_at": sum(row.amount for row in self.after_as_at),
             "dropped_duplicates": self.dropped_total,
         }
 
@@ -248,14 +306,43 @@ def excluded_by(codes: tuple[tuple[str, str], ...], ledger_map: LedgerMap) -> in
     return next((index for index, rule in enumerate(ledger_map.exclude) if rule.matches(upper)), None)
 
 
+def maps_to_a_scheme(codes: tuple[tuple[str, str], ...], ledger_map: LedgerMap) -> bool:
+    """Whether a row with these codes is mapped spend: no exclusion matches it and a code rule does."""
+    return excluded_by(codes, ledger_map) is None and bool(matching_rules(codes, ledger_map.codes))
+
+
+def no_row_in_year(ledger_map: LedgerMap, file: str) -> InputError:
+    """The problem of a ledger with no row in the map's year."""
+    return InputError(Source(file), f"no row has a period in {ledger_map.year}, the map's year; check the map's "
+                                    "'year' and the period column")
+
+
+def no_mapped_spend(ledger_map: LedgerMap, file: str) -> InputError:
+    """The problem of a ledger whose rows in the year are all excluded, unmapped or £0.00."""
+    return InputError(Source(file), f"no row of {ledger_map.year} maps to a scheme (every row in the year is "
+                                    "excluded, unmapped or £0.00), so there is no month of actuals; check the map's "
+                                    "'codes' against the ledger's codes, or give the as-at month (--as-at or "
+                                    "'as_at' in the map)")
+
+
 def last_month(rows: list[LedgerRow], ledger_map: LedgerMap, file: str) -> tuple[int | None, list[InputError]]:
-    """The as-at month: the map's ``as_at``, else the last month of the year with a row."""
+    """The as-at month: the map's ``as_at``, else the last month of the year with mapped spend.
+
+    Mapped spend is a row of the year, not £0.00, that no exclusion matches
+    and a code rule does. Any other row cannot move the month: an excluded
+    recharge posted early in October, or a stray row of an unmapped code,
+    would otherwise make October actual and give every scheme a £0 October
+    (and last year's ``P12`` is in last year, out of period).
+    """
     if ledger_map.as_at is not None:
         return parse_month(ledger_map.as_at)[1], []
-    months = [row.month for row in rows if row.year == ledger_map.year]
+    in_year = [row for row in rows if row.year == ledger_map.year]
+    if not in_year:
+        return None, [no_row_in_year(ledger_map, file)]
+    mapped = {codes: maps_to_a_scheme(codes, ledger_map) for codes in {row.codes for row in in_year}}
+    months = [row.month for row in in_year if row.amount != 0 and mapped[row.codes]]
     if not months:
-        return None, [InputError(Source(file), f"no row has a period in {ledger_map.year}, the map's year; check "
-                                               "the map's 'year' and the period column")]
+        return None, [no_mapped_spend(ledger_map, file)]
     return max(months), []
 
 
@@ -265,9 +352,8 @@ def overlap_errors(overlaps: dict[tuple[int, ...], list[LedgerRow]], ledger_map:
     errors = []
     for indices, rows in overlaps.items():
         rules = " and ".join(f"codes[{i}] ({ledger_map.codes[i].label()})" for i in indices)
-        shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
-        message = (f"{rows[0].code_words()} matches {rules}: {len(rows):,} rows (rows {shown}); rules may not "
-                   "overlap, so make the patterns narrower or list the codes one by one")
+        message = (f"{rows[0].code_words()} matches {rules}: {count(len(rows), 'row')} ({rows_words(rows)}); rules "
+                   "may not overlap, so make the patterns narrower or list the codes one by one")
         errors.append(InputError(Source(file, None, f"row {rows[0].row}, column '{code_heading(ledger_map)}'"),
                                  message))
     return errors
@@ -316,8 +402,11 @@ class _Sorter:
         result = self.result
         if row.amount < 0:
             result.credits.append(row)
-        if row.year != self.map.year or row.month > result.to_month:
+        if row.year != self.map.year:
             result.out_of_period.append(row)
+            return
+        if row.month > result.to_month:
+            result.after_as_at.append(row)
             return
         first = self.seen.setdefault(duplicate_key(row, by_reference=self.by_reference), row)
         if first is not row:
@@ -379,7 +468,7 @@ def fill_schemes(result: LedgerActuals, ledger_map: LedgerMap, rule_months: list
 
 
 def _check_books(result: LedgerActuals) -> None:
-    """Mapped + unmapped + excluded + out of period + dropped = the ledger total, and the schemes hold the mapped."""
+    """Every part adds up to the ledger total, and the schemes hold exactly the mapped total."""
     totals = result.totals()
     in_schemes = sum(sum(months) for months in result.schemes.values())
     if sum(totals.values()) != result.ledger_total or in_schemes != totals["mapped"]:
@@ -395,11 +484,10 @@ def unmapped_errors(result: LedgerActuals, ledger_map: LedgerMap, table_file: st
         groups.setdefault(row.codes, []).append(row)
     errors = []
     for rows in groups.values():
-        shown = ", ".join(str(row.row) for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
         total = sum(row.amount for row in rows)
-        message = (f"{rows[0].code_words()} is in no rule of the map: {len(rows):,} row{'s' if len(rows) != 1 else ''}"
-                   f" (rows {shown}), {format_gbp(total)}; add it to 'codes' or 'exclude' in the map, or set "
-                   "'unmapped: report' to leave it out and report it")
+        message = (f"{rows[0].code_words()} is in no rule of the map: {count(len(rows), 'row')} ({rows_words(rows)}), "
+                   f"{format_gbp(total)}; add it to 'codes' or 'exclude' in the map, or set 'unmapped: report' to "
+                   "leave it out and report it")
         where = Source(table_file, None, f"row {rows[0].row}, column '{code_heading(ledger_map)}'")
         errors.append(InputError(where, message))
     return errors

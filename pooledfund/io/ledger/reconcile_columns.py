@@ -1,7 +1,8 @@
 """Every row put in its place a column at a time: the same actuals and lists as placing the rows one by one.
 
 The places and their order are those of :mod:`pooledfund.io.ledger.reconcile`
-(out of period, dropped duplicate, excluded, mapped, unmapped); here each is
+(out of period, after the as-at month, dropped duplicate, excluded, mapped,
+unmapped); here each is
 a mask over the columns of :class:`~pooledfund.io.ledger.read_columns.LedgerRows`.
 The rules are matched once per distinct pair of codes, not once per row;
 duplicates are found by grouping the rows on what makes two rows the same
@@ -26,8 +27,9 @@ from pooledfund.io.ledger.reconcile import (
     LedgerRow,
     excluded_by,
     fill_schemes,
-    last_month,
     matching_rules,
+    no_mapped_spend,
+    no_row_in_year,
     overlap_errors,
 )
 from pooledfund.model.ledger_map import LedgerMap
@@ -109,30 +111,40 @@ def reconcile_columns(rows: LedgerRows, ledger_map: LedgerMap, *, file: str, bla
     in_year_of = np.array([year == ledger_map.year for year, _ in rows.periods] + [False], dtype=bool)
     month_of = np.array([month for _, month in rows.periods] + [0], dtype=np.int64)
     in_year, month = in_year_of[rows.period], month_of[rows.period]
+    exclusions = [excluded_by(codes, ledger_map) for codes in rows.codes]
+    found = [matching_rules(codes, ledger_map.codes) for codes in rows.codes]
     if ledger_map.as_at is not None:
         to_month = parse_month(ledger_map.as_at)[1]
-    elif in_year.any():
-        to_month = int(month[in_year].max())
+    elif not in_year.any():
+        return None, [no_row_in_year(ledger_map, file)]
     else:
-        return None, last_month([], ledger_map, file)[1]  # no row in the year: the same message
+        # The last month with mapped spend (reconcile.last_month): a row of the year, not £0.00, no exclusion
+        # matching its codes and a code rule matching them.
+        maps = np.array([excluded is None and bool(matches) for excluded, matches in zip(exclusions, found,
+                                                                                         strict=True)] + [False],
+                        dtype=bool)
+        spend = in_year & (rows.amount != 0) & maps[rows.code]
+        if not spend.any():
+            return None, [no_mapped_spend(ledger_map, file)]
+        to_month = int(month[spend].max())
     everything = np.arange(len(rows), dtype=np.int64)
     result = LedgerActuals(ledger_map.year, to_month, {}, len(rows), blank_rows,
                            exact_sums(np.zeros(len(rows), dtype=np.int64), rows.amount, 1)[0],
                            dropped=ledger_map.duplicates == "drop")
     result.credits = rows.rows_at(everything[rows.amount < 0])
     in_period = in_year & (month <= to_month)
-    result.out_of_period = rows.rows_at(everything[~in_period])
+    result.out_of_period = rows.rows_at(everything[~in_year])
+    result.after_as_at = rows.rows_at(everything[in_year & (month > to_month)])
     placed = everything[in_period]
     first = _first_of_each(placed, rows, by_reference=ledger_map.columns.reference is not None)
     repeats = first != placed
     result.duplicates = list(zip(rows.rows_at(placed[repeats]), rows.rows_at(first[repeats]), strict=True))
     if result.dropped:
         placed = placed[~repeats]
-    exclusion = np.array([-1 if (index := excluded_by(codes, ledger_map)) is None else index
-                          for codes in rows.codes] + [-1], dtype=np.int64)[rows.code[placed]]
+    exclusion = np.array([-1 if index is None else index for index in exclusions] + [-1],
+                         dtype=np.int64)[rows.code[placed]]
     result.excluded = _grouped(placed[exclusion >= 0], exclusion[exclusion >= 0], rows)
     placed = placed[exclusion < 0]
-    found = [matching_rules(codes, ledger_map.codes) for codes in rows.codes]
     rule = np.array([matches[0] if len(matches) == 1 else _NO_RULE if not matches else _OVERLAP
                      for matches in found] + [_NO_RULE], dtype=np.int64)[rows.code[placed]]
     overlapping = placed[rule == _OVERLAP]

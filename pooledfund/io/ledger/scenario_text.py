@@ -46,10 +46,16 @@ def _forecast(forecast: SchemeForecast) -> str:
 
 
 def reconciliation_line(actuals: LedgerActuals) -> str:
-    """The reconciliation in one line: the ledger total and the parts it is made of."""
+    """The reconciliation in one line: the ledger total and the parts it is made of.
+
+    The part after the as-at month is named only when some row is there, so
+    the line of a ledger with none reads as it always has.
+    """
     totals = actuals.totals()
+    if not actuals.after_as_at:
+        del totals["after_as_at"]
     words = {"mapped": "mapped", "unmapped": "unmapped", "excluded": "excluded", "out_of_period": "out of period",
-             "dropped_duplicates": "dropped duplicates"}
+             "after_as_at": "after the as-at month", "dropped_duplicates": "dropped duplicates"}
     parts = " + ".join(f"{words[key]} {format_gbp(value)}" for key, value in totals.items())
     return f"ledger total {format_gbp(actuals.ledger_total)} = {parts}"
 

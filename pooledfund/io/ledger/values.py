@@ -11,7 +11,10 @@ one by one.
 Periods come in the forms ledgers export: a calendar month (``2025-09``), a
 financial period (``P6``, P1 being April, in the map's year, or ``2025-26 P6``),
 a month name (``Sep-25``, ``Sep 2025``, ``September 2025``) or a date
-(``2025-09-14``, ``14/09/2025``, or a date cell of a workbook).
+(``2025-09-14``, ``14/09/2025`` day first, or a date cell of a workbook).
+Periods 13 and 14 (year-end adjustments) are March when the map says
+``period_13: march``; in the map's own year they are refused otherwise, and
+in any other year they are March of that year (so out of period, listed).
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ _COMMON_AMOUNT = re.compile(r"(?P<open>\(?)(?P<minus>-?)£?(?P<pounds>[0-9]{1,3}
 #: and minus are checked to pair up afterwards. Every text this matches, :func:`parse_amount` reads to the
 #: same pence; anything else is left to it.
 _COLUMN_AMOUNT = r" *\(?-?£?(?:[0-9]{1,3}(?:,[0-9]{3}){0,3}|[0-9]{1,12})(?:\.[0-9]{0,2})?\)? *"
+#: A figure in exponent form ("1e3", "-1.5E+06"), as a spreadsheet shows a long number it cannot fit.
+_EXPONENT = re.compile(r"\(?[-+]?£?[0-9][0-9.,]*[eE][-+]?[0-9]+\)?")
+#: The last period number a ledger uses: P13 and P14 hold year-end adjustments after March (P12).
+LAST_ADJUSTMENT_PERIOD = 14
 PERIOD_FORMS = "2025-09, P6 (P1 is April), 2025-26 P6, Sep-25, Sep 2025 or a date such as 2025-09-14 or 14/09/2025"
 
 
@@ -62,6 +69,11 @@ def parse_amount(text: str) -> int:
     raw = text.strip()
     if not raw:
         raise ValueError("the amount is blank; give a figure (0 for nothing)")
+    if _EXPONENT.fullmatch(raw):
+        # Decimal would read "1e3" as 1,000; a ledger never writes an amount so, and a cell that does is more
+        # likely a code or a mangled export than a thousand pounds.
+        raise ValueError(f"{raw!r} is written in exponent form; ledgers write amounts in full, such as 1000.00: "
+                         "check the cell (a spreadsheet may have turned a long figure into this)")
     common = _COMMON_AMOUNT.fullmatch(raw)
     if common and (common["open"] == "(") == (common["close"] == ")") and not (common["open"] and common["minus"]):
         pence = int(common["pounds"].replace(",", "")) * 100 + int(common["pence"])
@@ -91,10 +103,30 @@ def _calendar(year: int, month: int, day: int = 1) -> tuple[str, int]:
         raise ValueError("is not a real date") from None
 
 
-def parse_period(text: str, year: str) -> tuple[str, int]:
+def _financial_period(raw: str, found: re.Match[str], year: str, period_13: str) -> tuple[str, int]:
+    """A financial period (``P6``, ``2025-26 P13``) as (financial year, month index), by the map's ``period_13``."""
+    number = int(found["number"])
+    in_year = parse_year(found["year"]) if found["year"] else year
+    if number == 0:
+        raise ValueError(f"{raw!r} is not a period: P1 is April and P12 March")
+    if number > LAST_ADJUSTMENT_PERIOD:
+        raise ValueError(f"{raw!r} is not a period of the financial year: P1 (April) to P12 (March), and P13 and "
+                         "P14 for year-end adjustments")
+    if number > MONTHS_IN_YEAR and in_year == year and period_13 != "march":
+        raise ValueError(f"{raw!r} is a year-end adjustment period of {year}: set 'period_13: march' in the map to "
+                         "count P13 and P14 in March, or give these rows a month in the ledger extract")
+    # P13 and P14 are March's adjustments; another year's are out of period whatever the map says, so March of
+    # that year places them there (and lists them) without stopping the run.
+    return in_year, min(number, MONTHS_IN_YEAR) - 1
+
+
+def parse_period(text: str, year: str, period_13: str = "refuse") -> tuple[str, int]:
     """A period cell as (financial year, month index with April = 0).
 
     ``year`` is the map's financial year, which a bare ``P6`` belongs to.
+    ``period_13`` is the map's: ``march`` counts P13 and P14 (year-end
+    adjustments) in March; ``refuse`` refuses them in ``year`` (another
+    year's are March of that year, out of period either way).
 
     Raises:
         ValueError: the cell is not a period in any accepted form, or names a
@@ -105,18 +137,19 @@ def parse_period(text: str, year: str) -> tuple[str, int]:
         raise ValueError(f"the period is blank; give the month, e.g. {PERIOD_FORMS}")
     period = _PERIOD.match(raw)
     if period:
-        number = int(period["number"])
-        if not 1 <= number <= MONTHS_IN_YEAR:
-            raise ValueError(f"{raw!r} is not a period of the financial year: P1 (April) to P12 (March); a period "
-                             "13 or later (year-end adjustments) must be given a month in the ledger extract")
-        return (parse_year(period["year"]) if period["year"] else year), number - 1
+        return _financial_period(raw, period, year, period_13)
     for pattern in (_CALENDAR_MONTH, _ISO_DATE, _UK_DATE):
         found = pattern.match(raw)
         if found:
             parts = found.groupdict()
+            day, month = int(parts.get("day") or 1), int(parts["month"])
             try:
-                return _calendar(int(parts["year"]), int(parts["month"]), int(parts.get("day") or 1))
+                return _calendar(int(parts["year"]), month, day)
             except ValueError:
+                if pattern is _UK_DATE and month > MONTHS_IN_YEAR >= day:
+                    raise ValueError(f"{raw!r} is not a real date: dates are read day first (UK), so this is day "
+                                     f"{day} of month {month}; write it {month:02d}/{day:02d}/{parts['year']} or "
+                                     f"{parts['year']}-{day:02d}-{month:02d}") from None
                 raise ValueError(f"{raw!r} is not a real date") from None
     named = _MONTH_NAME.match(raw)
     if named and _month_name(named["name"]) is not None:
