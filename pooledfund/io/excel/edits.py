@@ -55,6 +55,7 @@ from pooledfund.io.excel.inputmap import (
     THE_PARTNER,
     UNITS,
 )
+from pooledfund.io.excel.numberformats import scales_by_hundred
 
 
 class CellProblem(ValueError):
@@ -212,7 +213,7 @@ def _percent(value: object, number_format: str) -> str:
     number = _decimal(value)
     if number is None or not number.is_finite():
         raise CellProblem(f"{value!r} is not a percentage; type a number such as 60")
-    if not isinstance(value, str) and "%" in number_format and '"%"' not in number_format:
+    if not isinstance(value, str) and scales_by_hundred(number_format, number):
         number *= 100  # a cell formatted as a percentage holds 0.6 for 60%
     return format(number.normalize(), "f")
 

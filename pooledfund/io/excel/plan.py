@@ -30,6 +30,7 @@ from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, ProviderKind,
 from pooledfund.core.years import parse_year
 from pooledfund.io.excel import layout
 from pooledfund.io.excel.formulas import UNREADABLE
+from pooledfund.io.excel.numberformats import scales_by_hundred
 
 EnumT = TypeVar("EnumT", bound=Enum)
 #: What a cell holds, formulas worked out (:meth:`pooledfund.io.excel.formulas.CellValues.value`).
@@ -142,7 +143,7 @@ class _Row:
             self.error(heading, f"{value!r} is text; expected a percentage as a number, such as 60")
             return None
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in (cell.number_format or "") and "\"%\"" not in cell.number_format:
+        if scales_by_hundred(cell.number_format, number):
             number *= 100  # a cell formatted as a percentage holds 0.6 for 60%
         if not 0 <= number <= 100:
             self.error(heading, f"{percent_words(number)}% is not a share; expected a percentage between 0 and 100")
