@@ -348,3 +348,33 @@ def test_a_pack_without_the_map_says_its_cells_are_not_read() -> None:
     back, errors = _import(workbook, notes)
     assert errors == [] and back is not None
     assert any("has no 'Input cells' table" in n for n in notes)
+
+
+@pytest.mark.parametrize(("path", "partner", "value", "shown"), [
+    ("arrangements[0].risk_share[0].limit", "", 1e30, "1e+30"),  # a layer limit typed as 1e30
+    ("arrangements[0].risk_share", "icb", "=10^400", "1E+400"),  # a cap worked out past any float
+    ("arrangements[0].risk_share[0].limit", "", 2e11, "200000000000"),  # £200bn: just past the money limit
+])
+def test_a_figure_too_large_in_an_input_cell_is_refused_at_its_cell(
+        path: str, partner: str, value: object, shown: str) -> None:
+    workbook = _pack(_agreement(NORTHMOOR))
+    cell = _cell(workbook, path, partner)
+    cell.value = value
+    back, errors = _import(workbook)
+    assert back is None
+    assert errors == [_at(cell) + f"{shown} is more than £100,000,000,000, far beyond any pooled budget; check the "
+                                  "figure"]
+
+
+def test_the_dashboards_upload_reader_returns_the_error_not_a_crash() -> None:
+    from pooledfund.dashboard.uploads import InputFile, agreement_from_file
+
+    workbook = _pack(_agreement(NORTHMOOR))
+    cell = _cell(workbook, "arrangements[0].risk_share[0].limit")
+    cell.value = 1e30
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    agreement, errors = agreement_from_file(InputFile("book.xlsx", buffer.getvalue()))
+    assert agreement is None
+    assert [str(e) for e in errors] == [_at(cell) + "1e+30 is more than £100,000,000,000, far beyond any pooled "
+                                                    "budget; check the figure"]

@@ -549,5 +549,5 @@ def test_money_too_big_on_a_plain_plan_is_located_at_the_cell() -> None:
     rows = [list(r) for r in GOOD_ROWS]
     rows[0][12] = 2_000_000_000_000  # £2 trillion, a whole number: read as an int
     assert _errors(_template(rows)) == [
-        ("plan.xlsx 'Expenditure'!M4: 2000000000000.0 is more than £100,000,000,000, far beyond any pooled "
+        ("plan.xlsx 'Expenditure'!M4: 2000000000000 is more than £100,000,000,000, far beyond any pooled "
         "budget; check the figure")]
