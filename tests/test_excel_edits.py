@@ -8,6 +8,7 @@ Excel, imports, and checks the agreement in pence worked out by hand.
 
 from __future__ import annotations
 
+import datetime
 import io
 from pathlib import Path
 
@@ -278,6 +279,8 @@ def test_a_value_the_field_refuses_is_reported_at_the_cell() -> None:
 
 @pytest.mark.parametrize(("value", "says"), [
     ("lots", "expected an amount in pounds such as 1250000.00, got 'lots'"),
+    (datetime.datetime(2025, 4, 1), "to a date (1 April 2025): a date (1 April 2025), not an amount; type the "
+                                    "amount in pounds, such as 1250000.00"),
     (1_000.005, "fractions of a penny"),
 ])
 def test_a_cash_cell_that_is_not_an_amount_is_located(value: object, says: str) -> None:
@@ -378,3 +381,14 @@ def test_the_dashboards_upload_reader_returns_the_error_not_a_crash() -> None:
     assert agreement is None
     assert [str(e) for e in errors] == [_at(cell) + "1e+30 is more than £100,000,000,000, far beyond any pooled "
                                                     "budget; check the figure"]
+
+
+def test_an_amount_typed_as_text_on_contributions_is_read_as_on_the_plan() -> None:
+    workbook = _pack(_agreement(RESIDENTIAL))
+    # the same text the Expenditure plan accepts: £4,412,500.25 as text = 441,250,025 pence, and the in-kind
+    # cell brought down by the same £112,500.25 so the pool still balances (1,450,000 - 112,500.25)
+    _cell(workbook, "arrangements[1].contributions[0].cash").value = "£4,412,500.25"
+    _cell(workbook, "arrangements[1].contributions[1].in_kind").value = "1,337,499.75"
+    back = _ok(workbook)
+    assert back.arrangements[1].contributions[0].cash == 441_250_025
+    assert back.arrangements[1].contributions[1].in_kind == 133_749_975

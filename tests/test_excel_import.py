@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from pathlib import Path
 
@@ -201,8 +202,36 @@ def test_merged_cells_in_the_plan_are_refused() -> None:
 def test_text_in_a_money_cell_is_located() -> None:
     rows = [list(r) for r in GOOD_ROWS]
     rows[1][13] = "TBC"
+    # the same words as a text amount on Contributions: both cells are read by one parser
     assert _errors(_template(rows)) == [
-        "plan.xlsx 'Expenditure'!N5: 'TBC' is text; expected an amount in pounds as a number, such as 1250000.00"]
+        "plan.xlsx 'Expenditure'!N5: expected an amount in pounds such as 1250000.00, got 'TBC'"]
+
+
+def test_an_amount_typed_as_text_with_a_pound_sign_and_commas_is_read() -> None:
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[0][12] = "£2,850,000"  # 2025-26, text, as pasted from a report: £2,850,000.00 = 285,000,000 pence
+    rows[1][12] = " 1,250.50 "  # £1,250.50 = 125,050 pence
+    agreement, errors = agreement_from_workbook_bytes(_bytes(_template(rows)), "plan.xlsx")
+    assert errors == [] and agreement is not None
+    schemes = agreement.arrangements[0].schemes
+    assert schemes[0].budget["2025-26"] == 285_000_000
+    assert schemes[1].budget["2025-26"] == 125_050
+
+
+def test_a_date_in_a_money_cell_is_called_a_date() -> None:
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[1][13] = datetime.datetime(2025, 4, 1)
+    assert _errors(_template(rows)) == [
+        "plan.xlsx 'Expenditure'!N5: a date (1 April 2025), not an amount; type the amount in pounds, such as "
+        "1250000.00"]
+
+
+def test_a_repeated_scheme_id_names_both_rows() -> None:
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[1][0] = rows[0][0]  # the second scheme (row 5) given the first's ID (row 4)
+    assert _errors(_template(rows)) == [
+        f"plan.xlsx 'Expenditure'!A4 and A5: scheme {rows[0][0]!r} is listed twice (rows 4 and 5); each scheme ID "
+        "must be unique: give one row a new ID or delete it"]
 
 
 def test_fractions_of_a_penny_and_negative_money_are_located() -> None:

@@ -1,4 +1,4 @@
-r"""What a cell's number format says about the number it holds.
+r"""What a cell's number format says about the number it holds, and a date where an amount belongs.
 
 A share typed as 60 in a cell formatted ``0.####"%"`` is 60 per cent: the
 per-cent sign is only printed text. A cell formatted ``0%`` (Excel's
@@ -11,6 +11,7 @@ only a bare ``%`` as Excel's ×100 format.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 
@@ -72,3 +73,26 @@ def scales_by_hundred(number_format: str | None, number: Decimal | float | int =
     else:
         section = sections[0]
     return _has_bare_percent(section)
+
+
+
+def date_words(value: datetime.date | datetime.time | datetime.timedelta) -> str:
+    """A date or time as the cell shows it, in words: ``a date (1 April 2025)``, ``a time of day (09:30)``."""
+    if isinstance(value, datetime.datetime):
+        clock = f" {value:%H:%M}" if value.time() != datetime.time() else ""
+        return f"a date ({value.day} {value:%B %Y}{clock})"
+    if isinstance(value, datetime.date):
+        return f"a date ({value.day} {value:%B %Y})"
+    if isinstance(value, datetime.time):
+        return f"a time of day ({value:%H:%M})"
+    return f"a length of time ({value})"
+
+
+def not_an_amount(value: datetime.date | datetime.time | datetime.timedelta) -> str:
+    """Words for a date or time typed where an amount belongs: ``a date (1 April 2025), not an amount``.
+
+    Excel stores a date as a number with a date format, and openpyxl reads it
+    back as a date; the message says what the finance lead sees in the cell,
+    not Python's ``datetime.datetime(2025, 4, 1, 0, 0)``.
+    """
+    return f"{date_words(value)}, not an amount"
