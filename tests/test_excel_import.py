@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -580,3 +581,26 @@ def test_money_too_big_on_a_plain_plan_is_located_at_the_cell() -> None:
     assert _errors(_template(rows)) == [
         ("plan.xlsx 'Expenditure'!M4: 2000000000000 is more than £100,000,000,000, far beyond any pooled "
         "budget; check the figure")]
+
+
+def test_a_split_edited_with_the_template_cells_cleared_is_applied() -> None:
+    # the documented route to change a split: edit P and clear G, H and I (a blank says nothing);
+    # editing P alone is refused because G, H and I still state the old split (see the next test)
+    _, workbook = _pack()
+    ws = workbook["Expenditure plan"]
+    assert (ws["A7"].value, ws["P7"].value) == ("NM03", "icb 60%; council 40%")
+    ws["P7"].value = "icb 70%; council 30%"
+    for coordinate in ("G7", "H7", "I7"):
+        ws[coordinate].value = None
+    back = _read(workbook)
+    scheme = next(s for a in back.arrangements for s in a.schemes if s.id == "NM03")
+    assert isinstance(scheme.commissioner, dict)
+    assert {k: Decimal(str(v)) for k, v in scheme.commissioner.items()} == {"icb": Decimal(70), "council": Decimal(30)}
+
+
+def test_a_split_edited_alone_names_the_template_cells_to_clear() -> None:
+    _, workbook = _pack()
+    ws = workbook["Expenditure plan"]
+    ws["P7"].value = "icb 70%; council 30%"
+    errors = _errors(workbook)
+    assert len(errors) == 1 and "'Expenditure plan'!H7" in errors[0] and "P7" in errors[0]
