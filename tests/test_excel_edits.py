@@ -8,6 +8,7 @@ Excel, imports, and checks the agreement in pence worked out by hand.
 
 from __future__ import annotations
 
+import datetime
 import io
 from pathlib import Path
 
@@ -278,6 +279,8 @@ def test_a_value_the_field_refuses_is_reported_at_the_cell() -> None:
 
 @pytest.mark.parametrize(("value", "says"), [
     ("lots", "expected an amount in pounds such as 1250000.00, got 'lots'"),
+    (datetime.datetime(2025, 4, 1), "to a date (1 April 2025): a date (1 April 2025), not an amount; type the "
+                                    "amount in pounds, such as 1250000.00"),
     (1_000.005, "fractions of a penny"),
 ])
 def test_a_cash_cell_that_is_not_an_amount_is_located(value: object, says: str) -> None:
@@ -348,3 +351,44 @@ def test_a_pack_without_the_map_says_its_cells_are_not_read() -> None:
     back, errors = _import(workbook, notes)
     assert errors == [] and back is not None
     assert any("has no 'Input cells' table" in n for n in notes)
+
+
+@pytest.mark.parametrize(("path", "partner", "value", "shown"), [
+    ("arrangements[0].risk_share[0].limit", "", 1e30, "1e+30"),  # a layer limit typed as 1e30
+    ("arrangements[0].risk_share", "icb", "=10^400", "1E+400"),  # a cap worked out past any float
+    ("arrangements[0].risk_share[0].limit", "", 2e11, "200000000000"),  # £200bn: just past the money limit
+])
+def test_a_figure_too_large_in_an_input_cell_is_refused_at_its_cell(
+        path: str, partner: str, value: object, shown: str) -> None:
+    workbook = _pack(_agreement(NORTHMOOR))
+    cell = _cell(workbook, path, partner)
+    cell.value = value
+    back, errors = _import(workbook)
+    assert back is None
+    assert errors == [_at(cell) + f"{shown} is more than £100,000,000,000, far beyond any pooled budget; check the "
+                                  "figure"]
+
+
+def test_the_dashboards_upload_reader_returns_the_error_not_a_crash() -> None:
+    from pooledfund.dashboard.uploads import InputFile, agreement_from_file
+
+    workbook = _pack(_agreement(NORTHMOOR))
+    cell = _cell(workbook, "arrangements[0].risk_share[0].limit")
+    cell.value = 1e30
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    agreement, errors = agreement_from_file(InputFile("book.xlsx", buffer.getvalue()))
+    assert agreement is None
+    assert [str(e) for e in errors] == [_at(cell) + "1e+30 is more than £100,000,000,000, far beyond any pooled "
+                                                    "budget; check the figure"]
+
+
+def test_an_amount_typed_as_text_on_contributions_is_read_as_on_the_plan() -> None:
+    workbook = _pack(_agreement(RESIDENTIAL))
+    # the same text the Expenditure plan accepts: £4,412,500.25 as text = 441,250,025 pence, and the in-kind
+    # cell brought down by the same £112,500.25 so the pool still balances (1,450,000 - 112,500.25)
+    _cell(workbook, "arrangements[1].contributions[0].cash").value = "£4,412,500.25"
+    _cell(workbook, "arrangements[1].contributions[1].in_kind").value = "1,337,499.75"
+    back = _ok(workbook)
+    assert back.arrangements[1].contributions[0].cash == 441_250_025
+    assert back.arrangements[1].contributions[1].in_kind == 133_749_975

@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from pooledfund.cli.app import main
 from pooledfund.io.excel import agreement_from_workbook_bytes
-from pooledfund.io.excel.formulas import MAX_DEPTH, CellValues
+from pooledfund.io.excel.formulas import MAX_DEPTH, UNREADABLE, CellValues
 from pooledfund.model.agreement import Agreement
 
 HEADINGS = ["Scheme ID", "Scheme Name", "Brief Description", "Scheme Type", "Area of Spend", "Commissioner",
@@ -242,3 +242,45 @@ def test_each_template_heading_variant_is_read_and_named(index: int, heading: st
     assert notes == [note for note in notes if note.startswith("Read 'Expenditure' rows 4-5 (2 scheme rows): ")]
     assert f"{wanted} <- column {letter} {heading!r}" in notes[0]
     assert "not modelled, ignored: 'Total 2025-27 Expenditure (£)', 'Expected outputs 2025-26', 'Units'" in notes[0]
+
+
+# --- figures too large to be a pooled-budget figure --------------------------------------------
+
+
+@pytest.mark.parametrize(("budget", "shown"), [
+    ("=10^400", "1E+400"),  # a result far past a float's range: Decimal holds it, the size check refuses it
+    ("=10^15*10^15", "1E+30"),
+    ("=K4*10^20", "1E+26"),  # K4 is 1,000,000: 10^6 x 10^20 = 10^26
+    (1e30, "1e+30"),  # typed, not a formula
+    (-1e30, "-1e+30"),
+])
+def test_a_figure_too_large_is_refused_at_its_cell_not_a_crash(budget: object, shown: str) -> None:
+    agreement, errors = _read(_bytes(_plan(budget)))
+    assert agreement is None
+    assert errors == [f"plan.xlsx 'Expenditure'!{BUDGET_2026}: {shown} is more than £100,000,000,000, far beyond "
+                      "any pooled budget; check the figure"]
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")])
+def test_a_cell_that_is_not_a_finite_number_is_refused_at_its_cell(number: float) -> None:
+    # openpyxl cannot save these, so the cell is set on a workbook in memory, as a damaged file could give them
+    workbook = Workbook()
+    workbook.active["B2"] = number
+    values = CellValues(workbook, workbook, "book.xlsx")
+    assert values.value(workbook.active["B2"]) is UNREADABLE
+    assert [str(e) for e in values.errors] == [f"book.xlsx 'Sheet'!B2: {number!r} is not a number; type the figure"]
+
+
+def test_a_formula_that_overflows_the_arithmetic_is_refused_at_its_cell() -> None:
+    # 10^999999 x 10^999999 is past the largest exponent Decimal can hold (an Overflow, not a result)
+    agreement, errors = _read(_bytes(_plan("=10^999999*10^999999")))
+    assert agreement is None
+    assert errors == [f"plan.xlsx 'Expenditure'!{BUDGET_2026}: the formula =10^999999*10^999999 comes to a number "
+                      "too large to work out; check the formula or type the figure"]
+
+
+def test_a_huge_figure_in_a_cell_a_formula_uses_names_that_cell() -> None:
+    agreement, errors = _read(_bytes(_plan("='Budget workings'!B2/10^25", other={"B2": 1e30})))
+    # 10^30 / 10^25 = 100,000: a sensible result, but the figure it was worked out from is not a figure at all
+    assert agreement is None
+    assert len(errors) == 1 and "'Budget workings'!B2" in errors[0] and "more than £100,000,000,000" in errors[0]

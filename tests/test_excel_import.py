@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -201,8 +203,36 @@ def test_merged_cells_in_the_plan_are_refused() -> None:
 def test_text_in_a_money_cell_is_located() -> None:
     rows = [list(r) for r in GOOD_ROWS]
     rows[1][13] = "TBC"
+    # the same words as a text amount on Contributions: both cells are read by one parser
     assert _errors(_template(rows)) == [
-        "plan.xlsx 'Expenditure'!N5: 'TBC' is text; expected an amount in pounds as a number, such as 1250000.00"]
+        "plan.xlsx 'Expenditure'!N5: expected an amount in pounds such as 1250000.00, got 'TBC'"]
+
+
+def test_an_amount_typed_as_text_with_a_pound_sign_and_commas_is_read() -> None:
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[0][12] = "£2,850,000"  # 2025-26, text, as pasted from a report: £2,850,000.00 = 285,000,000 pence
+    rows[1][12] = " 1,250.50 "  # £1,250.50 = 125,050 pence
+    agreement, errors = agreement_from_workbook_bytes(_bytes(_template(rows)), "plan.xlsx")
+    assert errors == [] and agreement is not None
+    schemes = agreement.arrangements[0].schemes
+    assert schemes[0].budget["2025-26"] == 285_000_000
+    assert schemes[1].budget["2025-26"] == 125_050
+
+
+def test_a_date_in_a_money_cell_is_called_a_date() -> None:
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[1][13] = datetime.datetime(2025, 4, 1)
+    assert _errors(_template(rows)) == [
+        "plan.xlsx 'Expenditure'!N5: a date (1 April 2025), not an amount; type the amount in pounds, such as "
+        "1250000.00"]
+
+
+def test_a_repeated_scheme_id_names_both_rows() -> None:
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[1][0] = rows[0][0]  # the second scheme (row 5) given the first's ID (row 4)
+    assert _errors(_template(rows)) == [
+        f"plan.xlsx 'Expenditure'!A4 and A5: scheme {rows[0][0]!r} is listed twice (rows 4 and 5); each scheme ID "
+        "must be unique: give one row a new ID or delete it"]
 
 
 def test_fractions_of_a_penny_and_negative_money_are_located() -> None:
@@ -549,5 +579,28 @@ def test_money_too_big_on_a_plain_plan_is_located_at_the_cell() -> None:
     rows = [list(r) for r in GOOD_ROWS]
     rows[0][12] = 2_000_000_000_000  # £2 trillion, a whole number: read as an int
     assert _errors(_template(rows)) == [
-        ("plan.xlsx 'Expenditure'!M4: 2000000000000.0 is more than £100,000,000,000, far beyond any pooled "
+        ("plan.xlsx 'Expenditure'!M4: 2000000000000 is more than £100,000,000,000, far beyond any pooled "
         "budget; check the figure")]
+
+
+def test_a_split_edited_with_the_template_cells_cleared_is_applied() -> None:
+    # the documented route to change a split: edit P and clear G, H and I (a blank says nothing);
+    # editing P alone is refused because G, H and I still state the old split (see the next test)
+    _, workbook = _pack()
+    ws = workbook["Expenditure plan"]
+    assert (ws["A7"].value, ws["P7"].value) == ("NM03", "icb 60%; council 40%")
+    ws["P7"].value = "icb 70%; council 30%"
+    for coordinate in ("G7", "H7", "I7"):
+        ws[coordinate].value = None
+    back = _read(workbook)
+    scheme = next(s for a in back.arrangements for s in a.schemes if s.id == "NM03")
+    assert isinstance(scheme.commissioner, dict)
+    assert {k: Decimal(str(v)) for k, v in scheme.commissioner.items()} == {"icb": Decimal(70), "council": Decimal(30)}
+
+
+def test_a_split_edited_alone_names_the_template_cells_to_clear() -> None:
+    _, workbook = _pack()
+    ws = workbook["Expenditure plan"]
+    ws["P7"].value = "icb 70%; council 30%"
+    errors = _errors(workbook)
+    assert len(errors) == 1 and "'Expenditure plan'!H7" in errors[0] and "P7" in errors[0]

@@ -23,6 +23,7 @@ is refused (its input cells are no longer where they were written).
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -55,6 +56,7 @@ from pooledfund.io.excel.inputmap import (
     THE_PARTNER,
     UNITS,
 )
+from pooledfund.io.excel.numberformats import date_words, not_an_amount, scales_by_hundred
 
 
 class CellProblem(ValueError):
@@ -186,6 +188,8 @@ def _shown(value: object, unit: str, number_format: str = "") -> str:
     """A cell's value in a message: £ for money (by its unit or its format), % for percentages, quoted text, 'blank'."""
     if _blank(value):
         return "blank"
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        return date_words(value)
     number = _decimal(value) if not isinstance(value, str) else None
     money = unit in (POUNDS, POUNDS_OR_BLANK, CAP) or "£" in number_format
     if number is not None and money and number == number.quantize(Decimal("0.01")):
@@ -199,6 +203,8 @@ def _shown(value: object, unit: str, number_format: str = "") -> str:
 
 def _pounds(value: object) -> str:
     """A money cell as the file writes pounds (exact), or :class:`CellProblem`."""
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        raise CellProblem(f"{not_an_amount(value)}; type the amount in pounds, such as 1250000.00")
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
         raise CellProblem(f"{value!r} is not an amount; type the amount in pounds, such as 1250000.00")
     try:
@@ -212,7 +218,7 @@ def _percent(value: object, number_format: str) -> str:
     number = _decimal(value)
     if number is None or not number.is_finite():
         raise CellProblem(f"{value!r} is not a percentage; type a number such as 60")
-    if not isinstance(value, str) and "%" in number_format and '"%"' not in number_format:
+    if not isinstance(value, str) and scales_by_hundred(number_format, number):
         number *= 100  # a cell formatted as a percentage holds 0.6 for 60%
     return format(number.normalize(), "f")
 

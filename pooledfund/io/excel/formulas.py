@@ -36,9 +36,12 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 
 from pooledfund.core.errors import InputError, Source
+from pooledfund.core.money import MAX_POUNDS, value_for_message
 
 #: How far apart a formula's result and its saved value may be: half a penny.
 TOLERANCE = Decimal("0.005")
+#: The largest figure read from any cell, either way: the largest amount a pooled budget can hold, in pounds.
+MAX_FIGURE = MAX_POUNDS
 #: The longest chain of formulas followed from one cell.
 MAX_DEPTH = 100
 #: The most cells read while working out the formulas of one workbook.
@@ -105,6 +108,8 @@ def _number(value: object) -> Decimal | None:
 def _shown(value: object) -> str:
     """A value as a message shows it: 1,039,000.00 for a number, quoted text otherwise."""
     number = _number(value)
+    if number is not None and number.is_finite() and number.copy_abs() > MAX_FIGURE:
+        return format(number.normalize(), "E")  # 1E+30, not thirty digits (nor a quantize past the precision)
     if number is not None and number.is_finite():
         return f"{number:,.2f}" if number == number.quantize(Decimal("0.01")) else f"{number:,}"
     return repr(value)
@@ -149,12 +154,19 @@ class CellValues:
         self._visited = 0
 
     def value(self, cell: Cell | MergedCell) -> object:
-        """The cell's value, its formula worked out; :data:`UNREADABLE` (with an error listed) if it cannot be."""
-        if isinstance(cell, MergedCell) or _formula_text(cell) is None:
+        """The cell's value, its formula worked out; :data:`UNREADABLE` (with an error listed) if it cannot be.
+
+        Every number is checked here, before anyone rounds or compares it: one
+        that is not finite or is beyond :data:`MAX_FIGURE` either way (``1e30``
+        typed, ``=10^400``) is refused at its cell, as a too-large amount is.
+        """
+        if isinstance(cell, MergedCell):
             return cell.value
         key = (cell.parent.title, cell.row, cell.column)
         try:
-            return self._resolve(key, [])
+            value = cell.value if _formula_text(cell) is None else self._resolve(key, [])
+            _check_size(value)
+            return value
         except FormulaProblem as exc:
             here = where(key[0], cell.coordinate)
             message = str(exc) if exc.origin in ("", here) else f"it uses {exc.origin}, where {exc}"
@@ -200,8 +212,15 @@ class CellValues:
             raise FormulaProblem(f"the formulas read more than {MAX_CELLS_VISITED:,} cells; {_WHAT_TO_DO}")
         cell = self._cell(key)
         formula = None if cell is None else _formula_text(cell)
-        if cell is None or formula is None:
-            return None if cell is None else cell.value
+        if cell is None:
+            return None
+        if formula is None:
+            try:
+                _check_size(cell.value)
+            except FormulaProblem as exc:
+                exc.origin = where(key[0], cell.coordinate)
+                raise
+            return cell.value
         if key in chain:
             loop = " -> ".join(where(s, f"{_letter(c)}{r}") for s, r, c in [*chain[chain.index(key):], key])
             raise FormulaProblem(f"the formula {formula} refers back to itself ({loop}); a formula cannot depend on "
@@ -241,7 +260,12 @@ class CellValues:
         except TokenizerError as exc:
             raise FormulaProblem(f"the formula {formula} cannot be read ({exc}); type the figure") from None
         parser = _Parser(tokens, key[0], self, chain, formula)
-        result = parser.parse()
+        try:
+            result = parser.parse()
+        except ArithmeticError:  # decimal Overflow, InvalidOperation (such as 10^999999*10^999999)
+            raise FormulaProblem(f"the formula {formula} comes to a number too large to work out; check the "
+                                 "formula or type the figure") from None
+        _check_size(result)
         saved = self._saved(key)
         if saved is None or (isinstance(saved, str) and saved == ""):
             return result
@@ -291,6 +315,22 @@ def _letter(col: int) -> str:
 def _coord(ref: Ref) -> str:
     first = f"{_letter(ref.min_col)}{ref.min_row}"
     return first if ref.single else f"{first}:{_letter(ref.max_col)}{ref.max_row}"
+
+
+def _check_size(value: object) -> None:
+    """Refuse a number that is not finite or is larger than :data:`MAX_FIGURE` (no pooled-budget figure is)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return
+    if isinstance(value, int):
+        too_big = abs(value) > MAX_FIGURE
+    else:
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if not number.is_finite():
+            raise FormulaProblem(f"{_shown(value)} is not a number; type the figure")
+        too_big = number.copy_abs() > MAX_FIGURE
+    if too_big:  # worded as the money check words an amount too large, so every cell says the same
+        shown = _shown(value) if isinstance(value, Decimal) else value_for_message(value)
+        raise FormulaProblem(f"{shown} is more than £{MAX_FIGURE:,}, far beyond any pooled budget; check the figure")
 
 
 def _agree(result: object, saved: object) -> bool:

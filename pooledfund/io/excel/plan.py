@@ -13,6 +13,7 @@ the cell and what was expected.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, ProviderKind,
 from pooledfund.core.years import parse_year
 from pooledfund.io.excel import layout
 from pooledfund.io.excel.formulas import UNREADABLE
+from pooledfund.io.excel.numberformats import not_an_amount, scales_by_hundred
 
 EnumT = TypeVar("EnumT", bound=Enum)
 #: What a cell holds, formulas worked out (:meth:`pooledfund.io.excel.formulas.CellValues.value`).
@@ -142,7 +144,7 @@ class _Row:
             self.error(heading, f"{value!r} is text; expected a percentage as a number, such as 60")
             return None
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in (cell.number_format or "") and "\"%\"" not in cell.number_format:
+        if scales_by_hundred(cell.number_format, number):
             number *= 100  # a cell formatted as a percentage holds 0.6 for 60%
         if not 0 <= number <= 100:
             self.error(heading, f"{percent_words(number)}% is not a share; expected a percentage between 0 and 100")
@@ -153,10 +155,13 @@ class _Row:
         value = self.value(heading)
         if value is None or value is UNREADABLE or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            self.error(heading, f"{value!r} is text; expected an amount in pounds as a number, such as 1250000.00")
+        if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+            self.error(heading, f"{not_an_amount(value)}; type the amount in pounds, such as 1250000.00")
             return None
-        try:
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+            self.error(heading, f"{value!r} is not an amount; type the amount in pounds, such as 1250000.00")
+            return None
+        try:  # text such as '£2,850,000' is read as Contributions reads it (the same parser, to_pence)
             # as a float, a whole number gets the size check too (exact: anything that float would blur is refused)
             pence = to_pence(float(value) if isinstance(value, int) else value)
         except MoneyError as exc:
@@ -396,13 +401,18 @@ def _read_rows(
 def _repeated_schemes(ws: Worksheet, name: str, columns: dict[str, int], schemes: list[PlanScheme]) -> list[InputError]:
     """An error for each scheme listed again under the same arrangement."""
     errors: list[InputError] = []
-    seen: set[tuple[str, str]] = set()
+    first_row: dict[tuple[str, str], int] = {}
+    column = get_column_letter(columns[layout.SCHEME_ID])
     for scheme in schemes:
         key = (scheme.arrangement, scheme.id)
-        if key in seen:
-            where = Source(name, None, f"'{ws.title}'!{get_column_letter(columns[layout.SCHEME_ID])}")
-            errors.append(InputError(where, f"scheme {scheme.id!r} is listed twice; each scheme ID must be unique"))
-        seen.add(key)
+        if key in first_row:
+            # both rows named, so the finance lead sees which two to reconcile: 'Expenditure plan'!A12 and A19
+            where = Source(name, None, f"'{ws.title}'!{column}{first_row[key]} and {column}{scheme.row}")
+            errors.append(InputError(where, f"scheme {scheme.id!r} is listed twice (rows {first_row[key]} and "
+                                            f"{scheme.row}); each scheme ID must be unique: give one row a new ID "
+                                            "or delete it"))
+        else:
+            first_row[key] = scheme.row
     return errors
 
 
