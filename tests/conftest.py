@@ -110,6 +110,32 @@ partners:
   - {id: council, name: Council, kind: unitary_council, vat: council_s33}
   - {id: icb, name: ICB, kind: integrated_care_board, vat: nhs_limited_recovery}
 """
+
+#: A one-year pooled fund of two schemes monitored month by month (the ledger and forecast tests).
+MONITORED_POOL = f"""
+agreement:
+  id: monitored
+  title: Monitored pool
+  years: [2025-26]
+  host_partner: council
+{PARTNERS_YAML}
+arrangements:
+  - id: pool
+    kind: pooled_fund
+    name: Pool
+    contributions:
+      - {{partner: council, year: 2025-26, cash: 600000}}
+      - {{partner: icb, year: 2025-26, cash: 1200000}}
+    schemes:
+      - {{id: S1, name: Home care, scheme_type: home_care_or_domiciliary_care, area_of_spend: social_care,
+         commissioner: council, provider: private_sector, funding_source: other, budget: {{2025-26: 1200000}}}}
+      - {{id: S2, name: Nursing, scheme_type: community_based_schemes, area_of_spend: community_health,
+         commissioner: icb, provider: nhs_community, funding_source: other, budget: {{2025-26: 600000}}}}
+    risk_share:
+      - layer: commissioner
+    underspend:
+      - rule: return_proportional
+"""
 """The two usual partners, council first (so ties go to the council)."""
 
 

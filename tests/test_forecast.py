@@ -6,7 +6,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import pytest
-from conftest import PARTNERS_YAML, P
+from conftest import MONITORED_POOL, P
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -20,30 +20,7 @@ from pooledfund.reports.monitoring import monitoring_text, scheme_monitoring
 
 Loader = Callable[[str], Agreement]
 
-POOL = f"""
-agreement:
-  id: monitored
-  title: Monitored pool
-  years: [2025-26]
-  host_partner: council
-{PARTNERS_YAML}
-arrangements:
-  - id: pool
-    kind: pooled_fund
-    name: Pool
-    contributions:
-      - {{partner: council, year: 2025-26, cash: 600000}}
-      - {{partner: icb, year: 2025-26, cash: 1200000}}
-    schemes:
-      - {{id: S1, name: Home care, scheme_type: home_care_or_domiciliary_care, area_of_spend: social_care,
-         commissioner: council, provider: private_sector, funding_source: other, budget: {{2025-26: 1200000}}}}
-      - {{id: S2, name: Nursing, scheme_type: community_based_schemes, area_of_spend: community_health,
-         commissioner: icb, provider: nhs_community, funding_source: other, budget: {{2025-26: 600000}}}}
-    risk_share:
-      - layer: commissioner
-    underspend:
-      - rule: return_proportional
-"""
+POOL = MONITORED_POOL
 
 
 def scenario(**fields: object) -> Scenario:

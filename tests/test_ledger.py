@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import PARTNERS_YAML
+from conftest import MONITORED_POOL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,30 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2025-26"
 MAX_PENCE = MAX_POUNDS * 100
 
-AGREEMENT = f"""
-agreement:
-  id: monitored
-  title: Monitored pool
-  years: [2025-26]
-  host_partner: council
-{PARTNERS_YAML}
-arrangements:
-  - id: pool
-    kind: pooled_fund
-    name: Pool
-    contributions:
-      - {{partner: council, year: 2025-26, cash: 600000}}
-      - {{partner: icb, year: 2025-26, cash: 1200000}}
-    schemes:
-      - {{id: S1, name: Home care, scheme_type: home_care_or_domiciliary_care, area_of_spend: social_care,
-         commissioner: council, provider: private_sector, funding_source: other, budget: {{2025-26: 1200000}}}}
-      - {{id: S2, name: Nursing, scheme_type: community_based_schemes, area_of_spend: community_health,
-         commissioner: icb, provider: nhs_community, funding_source: other, budget: {{2025-26: 600000}}}}
-    risk_share:
-      - layer: commissioner
-    underspend:
-      - rule: return_proportional
-"""
+AGREEMENT = MONITORED_POOL
 
 MAP = """\
 ledger_map:
