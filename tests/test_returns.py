@@ -244,8 +244,10 @@ def _pack_summary(agreement: Agreement, scenario: Scenario, year: str) -> tuple[
         if ws.cell(row=row, column=1).value != year:
             continue
         label = ws.cell(row=row, column=2).value
+        if label in partners or label in pools:
+            continue  # the first table of each kind: the triggers listed further down name arrangements too
         figures = [_expected(expectations, ws, row, col) for col in range(3, 6 if label in arrangements else 8)]
-        if label in names and label not in partners:
+        if label in names:
             partners[label] = (figures[0] + figures[1], figures[2], figures[3], figures[4])
         elif label in arrangements:
             pools[label] = tuple(figures)
