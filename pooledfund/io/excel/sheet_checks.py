@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from openpyxl.worksheet.pagebreak import Break
 
-from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, SchemeType
+from pooledfund.core.vocabulary import FundingSource
 from pooledfund.io.excel import layout, styles
-from pooledfund.io.excel.cells import col_range, formula_text, money, number, ref, sum_where, text
+from pooledfund.io.excel.cells import col_range, money, number, ref, sum_where, text
+from pooledfund.io.excel.condition_formulas import SchemeRanges, spend_formula
 from pooledfund.io.excel.context import PackContext, TriggerRow
 from pooledfund.io.excel.inputmap import POUNDS, Bound, Fixed, arrangement_path
 from pooledfund.io.excel.sheet_contributions import ARRANGEMENT as C_ARR
@@ -45,7 +46,6 @@ def _figure_formula(ctx: PackContext, check: ConditionCheck) -> str:
     def c(heading: str) -> str:
         return col_range(contributions.columns[heading], contributions.first, contributions.last, contributions.sheet)
 
-    nhs_minimum = formula_text(FundingSource.NHS_MINIMUM.label)
     if check.key == "joint_splits":
         return f"SUMPRODUCT((ABS({p(layout.PCT_NHS)}+{p(layout.PCT_LA)}-100)>0.00001)*({p(layout.SCHEME_ID)}<>\"\"))"
     budget = p(layout.expenditure_header(check.year))
@@ -54,15 +54,11 @@ def _figure_formula(ctx: PackContext, check: ConditionCheck) -> str:
     if check.key == "nhs_minimum_partner":
         return sum_where(c(C_TOTAL), [(c(C_SOURCE), FundingSource.NHS_MINIMUM.label), (c(C_YEAR), check.year),
                                       (c(C_PARTNER), check.partner)])
-    if check.key == "asc_maintenance":
-        return (f"ROUND(SUMPRODUCT(({p(layout.SOURCE)}={nhs_minimum})*({p(layout.AREA)}="
-                f"{formula_text(AreaOfSpend.SOCIAL_CARE.label)})*{budget}*{p(layout.PCT_LA)})/100,2)")
-    if check.key == "out_of_hospital":
-        return (f"ROUND(SUMPRODUCT(({p(layout.SOURCE)}={nhs_minimum})*({p(layout.AREA)}<>"
-                f"{formula_text(AreaOfSpend.ACUTE.label)})*{budget}*{p(layout.PCT_NHS)})/100,2)")
-    if check.key == "dfg":
-        return (f"SUMPRODUCT(({p(layout.SOURCE)}={formula_text(FundingSource.DFG.label)})*({p(layout.SCHEME_TYPE)}<>"
-                f"{formula_text(SchemeType.DFG_RELATED.label)})*{budget})")
+    ranges = SchemeRanges(source=p(layout.SOURCE), area=p(layout.AREA), scheme_type=p(layout.SCHEME_TYPE),
+                          pct_nhs=p(layout.PCT_NHS), pct_la=p(layout.PCT_LA))
+    spend = spend_formula(check.key, ranges, budget)
+    if spend is not None:
+        return spend
     income_criteria = [(c(C_ARR), check.arrangement), (c(C_YEAR), check.year)]
     spend_criteria = [(p(layout.ARRANGEMENT), check.arrangement)]
     if check.key == "income_expenditure":

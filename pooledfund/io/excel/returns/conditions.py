@@ -10,9 +10,10 @@ mandatory source spent in full (its balance at the forecast at most £0).
 
 from __future__ import annotations
 
-from pooledfund.core.vocabulary import AreaOfSpend, FundingSource, SchemeType
+from pooledfund.core.vocabulary import FundingSource
 from pooledfund.io.excel import styles
-from pooledfund.io.excel.cells import formula_text, money, number, ref, sum_where, text
+from pooledfund.io.excel.cells import money, number, ref, sum_where, text
+from pooledfund.io.excel.condition_formulas import SchemeRanges, spend_formula
 from pooledfund.io.excel.returns import expenditure as exp
 from pooledfund.io.excel.returns import income as inc
 from pooledfund.io.excel.returns.context import CONDITIONS, EXPENDITURE, ReturnContext, fit_rows
@@ -37,7 +38,6 @@ def _forecast_formula(ctx: ReturnContext, item: ForecastCheck, plan_cell: str) -
     def e(heading: str) -> str:
         return ctx.column("expenditure", heading)
 
-    nhs = formula_text(FundingSource.NHS_MINIMUM.label)
     if item.figure is None:
         return None
     if check.key in ("nhs_minimum", "nhs_minimum_partner"):
@@ -45,15 +45,11 @@ def _forecast_formula(ctx: ReturnContext, item: ForecastCheck, plan_cell: str) -
         if check.partner:
             criteria.append((ctx.column("income", inc.PARTNER), check.partner))
         return sum_where(ctx.column("income", inc.FORECAST), criteria)
-    if check.key == "asc_maintenance":
-        return (f"ROUND(SUMPRODUCT(({e(exp.SOURCE)}={nhs})*({e(exp.AREA)}="
-                f"{formula_text(AreaOfSpend.SOCIAL_CARE.label)})*{e(exp.OUTTURN)}*{e(exp.PCT_LA)})/100,2)")
-    if check.key == "out_of_hospital":
-        return (f"ROUND(SUMPRODUCT(({e(exp.SOURCE)}={nhs})*({e(exp.AREA)}<>"
-                f"{formula_text(AreaOfSpend.ACUTE.label)})*{e(exp.OUTTURN)}*{e(exp.PCT_NHS)})/100,2)")
-    if check.key == "dfg":
-        return (f"SUMPRODUCT(({e(exp.SOURCE)}={formula_text(FundingSource.DFG.label)})*({e(exp.TYPE)}<>"
-                f"{formula_text(SchemeType.DFG_RELATED.label)})*{e(exp.OUTTURN)})")
+    ranges = SchemeRanges(source=e(exp.SOURCE), area=e(exp.AREA), scheme_type=e(exp.TYPE), pct_nhs=e(exp.PCT_NHS),
+                          pct_la=e(exp.PCT_LA))
+    spend = spend_formula(check.key, ranges, e(exp.OUTTURN))
+    if spend is not None:
+        return spend
     if check.key == "income_expenditure":
         return ref(*ctx.balance_cells[(check.arrangement, check.funding_source)], sheet=EXPENDITURE)
     return plan_cell
