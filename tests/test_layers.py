@@ -7,6 +7,8 @@ deliberate upward import, so a contract that could never fail would show.
 
 from __future__ import annotations
 
+import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -162,3 +164,51 @@ def test_printing_a_run_loads_no_heavy_library(argv: list[str]) -> None:
         assert "pooledfund.engine.runner" in imported and "Northmoor" in done.stdout
     else:
         assert done.stdout.startswith("pooledfund ") and "pooledfund.engine.runner" not in imported
+
+
+#: Modules only other commands need: a plain `run` must not import them (they cost its start-up).
+OTHER_COMMANDS_MODULES = ("pooledfund.io.excel", "pooledfund.uncertainty", "pooledfund.io.ledger",
+                          "pooledfund.io.store.store", "pooledfund.cli.excel", "pooledfund.cli.versions",
+                          "pooledfund.cli.uncertainty", "pooledfund.cli.actuals_run", "pooledfund.reports.returns")
+
+
+def test_a_plain_run_imports_only_its_own_command() -> None:
+    # The parser is built from pooledfund.cli.commands alone; each command's module is imported when it runs
+    # (through importlib, which -X importtime does not list, so the modules are read from sys.modules after).
+    code = ("import sys; from pooledfund.cli import main; code = main(['run', 'examples/bcf_northmoor.yaml']); "
+            "print(' '.join(sorted(sys.modules)), file=sys.stderr); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = set(done.stderr.split())
+    assert "pooledfund.cli.model_commands" in imported and "Northmoor" in done.stdout
+    assert sorted(name for name in imported if name.startswith(OTHER_COMMANDS_MODULES)) == []
+
+
+def test_every_command_names_a_function_that_exists() -> None:
+    # A handler is a "module:function" string, so a misspelt one would only fail when that command runs.
+    from pooledfund.cli.app import build_parser
+    from pooledfund.cli.commands import handler_of
+
+    parser = build_parser()
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    assert len(commands.choices) == 15  # validate run compare explain simulate sensitivity export import-xlsx actuals
+    #                                     record history show diff signoff forget
+    for name, command in commands.choices.items():
+        handler = handler_of(argparse.Namespace(handler=command.get_default("handler")))
+        assert callable(handler) and handler.__name__.startswith("cmd_"), name
+
+
+def test_the_console_script_runs_main_and_leaves_a_users_plugin_setting_alone() -> None:
+    # `pooledfund` (the installed script) is console(): main's output and exit code, plugins skipped unless the
+    # user has said otherwise.
+    code = ("import os, sys; from pooledfund.cli import console; sys.argv = ['pooledfund', 'run', "
+            "'examples/bcf_northmoor.yaml']; code = console(); print(os.environ['PYDANTIC_DISABLE_PLUGINS']); "
+            "sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0 and "Northmoor" in done.stdout and done.stdout.rstrip().endswith("__all__")
+    env = {**os.environ, "PYDANTIC_DISABLE_PLUGINS": "logfire"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False, env=env)
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("logfire")
+    bad = code.replace("examples/bcf_northmoor.yaml", "examples/no_such_file.yaml")
+    done = subprocess.run([sys.executable, "-c", bad], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 1 and "no_such_file.yaml" in done.stderr

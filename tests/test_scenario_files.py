@@ -426,3 +426,14 @@ def test_check_scenario_reports_parent_records_in_the_parent_file(tmp_path: Path
     found = check_scenario(scenario, agreement, str(child))
     assert len(found) == 1, listing(found)
     check(found[0], file=parent, line=line_of(parent_text, "S8"), path="scenario.shocks[0].scheme", words=["'S8'"])
+
+
+def test_the_base_scenario_is_what_validating_it_gives() -> None:
+    # BASE is made without validation (so a run without a scenario file never builds the scenario validator):
+    # it must be exactly the scenario validation would give, field for field.
+    from pooledfund.model.scenario import BASE, Scenario
+
+    validated = Scenario(id="base", name="Base (budget as agreed)")
+    assert validated == BASE
+    assert BASE.model_dump() == validated.model_dump()
+    assert BASE.model_fields_set == validated.model_fields_set and BASE.label == "Base (budget as agreed)"

@@ -1,10 +1,11 @@
 """The ``pooledfund`` command line: the parser, the entry point and how problems are printed.
 
-The commands themselves live beside this module, each group registering its
-own: :mod:`~pooledfund.cli.model_commands` (validate, run, compare, explain),
+Every command's options are in :mod:`~pooledfund.cli.commands`; the work of
+each lives beside this module and is imported only when its command runs:
+:mod:`~pooledfund.cli.model_commands` (validate, run, compare, explain),
 :mod:`~pooledfund.cli.uncertainty` (simulate, sensitivity),
 :mod:`~pooledfund.cli.excel` (export, import-xlsx),
-:mod:`~pooledfund.cli.actuals` (actuals from a ledger extract) and
+:mod:`~pooledfund.cli.actuals_run` (actuals from a ledger extract) and
 :mod:`~pooledfund.cli.versions` (record, history, show, diff, signoff, forget).
 
 Exit codes: 0 all well; 1 a problem with the input files or with writing an
@@ -17,17 +18,14 @@ went away (``pooledfund run ... | head -1``), quietly.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pooledfund.cli import actuals as cli_actuals
-from pooledfund.cli import excel as cli_excel
-from pooledfund.cli import model_commands as cli_model
-from pooledfund.cli import uncertainty as cli_uncertainty
-from pooledfund.cli import versions as cli_versions
+from pooledfund.cli.commands import Handler, add_commands, handler_of
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
 from pooledfund.core.version import __version__
 from pooledfund.reports.tables import printable
@@ -114,12 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pooledfund {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    cli_model.add_commands(sub)
-    cli_uncertainty.add_commands(sub)
-    cli_excel.add_commands(sub)
-    cli_actuals.add_commands(sub)
-    cli_versions.add_commands(sub)
+    add_commands(sub)
     return parser
+
+
+def _load(args: argparse.Namespace) -> Handler:
+    """The command's function, its modules imported with the garbage collector paused.
+
+    Importing the model and the engine creates tens of thousands of objects
+    and no garbage, so the collections Python would run meanwhile find
+    nothing; pausing them is a tenth of ``pooledfund run``'s start-up.
+    """
+    gc.disable()
+    try:
+        return handler_of(args)
+    finally:
+        gc.enable()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = int(args.func(args))
+        handler = _load(args)
+        code = int(handler(args))
         sys.stdout.flush()  # a closed pipe is noticed here, not at exit
     except InvalidInputError as exc:
         _print_errors(exc.errors)

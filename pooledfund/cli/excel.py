@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pooledfund.cli.recorded import add_db_option, database_file, load_run
+from pooledfund.cli.recorded import database_file, load_run
 from pooledfund.cli.several import AgreementInput, load_each, match_agreements, parse_agreement_arguments
 from pooledfund.cli.shared import every_input, run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
@@ -61,16 +61,6 @@ def _thresholds(path: str | None) -> ConditionThresholds | None:
     if thresholds is None:
         raise InvalidInputError(errors)
     return thresholds
-
-
-def _quarter(text: str) -> int:
-    """The quarter a --return value names (1 to 4), or a usage error saying what is accepted."""
-    from pooledfund.reports.returns import parse_quarter
-
-    try:
-        return parse_quarter(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _pack_scenarios(groups: list[list[str]], loaded: list[Scenario]) -> list[Scenario]:
@@ -263,40 +253,3 @@ def cmd_import_xlsx(args: argparse.Namespace) -> int:
     write_atomic(args.output, agreement_yaml(agreement, comment).encode("utf-8"), force=args.force)
     say(f"Agreement written to {args.output}")
     return 0
-
-
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``export`` and ``import-xlsx`` on the ``pooledfund`` parser."""
-    p = sub.add_parser("export", help="write the Health and Wellbeing Board sign-off pack (Excel, live formulas); "
-                                      "several agreements: a folder of packs and a roll-up workbook; with --return "
-                                      "the quarterly or end-of-year return")
-    p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
-                   help="an agreement file; with --folder, several or a folder of them, each with its own "
-                        "scenario after ':' if it has one; or one recorded version (@3, @signed-off): its files, "
-                        "as recorded")
-    p.add_argument("--scenario", action="append", default=[], metavar="S",
-                   help="scenario file; repeat to show several side by side (the first is the main one); "
-                        "a.yaml+b.yaml applies two files in order as one scenario")
-    p.add_argument("--xlsx", metavar="OUT", help="the workbook to write (.xlsx), for one agreement")
-    p.add_argument("--folder", metavar="DIR",
-                   help="for several agreements: write a pack for each and rollup.xlsx into this new folder")
-    p.add_argument("--thresholds", metavar="T",
-                   help="YAML with the national-condition thresholds by year (default: published uplifts)")
-    p.add_argument("--force", action="store_true", help="replace an existing workbook")
-    p.add_argument("--return", dest="quarter", type=_quarter, metavar="QUARTER",
-                   help="write the Better Care Fund return for Q1, Q2, Q3 or Q4 (year-end: the end-of-year return) "
-                        "of the actuals' year instead of the pack: pooledfund export AGREEMENT ACTUALS_SCENARIO "
-                        "--return Q2 -o return.xlsx")
-    p.add_argument("-o", "--output", metavar="OUT", help="with --return: the return workbook to write (.xlsx)")
-    add_db_option(p)
-    p.set_defaults(func=cmd_export, usage_error=p.error)
-
-    p = sub.add_parser("import-xlsx", help="read a BCF expenditure plan or an exported pack into an agreement file")
-    p.add_argument("book", metavar="BOOK.xlsx")
-    p.add_argument("--sheet", metavar="NAME", help="the sheet holding the expenditure plan")
-    p.add_argument("-o", "--output", required=True, metavar="AGREEMENT.yaml", help="the agreement file to write")
-    p.add_argument("--trust-saved-values", action="store_true",
-                   help="use the value the workbook saved for a formula this tool cannot work out (such as VLOOKUP) "
-                        "instead of refusing it; simple arithmetic is still worked out and checked")
-    p.add_argument("--force", action="store_true", help="replace an existing file")
-    p.set_defaults(func=cmd_import_xlsx)

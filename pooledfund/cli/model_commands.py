@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pooledfund.cli.recorded import (
-    add_db_option,
     compare_versions,
     database_file,
     load_run,
@@ -262,37 +261,3 @@ def cmd_explain(args: argparse.Namespace) -> int:
     result = run(agreement, combine_scenarios(scenarios))
     say(explain(result, agreement, year))
     return EXIT_OK
-
-
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``validate``, ``run``, ``compare`` and ``explain`` on the ``pooledfund`` parser."""
-    p = sub.add_parser("validate", help="check agreement and scenario files and list every problem")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser("run", help="print every partner's position per year; several agreements: the roll-up too")
-    p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
-                   help="an agreement file or a folder of them, with its own scenario after ':' if it has one; "
-                        "or one recorded version: @3, @latest, @signed-off, @plan")
-    p.add_argument("--scenario", action="append", default=[], metavar="S",
-                   help="scenario file for every agreement; repeat to apply several in order")
-    p.add_argument("--rollup-only", action="store_true",
-                   help="with several agreements, print only the roll-up, not each agreement's tables")
-    p.add_argument("--json", metavar="OUT", help="also write the results as JSON")
-    p.add_argument("--csv", metavar="DIR", help="also write partners, arrangements, schemes and cash flow as CSV")
-    p.add_argument("--force", action="store_true", help="replace existing output files")
-    add_db_option(p)
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("compare", help="partner positions under several scenarios (or versions) side by side")
-    p.add_argument("agreement", metavar="AGREEMENT", help="agreement file, or the first of several versions (@1)")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files, or further versions (@3)")
-    add_db_option(p)
-    p.set_defaults(func=cmd_compare)
-
-    p = sub.add_parser("explain", help="the risk-share waterfall for a year, step by step, in words")
-    p.add_argument("agreement", metavar="AGREEMENT")
-    p.add_argument("--scenario", action="append", default=[], metavar="S")
-    p.add_argument("--year", required=True, help="financial year, e.g. 2025-26")
-    add_db_option(p)
-    p.set_defaults(func=cmd_explain)

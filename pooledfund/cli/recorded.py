@@ -8,7 +8,6 @@ version is named, so commands on files start as quickly as before.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -28,13 +27,6 @@ from pooledfund.reports.tables import printable
 if TYPE_CHECKING:  # SQLAlchemy is loaded only by a command that opens the database
     from pooledfund.io.store.records import Version
     from pooledfund.io.store.store import VersionStore
-
-
-def add_db_option(parser: argparse.ArgumentParser) -> None:
-    """The ``--db`` option every command that reads or writes versions takes."""
-    parser.add_argument("--db", metavar="DB",
-                        help="the versions database: a file (default pooledfund.db here, or $POOLEDFUND_DB) or a "
-                             "URL such as postgresql+psycopg://user@host/database")
 
 
 def open_store(db: str | None, *, create: bool = False) -> VersionStore:

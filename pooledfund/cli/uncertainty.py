@@ -340,38 +340,3 @@ def _year_option(text: str | None, agreement: Agreement) -> str | None:
         raise InvalidInputError([InputError(Source("--year"), f"{year} is not one of the agreement's years "
                                                               f"({', '.join(agreement.years)})")])
     return year
-
-
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``simulate`` and ``sensitivity`` on the ``pooledfund`` parser."""
-    p = sub.add_parser("simulate", help="Monte Carlo: probability of overspend and P10/P50/P90 per partner; "
-                                        "several agreements: each partner's total exposure")
-    p.add_argument("agreements", nargs="+", metavar="AGREEMENT[:SCENARIO]",
-                   help="an agreement file or a folder of them, with its own scenario after ':' if it has one")
-    p.add_argument("--scenario", action="append", default=[], metavar="S",
-                   help="scenario file for every agreement; one of them has the 'uncertainty:' section; "
-                        "repeat to apply several in order")
-    p.add_argument("--over", metavar="POUNDS",
-                   help="with several agreements: the chance each partner's exposure is more than this (default 0)")
-    p.add_argument("--rollup-only", action="store_true",
-                   help="with several agreements, print only the roll-up, not each agreement's tables")
-    p.add_argument("--paths", type=int, default=10_000, help="number of paths (default 10000)")
-    p.add_argument("--seed", type=int, default=42,
-                   help="random seed; the same seed gives the same figures (default 42)")
-    p.add_argument("--chunk-size", type=int, default=None, help="paths per engine call (default: sized to memory)")
-    p.add_argument("--json", metavar="OUT", help="also write the summaries as JSON")
-    p.add_argument("--force", action="store_true", help="replace an existing output file")
-    p.set_defaults(func=cmd_simulate)
-
-    p = sub.add_parser("sensitivity", help="tornado of each driver's swing in partners' net cost; break-even values")
-    p.add_argument("agreement", metavar="AGREEMENT")
-    p.add_argument("--scenario", action="append", default=[], required=True, metavar="S")
-    p.add_argument("--year", help="one financial year (default: all years together)")
-    p.add_argument("--break-even", metavar="DRIVER",
-                   help="find where this driver turns each pool from under- to overspend")
-    p.add_argument("--arrangement", help="the arrangement for --break-even (default: every arrangement)")
-    p.add_argument("--range", nargs=2, type=float, metavar=("LOW", "HIGH"),
-                   help="search range in %% for --break-even")
-    p.add_argument("--json", metavar="OUT", help="also write the tornado as JSON")
-    p.add_argument("--force", action="store_true", help="replace an existing output file")
-    p.set_defaults(func=cmd_sensitivity)

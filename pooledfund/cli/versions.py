@@ -15,7 +15,7 @@ import getpass
 import sys
 from datetime import date
 
-from pooledfund.cli.recorded import add_db_option, load_version, open_store, version_number
+from pooledfund.cli.recorded import load_version, open_store, version_number
 from pooledfund.cli.shared import say
 from pooledfund.core.errors import InputError, InvalidInputError, Source
 from pooledfund.core.money import format_gbp
@@ -150,44 +150,3 @@ def cmd_forget(args: argparse.Namespace) -> int:
         info = store.forget(version_number(store, args.version))
     say(f"Forgot {info.describe()}; its number is not given to another version.")
     return EXIT_OK
-
-
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``record``, ``history``, ``show``, ``diff``, ``signoff`` and ``forget`` on the ``pooledfund`` parser."""
-    p = sub.add_parser("record", help="run an agreement and keep its files and figures as a version")
-    p.add_argument("agreement", metavar="AGREEMENT")
-    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario files, applied in order")
-    p.add_argument("--label", required=True, help="your name for the version, e.g. 'Plan 2025-26 as approved'")
-    p.add_argument("--kind", required=True, metavar="KIND",
-                   help="plan, month-N (a forecast at the end of month N of the year, 1 = April) or outturn")
-    p.add_argument("--by", help="who is recording it (default: your user name)")
-    add_db_option(p)
-    p.set_defaults(func=cmd_record)
-
-    p = sub.add_parser("history", help="list the recorded versions")
-    add_db_option(p)
-    p.set_defaults(func=cmd_history)
-
-    p = sub.add_parser("show", help="one version: its files with their SHA-256 and its figures")
-    p.add_argument("version", metavar="V", help="3, @3, @latest, @signed-off or @plan")
-    add_db_option(p)
-    p.set_defaults(func=cmd_show)
-
-    p = sub.add_parser("diff", help="what changed between two versions: files line by line, figures to the penny")
-    p.add_argument("first", metavar="V1")
-    p.add_argument("second", metavar="V2")
-    add_db_option(p)
-    p.set_defaults(func=cmd_diff)
-
-    p = sub.add_parser("signoff", help="mark a version signed off; it can never be changed or deleted after")
-    p.add_argument("version", metavar="V")
-    p.add_argument("--by", required=True, help="who signed it off")
-    p.add_argument("--meeting", required=True, help="the meeting, e.g. 'Health and Wellbeing Board 2026-03-18'")
-    p.add_argument("--date", required=True, help="the date it was signed off, YYYY-MM-DD")
-    add_db_option(p)
-    p.set_defaults(func=cmd_signoff)
-
-    p = sub.add_parser("forget", help="delete a draft version (never a signed-off one)")
-    p.add_argument("version", metavar="V")
-    add_db_option(p)
-    p.set_defaults(func=cmd_forget)

@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import PlainSerializer, PlainValidator, TypeAdapter, WithJsonSchema
@@ -38,7 +39,12 @@ POOL = "pool"
 AGREED_VALUE = "agreed_value"
 _PERCENT = re.compile(r"^\s*([-+]?[0-9.]+)\s*%\s*(?:of\s+(?:the\s+)?(\S+(?:\s+\S+)?))?\s*$", re.IGNORECASE)
 _MAX_PERCENT = Decimal(1000)
-_PERCENT_READER: TypeAdapter[Decimal] = TypeAdapter(Percent)
+
+
+@cache
+def _percent_reader() -> TypeAdapter[Decimal]:
+    """The one reader of a percentage, built on first use: building it costs every command's start-up."""
+    return TypeAdapter(Percent)
 
 
 @dataclass(frozen=True)
@@ -191,7 +197,7 @@ def _parse_part(value: object, *, positive: bool) -> AmountPart:
             raise ValueError(f"{value!r} is not an amount; write pounds (250000), a percentage of the pool (5%) "
                              "or of a partner's contribution (10% of council)")
         try:
-            percent = _PERCENT_READER.validate_python(match.group(1))  # the one reading of a percentage
+            percent = _percent_reader().validate_python(match.group(1))  # the one reading of a percentage
         except ValueError:
             raise ValueError(f"{value!r} is not a percentage such as 5%") from None
         if percent < 0 or (positive and percent == 0) or percent > _MAX_PERCENT:
