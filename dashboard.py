@@ -1016,10 +1016,10 @@ def rollup_scenario_title(name: str) -> str:
     return f"{title} (uncertain)" if name in UNCERTAINTY else title
 
 
-def money_table(frame: pd.DataFrame, key: str) -> None:
-    """A table of pence figures read as £1,234.56 to the penny (negatives in brackets), the numbers kept as numbers."""
+def money_table(frame: pd.DataFrame) -> None:
+    """A static table (names wrap, every figure in view and in the page's text) of pence read as £1,234.56."""
     columns = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c]) and c != "Agreements"]
-    st.dataframe(money_columns(frame, columns), hide_index=True, width="stretch", key=key)
+    st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=columns).hide(axis="index"))
 
 
 def chosen_rollup_files() -> list[InputFile]:
@@ -1081,9 +1081,9 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
     rollup = run_rollup(entries, results, matching)
     periods = [*rollup.years, ROLLUP_ALL_YEARS]
     keep_valid("rollup_year", periods, ROLLUP_ALL_YEARS)
-    period = st.selectbox("Year", periods, key="rollup_year", index=len(periods) - 1)
+    period = st.columns([1, 3])[0].selectbox("Year", periods, key="rollup_year", index=len(periods) - 1)
     st.subheader(f"Each partner across its agreements, {period.lower() if period == ROLLUP_ALL_YEARS else period}")
-    money_table(partner_frame(rollup, period), "rollup_partners")
+    money_table(partner_frame(rollup, period))
     st.caption("Each figure is the sum of the partner's figures in the agreements it is party to (Agreements), to "
                "the penny; net cost is cash plus in kind plus overspend share less underspend returned. Negative "
                "figures are in brackets.")
@@ -1094,14 +1094,14 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
         st.error("The roll-up's totals differ from the sum of the agreements' own totals: do not use these figures, "
                  "and report the files used.", icon="✖")
     st.markdown("**Each agreement's own totals (every partner) and the roll-up's**")
-    money_table(own, "rollup_agreements")
+    money_table(own)
     st.markdown("**Where a partner's totals come from**")
     order = sorted(range(len(rollup.partners)), key=lambda i: len(rollup.partners[i].agreements) < 2)
     keep_valid("rollup_partner", order, order[0])
     partner = st.selectbox("Partner", order, key="rollup_partner", format_func=lambda i: rollup.partners[i].name)
-    money_table(sources_frame(rollup, partner, period), "rollup_sources")
+    money_table(sources_frame(rollup, partner, period))
     with st.expander("Which partner is which body"):
-        st.dataframe(matching_frame(rollup), hide_index=True, width="stretch", key="rollup_matching")
+        st.table(matching_frame(rollup).style.hide(axis="index"))
     titles = [entry.agreement.title for entry in entries]
     left, right, _ = st.columns([3, 3, 2])
     left.download_button("Download the roll-up workbook", key="rollup_download_xlsx", on_click="ignore",
@@ -1166,8 +1166,8 @@ def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, peri
     frame = exposure_frame(rolled, period, over)
     chance = next(c for c in frame.columns if str(c).startswith("Chance"))
     money = [c for c in frame.columns if c not in ("Partner", "Code", "Agreements", chance)]
-    st.dataframe(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=money)
-                 .format("{:.1%}", subset=[chance]), hide_index=True, width="stretch", key="rollup_exposure")
+    st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=money)
+             .format("{:.1%}", subset=[chance]).hide(axis="index"))
     from pooledfund.dashboard.rollup_figures import exposure_histogram
     from pooledfund.uncertainty.rollup import exposure_summary
 
