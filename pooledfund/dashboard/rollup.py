@@ -165,6 +165,15 @@ def _repeated_ids(entries: Sequence[RollupEntry]) -> list[InputError]:
     return errors
 
 
+def _new(found: Sequence[InputError], listed: Sequence[InputError]) -> list[InputError]:
+    """The problems not listed yet, compared as printed (file, line and words): a shared scenario's problem once.
+
+    (:class:`InputError` equality ignores where a problem is, so two files with the same mistake would be one.)
+    """
+    shown = {str(error) for error in listed}
+    return [error for error in found if str(error) not in shown]
+
+
 def rollup_entries(
     chosen: Sequence[tuple[InputFile, Agreement | None, Sequence[InputError], Sequence[ScenarioRead]]],
 ) -> tuple[list[RollupEntry], Matching | None, list[InputError]]:
@@ -181,13 +190,17 @@ def rollup_entries(
         not fit, repeated agreement ids and a code two files give different names.
     """
     errors = repeated_files([file for file, _, _, _ in chosen])
+    repeated = {error.source.file for error in errors}
     entries: list[RollupEntry] = []
-    for file, agreement, found, reads in chosen:
-        errors += [e for e in found if e not in errors]
+    for number, (file, agreement, found, reads) in enumerate(chosen):
+        if file.name in repeated and any(earlier.name == file.name or earlier.data == file.data
+                                         for earlier, _, _, _ in chosen[:number]):
+            continue  # refused above: its own problems would only repeat its first copy's
+        errors += _new(found, errors)
         if agreement is None:
             continue
         entry, problems = _entry(file, agreement, reads)
-        errors += [e for e in problems if e not in errors]
+        errors += _new(problems, errors)
         if entry is not None:
             entries.append(entry)
     errors += _repeated_ids(entries)
