@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from pooledfund.core import palette
+from pooledfund.core.counts import plural
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
 from pooledfund.core.money import format_gbp, to_pence
 from pooledfund.core.palette import translucent
@@ -1165,7 +1166,7 @@ def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, peri
     st.caption(f"{paths:,} paths, seed {seed}; {period.lower() if period == ROLLUP_ALL_YEARS else period}.")
     frame = exposure_frame(rolled, period, over)
     chance = next(c for c in frame.columns if str(c).startswith("Chance"))
-    money = [c for c in frame.columns if c not in ("Partner", "Code", "Agreements", chance)]
+    money = [c for c in frame.columns if c not in ("Partner", chance)]
     st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=money)
              .format("{:.1%}", subset=[chance]).hide(axis="index"))
     from pooledfund.dashboard.rollup_figures import exposure_histogram
@@ -1178,10 +1179,11 @@ def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, peri
                            format_func=lambda i: rolled.partners[i].name)
     summary = exposure_summary(rolled, partner, None if period == ROLLUP_ALL_YEARS else period, over)
     body = rolled.partners[partner]
+    words = period.lower() if period == ROLLUP_ALL_YEARS else period
     st.plotly_chart(exposure_histogram(
-        exposure_paths(rolled, partner, period), summary.exposure, over, f"Total exposure, {period}: {body.name}",
-        f"{len(body.agreements)} agreement(s), {paths:,} paths; {summary.probability_over:.1%} chance of more than "
-        f"{format_gbp(over)}"), key="chart_rollup_exposure")
+        exposure_paths(rolled, partner, period), summary.exposure, over, f"Total exposure, {words}: {body.name}",
+        f"{plural(len(body.agreements), 'agreement')}, {paths:,} paths; {summary.probability_over:.1%} chance of "
+        f"more than {format_gbp(over)} (the dashed black line)"), key="chart_rollup_exposure")
 
 
 if tab_rollup.open:

@@ -321,7 +321,8 @@ def simulation_rollup(entries: Sequence[RollupEntry], sims: Sequence[SimulationR
 def exposure_frame(rollup: Rollup, year: str, over: int) -> pd.DataFrame:
     """Each body's total exposure across its agreements: contributions, P10/P50/P90 and mean, the chance, net cost.
 
-    Money in pence; the chance (``P(exposure > £X)``) a fraction of the paths.
+    Money in pence; the chance (``P(exposure > £X)``) a fraction of the paths. The body's code and agreements
+    are in the roll-up's table above it, so this one fits a laptop screen.
     """
     from pooledfund.uncertainty.rollup import exposure_summary
 
@@ -331,9 +332,8 @@ def exposure_frame(rollup: Rollup, year: str, over: int) -> pd.DataFrame:
         if not rollup.covers(index, chosen):
             continue
         s = exposure_summary(rollup, index, chosen, over)
-        rows.append({"Partner": partner.name, "Code": code_label(partner), "Agreements": len(partner.agreements),
-                     "Contributions": s.contributions, "Exposure P10": s.exposure.p10, "Exposure P50": s.exposure.p50,
-                     "Exposure P90": s.exposure.p90, "Exposure mean": s.exposure.mean,
+        rows.append({"Partner": partner.name, "Contributions": s.contributions, "Exposure P10": s.exposure.p10,
+                     "Exposure P50": s.exposure.p50, "Exposure P90": s.exposure.p90, "Exposure mean": s.exposure.mean,
                      f"Chance exposure > {format_gbp(over)}": s.probability_over, "Net cost P50": s.net_cost.p50})
     return pd.DataFrame(rows)
 
