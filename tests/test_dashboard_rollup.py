@@ -65,7 +65,6 @@ from pooledfund.io.uncertainty_files import load_uncertain_scenario
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.reports.tables import POSITION_COLUMNS
-from pooledfund.uncertainty.rollup import SIMULATION_MEASURES, exposure_summary, simulate_several, simulation_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard.py")
@@ -253,7 +252,16 @@ def test_under_uncertainty_each_partners_exposure_is_the_shared_simulation(app: 
     app.button(key="rollup_simulate").click().run()
     assert not app.exception, [e.message for e in app.exception]
     shown = table(app, "Exposure P10", "Exposure P50", "Exposure P90")
-    # The same figures straight from the package: the shared draws, the roll-up, the summary.
+    # The same figures straight from the package: the shared draws, the roll-up, the summary. (Imported here, after
+    # the page has run: importing the module pooledfund.uncertainty.simulate first, at collection, would bind the
+    # module, not the function, to the name ``simulate`` of pooledfund.uncertainty that other tests import.)
+    from pooledfund.uncertainty.rollup import (
+        SIMULATION_MEASURES,
+        exposure_summary,
+        simulate_several,
+        simulation_figures,
+    )
+
     runs = []
     for name, spec_file in ((NORTHMOOR, UNCERTAIN_BCF), (LD, UNCERTAIN_LD)):
         scenario, spec, problems = load_uncertain_scenario(ROOT / spec_file)
