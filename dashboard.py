@@ -20,8 +20,9 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from pooledfund.core import palette
+from pooledfund.core.counts import plural
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
-from pooledfund.core.money import format_gbp
+from pooledfund.core.money import format_gbp, to_pence
 from pooledfund.core.palette import translucent
 from pooledfund.dashboard.budget_edits import (
     BUDGET_COLUMN,
@@ -51,6 +52,27 @@ from pooledfund.dashboard.monitoring import (
     headline_changes,
     scheme_changes,
 )
+from pooledfund.dashboard.rollup import (
+    ALL_YEARS as ROLLUP_ALL_YEARS,
+)
+from pooledfund.dashboard.rollup import (
+    TOGETHER_WORDS,
+    RollupEntry,
+    ScenarioRead,
+    exposure_frame,
+    exposure_paths,
+    matching_frame,
+    partner_frame,
+    read_scenario_file,
+    reconciles,
+    reconciliation_frame,
+    rollup_entries,
+    rollup_json_bytes,
+    run_rollup,
+    shared_drivers,
+    simulation_rollup,
+    sources_frame,
+)
 from pooledfund.dashboard.simulation_inputs import SimulationInputs, SimulationRun
 from pooledfund.dashboard.tables import (
     METRIC_COLUMNS,
@@ -78,6 +100,9 @@ from pooledfund.dashboard.versions import (
     version_title,
 )
 from pooledfund.dashboard.whatif import AdhocSettings, adhoc_scenario, apply_adhoc
+from pooledfund.engine.results import RunResult
+from pooledfund.engine.rollup import Matching, Rollup
+from pooledfund.engine.runner import run
 from pooledfund.io.excel import workbook_bytes
 from pooledfund.io.excel.importer import MAX_WORKBOOK_BYTES
 from pooledfund.io.inputs import combine_scenarios
@@ -110,7 +135,11 @@ DEFAULT_VERSIONS = "examples/monitoring/northmoor_versions.db"
 #: The page opens on the Summary (the money flow as a table): no chart, so the browser need not load plotly's
 #: 4.7 MB script, which holds up everything on the page, before the board summary is drawn (docs/dashboard.md 4).
 SECTIONS = ("Summary", "Money flow", "Scenarios and cash", "Spend", "Monitoring", "Schemes (edit budgets)",
-            "Checks", "Assumptions", "Explain", "Uncertainty")
+            "Checks", "Assumptions", "Explain", "Uncertainty", "Several agreements")
+#: The scenario files the Several agreements section offers each agreement: the bundled ones and the uncertain ones.
+ROLLUP_SCENARIOS = {**SCENARIOS, **UNCERTAINTY}
+#: The Several agreements section's scenario choice: the sidebar's for every agreement, or its own for each.
+SHARED, OWN = "sidebar", "own"
 FILES = 0  # the "version on screen" choice meaning: the files chosen above, no recorded version
 TITLE = "Pooled budget dashboard: who pays what if…"
 NONE = "(none)"
@@ -217,6 +246,32 @@ def bridge_lines(agreement_key: str, previous_key: str, current_key: str, year: 
     """Each scheme's movement in forecast outturn from one scenario to another, by cause (five engine runs)."""
     del agreement_key, previous_key, current_key
     return bridge(_agreement, _previous, _current, year)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def read_rollup_scenario(digest: str, _file: InputFile) -> ScenarioRead:
+    """A scenario file for the Several agreements section, with its ``uncertainty:`` section if it has one."""
+    del digest
+    path = ROLLUP_SCENARIOS.get(_file.name)
+    bundled = path is not None and path.read_bytes() == _file.data
+    return read_scenario_file(_file, ROOT / "scenarios", path if bundled else None)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Running the agreements…")
+def rollup_run(agreement_key: str, scenario_key: str, _agreement: Agreement, _scenario: Scenario) -> RunResult:
+    """One agreement of the roll-up run under its scenario (it keeps records, so one shared copy, never changed)."""
+    del agreement_key, scenario_key
+    return run(_agreement, _scenario)
+
+
+@st.cache_data(max_entries=4, show_spinner="Running the simulation of every agreement…")
+def rollup_simulation(inputs_key: str, paths: int, seed: int, *,
+                      _runs: list[tuple[Agreement, Scenario, UncertaintySpec]]) -> list[SimulationResult]:
+    """Every agreement of the roll-up simulated together, a driver named the same sharing its draws."""
+    del inputs_key
+    from pooledfund.uncertainty.rollup import simulate_several
+
+    return simulate_several(_runs, paths=paths, seed=seed)
 
 
 def open_database(shown: str, data: bytes) -> VersionsDatabase:
@@ -688,7 +743,7 @@ downloads = st.container()
 # One tab per section; only the tab in view runs (on_change="rerun" makes the tabs lazy), so opening the
 # page builds the board summary and the Summary tab's table, not every chart, table and text at once.
 (tab_summary, tab_flow, tab_scenarios, tab_spend, tab_monitoring, tab_schemes, tab_checks, tab_assumptions, tab_explain,
- tab_uncertainty) = st.tabs(SECTIONS, key="section", on_change="rerun")
+ tab_uncertainty, tab_rollup) = st.tabs(SECTIONS, key="section", on_change="rerun")
 
 # The schemes table comes first in the script (though lower on the page) so that
 # the budgets typed into it are in the model run the rest of the page shows.
@@ -726,49 +781,52 @@ with located_errors("The model could not be run"):
     outputs = model_outputs(agreement_key, scenario_key(current), model_agreement, current)
     base = model_outputs(agreement_key, scenario_key(BASE), model_agreement, BASE)
 
-with headline:
-    summary = board_summary(outputs, year)
-    show_board_summary(summary, year)
-    if not outputs.triggers.empty:  # triggers move no money: crossed ones as warnings, the rest folded away
-        this_year = outputs.triggers[outputs.triggers["year"] == year]
-        for trigger in this_year[this_year["crossed"]].itertuples(index=False):
-            st.warning(f"{trigger.name}: {trigger.sentence}")
-        quiet = this_year[~this_year["crossed"]]
-        if not quiet.empty:
-            with st.expander(f"Triggers not crossed in {year}: {len(quiet)}"):
-                for trigger in quiet.itertuples(index=False):
-                    st.caption(f"{trigger.name}: {trigger.sentence}")
-    st.subheader(f"Each partner, {year}")
-    metrics = partner_metrics(outputs, base, year)
-    for row in metrics.itertuples(index=False):
-        with st.container(border=True):
-            st.markdown(f"**{row.partner_name}**")
-            cells = st.columns(5)
-            metric(cells[0], METRIC_COLUMNS["contribution"], row.contribution,
-                   "Cash plus in kind, after any contribution change.")
-            metric(cells[1], METRIC_COLUMNS["overspend_share"], row.overspend_share,
-                   "This partner's share of the pool's overspend.")
-            metric(cells[2], METRIC_COLUMNS["underspend_return"], row.underspend_return,
-                   "Underspend paid back to this partner.")
-            metric(cells[3], METRIC_COLUMNS["net_cost"], row.net_cost,
-                   "Contribution plus overspend share less underspend returned.")
-            metric(cells[4], METRIC_COLUMNS["change"], row.change,
-                   f"Net cost under this scenario less net cost with the budget as agreed "
-                   f"({format_gbp(row.base_net_cost, brackets=True)}).", change=True)
+# The Several agreements section is about other agreements: the sidebar agreement's figures and downloads
+# are left out above it, so the roll-up is on the first screen and never read beside another agreement's.
+if not tab_rollup.open:
+    with headline:
+        summary = board_summary(outputs, year)
+        show_board_summary(summary, year)
+        if not outputs.triggers.empty:  # triggers move no money: crossed ones as warnings, the rest folded away
+            this_year = outputs.triggers[outputs.triggers["year"] == year]
+            for trigger in this_year[this_year["crossed"]].itertuples(index=False):
+                st.warning(f"{trigger.name}: {trigger.sentence}")
+            quiet = this_year[~this_year["crossed"]]
+            if not quiet.empty:
+                with st.expander(f"Triggers not crossed in {year}: {len(quiet)}"):
+                    for trigger in quiet.itertuples(index=False):
+                        st.caption(f"{trigger.name}: {trigger.sentence}")
+        st.subheader(f"Each partner, {year}")
+        metrics = partner_metrics(outputs, base, year)
+        for row in metrics.itertuples(index=False):
+            with st.container(border=True):
+                st.markdown(f"**{row.partner_name}**")
+                cells = st.columns(5)
+                metric(cells[0], METRIC_COLUMNS["contribution"], row.contribution,
+                       "Cash plus in kind, after any contribution change.")
+                metric(cells[1], METRIC_COLUMNS["overspend_share"], row.overspend_share,
+                       "This partner's share of the pool's overspend.")
+                metric(cells[2], METRIC_COLUMNS["underspend_return"], row.underspend_return,
+                       "Underspend paid back to this partner.")
+                metric(cells[3], METRIC_COLUMNS["net_cost"], row.net_cost,
+                       "Contribution plus overspend share less underspend returned.")
+                metric(cells[4], METRIC_COLUMNS["change"], row.change,
+                       f"Net cost under this scenario less net cost with the budget as agreed "
+                       f"({format_gbp(row.base_net_cost, brackets=True)}).", change=True)
 
-with downloads:
-    # The pack shows the scenario on screen; the base and each chosen scenario sit beside it.
-    pack_scenarios = list({scenario_key(s): s for s in (current, BASE, *scenarios)}.values())
-    sources = {f.name: f.data for f in (chosen_file, *used_files)}
-    left, right, _ = st.columns([3, 3, 2])
-    left.download_button("Download the Excel sign-off pack", key="download_pack", on_click="ignore",
-                         data=partial(workbook_bytes, model_agreement, pack_scenarios, sources),
-                         file_name=f"{agreement.id}_{outputs.scenario_id}_sign_off.xlsx", mime=XLSX,
-                         help="Built when you click: summary, contributions, expenditure plan, projection, risk share "
-                              "with live formulas, scenarios, checks and assumptions")
-    right.download_button("Download results (JSON)", data=outputs.json_bytes(), mime="application/json",
-                          file_name=f"{agreement.id}_{outputs.scenario_id}.json", key="download_json",
-                          on_click="ignore")
+    with downloads:
+        # The pack shows the scenario on screen; the base and each chosen scenario sit beside it.
+        pack_scenarios = list({scenario_key(s): s for s in (current, BASE, *scenarios)}.values())
+        sources = {f.name: f.data for f in (chosen_file, *used_files)}
+        left, right, _ = st.columns([3, 3, 2])
+        left.download_button("Download the Excel sign-off pack", key="download_pack", on_click="ignore",
+                             data=partial(workbook_bytes, model_agreement, pack_scenarios, sources),
+                             file_name=f"{agreement.id}_{outputs.scenario_id}_sign_off.xlsx", mime=XLSX,
+                             help="Built when you click: summary, contributions, expenditure plan, projection, risk "
+                                  "share with live formulas, scenarios, checks and assumptions")
+        right.download_button("Download results (JSON)", data=outputs.json_bytes(), mime="application/json",
+                              file_name=f"{agreement.id}_{outputs.scenario_id}.json", key="download_json",
+                              on_click="ignore")
 
 if tab_summary.open:
     with tab_summary:
@@ -946,3 +1004,188 @@ def show_simulation(kept: SimulationRun, year: str) -> None:
 if tab_uncertainty.open:
     with tab_uncertainty:
         show_uncertainty(agreement, model_agreement, agreement_key, chosen, current, year)
+
+
+# --- Several agreements: the roll-up ----------------------------------------------------------------
+
+
+def rollup_scenario_title(name: str) -> str:
+    """A scenario file the Several agreements section offers, by its scenario's name (its file if it does not load)."""
+    file = InputFile(name, ROLLUP_SCENARIOS[name].read_bytes())
+    read = read_rollup_scenario(file.digest, file)
+    title = read.scenario.name if read.scenario is not None and read.scenario.name else name
+    return f"{title} (uncertain)" if name in UNCERTAINTY else title
+
+
+def money_table(frame: pd.DataFrame) -> None:
+    """A static table (names wrap, every figure in view and in the page's text) of pence read as £1,234.56."""
+    columns = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c]) and c != "Agreements"]
+    st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=columns).hide(axis="index"))
+
+
+def chosen_rollup_files() -> list[InputFile]:
+    """The agreements chosen for the roll-up: bundled examples in the order picked, then the uploads."""
+    cells = st.columns(2)
+    names = cells[0].multiselect("Bundled examples", list(EXAMPLES), key="rollup_examples", format_func=agreement_title,
+                                 help="Each agreement chosen is run and added to the roll-up.")
+    uploads = cells[1].file_uploader(
+        "…and/or upload agreements", type=["yaml", "yml", "xlsx", "xlsm"], accept_multiple_files=True,
+        key="rollup_uploads", max_upload_size=AGREEMENT_UPLOAD_MB,
+        help=f"YAML agreements (up to {SCENARIO_UPLOAD_MB} MB each) or Excel workbooks (up to {AGREEMENT_UPLOAD_MB} "
+             "MB each): BCF expenditure plans or sign-off packs. Read in memory, never saved.")
+    return [InputFile(name, EXAMPLES[name].read_bytes()) for name in names] + [uploaded(u) for u in uploads or []]
+
+
+def rollup_scenario_files(files: list[InputFile], sidebar_files: list[InputFile]) -> dict[str, list[InputFile]]:
+    """The scenario files each agreement runs under: the sidebar's for all, or its own choice for each."""
+    mode = st.radio("Scenario", [SHARED, OWN], key="rollup_scenario_mode", horizontal=True,
+                    format_func=lambda m: {SHARED: "The sidebar's scenarios, for every agreement",
+                                           OWN: "Its own scenarios for each agreement"}[m],
+                    help="The sidebar's bundled and uploaded scenarios, or, for each agreement, bundled scenarios "
+                         "applied in order (the uncertain ones carry an 'uncertainty:' section for a simulation). "
+                         "The what-if and edited budgets apply to the sidebar's agreement only.")
+    if mode == SHARED:
+        words = ", ".join(Path(f.name).name for f in sidebar_files) or "none: the budget as agreed"
+        st.caption(f"Every agreement runs under the sidebar's scenarios: **{words}**.")
+        return {file.name: sidebar_files for file in files}
+    chosen: dict[str, list[InputFile]] = {}
+    for file in files:
+        picks = st.multiselect(f"Scenarios for {file.name}", list(ROLLUP_SCENARIOS), key=f"rollup_scenario:{file.name}",
+                               format_func=rollup_scenario_title, help="Applied in order; none: the budget as agreed.")
+        chosen[file.name] = [InputFile(name, ROLLUP_SCENARIOS[name].read_bytes()) for name in picks]
+    return chosen
+
+
+def show_rollup(sidebar_files: list[InputFile]) -> None:
+    """The Several agreements section: choose agreements and scenarios, then the roll-up, its sources and downloads."""
+    st.caption("Several agreements run together, each partner's figures summed over the agreements it is party "
+               "to, to the penny (as `pooledfund run A B` prints them). Partners are matched by `gss_code` "
+               "(councils) and `ods_code` (NHS bodies), or by `id` without a code. The sidebar's agreement, what-if "
+               "and edited budgets are not used here.")
+    files = chosen_rollup_files()
+    if len(files) < 2:
+        st.info("Choose two or more agreements: bundled examples, uploaded files, or both.")
+        return
+    scenario_files = rollup_scenario_files(files, sidebar_files)
+    chosen = []
+    for file in files:
+        agreement, errors = read_agreement(file.digest, file)
+        reads = [read_rollup_scenario(f.digest, f) for f in scenario_files[file.name]]
+        chosen.append((file, agreement, errors, reads))
+    entries, matching, errors = rollup_entries(chosen)
+    if matching is None:
+        show_problems("No roll-up: correct or remove the files named", errors)
+        return
+    with located_errors("The agreements could not be run"):
+        results = [rollup_run(entry.file.digest, scenario_key(entry.scenario), entry.agreement, entry.scenario)
+                   for entry in entries]
+    rollup = run_rollup(entries, results, matching)
+    periods = [*rollup.years, ROLLUP_ALL_YEARS]
+    keep_valid("rollup_year", periods, ROLLUP_ALL_YEARS)
+    period = st.columns([1, 3])[0].selectbox("Year", periods, key="rollup_year", index=len(periods) - 1)
+    st.subheader(f"Each partner across its agreements, {period.lower() if period == ROLLUP_ALL_YEARS else period}")
+    money_table(partner_frame(rollup, period))
+    st.caption("Each figure is the sum of the partner's figures in the agreements it is party to (Agreements), to "
+               "the penny; net cost is cash plus in kind plus overspend share less underspend returned. Negative "
+               "figures are in brackets.")
+    own = reconciliation_frame(entries, results, rollup, period)
+    if reconciles(own):
+        st.success("The roll-up's totals equal the sum of each agreement's own totals, to the penny.", icon="✔")
+    else:
+        st.error("The roll-up's totals differ from the sum of the agreements' own totals: do not use these figures, "
+                 "and report the files used.", icon="✖")
+    st.markdown("**Each agreement's own totals (every partner) and the roll-up's**")
+    money_table(own)
+    st.markdown("**Where a partner's totals come from**")
+    order = sorted(range(len(rollup.partners)), key=lambda i: len(rollup.partners[i].agreements) < 2)
+    keep_valid("rollup_partner", order, order[0])
+    partner = st.selectbox("Partner", order, key="rollup_partner", format_func=lambda i: rollup.partners[i].name)
+    money_table(sources_frame(rollup, partner, period))
+    with st.expander("Which partner is which body"):
+        st.table(matching_frame(rollup).style.hide(axis="index"))
+    titles = [entry.agreement.title for entry in entries]
+    left, right, _ = st.columns([3, 3, 2])
+    left.download_button("Download the roll-up workbook", key="rollup_download_xlsx", on_click="ignore",
+                         data=partial(rollup_workbook, rollup, titles), file_name="rollup.xlsx", mime=XLSX,
+                         help="The workbook `pooledfund export A B --folder` writes beside the packs: the roll-up "
+                              "per year with a total row, and each partner agreement by agreement.")
+    right.download_button("Download the roll-up (JSON)", key="rollup_download_json", on_click="ignore",
+                          data=rollup_json_bytes(entries, results, rollup), file_name="rollup.json",
+                          mime="application/json", help="As `pooledfund run A B --json` writes it.")
+    show_rollup_uncertainty(entries, matching, period)
+
+
+def rollup_workbook(rollup: Rollup, titles: list[str]) -> bytes:
+    """The roll-up workbook, built when the download is clicked (openpyxl loads only then)."""
+    from pooledfund.io.excel.rollup_book import rollup_workbook_bytes
+
+    return rollup_workbook_bytes(rollup, titles)
+
+
+def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, period: str) -> None:
+    """Each partner's total exposure across its agreements, when every agreement's scenario carries uncertainty."""
+    st.subheader("Under uncertainty: each partner's total exposure")
+    problems = [problem for entry in entries for problem in entry.spec_problems]
+    if not any(entry.uncertainty_files for entry in entries):
+        st.caption("To see each partner's total exposure under uncertainty, choose *Its own scenarios for each "
+                   "agreement* above and, for each agreement, an uncertain scenario (marked so) that fits it.")
+        return
+    if problems:
+        lines = "\n".join(f"- {problem}" for problem in problems)
+        st.info("To simulate the roll-up, each agreement needs one scenario file with an `uncertainty:` section that "
+                "fits it (choose *Its own scenarios for each agreement* above, and the uncertain ones):\n\n" + lines)
+        return
+    together = shared_drivers(entries)
+    moving = ("; ".join(f"**{name}** moves {', '.join(labels)} together" for name, labels in together.items())
+              if together else "No driver is named the same in two agreements here, so each moves on its own")
+    st.caption(f"{TOGETHER_WORDS} {moving}. Exposure is what a partner pays beyond what it put in: overspend shares "
+               "less underspends returned, summed over its agreements path by path.")
+    cells = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
+    paths = int(cells[0].number_input("Paths", 100, 100_000, 2_000, step=500, key="rollup_paths"))
+    seed = int(cells[1].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="rollup_seed"))
+    over_pounds = cells[2].number_input("Chance of paying more than (£)", min_value=0.0, value=0.0, step=50_000.0,
+                                        format="%.2f", key="rollup_over")
+    pressed = cells[3].button("Simulate", key="rollup_simulate", type="primary", width="stretch")
+    over = to_pence(f"{over_pounds:.2f}")
+    inputs_key = content_hash(*(part for entry in entries for part in (
+        entry.file.digest, scenario_key(entry.scenario), entry.spec.model_dump_json() if entry.spec else "")))
+    if pressed:
+        st.session_state["rollup_mc"] = (inputs_key, paths, seed)
+    kept = st.session_state.get("rollup_mc")
+    if kept is None:
+        st.caption("Choose the paths and the seed, then press Simulate.")
+        return
+    if kept != (inputs_key, paths, seed):
+        st.warning("The agreements, scenarios, paths or seed have changed since the last simulation: press Simulate "
+                   "to update.", icon="⏳")
+        return
+    with located_errors("The simulation could not be run"):
+        sims = rollup_simulation(inputs_key, paths, seed,
+                                 _runs=[(e.agreement, e.scenario, e.spec) for e in entries if e.spec is not None])
+    rolled = simulation_rollup(entries, sims, matching)
+    st.caption(f"{paths:,} paths, seed {seed}; {period.lower() if period == ROLLUP_ALL_YEARS else period}.")
+    frame = exposure_frame(rolled, period, over)
+    chance = next(c for c in frame.columns if str(c).startswith("Chance"))
+    money = [c for c in frame.columns if c not in ("Partner", chance)]
+    st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=money)
+             .format("{:.1%}", subset=[chance]).hide(axis="index"))
+    from pooledfund.dashboard.rollup_figures import exposure_histogram
+    from pooledfund.uncertainty.rollup import exposure_summary
+
+    covered = [i for i in range(len(rolled.partners)) if rolled.covers(i, None if period == ROLLUP_ALL_YEARS
+                                                                       else period)]
+    keep_valid("rollup_mc_partner", covered, covered[0])
+    partner = st.selectbox("Exposure of", covered, key="rollup_mc_partner",
+                           format_func=lambda i: rolled.partners[i].name)
+    summary = exposure_summary(rolled, partner, None if period == ROLLUP_ALL_YEARS else period, over)
+    body = rolled.partners[partner]
+    words = period.lower() if period == ROLLUP_ALL_YEARS else period
+    st.plotly_chart(exposure_histogram(
+        exposure_paths(rolled, partner, period), summary.exposure, over, f"Total exposure, {words}: {body.name}",
+        f"{plural(len(body.agreements), 'agreement')}, {paths:,} paths; {summary.probability_over:.1%} chance of "
+        f"more than {format_gbp(over)} (the dashed black line)"), key="chart_rollup_exposure")
+
+
+if tab_rollup.open:
+    with tab_rollup:
+        show_rollup(used_files[len(version_files):])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pooledfund.core.errors import InputError, Source
 from pooledfund.io.loader import agreement_from_data
@@ -22,6 +23,9 @@ from pooledfund.io.scenario_files import scenario_from_text
 from pooledfund.io.yamlio import MAX_YAML_BYTES, parse_yaml_text
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from pooledfund.uncertainty.spec import UncertaintySpec
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -96,3 +100,19 @@ def scenario_from_file(file: InputFile, library: Path | None) -> tuple[Scenario 
         return None, errors
     return scenario_from_text(text, file.name, library or Path("scenarios"))
 
+
+def uncertainty_from_file(file: InputFile) -> tuple[UncertaintySpec | None, list[InputError]]:
+    """The ``uncertainty:`` section of a scenario file in memory: None (and no problem) when it has none.
+
+    Read as :func:`pooledfund.io.uncertainty_files.load_uncertainty` reads a
+    file on disk, so a mistake in the section reads the same.
+    """
+    from pooledfund.uncertainty.spec import spec_from_data  # scipy: loaded only when a section is read
+
+    text, errors = read_text(file)
+    if text is None:
+        return None, errors
+    data, lines, errors = parse_yaml_text(text, file.name)
+    if errors or not isinstance(data, dict) or "uncertainty" not in data:
+        return None, errors
+    return spec_from_data(data["uncertainty"], lines, file.name)
