@@ -246,6 +246,13 @@ def test_the_page_fits_a_laptop_screen(app_url: str, tmp_path: Path, width: int,
                          '[data-testid="stFileUploaderDropzoneInstructions"]'):
             clipped = page.evaluate(CLIPPED_JS, selector)  # type: ignore[attr-defined]
             assert not clipped, f"{selector} cut off at {width}x{height}: {clipped}"
+        # every section's tab is inside the page, none hidden off its right edge behind a scroll arrow
+        edge = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()  # type: ignore[attr-defined]
+        tabs = page.get_by_role("tab").all()  # type: ignore[attr-defined]
+        assert len(tabs) == 11
+        for tab in tabs:
+            box = tab.bounding_box()
+            assert box["x"] + box["width"] <= edge["x"] + edge["width"], f"{tab.inner_text()} off the page"
         # the board summary is on the first screen
         summary = page.get_by_text("Board summary, 2025-26")  # type: ignore[attr-defined]
         assert summary.bounding_box()["y"] < height

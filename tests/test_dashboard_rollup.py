@@ -252,9 +252,7 @@ def test_under_uncertainty_each_partners_exposure_is_the_shared_simulation(app: 
     app.button(key="rollup_simulate").click().run()
     assert not app.exception, [e.message for e in app.exception]
     shown = table(app, "Exposure P10", "Exposure P50", "Exposure P90")
-    # The same figures straight from the package: the shared draws, the roll-up, the summary. (Imported here, after
-    # the page has run: importing the module pooledfund.uncertainty.simulate first, at collection, would bind the
-    # module, not the function, to the name ``simulate`` of pooledfund.uncertainty that other tests import.)
+    # The same figures straight from the package: the shared draws, the roll-up, the summary.
     from pooledfund.uncertainty.rollup import (
         SIMULATION_MEASURES,
         exposure_summary,

@@ -35,7 +35,7 @@ from pooledfund.io.loader import load_agreement
 from pooledfund.io.scenario_files import load_scenario
 from pooledfund.model.scenario import Scenario
 from pooledfund.uncertainty.sampling import DRIVER_RANGES, draw
-from pooledfund.uncertainty.simulate import simulate
+from pooledfund.uncertainty.simulation import simulate
 from pooledfund.uncertainty.spec import spec_from_simple
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -212,3 +212,15 @@ def test_the_console_script_runs_main_and_leaves_a_users_plugin_setting_alone() 
     bad = code.replace("examples/bcf_northmoor.yaml", "examples/no_such_file.yaml")
     done = subprocess.run([sys.executable, "-c", bad], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 1 and "no_such_file.yaml" in done.stderr
+
+
+def test_a_packages_public_names_stay_functions_whatever_is_imported_first() -> None:
+    # A submodule named like a function its package exports (uncertainty/simulate.py and simulate()) would turn
+    # the package's name into the module once the submodule is imported directly, so `from pooledfund.uncertainty
+    # import simulate` would give a module. Every submodule is imported first here, in a fresh process.
+    code = ("import importlib, pkgutil, pooledfund.uncertainty as u\n"
+            "for m in pkgutil.iter_modules(u.__path__): importlib.import_module('pooledfund.uncertainty.' + m.name)\n"
+            "import types\n"
+            "print(' '.join(n for n in u.__all__ if isinstance(getattr(u, n), types.ModuleType)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == ""

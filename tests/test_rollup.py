@@ -233,6 +233,18 @@ def test_every_file_s_problems_are_listed_and_a_shared_scenario_s_once(places: d
     assert "'NOPE' is not a scheme in place-a" in err and "'NOPE' is not a scheme in place-b" in err
 
 
+def test_the_same_mistake_in_two_files_is_listed_for_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Two files with word-for-word the same problem are two problems: each file is named, none is dropped as a
+    # repeat (only one shared file's own problem is listed once, above).
+    for name in ("first", "second"):
+        write(tmp_path, f"{name}.yaml", PLACE.format(id=name, title=name, council="C", gss="E05000001", icb="icb",
+                                                    council_cash=400000, icb_cash=600000))
+    assert main(["run", str(tmp_path / "first.yaml"), str(tmp_path / "second.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'first.yaml'}:7" in err and f"{tmp_path / 'second.yaml'}:7" in err
+    assert err.strip().endswith("2 problems found.")
+
+
 def test_exit_codes(places: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", places["a"], places["b"]]) == 0
     assert main(["run", places["a"], places["b"], "--csv", str(tmp_path / "csv")]) == 1

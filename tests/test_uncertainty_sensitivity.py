@@ -83,7 +83,7 @@ def test_break_even_of_a_driver_that_lowers_spend(tmp_path: Path) -> None:
 
 
 def test_the_sensitivity_function_is_not_hidden_by_its_module() -> None:
-    # Importing SensitivityResult first loads the module pooledfund.uncertainty.sensitivity, which
+    # Importing SensitivityResult first loads the module pooledfund.uncertainty.sensitivity_analysis, which
     # Python binds on the package under the same name as the function (the dashboard's import order).
     import subprocess
     import sys

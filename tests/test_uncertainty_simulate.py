@@ -14,7 +14,7 @@ from pooledfund.engine.runner import run
 from pooledfund.io.loader import load_agreement
 from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.uncertainty import NO_UNCERTAINTY, simulate, spec_from_simple
-from pooledfund.uncertainty.simulate import default_chunk_size
+from pooledfund.uncertainty.simulation import default_chunk_size
 from pooledfund.uncertainty.statistics import mean_pence, summarise
 
 Z90 = 1.2815515655446004

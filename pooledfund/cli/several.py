@@ -152,11 +152,15 @@ def load_each(inputs: Sequence[AgreementInput], load: Callable[[AgreementInput],
     """
     loaded: list[T] = []
     errors: list[InputError] = []
+    listed: set[str] = set()  # each problem as printed: file, line, field and words (errors compare by words only)
     for item in inputs:
         try:
             loaded.append(load(item))
         except InvalidInputError as exc:
-            errors += [error for error in exc.errors if error not in errors]
+            for error in exc.errors:
+                if str(error) not in listed:
+                    listed.add(str(error))
+                    errors.append(error)
     if errors:
         raise InvalidInputError(errors)
     return loaded

@@ -32,7 +32,7 @@ from pooledfund.reports.tables import table_text
 
 if TYPE_CHECKING:  # the simulation modules (scipy) and the uncertainty records load only when a command runs
     from pooledfund.uncertainty.results import SimulationResult
-    from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult
+    from pooledfund.uncertainty.sensitivity_analysis import BreakEven, SensitivityResult
     from pooledfund.uncertainty.spec import UncertaintySpec
 
 
@@ -132,7 +132,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     With several agreements, each body's total exposure across them follows.
     """
-    from pooledfund.uncertainty.simulate import MAX_PATHS, simulate
+    from pooledfund.uncertainty.simulation import MAX_PATHS, simulate
 
     _positive_int("--paths", args.paths, MAX_PATHS)
     if args.chunk_size is not None:
@@ -265,7 +265,7 @@ def sensitivity_text(sens: SensitivityResult, year: str | None, found: list[Brea
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Print each partner's tornado and, if asked, a driver's break-even value."""
-    from pooledfund.uncertainty.sensitivity import sensitivity
+    from pooledfund.uncertainty.sensitivity_analysis import sensitivity
 
     if args.json:
         check_output(args.json, force=args.force, inputs=run_inputs(args.agreement, args.scenario))
@@ -294,7 +294,7 @@ def _break_evens(
     Checks the driver and ``--arrangement`` names first, so a typo is reported
     rather than searched for.
     """
-    from pooledfund.uncertainty.sensitivity import break_even
+    from pooledfund.uncertainty.sensitivity_analysis import break_even
 
     ids = [d.id for d in spec.drivers]
     if args.break_even not in ids:

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pooledfund.uncertainty.results import ArrangementSummary, PartnerSummary, SimulationResult
-    from pooledfund.uncertainty.sensitivity import BreakEven, SensitivityResult, break_even, sensitivity
-    from pooledfund.uncertainty.simulate import simulate
+    from pooledfund.uncertainty.sensitivity_analysis import BreakEven, SensitivityResult, break_even, sensitivity
+    from pooledfund.uncertainty.simulation import simulate
     from pooledfund.uncertainty.spec import NO_UNCERTAINTY, UncertaintySpec, check_uncertainty, spec_from_simple
     from pooledfund.uncertainty.statistics import Summary
 
@@ -28,17 +28,17 @@ if TYPE_CHECKING:
 #: (which needs only :mod:`pooledfund.uncertainty.spec`) does not import scipy.
 _PUBLIC: dict[str, str] = {
     "ArrangementSummary": "pooledfund.uncertainty.results",
-    "BreakEven": "pooledfund.uncertainty.sensitivity",
+    "BreakEven": "pooledfund.uncertainty.sensitivity_analysis",
     "NO_UNCERTAINTY": "pooledfund.uncertainty.spec",
     "PartnerSummary": "pooledfund.uncertainty.results",
-    "SensitivityResult": "pooledfund.uncertainty.sensitivity",
+    "SensitivityResult": "pooledfund.uncertainty.sensitivity_analysis",
     "SimulationResult": "pooledfund.uncertainty.results",
     "Summary": "pooledfund.uncertainty.statistics",
     "UncertaintySpec": "pooledfund.uncertainty.spec",
-    "break_even": "pooledfund.uncertainty.sensitivity",
+    "break_even": "pooledfund.uncertainty.sensitivity_analysis",
     "check_uncertainty": "pooledfund.uncertainty.spec",
-    "sensitivity": "pooledfund.uncertainty.sensitivity",
-    "simulate": "pooledfund.uncertainty.simulate",
+    "sensitivity": "pooledfund.uncertainty.sensitivity_analysis",
+    "simulate": "pooledfund.uncertainty.simulation",
     "spec_from_simple": "pooledfund.uncertainty.spec",
 }
 

@@ -14,7 +14,7 @@ from pooledfund.core import palette
 from pooledfund.core.money import format_gbp
 from pooledfund.core.years import month_label
 from pooledfund.uncertainty.results import PartnerMeasure, SimulationResult
-from pooledfund.uncertainty.sensitivity import SensitivityResult
+from pooledfund.uncertainty.sensitivity_analysis import SensitivityResult
 from pooledfund.uncertainty.statistics import percentile_bands, summarise
 
 # Okabe-Ito colours (colour-blind safe): blue for the spread, vermillion for markers and the high setting.

@@ -37,7 +37,7 @@ from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario
 from pooledfund.uncertainty.results import SimulationResult
 from pooledfund.uncertainty.sampling import Draws, draws_from_normals
-from pooledfund.uncertainty.simulate import simulate
+from pooledfund.uncertainty.simulation import simulate
 from pooledfund.uncertainty.spec import UncertaintySpec
 from pooledfund.uncertainty.statistics import Summary, mean_pence, probability, summarise
 
@@ -88,7 +88,7 @@ def simulate_several(
 ) -> list[SimulationResult]:
     """Simulate each agreement under its scenario and uncertainty, with the draws shared as the module says.
 
-    Each agreement goes through :func:`pooledfund.uncertainty.simulate.simulate` (chunked, in parallel
+    Each agreement goes through :func:`pooledfund.uncertainty.simulation.simulate` (chunked, in parallel
     threads), so whatever makes one simulation faster makes this faster.
     """
     draws = shared_draws([spec for _, _, spec in runs], paths, seed)
