@@ -224,3 +224,22 @@ def test_a_packages_public_names_stay_functions_whatever_is_imported_first() -> 
             "print(' '.join(n for n in u.__all__ if isinstance(getattr(u, n), types.ModuleType)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_the_parser_built_for_one_command_reads_it_as_the_whole_parser_does() -> None:
+    # build_parser(command) registers only that command's group; its options, defaults and help must be the
+    # whole parser's, for every command.
+    from pooledfund.cli.app import build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return dict(action.choices)
+
+    whole = commands(build_parser())
+    for name, parser in whole.items():
+        alone = commands(build_parser(name))
+        assert name in alone and len(alone) < len(whole)
+        assert alone[name].format_help() == parser.format_help()
+        assert {key: str(value) for key, value in alone[name]._defaults.items()} == \
+            {key: str(value) for key, value in parser._defaults.items()}
+    assert list(commands(build_parser("no-such-command"))) == list(whole)  # a misspelt one lists them all

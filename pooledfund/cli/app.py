@@ -104,38 +104,43 @@ def _reader_gone() -> int:
     return EXIT_PIPE_CLOSED
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for tests and docs)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs); ``command``: the one about to be read (see add_commands)."""
     parser = argparse.ArgumentParser(
         prog="pooledfund",
         description="Model Section 75 pooled budgets and the Better Care Fund: who pays what, to the penny.",
     )
     parser.add_argument("--version", action="version", version=f"pooledfund {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_commands(sub)
+    add_commands(sub, command)
     return parser
 
 
-def _load(args: argparse.Namespace) -> Handler:
+def _load(args: argparse.Namespace, *, one_shot: bool) -> Handler:
     """The command's function, its modules imported with the garbage collector paused.
 
-    Importing the model and the engine creates tens of thousands of objects
-    and no garbage, so the collections Python would run meanwhile find
-    nothing; pausing them is a tenth of ``pooledfund run``'s start-up.
+    Importing the model and the engine creates many objects and no garbage,
+    so the collections Python would run meanwhile find nothing. In a
+    one-shot process (the console script) they are then frozen: collections
+    during the command never look at them (see :func:`pooledfund.cli.console`).
     """
     gc.disable()
     try:
-        return handler_of(args)
+        handler = handler_of(args)
+        if one_shot:
+            gc.freeze()
+        return handler
     finally:
         gc.enable()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``pooledfund`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, one_shot: bool = False) -> int:
+    """Run the command ``argv`` names; ``one_shot``: the process ends after it (:func:`pooledfund.cli.console`)."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     try:
-        handler = _load(args)
+        handler = _load(args, one_shot=one_shot)
         code = int(handler(args))
         sys.stdout.flush()  # a closed pipe is noticed here, not at exit
     except InvalidInputError as exc:
