@@ -154,9 +154,9 @@ WHAT_IF_KEYS = ("adhoc_inflation", "adhoc_demography", "adhoc_driver", "adhoc_de
 
 st.set_page_config(page_title="pooledfund dashboard", page_icon="£", layout="wide")
 # Fit a laptop screen (1280x720): less space above the title, labels that wrap rather than end in "…",
-# long messages that wrap inside their box, and section tabs that wrap onto a second row rather than hide the last
-# ones off the edge of a laptop screen behind a scroll arrow. st.html with only a style in it takes no room on the page and,
-# unlike st.markdown(unsafe_allow_html=True), needs no HTML parser in the browser before the first screen.
+# long messages that wrap inside their box, and section tabs that wrap onto a second row rather than hide the
+# last ones off the edge of the screen behind a scroll arrow. st.html with only a style in it takes no room on the
+# page and, unlike st.markdown(unsafe_allow_html=True), needs no HTML parser in the browser before the first screen.
 st.html("<style>"
         "[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;} "
         "h1 {font-size: 2rem !important;} "
