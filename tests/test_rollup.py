@@ -483,6 +483,112 @@ def test_export_several_writes_a_pack_each_and_a_roll_up_that_recalculates(
     assert "give --xlsx OUT for the sign-off pack (or, for several agreements, a folder" in capsys.readouterr().err
 
 
+def _rollup_rows(folder: Path, tmp_path: Path) -> tuple[list[list[object]], list[list[object]]]:
+    """The Roll-up and By agreement sheets of ``folder``'s rollup.xlsx, recalculated by LibreOffice."""
+    from openpyxl import load_workbook
+    from tools import recalculate
+
+    recalculate(str(folder / "rollup.xlsx"), str(tmp_path / "recalculated.xlsx"))
+    book = load_workbook(tmp_path / "recalculated.xlsx", data_only=True)
+    return ([[cell.value for cell in row] for row in book["Roll-up"].iter_rows()],
+            [[cell.value for cell in row] for row in book["By agreement"].iter_rows()])
+
+
+@pytest.mark.parametrize(
+    ("run_scenarios", "export_scenarios"),
+    [
+        (["--scenario", "{sa}", "--scenario", "{sb}"], ["--scenario", "{sa}+{sb}"]),
+        (["--scenario", "{sa}"], ["--scenario", "{sa}"]),
+        ([], []),
+    ],
+    ids=["two-in-order", "one", "none"],
+)
+def test_export_folder_rolls_up_what_run_runs(
+    places: dict[str, str], tmp_path: Path, run_scenarios: list[str], export_scenarios: list[str],
+) -> None:
+    out, folder = tmp_path / "run.json", tmp_path / "packs"
+    assert main(["run", places["a"], places["b"], *(a.format(**places) for a in run_scenarios), "--json", str(out),
+                 "--rollup-only"]) == 0
+    assert main(["export", places["a"], places["b"], *(a.format(**places) for a in export_scenarios), "--folder",
+                 str(folder)]) == 0
+    rollup = json.loads(out.read_text())["rollup"]
+    rows, _ = _rollup_rows(folder, tmp_path)
+    by_name = {p["name"]: p["figures"] for p in rollup["partners"]}
+    measures = ["cash_contribution", "in_kind", "overspend_share", "underspend_return", "net_cost"]
+    checked = 0
+    for row in rows:
+        if row[0] in ("2025-26", "All years") and row[1] in by_name:
+            figures = by_name[str(row[1])]["2025-26" if row[0] == "2025-26" else "all_years"]
+            assert row[4:9] == [figures[m] for m in measures], row
+            checked += 1
+    assert checked == 2 * 3  # three bodies, each in 2025-26 and all years
+    total = next(row for row in rows if row[0] == "Total, all years")
+    assert total[4:9] == [round(sum(p["figures"]["all_years"][m] for p in rollup["partners"]), 2) for m in measures]
+
+
+def test_two_scenarios_applied_in_order_worked_by_hand(places: dict[str, str], tmp_path: Path) -> None:
+    # sa adds £100,000 to each pool's scheme, then sb takes £200,000 off: a £100,000 underspend in each, returned
+    # in proportion. A: council 40% = £40,000, ICB 60% = £60,000. B: council 25% = £25,000, ICB 75% = £75,000.
+    # The ICB: cash £1,350,000, returned £135,000, net £1,215,000. Total net £2,000,000 - £200,000 = £1,800,000.
+    # (The first scenario alone, as the roll-up used to be built, gives overspends instead: net £2,200,000.)
+    folder = tmp_path / "packs"
+    assert main(["export", places["a"], places["b"], "--scenario", f"{places['sa']}+{places['sb']}", "--folder",
+                 str(folder)]) == 0
+    rows, by_agreement = _rollup_rows(folder, tmp_path)
+    icb = next(row for row in rows if row[0] == "All years" and row[1] == "NHS Example ICB")
+    assert icb[4:9] == [1_350_000, 0, 0, 135_000, 1_215_000]
+    total = next(row for row in rows if row[0] == "Total, all years")
+    assert total[4:9] == [2_000_000, 0, 0, 200_000, 1_800_000]
+    # Each agreement is named with the scenario its figures were run under, files in the order applied.
+    used = f"More spend + Less spend ({places['sa']} then {places['sb']})"
+    assert rows[1][0] == f"{places['a']}: Place A; scenario: {used}"
+    assert rows[2][0] == f"{places['b']}: Place B; scenario: {used}"
+    assert by_agreement[0][:4] == ["Partner", "Code", "Agreement", "Scenario"]
+    assert {row[3] for row in by_agreement[1:]} == {used}
+
+
+def test_export_folder_names_each_agreement_s_own_scenario_or_none(places: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "packs"
+    assert main(["export", f"{places['a']}:{places['sa']}", places["b"], "--folder", str(folder)]) == 0
+    rows, by_agreement = _rollup_rows(folder, tmp_path)
+    assert rows[1][0] == f"{places['a']}: Place A; scenario: More spend ({places['sa']})"
+    assert rows[2][0] == f"{places['b']}: Place B; scenario: Base (budget as agreed): no scenario file"
+    scenario_of = {row[2]: row[3] for row in by_agreement[1:]}
+    assert scenario_of == {places["a"]: f"More spend ({places['sa']})",
+                           places["b"]: "Base (budget as agreed): no scenario file"}
+
+
+def test_several_scenario_options_with_a_folder_are_refused(places: dict[str, str], tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "packs"
+    assert main(["export", places["a"], places["b"], "--scenario", places["sa"], "--scenario", places["sb"],
+                 "--folder", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("--scenario: given 2 times with --folder: pooledfund run applies several --scenario one "
+                          "after the other, but a sign-off pack shows them side by side")
+    assert f"give them as one: --scenario {places['sa']}+{places['sb']};" in err
+    assert err.strip().endswith("1 problem found.")
+    assert not folder.exists()
+
+
+def test_the_roll_up_workbook_without_scenarios_says_so(places: dict[str, str]) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from pooledfund.engine.rollup import match_partners
+    from pooledfund.io.excel.rollup_book import rollup_workbook_bytes
+
+    agreements = [(places[k], load_agreement(places[k])[0]) for k in ("a", "b")]
+    matching, _ = match_partners([(label, a) for label, a in agreements if a is not None])
+    results = [run(a, BASE) for _, a in agreements if a is not None]
+    rollup = roll_up([places["a"], places["b"]], [run_figures(r) for r in results], matching)
+    book = load_workbook(BytesIO(rollup_workbook_bytes(rollup, ["Place A", "Place B"])))
+    assert book["Roll-up"]["A2"].value == f"{places['a']}: Place A; scenario: not recorded"
+    with pytest.raises(ValueError, match="one scenario per agreement: 2 agreements, 1 scenarios"):
+        rollup_workbook_bytes(rollup, ["Place A", "Place B"], scenarios=["base"])
+
+
 def test_england_adds_up_to_the_national_totals() -> None:
     import sys
 

@@ -7,7 +7,11 @@ the Scenarios sheet); ``a.yaml+b.yaml`` applies two files in order as one.
 AGREEMENT may be a recorded version (``@signed-off``): its own files, as
 recorded, make the main scenario and any ``--scenario`` sits beside it.
 ``pooledfund export A.yaml B.yaml:cut.yaml --folder DIR`` writes one pack per
-agreement and a roll-up workbook.
+agreement and a roll-up workbook of the same figures ``pooledfund run`` gives
+for the same arguments. There ``--scenario`` may be given once (``a.yaml+b.yaml``
+applies two files in order, as ``run --scenario a.yaml --scenario b.yaml``
+does): several would be side by side in a pack but one after the other in
+``run``, so the roll-up could mean either, and it is refused.
 
 ``pooledfund export AGREEMENT ACTUALS_SCENARIO --return Q2 -o OUT [--thresholds T] [--force]``
 writes the Better Care Fund quarterly return (``Q4`` or ``year-end``: the
@@ -186,6 +190,7 @@ def _export_several(args: argparse.Namespace) -> int:
     if args.xlsx is not None:
         raise InvalidInputError([InputError(Source("--folder"), "give --xlsx (one agreement's pack) or --folder "
                                                                 "(a pack per agreement and the roll-up), not both")])
+    _one_scenario_option(args.scenario)
     inputs = parse_agreement_arguments(args.agreements, args.scenario)
     names = _pack_names(inputs)
     check_folder_output(args.folder, [*names, ROLLUP_BOOK], force=args.force)
@@ -203,12 +208,43 @@ def _export_several(args: argparse.Namespace) -> int:
     for name, item, (agreement, groups, scenarios) in zip(names, inputs, packs, strict=True):
         files[name] = workbook_bytes(agreement, scenarios, _sources(item.path, [f for g in groups for f in g],
                                                                      args.thresholds), thresholds)
-        results.append(run(agreement, scenarios[0] if scenarios else combine_scenarios([])))
+        # One scenario a pack at most (_one_scenario_option): the pack's scenario is what run applies.
+        results.append(run(agreement, combine_scenarios(scenarios)))
     rollup = roll_up([item.path for item in inputs], [run_figures(result) for result in results], matching)
-    files[ROLLUP_BOOK] = rollup_workbook_bytes(rollup, [result.agreement_title for result in results])
+    used = [scenario_used(result.scenario_name, [f for g in groups for f in g])
+            for result, (_, groups, _) in zip(results, packs, strict=True)]
+    files[ROLLUP_BOOK] = rollup_workbook_bytes(rollup, [result.agreement_title for result in results],
+                                               scenarios=used)
     write_folder_atomic(args.folder, files, force=args.force)
     say(f"{len(inputs)} sign-off packs and {ROLLUP_BOOK} written to {Path(args.folder)}/")
     return 0
+
+
+def _one_scenario_option(values: list[str]) -> None:
+    """Refuse several ``--scenario`` with ``--folder``: ``run`` applies them in order, a pack side by side.
+
+    The roll-up must be what ``pooledfund run`` gives for the same
+    arguments, and each pack's main scenario what the roll-up adds up; with
+    two ``--scenario`` the packs would show the second beside the first
+    while ``run`` applies both, one after the other. Rather than pick one
+    meaning silently, the command asks for the one meant.
+    """
+    if len(values) < 2:
+        return
+    joined = "+".join(values)
+    raise InvalidInputError([InputError(Source("--scenario"), (
+        f"given {len(values)} times with --folder: pooledfund run applies several --scenario one after the other, "
+        "but a sign-off pack shows them side by side, so the roll-up could mean either. To apply them in order, "
+        f"as run does, give them as one: --scenario {joined}; to show scenarios side by side, write each "
+        "agreement's pack on its own with --xlsx"))])
+
+
+def scenario_used(name: str, files: list[str]) -> str:
+    """The scenario a roll-up was built from, for the workbook: its name and its files, in the order applied."""
+    if not files:
+        return f"{name}: no scenario file"
+    listing = " then ".join(files)
+    return f"{name} ({listing})" if len(files) > 1 else f"{name} ({files[0]})"
 
 
 def _loaded_pack(item: AgreementInput) -> tuple[Agreement, list[list[str]], list[Scenario]]:

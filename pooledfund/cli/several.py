@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from pooledfund.cli.shared import warn
 from pooledfund.core.errors import InputError, InvalidInputError, Source
 from pooledfund.engine.rollup import Matching, match_partners
 from pooledfund.model.agreement import Agreement
@@ -167,7 +168,12 @@ def load_each(inputs: Sequence[AgreementInput], load: Callable[[AgreementInput],
 
 
 def match_agreements(inputs: Sequence[AgreementInput], agreements: Sequence[Agreement]) -> Matching:
-    """Match the partners of every agreement, refusing a repeated agreement id or a code given two names."""
+    """Match the partners of every agreement, refusing a repeated agreement id or a code given two names.
+
+    Bodies matched as different but named the same (ignoring capitals, spaces
+    and punctuation) are warned of on standard error, one located line each,
+    and the command goes on (:attr:`Matching.warnings`).
+    """
     errors: list[InputError] = []
     seen: dict[str, str] = {}
     for item, agreement in zip(inputs, agreements, strict=True):
@@ -182,4 +188,6 @@ def match_agreements(inputs: Sequence[AgreementInput], agreements: Sequence[Agre
     errors += conflicts
     if errors:
         raise InvalidInputError(errors)
+    for warning in matching.warnings:
+        warn(str(warning))
     return matching

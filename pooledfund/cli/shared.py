@@ -1,7 +1,8 @@
-"""What every command shares: printing text safely and listing every file a run reads."""
+"""What every command shares: printing text and warnings safely, and listing every file a run reads."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
 def say(text: str, *, end: str = "\n") -> None:
     """Print text output with control characters escaped, so a name in a file cannot drive the terminal."""
     print(printable(text), end=end)
+
+
+def warn(text: str) -> None:
+    """A warning on standard error, one line: the command goes on, but what it names wants a look."""
+    print(printable(f"Warning: {text}", keep_newlines=False), file=sys.stderr)
 
 
 def run_inputs(agreement: str, scenarios: Sequence[str], *others: str) -> tuple[Path, ...]:

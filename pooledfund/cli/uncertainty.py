@@ -195,8 +195,9 @@ def exposure_text(rollup: Rollup, sims: Sequence[SimulationResult], over: int) -
 
     first = sims[0]
     lines = [f"Roll-up of {len(sims)} agreements: each partner's exposure summed over its agreements on every path",
-             f"{first.paths:,} paths, seed {first.seed}. A driver named the same moves every agreement together; "
-             "other drivers and events are independent (docs/uncertainty.md).",
+             f"{first.paths:,} paths, seed {first.seed}. A driver named the same is at the same percentile in every "
+             "agreement on each path; other drivers move only as each file's correlation says, and events are "
+             "independent (docs/uncertainty.md, section 7).",
              "Exposure is overspend shares less underspends returned: what a partner pays beyond what it put in. "
              "Negative figures are in brackets.", ""]
     header = ["Partner", "Code", "Agreements", "Contributions", "Exposure P10", "P50", "P90", "Mean",

@@ -10,7 +10,12 @@ the agreements. Two things make that safe:
   and, without a code, its ``id``. Two files that give one code (or, without
   codes, one id) to bodies with different names are refused, located at
   the second file's partner, so two councils both called ``council`` are
-  never added together by accident (:func:`match_partners`).
+  never added together by accident (:func:`match_partners`). The other way
+  round, bodies matched as different whose names are the same (ignoring
+  capitals, spaces and punctuation) are listed as warnings: a council with
+  its ``gss_code`` in one file and none in another, or one name under two
+  codes, is most likely one body counted twice, but two bodies may truly
+  share a name, so the roll-up goes on (:attr:`Matching.warnings`).
 * **Exact sums.** Every figure is integer pence summed without rounding, so
   a partner's roll-up equals the sum of its figures in each agreement to
   the penny, on every path (:func:`roll_up`).
@@ -63,15 +68,73 @@ class Matching:
     Attributes:
         partners: every body, in order of first appearance.
         columns: for each agreement, the position in ``partners`` of each of its partners (agreement order).
+        warnings: one located warning for each body whose name is another body's, ignoring capitals, spaces
+            and punctuation (see :func:`same_name_warnings`): probably one body counted twice.
     """
 
     partners: list[RolledPartner]
     columns: list[list[int]]
+    warnings: tuple[InputError, ...] = ()
 
 
 def _same_name(first: str, second: str) -> bool:
     """Names that differ only in capitals or spacing name the same body."""
     return " ".join(first.casefold().split()) == " ".join(second.casefold().split())
+
+
+def name_key(name: str) -> str:
+    """A body's name with capitals, spaces and punctuation taken out: what two spellings of one name share.
+
+    ``Northmoor Borough Council``, ``NORTHMOOR BOROUGH COUNCIL.`` and
+    ``Northmoor  Borough-Council`` all give ``northmoorboroughcouncil``.
+    """
+    return "".join(char for char in name.casefold() if char.isalnum())
+
+
+def _matched_by(key: str) -> str:
+    """How a match key matched, in a file's words: ``gss_code E08000025`` or ``id 'council' (no code)``."""
+    kind, value = key.split(" ", 1)
+    if kind == "id":
+        return f"its id {value!r} (it has no gss_code or ods_code)"
+    field = "gss_code" if kind == "GSS" else "ods_code"
+    return f"{field} {value}"
+
+
+def same_name_warnings(
+    partners: Sequence[RolledPartner], first_seen: Sequence[tuple[str, Partner]]
+) -> list[InputError]:
+    """Bodies matched as different whose names are the same ignoring capitals, spaces and punctuation.
+
+    Each such body after the first of its name gets one warning, located at
+    the partner where it first appears (its file, line and ``name`` field),
+    naming the body it may be and what matched each. A warning, not an
+    error: two bodies can share a name, but far more often it is one
+    council with its ``gss_code`` in one file and not in another, or one
+    name under two codes (a typo), and the roll-up would count it twice.
+
+    Args:
+        partners: the bodies, as :func:`match_partners` found them.
+        first_seen: for each body, the label of the agreement it first appears in and its partner there.
+    """
+    warnings: list[InputError] = []
+    first_of_name: dict[str, int] = {}
+    for index, partner in enumerate(partners):
+        known = first_of_name.setdefault(name_key(partner.name), index)
+        if known == index or not name_key(partner.name):
+            continue
+        label, record = first_seen[index]
+        other_label, _ = first_seen[known]
+        other = partners[known]
+        where = "this file" if other_label == label else other_label
+        source = source_of(record) or Source(label)
+        message = (f"{partner.name!r} is counted as a different body from {other.name!r} in {where}: it is matched "
+                   f"by {_matched_by(partner.key)} here and by {_matched_by(other.key)} there. If they are one "
+                   "body, give it the same code in every agreement (a council's gss_code, an NHS body's "
+                   "ods_code), so its figures are added together; if they are different bodies, give them "
+                   "names that tell them apart")
+        warnings.append(InputError(Source(source.file or label, field_line(record, "name"), f"{source.path}.name"),
+                                   message))
+    return warnings
 
 
 def _conflict(partner: Partner, label: str, first: RolledPartner, first_label: str) -> InputError:
@@ -96,9 +159,12 @@ def match_partners(agreements: Sequence[tuple[str, Agreement]]) -> tuple[Matchin
         The matching, and one error for each partner whose code (or id) an
         earlier agreement gave to a body with another name. The matching is
         complete even with errors, but must not be used when there are any.
+        Its ``warnings`` list bodies that may be one body counted twice
+        (:func:`same_name_warnings`).
     """
     partners: list[RolledPartner] = []
     first_label: list[str] = []
+    first_seen: list[tuple[str, Partner]] = []
     position: dict[str, int] = {}
     columns: list[list[int]] = []
     errors: list[InputError] = []
@@ -111,6 +177,7 @@ def match_partners(agreements: Sequence[tuple[str, Agreement]]) -> tuple[Matchin
                 index = position[key] = len(partners)
                 partners.append(RolledPartner(key, partner.name, (label,)))
                 first_label.append(label)
+                first_seen.append((label, partner))
             else:
                 known = partners[index]
                 if not _same_name(known.name, partner.name):
@@ -119,7 +186,7 @@ def match_partners(agreements: Sequence[tuple[str, Agreement]]) -> tuple[Matchin
                     partners[index] = RolledPartner(known.key, known.name, (*known.agreements, label))
             mine.append(index)
         columns.append(mine)
-    return Matching(partners, columns), errors
+    return Matching(partners, columns, tuple(same_name_warnings(partners, first_seen))), errors
 
 
 @dataclass(frozen=True)
@@ -136,6 +203,7 @@ class Rollup:
         figures: each agreement's own figures as given (year -> measure -> ``(paths, its partners)``),
             so a table can show where a total comes from (:meth:`part`).
         columns: for each agreement, the body each of its partners is (see :class:`Matching`).
+        warnings: the matching's warnings (bodies that may be one body counted twice), for a page to show.
     """
 
     partners: list[RolledPartner]
@@ -145,6 +213,7 @@ class Rollup:
     labels: list[str]
     figures: list[Mapping[str, YearFigures]]
     columns: list[list[int]]
+    warnings: tuple[InputError, ...] = ()
 
     @property
     def paths(self) -> int:
@@ -208,7 +277,7 @@ def roll_up(
                 # the columns are distinct and each partner's figure is added once.
                 totals[measure][:, columns, where] += by_measure[measure]
     return Rollup(matching.partners, years, tuple(measures), totals, list(labels), list(figures),
-                  [list(c) for c in matching.columns])
+                  [list(c) for c in matching.columns], matching.warnings)
 
 
 def run_figures(result: RunResult) -> dict[str, YearFigures]:

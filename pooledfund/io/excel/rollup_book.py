@@ -1,9 +1,10 @@
 """The roll-up workbook ``export`` writes beside one pack per agreement.
 
-Two sheets: **Roll-up** (each body's cash, in kind, shares and net cost per
-year and for all years, with a total row summing the column by formula) and
-**By agreement** (each body's figures in each agreement it is party to, the
-rows the roll-up adds up). Every figure is a value in pounds from the
+Two sheets: **Roll-up** (the agreements, each with the scenario its figures
+were run under, then each body's cash, in kind, shares and net cost per year
+and for all years, with a total row summing the column by formula) and **By
+agreement** (each body's figures in each agreement it is party to, with that
+agreement's scenario: the rows the roll-up adds up). Every figure is a value in pounds from the
 engine's pence; the total row is a live ``SUM`` of the all-years rows, whose
 result the engine's totals equal to the penny; and every text cell is written so it can
 never be read as a formula.
@@ -35,12 +36,13 @@ def _money(ws: Worksheet, row: int, col: int, pence: int) -> None:
     cell.number_format = GBP
 
 
-def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str], expectations: Expectations) -> None:
-    """Each body per year and for all years, then a total row of SUM formulas (their figures recorded)."""
+def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str], scenarios: Sequence[str],
+                  expectations: Expectations) -> None:
+    """The agreements and their scenarios; each body per year and all years; a total row of SUM formulas."""
     ws["A1"].font = TITLE_FONT
     _text(ws, 1, 1, f"Roll-up of {len(rollup.labels)} agreements: each partner's figures summed over its agreements")
-    for offset, (label, title) in enumerate(zip(rollup.labels, titles, strict=True)):
-        _text(ws, 2 + offset, 1, f"{label}: {title}")
+    for offset, (label, title, scenario) in enumerate(zip(rollup.labels, titles, scenarios, strict=True)):
+        _text(ws, 2 + offset, 1, f"{label}: {title}; scenario: {scenario}")
     row = 3 + len(rollup.labels)
     for col, header in enumerate(_HEADERS, start=1):
         _text(ws, row, col, header)
@@ -76,9 +78,9 @@ def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str], expectat
     ws.freeze_panes = ws.cell(row=first, column=3)
 
 
-def _by_agreement_sheet(ws: Worksheet, rollup: Rollup) -> None:
-    """Each body's figures in each of its agreements, all years together."""
-    headers = ["Partner", "Code", "Agreement", *POSITION_COLUMNS.values()]
+def _by_agreement_sheet(ws: Worksheet, rollup: Rollup, scenarios: Sequence[str]) -> None:
+    """Each body's figures in each of its agreements, all years together, with the agreement's scenario."""
+    headers = ["Partner", "Code", "Agreement", "Scenario", *POSITION_COLUMNS.values()]
     for col, header in enumerate(headers, start=1):
         _text(ws, 1, col, header)
     style_header_row(ws, 1, 1, len(headers))
@@ -91,21 +93,36 @@ def _by_agreement_sheet(ws: Worksheet, rollup: Rollup) -> None:
             _text(ws, row, 1, partner.name)
             _text(ws, row, 2, code_label(partner))
             _text(ws, row, 3, label)
-            for col, measure in enumerate(RUN_MEASURES, start=4):
+            _text(ws, row, 4, scenarios[number])
+            for col, measure in enumerate(RUN_MEASURES, start=5):
                 part = rollup.part(number, measure, index)
                 _money(ws, row, col, int(part[0]) if part is not None else 0)
-    set_widths(ws, {1: 44, 2: 14, 3: 40, 4: 17, 5: 15, 6: 17, 7: 19, 8: 17})
+    set_widths(ws, {1: 44, 2: 14, 3: 40, 4: 40, 5: 17, 6: 15, 7: 17, 8: 19, 9: 17})
     ws.freeze_panes = "B2"
 
 
-def rollup_workbook_bytes(rollup: Rollup, titles: Sequence[str]) -> bytes:
-    """The roll-up workbook as .xlsx bytes (path 0 of the roll-up: the run)."""
+#: What the workbook says of an agreement's scenario when the caller did not say which it was.
+SCENARIO_NOT_GIVEN = "not recorded"
+
+
+def rollup_workbook_bytes(rollup: Rollup, titles: Sequence[str], scenarios: Sequence[str] | None = None) -> bytes:
+    """The roll-up workbook as .xlsx bytes (path 0 of the roll-up: the run).
+
+    Args:
+        rollup: the roll-up of the agreements' runs.
+        titles: each agreement's title, in the roll-up's order.
+        scenarios: each agreement's scenario as the workbook names it (its name and the files applied, in
+            order), so a reader knows what the figures were run under; None writes "not recorded".
+    """
+    named = list(scenarios) if scenarios is not None else [SCENARIO_NOT_GIVEN] * len(rollup.labels)
+    if len(named) != len(rollup.labels):
+        raise ValueError(f"one scenario per agreement: {len(rollup.labels)} agreements, {len(named)} scenarios")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Roll-up"
     expectations = Expectations()
-    _rollup_sheet(sheet, rollup, titles, expectations)
-    _by_agreement_sheet(workbook.create_sheet("By agreement"), rollup)
+    _rollup_sheet(sheet, rollup, titles, named, expectations)
+    _by_agreement_sheet(workbook.create_sheet("By agreement"), rollup, named)
     from pooledfund.io.excel.export import pack_bytes  # XlsxWriter: the totals saved with their figures
 
     return pack_bytes(workbook, expectations)
