@@ -25,7 +25,7 @@ from pooledfund.io.excel import (
 )
 from pooledfund.io.excel.cells import Expectations
 from pooledfund.io.excel.context import PackContext
-from pooledfund.io.excel.fit import fit_sheet
+from pooledfund.io.excel.fit import fit_numbers, fit_rows
 from pooledfund.io.excel.limits import workbook_text_errors
 from pooledfund.io.yamlio import write_atomic
 from pooledfund.model.agreement import Agreement
@@ -84,7 +84,11 @@ def build_pack(
     sheet_assumptions.write(ctx)
     sheet_cover.write(ctx)
     for ws in workbook.worksheets:
-        fit_sheet(ws, ctx.expectations)
+        # Widths first (the column breaks go where pages fill), then the breaks, then which text must wrap.
+        fit_numbers(ws, ctx.expectations)
+        if ws.title in ctx.column_groups:
+            pages.break_between_groups(ws, ctx.column_groups[ws.title])
+        fit_rows(ws)
         styles.running_heads(ws, agreement.title, agreement.status)
     sheet_cover.scale_to_one_page(workbook[sheet_cover.SHEET])
     for name, blocks in ctx.keep_together.items():
