@@ -184,9 +184,17 @@ def _blocking(ws: Worksheet) -> set[tuple[int, int]]:
 
 
 def _page_edges(ws: Worksheet) -> set[int]:
-    """The columns after which a printed page ends for certain: set column breaks and the last title column."""
+    """The columns after which a printed page ends for certain: set column breaks and the last title column.
+
+    The title columns are an edge only on a sheet more than a page wide: on
+    the pages after the first they print beside other columns, which text
+    running on out of them would not reach.
+    """
     edges = {int(b.id) for b in ws.col_breaks.brk}
-    if ws.print_title_cols:
+    landscape = ws.page_setup.orientation == "landscape"
+    wide = sum(column_width(ws, col) for col in range(1, ws.max_column + 1)) > styles.printable_width(
+        landscape, int(ws.page_setup.scale or 100))
+    if ws.print_title_cols and (wide or edges):
         edges.add(column_index_from_string(str(ws.print_title_cols).split(":")[-1].strip("$")))
     return edges
 

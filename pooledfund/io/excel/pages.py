@@ -125,23 +125,49 @@ def pages_across(ws: Worksheet) -> list[list[int]]:
     return [page for page in found if page]
 
 
-def break_between_groups(ws: Worksheet, groups: list[tuple[int, int]]) -> None:
-    """Column breaks so each page across holds whole groups of columns (first, last), as many as fit.
+def _fitting_parts(ws: Worksheet, groups: list[tuple[int, int]], room: float) -> list[tuple[int, int]]:
+    """The groups, each one wider than a page cut into runs of columns that fill a page each."""
+    parts = []
+    for first, last in groups:
+        start, used = first, 0.0
+        for col in range(first, last + 1):
+            width = column_width(ws, col)
+            if col > start and used + width > room:
+                parts.append((start, col - 1))
+                start, used = col, 0.0
+            used += width
+        parts.append((start, last))
+    return parts
 
-    A group starts a new page when it would not fit beside the groups already
-    on the page; a group wider than a page starts a page and breaks where the
-    page fills. Any column breaks set before are replaced.
+
+def break_between_groups(ws: Worksheet, groups: list[tuple[int, int]]) -> None:
+    """Column breaks between groups of columns (first, last), so each page across holds whole groups.
+
+    The groups go to as few pages as they fit on and, of the ways of doing
+    that, the one whose thinnest page holds the most columns: two partners'
+    percentages are printed beside the arrangement and scheme type rather than
+    on a page of their own. A group wider than a page is cut where pages
+    fill. Any column breaks set before are replaced.
     """
     room = page_width_for_columns(ws)
+    parts = _fitting_parts(ws, groups, room)
+    widths = [sum(column_width(ws, col) for col in range(first, last + 1)) for first, last in parts]
+    counts = [last - first + 1 for first, last in parts]
+    # best[i]: (pages, -columns on the thinnest page, where the last page starts) for the first i parts.
+    best: list[tuple[int, int, int]] = [(0, -10**9, 0)]
+    for end in range(1, len(parts) + 1):
+        options = []
+        for begin in range(end):
+            if sum(widths[begin:end]) <= room or end - begin == 1:
+                pages, thinnest, _ = best[begin]
+                options.append((pages + 1, max(thinnest, -sum(counts[begin:end])), begin))
+        best.append(min(options))
+    starts = []
+    end = len(parts)
+    while end:
+        begin = best[end][2]
+        starts.append(begin)
+        end = begin
     ws.col_breaks.brk = []
-    used = 0.0
-    for first, last in groups:
-        width = sum(column_width(ws, col) for col in range(first, last + 1))
-        if used and used + width > room:
-            ws.col_breaks.append(Break(id=first - 1))
-            used = 0.0
-        for col in range(first, last + 1):
-            if used and used + column_width(ws, col) > room:
-                ws.col_breaks.append(Break(id=col - 1))
-                used = 0.0
-            used += column_width(ws, col)
+    for begin in sorted(starts)[1:]:
+        ws.col_breaks.append(Break(id=parts[begin][0] - 1))

@@ -123,7 +123,8 @@ def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contributi
     (repeated on every page), so each figure sits in the column that names
     it: cash as agreed, the scenario's change, cash, in kind, total and paid
     in year, each summed (``SUMPRODUCT``) over the table's rows of that
-    partner, year and source; the partner's line for all its sources under a rule, its label in bold
+    partner, year and source; where a partner has two or more sources in the
+    year, its line for all of them under a rule, its label in bold
     (its figures in regular type: bold ones would widen the columns past the
     page).
     """
@@ -160,6 +161,8 @@ def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contributi
                 sheet.value(row, col[SOURCE], source.label)
                 write_line(row, [(span(PARTNER), partner.id), (span(SOURCE), source.label), (span(YEAR), year)],
                            amounts(picked))
+            if len({c.source for c, _, _ in mine}) < 2:
+                continue  # one source: its line is the partner's all-sources line
             row += 1
             sheet.text(row, col[PARTNER_NAME], partner.name, font=styles.BOLD)
             sheet.text(row, col[YEAR], year, font=styles.BOLD)

@@ -111,13 +111,13 @@ def write(ctx: PackContext) -> None:
 def print_groups(columns: dict[str, int], partners: list[str], kinds: list[str]) -> list[tuple[int, int]]:
     """The column groups each printed page across holds whole (as many as fit, after the title columns).
 
-    April to September; October to March; the outturn, budget, variance,
-    overspend, arrangement and scheme type; then each kind of partner share
-    (% of each partner, then Budget, Spend or Overspend by partner), so no
-    page holds a stray partner's column cut from its group.
+    April to September; October to March; the outturn, budget, variance and
+    overspend; the arrangement and scheme type; then each kind of partner
+    share (% of each partner, then Budget, Spend or Overspend by partner), so
+    no page holds a stray partner's column cut from its group.
     """
     groups = [(columns[MONTH_NAMES[0]], columns[MONTH_NAMES[5]]), (columns[MONTH_NAMES[6]], columns[MONTH_NAMES[-1]]),
-              (columns[OUTTURN], columns[TYPE])]
+              (columns[OUTTURN], columns[OVERSPEND]), (columns[ARRANGEMENT], columns[TYPE])]
     groups += [(columns[share_heading(kind, partners[0])], columns[share_heading(kind, partners[-1])])
                for kind in kinds]
     return groups
