@@ -219,8 +219,8 @@ def _distinctive_words(book: bytes, name: str) -> set[str]:
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and name not in cell.value:
-                    others.update(cell.value.split())
-        others.update(str(ws.oddFooter.left.text or "").split())
+                    others.update(w.strip(",;:.()") for w in cell.value.split())
+        others.update(w.strip(",;:.()") for w in str(ws.oddFooter.left.text or "").split())
     return set(name.split()) - others
 
 
