@@ -311,6 +311,20 @@ def test_contributions_totals_sit_under_the_headings_of_what_they_sum(printed: d
     assert "Totals by partner and year" in last and "All sources" in last
 
 
+@pytest.mark.parametrize("pack", PACKS)
+def test_the_board_sheets_print_first_and_the_appendices_say_so(printed: dict[str, Printed], pack: str) -> None:
+    # Northmoor's pack with two scenarios was 63 pages, 24 of them the Projection's monthly detail among the
+    # sheets the Board signs. The appendices (Projection, Assumptions) now print last, each page's footer
+    # saying "Appendix: ...", so printing the pages before the first appendix prints what the Board signs.
+    pages = printed[pack].pages
+    appendix = []
+    for page in pages:
+        top = next(t for w, t, _ in reversed(page.boxes) if w == "page")  # the footer's line
+        appendix.append("Appendix:" in [w for w, t, _ in page.boxes if abs(t - top) < 1])
+    assert appendix == sorted(appendix)  # never a Board page after an appendix page
+    assert {p.sheet for p, a in zip(pages, appendix) if a} == {"Projection", "Assumptions"}
+
+
 def test_report_minimum_text_height_per_sheet(printed: dict[str, Printed], capsys: pytest.CaptureFixture[str]) -> None:
     lines = ["", "Smallest printed word per sheet (pt high; 8 pt type is 10.4 pt in DejaVu Sans) and pages:"]
     for name in PACKS:

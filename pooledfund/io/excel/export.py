@@ -32,9 +32,12 @@ from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.reports.conditions import ConditionThresholds, national_conditions
 
-#: Sheets in the order a reader meets them (Scenarios only with two or more scenarios).
-SHEET_ORDER = ["Cover", "Summary", "Contributions", "Expenditure plan", "Projection", "Risk share", "Scenarios",
-               "Checks", "Assumptions"]
+#: Sheets in the order a reader meets them (Scenarios only with two or more scenarios): what the Board signs
+#: first, then the appendices (:data:`APPENDICES`), so printing the pages up to the first appendix prints it.
+SHEET_ORDER = ["Cover", "Summary", "Contributions", "Expenditure plan", "Risk share", "Scenarios", "Checks",
+               "Projection", "Assumptions"]
+#: The sheets printed as appendices: the monthly detail behind the outturn, and the inputs in brief.
+APPENDICES = ("Projection", "Assumptions")
 
 
 def build_pack(
@@ -90,6 +93,8 @@ def build_pack(
             pages.break_between_groups(ws, ctx.column_groups[ws.title])
         fit_rows(ws)
         styles.running_heads(ws, agreement.title, agreement.status)
+        if ws.title in APPENDICES:
+            styles.mark_appendix(ws)
     sheet_cover.scale_to_one_page(workbook[sheet_cover.SHEET])
     for name, blocks in ctx.keep_together.items():
         pages.keep_together(workbook[name], blocks)
