@@ -19,6 +19,7 @@ sheet of each pack and the page counts (shown without ``-s``).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import sys
 from dataclasses import dataclass
@@ -235,7 +236,7 @@ def _cut_names(words: list[str], name: str, anchor: str) -> int:
     rest = name.split()[name.split().index(anchor) + 1:]
     starts = [i for i, w in enumerate(words) if w == anchor] + [len(words)]
     cut = 0
-    for begin, end in zip(starts, starts[1:]):
+    for begin, end in itertools.pairwise(starts):
         following = iter(words[begin + 1:end])
         if not all(any(w == wanted for w in following) for wanted in rest):
             cut += 1
@@ -274,14 +275,15 @@ def test_risk_share_labels_stay_in_their_column(printed: dict[str, Printed], pac
             and all(c.value is None for c in row[1:]) for w in row[0].value.split()}
     stray = []
     for page in printed[pack].by_sheet()["Risk share"]:
-        found = [(left, top) for (word, left, _), (_, top, _) in zip(page.spans, page.boxes) if word == "Pool"]
+        found = [(left, top) for (word, left, _), (_, top, _) in zip(page.spans, page.boxes, strict=True)
+                 if word == "Pool"]
         if not found:
             continue
         pool, pool_top = found[0]
         # The next column's left edge: the leftmost word of the header (within 20 pt of "Pool") right of it.
-        right = min(left for (_, left, _), (_, top, _) in zip(page.spans, page.boxes)
+        right = min(left for (_, left, _), (_, top, _) in zip(page.spans, page.boxes, strict=True)
                     if left > pool + 20 and abs(top - pool_top) < 20)
-        for (word, left, end), (_, top, _) in zip(page.spans, page.boxes):
+        for (word, left, end), (_, top, _) in zip(page.spans, page.boxes, strict=True):
             if top < pool_top - 20:
                 continue  # the sheet's title and note, above the header
             if word in own or _FIGURE.match(word):
@@ -322,7 +324,7 @@ def test_the_board_sheets_print_first_and_the_appendices_say_so(printed: dict[st
         top = next(t for w, t, _ in reversed(page.boxes) if w == "page")  # the footer's line
         appendix.append("Appendix:" in [w for w, t, _ in page.boxes if abs(t - top) < 1])
     assert appendix == sorted(appendix)  # never a Board page after an appendix page
-    assert {p.sheet for p, a in zip(pages, appendix) if a} == {"Projection", "Assumptions"}
+    assert {p.sheet for p, a in zip(pages, appendix, strict=True) if a} == {"Projection", "Assumptions"}
 
 
 def test_report_minimum_text_height_per_sheet(printed: dict[str, Printed], capsys: pytest.CaptureFixture[str]) -> None:
@@ -542,7 +544,7 @@ def test_a_row_label_wraps_in_its_column_and_a_lone_heading_runs_on() -> None:
     from pooledfund.io.excel.fit import fit_rows, text_running_over
 
     ws = Workbook().active
-    for letter, width in zip("ABCD", (20, 14, 14, 14)):
+    for letter, width in zip("ABCD", (20, 14, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
     # "Layer 3: pro rata to contributions" is 26.7 zeros (Layer 4.72, 3: 1.53, pro 2.57, rata 3.24, to 1.62,
     # contributions 10.57 and five spaces of 0.5), wider than A's 20 less 1.2 of padding; its row has a figure
