@@ -31,8 +31,9 @@ def northmoor_book():
 
 def test_one_scenario_makes_no_scenarios_sheet(northmoor_book) -> None:
     _, workbook = northmoor_book
-    assert workbook.sheetnames == ["Cover", "Summary", "Contributions", "Expenditure plan", "Projection",
-                                   "Risk share", "Checks", "Assumptions"]
+    # The Board's sheets first, then the appendices (Projection's monthly detail, the Assumptions).
+    assert workbook.sheetnames == ["Cover", "Summary", "Contributions", "Expenditure plan", "Risk share", "Checks",
+                                   "Projection", "Assumptions"]
     assert workbook.active.title == "Summary"
 
 

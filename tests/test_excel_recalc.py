@@ -227,8 +227,9 @@ def test_no_cell_of_a_recalculated_example_shows_an_error(example_pack) -> None:
 
 def test_the_packs_sheets_are_in_reading_order(example_pack) -> None:
     _, written, _, _ = example_pack
-    assert written.sheetnames == ["Cover", "Summary", "Contributions", "Expenditure plan", "Projection",
-                                  "Risk share", "Scenarios", "Checks", "Assumptions"]
+    # What the Board signs first, then the appendices: Projection's monthly detail and the Assumptions.
+    assert written.sheetnames == ["Cover", "Summary", "Contributions", "Expenditure plan", "Risk share",
+                                  "Scenarios", "Checks", "Projection", "Assumptions"]
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,8 @@ class PackContext:
     triggers: list[TriggerRow] = field(default_factory=list)
     #: Row blocks of a sheet that print on one page where they fit (a page break goes before one that would split).
     keep_together: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    #: Column groups of a sheet (first, last) that print whole on one page across where they fit.
+    column_groups: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def result(self) -> RunResult:

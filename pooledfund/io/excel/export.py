@@ -25,16 +25,19 @@ from pooledfund.io.excel import (
 )
 from pooledfund.io.excel.cells import Expectations
 from pooledfund.io.excel.context import PackContext
-from pooledfund.io.excel.fit import fit_sheet
+from pooledfund.io.excel.fit import fit_numbers, fit_rows
 from pooledfund.io.excel.limits import workbook_text_errors
 from pooledfund.io.yamlio import write_atomic
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import BASE, Scenario
 from pooledfund.reports.conditions import ConditionThresholds, national_conditions
 
-#: Sheets in the order a reader meets them (Scenarios only with two or more scenarios).
-SHEET_ORDER = ["Cover", "Summary", "Contributions", "Expenditure plan", "Projection", "Risk share", "Scenarios",
-               "Checks", "Assumptions"]
+#: Sheets in the order a reader meets them (Scenarios only with two or more scenarios): what the Board signs
+#: first, then the appendices (:data:`APPENDICES`), so printing the pages up to the first appendix prints it.
+SHEET_ORDER = ["Cover", "Summary", "Contributions", "Expenditure plan", "Risk share", "Scenarios", "Checks",
+               "Projection", "Assumptions"]
+#: The sheets printed as appendices: the monthly detail behind the outturn, and the inputs in brief.
+APPENDICES = ("Projection", "Assumptions")
 
 
 def build_pack(
@@ -84,8 +87,14 @@ def build_pack(
     sheet_assumptions.write(ctx)
     sheet_cover.write(ctx)
     for ws in workbook.worksheets:
-        fit_sheet(ws, ctx.expectations)
+        # Widths first (the column breaks go where pages fill), then the breaks, then which text must wrap.
+        fit_numbers(ws, ctx.expectations)
+        if ws.title in ctx.column_groups:
+            pages.break_between_groups(ws, ctx.column_groups[ws.title])
+        fit_rows(ws)
         styles.running_heads(ws, agreement.title, agreement.status)
+        if ws.title in APPENDICES:
+            styles.mark_appendix(ws)
     sheet_cover.scale_to_one_page(workbook[sheet_cover.SHEET])
     for name, blocks in ctx.keep_together.items():
         pages.keep_together(workbook[name], blocks)

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pooledfund.io.excel import styles
@@ -170,15 +170,94 @@ def _cells(ws: Worksheet) -> Iterator[Cell]:
                 yield cell
 
 
-def fit_rows(ws: Worksheet) -> None:
-    """Make each row tall enough for its wrapped text, and wrap text a filled neighbour would cut off.
+def _is_input(cell: Cell) -> bool:
+    """Whether a cell is shaded as an input (yellow): empty or not, a value goes there."""
+    fill = cell.fill
+    return bool(fill is not None and fill.fill_type == "solid"
+                and str(fill.fgColor.rgb)[-6:] == str(styles.INPUT_FILL.fgColor.rgb)[-6:])
 
-    Text in a cell whose right-hand neighbour holds something is cut at the
-    column's edge when printed, so such text is wrapped too. A row set taller
-    on purpose (a signature line) keeps its height.
+
+def _blocking(ws: Worksheet) -> set[tuple[int, int]]:
+    """The cells text may not run over: every filled cell and every yellow input cell, empty or not."""
+    return {(cell.row, cell.column) for row in ws.iter_rows() for cell in row
+            if hasattr(cell, "column") and (cell.value is not None or _is_input(cell))}
+
+
+def _page_edges(ws: Worksheet) -> set[int]:
+    """The columns after which a printed page ends for certain: set column breaks and the last title column.
+
+    The title columns are an edge only on a sheet more than a page wide: on
+    the pages after the first they print beside other columns, which text
+    running on out of them would not reach.
+    """
+    edges = {int(b.id) for b in ws.col_breaks.brk}
+    landscape = ws.page_setup.orientation == "landscape"
+    wide = sum(column_width(ws, col) for col in range(1, ws.max_column + 1)) > styles.printable_width(
+        landscape, int(ws.page_setup.scale or 100))
+    if ws.print_title_cols and (wide or edges):
+        edges.add(column_index_from_string(str(ws.print_title_cols).split(":")[-1].strip("$")))
+    return edges
+
+
+def run_on_room(ws: Worksheet, cell: Cell, blocking: set[tuple[int, int]]) -> float:
+    """How wide (zeros) unwrapped text in ``cell`` may print: its column and the empty cells it can run over.
+
+    Text runs on over empty neighbours to its right, up to the next filled or
+    yellow input cell or the end of a printed page that more columns follow (a
+    column break, the last title column); whatever would go further is cut
+    off, or printed on the next page across. Past the sheet's last column
+    nothing stops it (``inf``).
+    """
+    edges = _page_edges(ws)
+    last = ws.max_column
+    room = column_width(ws, cell.column)
+    col = cell.column
+    while (cell.row, col + 1) not in blocking:
+        if col in edges:
+            return room - _CELL_PAD
+        if col >= last:
+            return float("inf")
+        col += 1
+        room += column_width(ws, col)
+    return room - _CELL_PAD
+
+
+def _last_filled(filled: set[tuple[int, int]]) -> dict[int, int]:
+    """Each row's last filled column."""
+    last: dict[int, int] = {}
+    for row, col in filled:
+        last[row] = max(last.get(row, 0), col)
+    return last
+
+
+def _must_wrap(ws: Worksheet, cell: Cell, text_width: float, own: float, blocking: set[tuple[int, int]],
+               last_filled: dict[int, int]) -> bool:
+    """Whether unwrapped text wider than its own column has to wrap inside it.
+
+    A row label (the row holds something further right) wraps in its column,
+    so it never prints over the cells of other columns; a heading or note
+    alone on its row may run on over the empty cells beside it, as long as it
+    fits before the next filled cell or the page's edge.
+    """
+    if text_width <= own:
+        return False
+    if last_filled.get(cell.row, 0) > cell.column:
+        return True
+    return text_width > run_on_room(ws, cell, blocking)
+
+
+def fit_rows(ws: Worksheet) -> None:
+    """Make each row tall enough for its wrapped text, and wrap text that would run over another cell.
+
+    A row label wider than its column is wrapped inside it (see
+    :func:`_must_wrap`), so it neither prints over a neighbour's figure or
+    yellow input cell nor is cut off at it. A row set taller on purpose (a
+    signature line) keeps its height.
     """
     merged = _merged_widths(ws)
     filled = {(cell.row, cell.column) for cell in _cells(ws)}
+    last_filled = _last_filled(filled)
+    blocking = _blocking(ws)
     heights: dict[int, float] = {}
     for cell in _cells(ws):
         if not isinstance(cell.value, str) or cell.data_type == "f":
@@ -186,7 +265,8 @@ def fit_rows(ws: Worksheet) -> None:
         size, bold = _font(cell)
         points = merged.get((cell.row, cell.column), column_width(ws, cell.column)) - _CELL_PAD
         wrap = bool(cell.alignment is not None and cell.alignment.wrap_text)
-        if not wrap and text_units(cell.value, size, bold) > points and (cell.row, cell.column + 1) in filled:
+        if not wrap and (cell.row, cell.column) not in merged \
+                and _must_wrap(ws, cell, text_units(cell.value, size, bold), points, blocking, last_filled):
             cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=True)
             wrap = True
         if not wrap:
@@ -200,6 +280,34 @@ def fit_rows(ws: Worksheet) -> None:
     for row_number, dimension in ws.row_dimensions.items():
         if (dimension.height or 0.0) > 15.0:
             _align_top(ws, row_number)
+
+
+def text_running_over(ws: Worksheet) -> list[str]:
+    """Cells whose text would print over, or be cut off by, another cell; or whose row is too short for it.
+
+    Each as ``Sheet!A1: text``: unwrapped text that :func:`_must_wrap` says
+    must wrap, and wrapped text with more lines than its row is tall. Rows
+    folded away (hidden) do not print and are not looked at. Empty when the
+    sheet prints every word of every cell.
+    """
+    merged = _merged_widths(ws)
+    filled = {(cell.row, cell.column) for cell in _cells(ws)}
+    last_filled = _last_filled(filled)
+    blocking = _blocking(ws)
+    wrong = []
+    for cell in _cells(ws):
+        if not isinstance(cell.value, str) or cell.data_type == "f" or ws.row_dimensions[cell.row].hidden:
+            continue
+        size, bold = _font(cell)
+        points = merged.get((cell.row, cell.column), column_width(ws, cell.column)) - _CELL_PAD
+        if cell.alignment is not None and cell.alignment.wrap_text:
+            needed = wrapped_lines(cell.value, points, size, bold) * size * _LINE + _ROW_PAD_PT
+            if needed > max(ws.row_dimensions[cell.row].height or 15.0, 15.0) + 0.05 and needed <= 409.0:
+                wrong.append(f"{ws.title}!{cell.coordinate}: {cell.value[:40]} (row too short)")
+        elif (cell.row, cell.column) not in merged and _must_wrap(ws, cell, text_units(cell.value, size, bold),
+                                                                  points, blocking, last_filled):
+            wrong.append(f"{ws.title}!{cell.coordinate}: {cell.value[:40]}")
+    return wrong
 
 
 def _align_top(ws: Worksheet, row: int) -> None:

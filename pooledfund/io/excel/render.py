@@ -129,6 +129,8 @@ class PrintedPage:
     #: The page's height in points, and each word with its top and bottom (points down from the page's top).
     height: float = 0.0
     boxes: tuple[tuple[str, float, float], ...] = ()
+    #: Each word (in the order of ``boxes``) with its left and right edges, in points from the page's left.
+    spans: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def smallest(self) -> float:
@@ -138,7 +140,7 @@ class PrintedPage:
 
 _READABLE = re.compile(r"[A-Za-z0-9£]")
 _PAGE_HEIGHT = re.compile(r'width="[\d.]+" height="([\d.]+)"')
-_WORD = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
 
 def printed_pages(pdf: str | Path, sheets: list[str], *, timeout: float = 120) -> list[PrintedPage]:
@@ -155,10 +157,12 @@ def printed_pages(pdf: str | Path, sheets: list[str], *, timeout: float = 120) -
                         + r") - page \d+ of \d+")
     pages = []
     for number, page in enumerate(re.split(r"<page ", text)[1:], start=1):
-        boxes = tuple((html.unescape(word), float(top), float(bottom)) for top, bottom, word in _WORD.findall(page))
+        found_words = _WORD.findall(page)
+        boxes = tuple((html.unescape(word), float(top), float(bottom)) for _, top, _, bottom, word in found_words)
+        spans = tuple((html.unescape(word), float(left), float(right)) for left, _, right, _, word in found_words)
         words = [(word, bottom - top) for word, top, bottom in boxes]
         found = footer.search(" ".join(w for w, _ in words))
         size = _PAGE_HEIGHT.match(page)
         pages.append(PrintedPage(number, found.group(1) if found else "", words,
-                                 float(size.group(1)) if size else 0.0, boxes))
+                                 float(size.group(1)) if size else 0.0, boxes, spans))
     return pages

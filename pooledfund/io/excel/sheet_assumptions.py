@@ -98,7 +98,7 @@ def write(ctx: PackContext) -> None:
     """Fill the Assumptions sheet."""
     sheet = ctx.sheet(SHEET)
     ws = sheet.ws
-    title(ws, f"Assumptions - {ctx.agreement.title}",
+    title(ws, f"Appendix: Assumptions - {ctx.agreement.title}",
           "The inputs that produced the figures in this pack, in brief; every value is in the Inputs table at the "
           "foot of the sheet, which 'pooledfund import-xlsx' reads back.")
     facts = [("Tool", f"pooledfund {__version__}"), ("Run id (hash of the inputs)", ctx.run_id),

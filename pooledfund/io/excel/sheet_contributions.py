@@ -3,7 +3,8 @@
 One row per contribution of each funded arrangement (the agreed value of a
 lead commissioning arrangement included), with the scenario's change, the
 cash after it, the in-kind value kept apart, and the payment in each month.
-Below, partner x source x year totals (cash), then in kind on its own.
+Below, on a page of its own under the same header, each partner's totals by
+year and source of funding, and for all its sources.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def write(ctx: PackContext) -> None:
     funded = [a for a in agreement.arrangements if isinstance(a, FundedArrangement)]
     everything = {a.id: a.all_contributions(years) for a in funded}
     row = HEADER_ROW
-    rows: list[tuple[str, Contribution, int]] = []
+    rows: list[tuple[str, Contribution, int, int]] = []
     for arrangement in funded:
         a_index = ctx.arrangement_index(arrangement.id)
         for contribution in everything[arrangement.id]:
@@ -78,7 +79,7 @@ def write(ctx: PackContext) -> None:
             fields = _fields(arrangement, a_index, contribution)
             new_cash, change_months = changed_cash(contribution, arrangement.id, ctx.scenario, everything)
             months = payment_profile(contribution) + change_months
-            rows.append((arrangement.id, contribution, new_cash))
+            rows.append((arrangement.id, contribution, new_cash, int(np.sum(months))))
             partner = agreement.partner(contribution.partner)
             sheet.value(row, columns[ARRANGEMENT], arrangement.id)
             sheet.value(row, columns[PARTNER], partner.id)
@@ -103,7 +104,7 @@ def write(ctx: PackContext) -> None:
     ctx.tables["contributions"] = Table(SHEET, HEADER_ROW + 1, last_row, columns)
     ws.row_breaks.append(Break(id=row + 1))  # the totals print on a page of their own
     _write_totals(ctx, row + 3, rows)
-    widths = {columns[ARRANGEMENT]: 13, columns[PARTNER]: 10, columns[PARTNER_NAME]: 20, columns[YEAR]: 8,
+    widths = {columns[ARRANGEMENT]: 13, columns[PARTNER]: 10, columns[PARTNER_NAME]: 24, columns[YEAR]: 8,
               columns[SOURCE]: 16, columns[IN_KIND_WHAT]: 26, columns[SCHEDULE]: 22}
     widths.update({columns[h]: 12 for h in (AGREED, CHANGE, CASH, IN_KIND, TOTAL, PAID)})
     widths.update({columns[m]: 12 for m in MONTH_NAMES})
@@ -115,43 +116,57 @@ def write(ctx: PackContext) -> None:
                        scale=85)
 
 
-def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contribution, int]]) -> None:
-    """Partner x source x year cash, then in kind by partner and year, as SUMIFS of the table above."""
+def _write_totals(ctx: PackContext, start: int, rows: list[tuple[str, Contribution, int, int]]) -> None:
+    """Each partner's money in by year and source of funding, then all its sources, as sums of the table above.
+
+    The totals print on a page of their own under the table's own header
+    (repeated on every page), so each figure sits in the column that names
+    it: cash as agreed, the scenario's change, cash, in kind, total and paid
+    in year, each summed (``SUMPRODUCT``) over the table's rows of that
+    partner, year and source; where a partner has two or more sources in the
+    year, its line for all of them under a rule, its label in bold
+    (its figures in regular type: bold ones would widen the columns past the
+    page).
+    """
     sheet = ctx.sheet(SHEET)
     table = ctx.tables["contributions"]
-    years = list(ctx.agreement.years)
     col = table.columns
 
     def span(heading: str) -> str:
         return col_range(col[heading], table.first, table.last)
 
-    # Under the table's partner name, year and source columns, the years beside them: the blocks print on the
-    # first page, under the columns they share.
-    name_col, source_col, first_year = col[PARTNER_NAME], col[SOURCE], col[SOURCE] + 1
-    sheet.text(start, 1, "Cash by partner, source of funding and year", font=styles.SUBTITLE_FONT)
-    header(sheet.ws, start + 1, name_col, [PARTNER, "", SOURCE, *years])
-    row = start + 1
-    for partner in ctx.agreement.partners:
-        for source in FundingSource:
-            amounts = {y: sum(cash for _, c, cash in rows if c.partner == partner.id and c.source == source
-                              and c.year == y) for y in years}
-            if not any(c.partner == partner.id and c.source == source for _, c, _ in rows):
+    def amounts(picked: list[tuple[Contribution, int, int]]) -> dict[str, int]:
+        return {AGREED: sum(c.cash for c, _, _ in picked), CHANGE: sum(cash - c.cash for c, cash, _ in picked),
+                CASH: sum(cash for _, cash, _ in picked), IN_KIND: sum(c.in_kind for c, _, _ in picked),
+                TOTAL: sum(cash + c.in_kind for c, cash, _ in picked), PAID: sum(paid for _, _, paid in picked)}
+
+    def write_line(row: int, criteria: list[tuple[str, str]], figures: dict[str, int]) -> None:
+        for heading, pence in figures.items():
+            sheet.money_formula(row, col[heading], sum_where(span(heading), criteria), pence)
+
+    sheet.text(start, col[PARTNER_NAME], "Totals by partner and year", font=styles.SUBTITLE_FONT)
+    row = start
+    for year in ctx.agreement.years:
+        for partner in ctx.agreement.partners:
+            mine = [(c, cash, paid) for _, c, cash, paid in rows if c.partner == partner.id and c.year == year]
+            if not mine:
                 continue
+            for source in FundingSource:
+                picked = [(c, cash, paid) for c, cash, paid in mine if c.source == source]
+                if not picked:
+                    continue
+                row += 1
+                sheet.value(row, col[PARTNER_NAME], partner.name)
+                sheet.value(row, col[YEAR], year)
+                sheet.value(row, col[SOURCE], source.label)
+                write_line(row, [(span(PARTNER), partner.id), (span(SOURCE), source.label), (span(YEAR), year)],
+                           amounts(picked))
+            if len({c.source for c, _, _ in mine}) < 2:
+                continue  # one source: its line is the partner's all-sources line
             row += 1
-            sheet.value(row, name_col, partner.name)
-            sheet.value(row, source_col, source.label)
-            for offset, year in enumerate(years):
-                formula = sum_where(span(CASH), [(span(PARTNER), partner.id), (span(SOURCE), source.label),
-                                                 (span(YEAR), year)])
-                sheet.money_formula(row, first_year + offset, formula, amounts[year])
-    row += 2
-    sheet.text(row, 1, "In kind by partner and year (not cash: seconded staff, premises)", font=styles.SUBTITLE_FONT)
-    header(sheet.ws, row + 1, name_col, [PARTNER, "", "", *years])
-    row += 1
-    for partner in ctx.agreement.partners:
-        row += 1
-        sheet.value(row, name_col, partner.name)
-        for offset, year in enumerate(years):
-            amount = sum(c.in_kind for _, c, _ in rows if c.partner == partner.id and c.year == year)
-            formula = sum_where(span(IN_KIND), [(span(PARTNER), partner.id), (span(YEAR), year)])
-            sheet.money_formula(row, first_year + offset, formula, amount)
+            sheet.text(row, col[PARTNER_NAME], partner.name, font=styles.BOLD)
+            sheet.text(row, col[YEAR], year, font=styles.BOLD)
+            sheet.text(row, col[SOURCE], "All sources", font=styles.BOLD)
+            write_line(row, [(span(PARTNER), partner.id), (span(YEAR), year)], amounts(mine))
+            for heading in (PARTNER_NAME, YEAR, SOURCE, *amounts(mine)):
+                sheet.ws.cell(row=row, column=col[heading]).border = styles.TOP_LINE

@@ -33,11 +33,11 @@ CONTENTS = [
     ("Summary", "each partner's position by year; checks; charts"),
     ("Contributions", "partner, source and year; payments by month"),
     ("Expenditure plan", "schemes in the BCF planning template's columns"),
-    ("Projection", "spend by scheme and month; outturn and variance"),
     ("Risk share", "the overspend and underspend rules as formulas"),
     ("Scenarios", "partner positions under each scenario"),
     ("Checks", "BCF national conditions and reconciliations"),
-    ("Assumptions", "the inputs in brief; source files; tool version"),
+    ("Projection", "appendix: spend by scheme and month; outturn and variance"),
+    ("Assumptions", "appendix: the inputs in brief; source files; tool version"),
 ]
 _COUNCILS = {PartnerKind.UNITARY_COUNCIL, PartnerKind.COUNTY_COUNCIL, PartnerKind.DISTRICT_COUNCIL}
 #: Column widths (zeros): five columns filling an A4 portrait page.

@@ -103,10 +103,24 @@ def write(ctx: PackContext) -> None:
     widths.update({columns[share_heading("%", p)]: 9 for p in partners})
     styles.set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=columns[NAME] + 1)
-    ws.col_breaks.append(Break(id=columns[MONTH_NAMES[5]]))  # April to September, then
-    ws.col_breaks.append(Break(id=columns[MONTH_NAMES[-1]]))  # October to March, then the outturn
+    ctx.column_groups[SHEET] = print_groups(columns, partners, share_kinds(list(agreement.arrangements)))
     styles.print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title_cols=f"A:{get_column_letter(columns[NAME])}",
-                       scale=85)
+                       scale=80)
+
+
+def print_groups(columns: dict[str, int], partners: list[str], kinds: list[str]) -> list[tuple[int, int]]:
+    """The column groups each printed page across holds whole (as many as fit, after the title columns).
+
+    April to September; October to March; the outturn, budget, variance and
+    overspend; the arrangement and scheme type; then each kind of partner
+    share (% of each partner, then Budget, Spend or Overspend by partner), so
+    no page holds a stray partner's column cut from its group.
+    """
+    groups = [(columns[MONTH_NAMES[0]], columns[MONTH_NAMES[5]]), (columns[MONTH_NAMES[6]], columns[MONTH_NAMES[-1]]),
+              (columns[OUTTURN], columns[OVERSPEND]), (columns[ARRANGEMENT], columns[TYPE])]
+    groups += [(columns[share_heading(kind, partners[0])], columns[share_heading(kind, partners[-1])])
+               for kind in kinds]
+    return groups
 
 
 def actual_through(scenario: Scenario) -> dict[str, int]:

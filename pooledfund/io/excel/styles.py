@@ -74,6 +74,8 @@ PAGE_MARGIN_IN = 0.6
 HEADER_MARGIN_IN = 0.25
 #: Every page's footer, right: the sheet and the page (the print tests find each page's sheet by it).
 PAGE_FOOTER = "&A - page &P of &N"
+#: The footer of an appendix sheet's pages: the same, marked as an appendix.
+APPENDIX_FOOTER = "Appendix: " + PAGE_FOOTER
 #: The longest agreement title a footer prints in full (longer ones are shortened with "...").
 SHORT_TITLE = 60
 
@@ -125,6 +127,16 @@ def running_heads(ws: Worksheet, agreement_title: str, status: str) -> None:
     ws.oddFooter.left.size = FOOTER_PT
     ws.oddHeader.right.text = status.upper()
     ws.oddHeader.right.size = FOOTER_PT
+
+
+def mark_appendix(ws: Worksheet) -> None:
+    """Every page of the sheet says it is an appendix ("Appendix: Projection - page 40 of 51").
+
+    The Board signs the sheets before the appendices; a page of monthly
+    detail found loose says what it is.
+    """
+    ws.oddFooter.right.text = APPENDIX_FOOTER
+    ws.oddFooter.right.size = FOOTER_PT
 
 
 def _wrap_title(ws: Worksheet, title_cols: str) -> None:
