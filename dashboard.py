@@ -23,7 +23,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from pooledfund.core import palette
 from pooledfund.core.counts import plural
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
-from pooledfund.core.money import MAX_POUNDS, MoneyError, format_gbp, to_pence
+from pooledfund.core.money import MAX_POUNDS, format_gbp
 from pooledfund.core.palette import translucent
 from pooledfund.dashboard.budget_edits import (
     BUDGET_COLUMN,
@@ -76,7 +76,9 @@ from pooledfund.dashboard.rollup import (
     run_rollup,
     shared_drivers,
     simulation_rollup,
+    source_partners,
     sources_frame,
+    threshold_pence,
 )
 from pooledfund.dashboard.simulation_inputs import SimulationInputs, SimulationRun
 from pooledfund.dashboard.tables import (
@@ -1189,9 +1191,7 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
     st.markdown("**Each agreement's own totals (every partner) and the roll-up's**")
     money_table(own)
     st.markdown("**Where a partner's totals come from**")
-    chosen_year = None if period == ROLLUP_ALL_YEARS else period
-    order = sorted((i for i in range(len(rollup.partners)) if rollup.covers(i, chosen_year)),
-                   key=lambda i: len(rollup.partners[i].agreements) < 2)
+    order = source_partners(rollup, period)
     keep_valid("rollup_partner", order, order[0])
     partner = st.selectbox("Partner", order, key="rollup_partner", format_func=lambda i: rollup.partners[i].name)
     money_table(sources_frame(rollup, partner, period))
@@ -1245,10 +1245,9 @@ def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, peri
         "Chance of paying more than (£)", min_value=0.0, max_value=float(MAX_POUNDS), step=50_000.0, format="%.2f",
         key="rollup_over", help=f"From £0 to £{MAX_POUNDS:,}, the largest amount accepted anywhere."))
     pressed = cells[3].button("Simulate", key="rollup_simulate", type="primary", width="stretch")
-    try:
-        over = to_pence(f"{over_pounds:.2f}")
-    except MoneyError as exc:
-        st.error(f"Chance of paying more than: {exc}", icon="⚠️")
+    over, refused = threshold_pence(over_pounds)
+    if over is None:
+        st.error(refused, icon="⚠️")
         return
     inputs_key = content_hash(*(part for entry in entries for part in (
         entry.file.digest, scenario_key(entry.scenario), entry.spec.model_dump_json() if entry.spec else "")))

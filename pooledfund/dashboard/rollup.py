@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from pooledfund.core.errors import InputError, Source
-from pooledfund.core.money import IntArray, format_gbp
+from pooledfund.core.money import IntArray, MoneyError, format_gbp, to_pence
 from pooledfund.dashboard.uploads import InputFile, content_hash, scenario_from_file, uncertainty_from_file
 from pooledfund.engine.results import RunResult
 from pooledfund.engine.rollup import RUN_MEASURES, Matching, Rollup, match_partners, roll_up, run_figures
@@ -320,6 +320,13 @@ def partner_frame(rollup: Rollup, year: str) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
+def source_partners(rollup: Rollup, year: str) -> list[int]:
+    """The bodies whose sources can be shown for a year: those in an agreement that runs in it, in two or more first."""
+    chosen = _year(year)
+    return sorted((index for index in range(len(rollup.partners)) if rollup.covers(index, chosen)),
+                  key=lambda index: len(agreements_in(rollup, index, chosen)) < 2)
+
+
 def sources_frame(rollup: Rollup, partner: int, year: str) -> pd.DataFrame:
     """Where one body's totals come from: its figures in each agreement it is party to, then all of them.
 
@@ -456,6 +463,19 @@ def exposure_frame(rollup: Rollup, year: str, over: int) -> pd.DataFrame:
                      "Exposure P50": s.exposure.p50, "Exposure P90": s.exposure.p90, "Exposure mean": s.exposure.mean,
                      f"Chance exposure > {format_gbp(over)}": s.probability_over, "Net cost P50": s.net_cost.p50})
     return pd.DataFrame(rows)
+
+
+def threshold_pence(pounds: float) -> tuple[int | None, str]:
+    """The "chance of paying more than" amount typed, in pence, or why it cannot be read, in words.
+
+    The page's input stops at the largest amount accepted anywhere (``MAX_POUNDS``, as the command line's
+    ``--over`` does), so this refusal is for anything that still gets past it (an amount beyond it, or not
+    a number at all), never a traceback.
+    """
+    try:
+        return to_pence(f"{pounds:.2f}"), ""
+    except MoneyError as exc:
+        return None, f"Chance of paying more than (£): {exc}"
 
 
 def exposure_paths(rollup: Rollup, partner: int, year: str) -> IntArray:
