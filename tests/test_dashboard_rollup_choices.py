@@ -48,10 +48,13 @@ from test_dashboard_rollup import (
     upload,
 )
 
+from pooledfund.core.errors import InputError
 from pooledfund.core.money import MAX_POUNDS
 from pooledfund.dashboard.rollup import (
     ALL_YEARS,
     KeptUpload,
+    RollupEntry,
+    ScenarioRead,
     add_uploads,
     contents_key,
     reconciles,
@@ -64,8 +67,11 @@ from pooledfund.dashboard.rollup import (
     threshold_pence,
 )
 from pooledfund.dashboard.uploads import InputFile, scenario_from_file
+from pooledfund.engine.results import RunResult
+from pooledfund.engine.rollup import Rollup
 from pooledfund.engine.runner import run
 from pooledfund.io.scenario_files import load_scenario
+from pooledfund.model.agreement import Agreement
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOCK = "scenarios/demand_shock.yaml"
@@ -218,7 +224,8 @@ def test_the_sidebar_scenarios_are_checked_against_every_agreement_never_left_ou
     choose(app, [NORTHMOOR, LD])
     assert rollup_refusal(app).startswith("No roll-up: correct or remove the files named: 1 problem found.")
     assert ("ld_only.yaml:5 scenario.demand[0].driver: no scheme in bcf-northmoor lists "
-            "'learning_disability_packages' in its cost_drivers, so this change would do nothing") in rollup_refusal(app)
+            "'learning_disability_packages' in its cost_drivers, so this change would do nothing"
+            ) in rollup_refusal(app)
     assert not app.table
 
 
@@ -226,7 +233,8 @@ def test_a_broken_re_upload_of_a_sidebar_scenario_is_refused_not_swapped_for_its
     cut = (ROOT / "scenarios" / "council_cut.yaml").read_bytes()
     app.file_uploader(key="scenario_upload").set_value([("cut.yaml", cut, YAML)])
     choose(app, [NORTHMOOR, TWO_TIER])
-    assert table(app, "Title", "Scenario")["Scenario"].tolist()[:2] == [scenario_label("scenarios/council_cut.yaml")] * 2
+    cut_label = scenario_label("scenarios/council_cut.yaml")
+    assert table(app, "Title", "Scenario")["Scenario"].tolist()[:2] == [cut_label] * 2
     app.file_uploader(key="scenario_upload").set_value([("cut.yaml", b"scenario:\n  id: [unclosed\n", YAML)]).run()
     # The sidebar's agreement keeps the earlier copy, and says so above the title ...
     assert any("cut.yaml could not be used; the last valid upload of it stays in use" in e.value for e in app.error)
@@ -292,9 +300,11 @@ def test_a_year_one_agreement_does_not_run_in_counts_and_lists_only_the_other(ap
     assert (by_name.loc[MOORLAND_ICB, "Agreements"], by_name.loc["Total", "Agreements"]) == (2, 2)
 
 
-def _northmoor_and_moorland_ld() -> tuple[list, list, object]:
-    chosen = [(InputFile(name, data), loaded(name, data), [], [])
-              for name, data in ((NORTHMOOR, example_bytes(NORTHMOOR)), ("moorland_ld.yaml", moorland_ld()))]
+def _northmoor_and_moorland_ld() -> tuple[list[RollupEntry], list[RunResult], Rollup]:
+    """Northmoor and the pool given its ICB, each as agreed: the entries, their runs and the roll-up."""
+    chosen: list[tuple[InputFile, Agreement | None, list[InputError], list[ScenarioRead]]] = [
+        (InputFile(name, data), loaded(name, data), [], [])
+        for name, data in ((NORTHMOOR, example_bytes(NORTHMOOR)), ("moorland_ld.yaml", moorland_ld()))]
     entries, matching, problems = rollup_entries(chosen)
     assert matching is not None and not problems
     results = [run(entry.agreement, entry.scenario) for entry in entries]
