@@ -1104,7 +1104,7 @@ def chosen_rollup_files() -> list[InputFile]:
         words = f"**{upload.file.name}**" + ("" if upload.uploaded_as == upload.file.name
                                              else f" (uploaded as {upload.uploaded_as})")
         words += f": {agreement.title}" if agreement is not None else ": could not be read (below)"
-        row = cells[1].columns([5, 1], vertical_alignment="center")
+        row = cells[1].columns([3, 1], vertical_alignment="center")
         row[0].caption(words)
         row[1].button("Remove", key=f"rollup_remove:{key}", on_click=remove_rollup_upload, args=(key,),
                       help=f"Take {upload.file.name} out of the roll-up")
