@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -22,7 +23,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from pooledfund.core import palette
 from pooledfund.core.counts import plural
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError
-from pooledfund.core.money import format_gbp, to_pence
+from pooledfund.core.money import MAX_POUNDS, format_gbp
 from pooledfund.core.palette import translucent
 from pooledfund.dashboard.budget_edits import (
     BUDGET_COLUMN,
@@ -57,8 +58,11 @@ from pooledfund.dashboard.rollup import (
 )
 from pooledfund.dashboard.rollup import (
     TOGETHER_WORDS,
+    KeptUpload,
     RollupEntry,
     ScenarioRead,
+    add_uploads,
+    contents_key,
     exposure_frame,
     exposure_paths,
     matching_frame,
@@ -66,12 +70,15 @@ from pooledfund.dashboard.rollup import (
     read_scenario_file,
     reconciles,
     reconciliation_frame,
+    rollup_differences,
     rollup_entries,
     rollup_json_bytes,
     run_rollup,
     shared_drivers,
     simulation_rollup,
+    source_partners,
     sources_frame,
+    threshold_pence,
 )
 from pooledfund.dashboard.simulation_inputs import SimulationInputs, SimulationRun
 from pooledfund.dashboard.tables import (
@@ -140,6 +147,16 @@ SECTIONS = ("Summary", "Money flow", "Scenarios and cash", "Spend", "Monitoring"
 ROLLUP_SCENARIOS = {**SCENARIOS, **UNCERTAINTY}
 #: The Several agreements section's scenario choice: the sidebar's for every agreement, or its own for each.
 SHARED, OWN = "sidebar", "own"
+#: The Several agreements section's choices, kept outside its widgets (widget key -> value): a tab out of view is
+#: not drawn, and Streamlit forgets the values of widgets not drawn.
+ROLLUP_KEPT = "rollup_kept"
+#: The agreements uploaded to the Several agreements section: contents' hash -> KeptUpload, in the order uploaded.
+ROLLUP_UPLOADED = "rollup_uploaded"
+#: How many times its file chooser has been emptied (the chooser's key ends in it, so each is a new, empty one).
+ROLLUP_CHOOSER = "rollup_chooser_round"
+#: What the last upload refused (the same contents twice), said once after the page reruns.
+ROLLUP_NOTES = "rollup_upload_notes"
+T = TypeVar("T")
 FILES = 0  # the "version on screen" choice meaning: the files chosen above, no recorded version
 TITLE = "Pooled budget dashboard: who pays what if…"
 NONE = "(none)"
@@ -661,8 +678,12 @@ used_files: list[InputFile] = list(version_files)
 scenario_words: list[str] = [f"{s.name or s.id} (@{on_screen}, recorded)" for s in version_scenarios]
 # An uploaded scenario that fails keeps the last valid upload of the same name in use, if there was one.
 last_good_scenarios: dict[str, InputFile] = st.session_state.setdefault("last_good_scenarios", {})
-for file, bundled in [*((InputFile(n, SCENARIOS[n].read_bytes()), True) for n in chosen_names),
-                      *((uploaded(u), False) for u in scenario_uploads or [])]:
+# The scenario files chosen in the sidebar, as chosen: the Several agreements section checks each against every
+# agreement it runs, so one that does not fit (or a broken re-upload) is refused there, never left out or swapped.
+sidebar_scenarios = [InputFile(n, SCENARIOS[n].read_bytes()) for n in chosen_names] + [
+    uploaded(u) for u in scenario_uploads or []]
+for number, file in enumerate(sidebar_scenarios):
+    bundled = number < len(chosen_names)
     scenario, errors = usable_scenario(file, agreement)
     if scenario is None:
         earlier = None if bundled else last_good_scenarios.get(file.name)
@@ -1025,36 +1046,103 @@ def money_table(frame: pd.DataFrame) -> None:
     st.table(frame.style.format(lambda v: format_gbp(int(v), brackets=True), subset=columns).hide(axis="index"))
 
 
+def kept_choice(key: str, default: object) -> None:
+    """Put a Several agreements widget's last choice back before it is drawn, or its default the first time.
+
+    The tabs are lazy: while another tab is in view (or, for an agreement's own
+    scenarios, the other scenario mode, or the agreement is not chosen) the
+    widget is not drawn and Streamlit forgets its value. The value kept by
+    :func:`keep_choice`, outside any widget, is put back, so nothing chosen is
+    lost on the way back.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.setdefault(ROLLUP_KEPT, {}).get(key, default)
+
+
+def keep_choice(key: str, value: T) -> T:
+    """Keep a Several agreements widget's value outside the widget (see :func:`kept_choice`), and return it."""
+    st.session_state.setdefault(ROLLUP_KEPT, {})[key] = value
+    return value
+
+
+def remove_rollup_upload(key: str) -> None:
+    """Take one uploaded agreement out of the Several agreements section (the Remove button beside it)."""
+    st.session_state.get(ROLLUP_UPLOADED, {}).pop(key, None)
+
+
 def chosen_rollup_files() -> list[InputFile]:
-    """The agreements chosen for the roll-up: bundled examples in the order picked, then the uploads."""
+    """The agreements chosen for the roll-up: bundled examples in the order picked, then the uploads kept.
+
+    An upload is kept (its bytes, by the hash of its contents) until its Remove
+    button is pressed: the chooser empties whenever another tab is in view, so
+    each file chosen in it is moved to the list below it, and the chooser
+    starts again empty.
+    """
     cells = st.columns(2)
-    names = cells[0].multiselect("Bundled examples", list(EXAMPLES), key="rollup_examples", format_func=agreement_title,
-                                 help="Each agreement chosen is run and added to the roll-up.")
+    kept_choice("rollup_examples", [])
+    names = keep_choice("rollup_examples", cells[0].multiselect(
+        "Bundled examples", list(EXAMPLES), key="rollup_examples", format_func=agreement_title,
+        help="Each agreement chosen is run and added to the roll-up."))
+    round_ = int(st.session_state.get(ROLLUP_CHOOSER, 0))
     uploads = cells[1].file_uploader(
         "…and/or upload agreements", type=["yaml", "yml", "xlsx", "xlsm"], accept_multiple_files=True,
-        key="rollup_uploads", max_upload_size=AGREEMENT_UPLOAD_MB,
+        key=f"rollup_uploads:{round_}", max_upload_size=AGREEMENT_UPLOAD_MB,
         help=f"YAML agreements (up to {SCENARIO_UPLOAD_MB} MB each) or Excel workbooks (up to {AGREEMENT_UPLOAD_MB} "
-             "MB each): BCF expenditure plans or sign-off packs. Read in memory, never saved.")
-    return [InputFile(name, EXAMPLES[name].read_bytes()) for name in names] + [uploaded(u) for u in uploads or []]
+             "MB each): BCF expenditure plans or sign-off packs. Read in memory, never saved; kept while the page "
+             "is open, listed below, until removed.")
+    kept: dict[str, KeptUpload] = st.session_state.setdefault(ROLLUP_UPLOADED, {})
+    if uploads:
+        kept, notes = add_uploads(kept, [uploaded(u) for u in uploads], names)
+        st.session_state[ROLLUP_UPLOADED] = kept
+        st.session_state[ROLLUP_NOTES] = notes
+        st.session_state[ROLLUP_CHOOSER] = round_ + 1  # a new, empty chooser; the files are listed below it
+        st.rerun()
+    for note in st.session_state.pop(ROLLUP_NOTES, []):
+        cells[1].warning(note, icon="⚠️")
+    for key, upload in list(kept.items()):
+        agreement = read_agreement(upload.file.digest, upload.file)[0]
+        words = f"**{upload.file.name}**" + ("" if upload.uploaded_as == upload.file.name
+                                             else f" (uploaded as {upload.uploaded_as})")
+        words += f": {agreement.title}" if agreement is not None else ": could not be read (below)"
+        row = cells[1].columns([3, 1], vertical_alignment="center")
+        row[0].caption(words)
+        row[1].button("Remove", key=f"rollup_remove:{key}", on_click=remove_rollup_upload, args=(key,),
+                      help=f"Take {upload.file.name} out of the roll-up")
+    return [InputFile(name, EXAMPLES[name].read_bytes()) for name in names] + [u.file for u in kept.values()]
 
 
 def rollup_scenario_files(files: list[InputFile], sidebar_files: list[InputFile]) -> dict[str, list[InputFile]]:
-    """The scenario files each agreement runs under: the sidebar's for all, or its own choice for each."""
-    mode = st.radio("Scenario", [SHARED, OWN], key="rollup_scenario_mode", horizontal=True,
-                    format_func=lambda m: {SHARED: "The sidebar's scenarios, for every agreement",
-                                           OWN: "Its own scenarios for each agreement"}[m],
-                    help="The sidebar's bundled and uploaded scenarios, or, for each agreement, bundled scenarios "
-                         "applied in order (the uncertain ones carry an 'uncertainty:' section for a simulation). "
-                         "The what-if and edited budgets apply to the sidebar's agreement only.")
+    """The scenario files each agreement runs under (by its contents' hash): the sidebar's for all, or its own.
+
+    With the sidebar's, every file chosen there is given to every agreement,
+    as chosen (not only those that fit the sidebar's agreement), so each is
+    checked against each agreement and one that does not fit is refused,
+    located, rather than left out.
+    """
+    kept_choice("rollup_scenario_mode", SHARED)
+    mode = keep_choice("rollup_scenario_mode", st.radio(
+        "Scenario", [SHARED, OWN], key="rollup_scenario_mode", horizontal=True,
+        format_func=lambda m: {SHARED: "The sidebar's scenarios, for every agreement",
+                               OWN: "Its own scenarios for each agreement"}[m],
+        help="The sidebar's bundled and uploaded scenarios, or, for each agreement, bundled scenarios "
+             "applied in order (the uncertain ones carry an 'uncertainty:' section for a simulation). "
+             "The what-if and edited budgets apply to the sidebar's agreement only."))
     if mode == SHARED:
         words = ", ".join(Path(f.name).name for f in sidebar_files) or "none: the budget as agreed"
-        st.caption(f"Every agreement runs under the sidebar's scenarios: **{words}**.")
-        return {file.name: sidebar_files for file in files}
+        st.caption(f"Every agreement runs under the sidebar's scenarios, each checked against every agreement "
+                   f"here: **{words}**.")
+        return {contents_key(file): sidebar_files for file in files}
     chosen: dict[str, list[InputFile]] = {}
     for file in files:
-        picks = st.multiselect(f"Scenarios for {file.name}", list(ROLLUP_SCENARIOS), key=f"rollup_scenario:{file.name}",
-                               format_func=rollup_scenario_title, help="Applied in order; none: the budget as agreed.")
-        chosen[file.name] = [InputFile(name, ROLLUP_SCENARIOS[name].read_bytes()) for name in picks]
+        key = contents_key(file)
+        if key in chosen:
+            continue  # the same contents twice: refused below, so one chooser for them
+        widget = f"rollup_scenario:{key}"
+        kept_choice(widget, [])
+        picks = keep_choice(widget, st.multiselect(
+            f"Scenarios for {file.name}", list(ROLLUP_SCENARIOS), key=widget, format_func=rollup_scenario_title,
+            help="Applied in order; none: the budget as agreed."))
+        chosen[key] = [InputFile(name, ROLLUP_SCENARIOS[name].read_bytes()) for name in picks]
     return chosen
 
 
@@ -1072,7 +1160,7 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
     chosen = []
     for file in files:
         agreement, errors = read_agreement(file.digest, file)
-        reads = [read_rollup_scenario(f.digest, f) for f in scenario_files[file.name]]
+        reads = [read_rollup_scenario(f.digest, f) for f in scenario_files[contents_key(file)]]
         chosen.append((file, agreement, errors, reads))
     entries, matching, errors = rollup_entries(chosen)
     if matching is None:
@@ -1083,23 +1171,27 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
                    for entry in entries]
     rollup = run_rollup(entries, results, matching)
     periods = [*rollup.years, ROLLUP_ALL_YEARS]
+    kept_choice("rollup_year", ROLLUP_ALL_YEARS)
     keep_valid("rollup_year", periods, ROLLUP_ALL_YEARS)
-    period = st.columns([1, 3])[0].selectbox("Year", periods, key="rollup_year", index=len(periods) - 1)
+    period = keep_choice("rollup_year", st.columns([1, 3])[0].selectbox("Year", periods, key="rollup_year"))
     st.subheader(f"Each partner across its agreements, {period.lower() if period == ROLLUP_ALL_YEARS else period}")
     money_table(partner_frame(rollup, period))
-    st.caption("Each figure is the sum of the partner's figures in the agreements it is party to (Agreements), to "
-               "the penny; net cost is cash plus in kind plus overspend share less underspend returned. Negative "
-               "figures are in brackets.")
+    st.caption("Each figure is the sum of the partner's figures in the agreements it is party to that run in the "
+               "year (Agreements), to the penny; net cost is cash plus in kind plus overspend share less underspend "
+               "returned. Negative figures are in brackets.")
     own = reconciliation_frame(entries, results, rollup, period)
-    if reconciles(own):
-        st.success("The roll-up's totals equal the sum of each agreement's own totals, to the penny.", icon="✔")
+    differences = rollup_differences(entries, results, rollup, period)
+    if reconciles(own) and not differences:
+        st.success("The roll-up's figures equal each agreement's own run, partner by partner and in total, to the "
+                   "penny.", icon="✔")
     else:
-        st.error("The roll-up's totals differ from the sum of the agreements' own totals: do not use these figures, "
-                 "and report the files used.", icon="✖")
+        lines = "\n".join(f"- {difference}" for difference in differences)
+        st.error("The roll-up's figures differ from the agreements' own runs: do not use these figures, and report "
+                 "the files used.\n\n" + lines, icon="✖")
     st.markdown("**Each agreement's own totals (every partner) and the roll-up's**")
     money_table(own)
     st.markdown("**Where a partner's totals come from**")
-    order = sorted(range(len(rollup.partners)), key=lambda i: len(rollup.partners[i].agreements) < 2)
+    order = source_partners(rollup, period)
     keep_valid("rollup_partner", order, order[0])
     partner = st.selectbox("Partner", order, key="rollup_partner", format_func=lambda i: rollup.partners[i].name)
     money_table(sources_frame(rollup, partner, period))
@@ -1143,12 +1235,20 @@ def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, peri
     st.caption(f"{TOGETHER_WORDS} {moving}. Exposure is what a partner pays beyond what it put in: overspend shares "
                "less underspends returned, summed over its agreements path by path.")
     cells = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
-    paths = int(cells[0].number_input("Paths", 100, 100_000, 2_000, step=500, key="rollup_paths"))
-    seed = int(cells[1].number_input("Seed", 0, 2**31 - 1, 42, step=1, key="rollup_seed"))
-    over_pounds = cells[2].number_input("Chance of paying more than (£)", min_value=0.0, value=0.0, step=50_000.0,
-                                        format="%.2f", key="rollup_over")
+    for key, default in (("rollup_paths", 2_000), ("rollup_seed", 42), ("rollup_over", 0.0)):
+        kept_choice(key, default)
+    paths = keep_choice("rollup_paths", int(cells[0].number_input("Paths", 100, 100_000, step=500,
+                                                                  key="rollup_paths")))
+    seed = keep_choice("rollup_seed", int(cells[1].number_input("Seed", 0, 2**31 - 1, step=1, key="rollup_seed")))
+    # At most the largest amount accepted anywhere (the command line's --over refuses more), so it always reads.
+    over_pounds = keep_choice("rollup_over", cells[2].number_input(
+        "Chance of paying more than (£)", min_value=0.0, max_value=float(MAX_POUNDS), step=50_000.0, format="%.2f",
+        key="rollup_over", help=f"From £0 to £{MAX_POUNDS:,}, the largest amount accepted anywhere."))
     pressed = cells[3].button("Simulate", key="rollup_simulate", type="primary", width="stretch")
-    over = to_pence(f"{over_pounds:.2f}")
+    over, refused = threshold_pence(over_pounds)
+    if over is None:
+        st.error(refused, icon="⚠️")
+        return
     inputs_key = content_hash(*(part for entry in entries for part in (
         entry.file.digest, scenario_key(entry.scenario), entry.spec.model_dump_json() if entry.spec else "")))
     if pressed:
@@ -1190,4 +1290,4 @@ def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, peri
 
 if tab_rollup.open:
     with tab_rollup:
-        show_rollup(used_files[len(version_files):])
+        show_rollup(sidebar_scenarios)

@@ -43,3 +43,14 @@ def independent_copy() -> bytes:
                      "    name: Southmoor Borough Council\n    gss_code: E06999009\n"),
                     (f"    name: {MOORLAND_ICB}\n    ods_code: Q99\n",
                      "    name: NHS Southmoor Integrated Care Board\n    ods_code: Q95\n"))
+
+
+def moorland_ld() -> bytes:
+    """The learning disability pool (2025-28) under its own id, its ICB Northmoor's (ODS Q99, the same name).
+
+    With Northmoor (2025-27) the ICB is one body in two agreements, only one of which runs in 2027-28; with
+    the bundled pool the county council (E10999002, the same name) is one body in two.
+    """
+    return _changed(LD, ("  id: wealdham-ld\n", "  id: moorland-ld\n"),
+                    ("    name: NHS Wealdham and Downs Integrated Care Board\n    ods_code: Q96\n",
+                     f"    name: {MOORLAND_ICB}\n    ods_code: Q99\n"))

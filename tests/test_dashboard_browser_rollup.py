@@ -55,7 +55,10 @@ def test_two_uploaded_agreements_roll_up_on_a_laptop_screen(app_url: str, tmp_pa
         # £12,655,020): £103,553,700.00; in two agreements
         expect(icb).to_contain_text("£103,553,700.00")
         expect(icb).to_contain_text("Q99")
-        expect(tab.get_by_text("equal the sum of each agreement's own totals, to the penny")).to_be_visible()
+        expect(tab.get_by_text("partner by partner and in total, to the penny")).to_be_visible()
+        # The chooser empties after an upload; each file is listed under it, with its title and a Remove button.
+        expect(tab.get_by_role("button", name="Remove")).to_have_count(2)
+        expect(tab.get_by_text("wealdshire.yaml", exact=False).first).to_be_visible()
         page.screenshot(path=str(folder / f"rollup_{WIDTH}x{HEIGHT}.png"))  # type: ignore[attr-defined]
         heading.evaluate("el => el.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(300)  # type: ignore[attr-defined]
@@ -68,9 +71,17 @@ def test_two_uploaded_agreements_roll_up_on_a_laptop_screen(app_url: str, tmp_pa
                          '[data-testid="stTabs"] [data-testid="stCaptionContainer"]',
                          '[data-testid="stTabs"] [data-testid="stWidgetLabel"]',
                          '[data-testid="stTabs"] [data-testid="stDownloadButton"] button',
-                         '[data-testid="stTabs"] [data-testid="stFileUploaderFile"]'):
+                         '[data-testid="stTabs"] [data-testid="stButton"] button'):
             clipped = page.evaluate(CLIPPED_JS, selector)  # type: ignore[attr-defined]
             assert not clipped, f"{selector} cut off at {WIDTH}x{HEIGHT}: {clipped}"
+        # Another tab and back: the uploads are still there (kept outside the chooser), and so is the roll-up.
+        page.get_by_role("tab", name="Summary").click()  # type: ignore[attr-defined]
+        expect(page.get_by_text("Board summary, 2025-26")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+        page.get_by_role("tab", name="Several agreements").click()  # type: ignore[attr-defined]
+        expect(heading).to_be_visible(timeout=60_000)
+        expect(tab.locator('[data-testid="stTable"]').first.locator("tr").filter(has_text=MOORLAND_ICB)).to_contain_text(
+            "£103,553,700.00")
+        expect(tab.get_by_role("button", name="Remove")).to_have_count(2)
         main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
         page.set_viewport_size({"width": WIDTH, "height": int(main.evaluate("el => el.scrollHeight"))})  # type: ignore[attr-defined]
         page.wait_for_timeout(1500)  # type: ignore[attr-defined]
@@ -96,7 +107,9 @@ def test_the_exposure_roll_up_after_simulate_fits_a_laptop_screen(app_url: str, 
                                ("wealdham_ld.yaml", "Wealdham LD pool - uncertain")):
             picker = tab.locator('[data-testid="stMultiSelect"]').filter(has_text=f"Scenarios for {name}")
             expect(picker).to_be_visible(timeout=30_000)
+            # Typing opens the list filtered to it: a click alone only focuses the box in this Streamlit.
             picker.get_by_role("combobox").click()
+            page.keyboard.type(scenario)  # type: ignore[attr-defined]
             page.get_by_role("option").filter(has_text=scenario).first.click()  # type: ignore[attr-defined]
             page.keyboard.press("Escape")  # type: ignore[attr-defined]
             _wait_ready(page)

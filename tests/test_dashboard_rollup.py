@@ -40,6 +40,7 @@ from rollup_fixtures import (
     shared_icb_two_tier,
 )
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import FileUploader
 
 from pooledfund.cli.app import main
 from pooledfund.core.money import to_pence
@@ -47,6 +48,7 @@ from pooledfund.dashboard.rollup import (
     ALL_YEARS,
     RollupEntry,
     ScenarioRead,
+    contents_key,
     partner_frame,
     reconciles,
     reconciliation_frame,
@@ -91,13 +93,38 @@ def open_section(at: AppTest, section: str) -> AppTest:
     return at
 
 
-def choose(at: AppTest, examples: Sequence[str] = (), uploads: Sequence[tuple[str, bytes]] = ()) -> AppTest:
-    """Pick bundled examples and upload files in the section's choosers, then rerun."""
-    at.multiselect(key="rollup_examples").set_value(list(examples))
-    at.file_uploader(key="rollup_uploads").set_value([(name, data, YAML) for name, data in uploads])
+def uploader(at: AppTest) -> FileUploader:
+    """The section's file chooser (its key ends in how many times it has been emptied: a new one after each upload)."""
+    return next(u for u in at.get("file_uploader") if str(u.key).startswith("rollup_uploads:"))
+
+
+def upload(at: AppTest, uploads: Sequence[tuple[str, bytes]]) -> AppTest:
+    """Upload files in the section's chooser (they join the uploads kept), then rerun."""
+    uploader(at).set_value([(name, data, YAML) for name, data in uploads])
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def remove_buttons(at: AppTest) -> list[str]:
+    return [str(b.key) for b in at.button if str(b.key).startswith("rollup_remove:")]
+
+
+def choose(at: AppTest, examples: Sequence[str] = (), uploads: Sequence[tuple[str, bytes]] = ()) -> AppTest:
+    """Pick bundled examples, remove every upload kept and upload these files instead, then rerun."""
+    at.multiselect(key="rollup_examples").set_value(list(examples))
+    at.run()
+    while remove_buttons(at):
+        at.button(key=remove_buttons(at)[0]).click().run()
+    if uploads:
+        upload(at, uploads)
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def picker(name: str, data: bytes | None = None) -> str:
+    """The key of an agreement's own scenario chooser: the hash of its contents (a bundled example's by default)."""
+    return f"rollup_scenario:{contents_key(InputFile(name, example_bytes(name) if data is None else data))}"
 
 
 def table(at: AppTest, *columns: str) -> pd.DataFrame:
@@ -179,8 +206,9 @@ def test_a_body_in_two_agreements_is_summed_to_the_penny(app: AppTest) -> None:
 def test_each_agreement_under_its_own_scenario_is_its_own_run_added_up(app: AppTest) -> None:
     choose(app, [NORTHMOOR], [("wealdshire.yaml", shared_icb_two_tier())])
     app.radio(key="rollup_scenario_mode").set_value("own").run()
-    app.multiselect(key=f"rollup_scenario:{NORTHMOOR}").set_value(["scenarios/demand_shock.yaml"])
-    app.multiselect(key="rollup_scenario:wealdshire.yaml").set_value(["scenarios/council_cut.yaml"]).run()
+    app.multiselect(key=picker(NORTHMOOR)).set_value(["scenarios/demand_shock.yaml"])
+    app.multiselect(key=picker("wealdshire.yaml", shared_icb_two_tier())).set_value(
+        ["scenarios/council_cut.yaml"]).run()
     assert not app.exception and not app.error, errors(app)
     northmoor, northmoor_scenario = loaded(NORTHMOOR, example_bytes(NORTHMOOR)), load_scenario(
         ROOT / "scenarios" / "demand_shock.yaml")[0]
@@ -239,12 +267,12 @@ def test_under_uncertainty_each_partners_exposure_is_the_shared_simulation(app: 
     choose(app, [NORTHMOOR, LD])
     assert any("an uncertain scenario (marked so)" in c.value for c in app.caption)
     app.radio(key="rollup_scenario_mode").set_value("own").run()
-    picker = app.multiselect(key=f"rollup_scenario:{NORTHMOOR}")
-    assert picker.format_func(UNCERTAIN_BCF).endswith("(uncertain)")
-    picker.set_value([UNCERTAIN_BCF]).run()
+    chooser = app.multiselect(key=picker(NORTHMOOR))
+    assert chooser.format_func(UNCERTAIN_BCF).endswith("(uncertain)")
+    chooser.set_value([UNCERTAIN_BCF]).run()
     # Only one of the two can be simulated: the other is named.
     assert any(f"{LD}: none of its scenario files has an 'uncertainty:' section" in i.value for i in app.info)
-    app.multiselect(key=f"rollup_scenario:{LD}").set_value([UNCERTAIN_LD]).run()
+    app.multiselect(key=picker(LD)).set_value([UNCERTAIN_LD]).run()
     assert any("No driver is named the same in two agreements" in c.value for c in app.caption)
     app.number_input(key="rollup_paths").set_value(200)
     app.number_input(key="rollup_seed").set_value(7)
@@ -289,8 +317,8 @@ def test_under_uncertainty_each_partners_exposure_is_the_shared_simulation(app: 
 def test_a_driver_named_the_same_in_two_areas_is_said_to_move_them_together(app: AppTest) -> None:
     choose(app, [NORTHMOOR], [("southmoor.yaml", independent_copy())])
     app.radio(key="rollup_scenario_mode").set_value("own").run()
-    app.multiselect(key=f"rollup_scenario:{NORTHMOOR}").set_value([UNCERTAIN_BCF])
-    app.multiselect(key="rollup_scenario:southmoor.yaml").set_value([UNCERTAIN_BCF]).run()
+    app.multiselect(key=picker(NORTHMOOR)).set_value([UNCERTAIN_BCF])
+    app.multiselect(key=picker("southmoor.yaml", independent_copy())).set_value([UNCERTAIN_BCF]).run()
     words = next(c.value for c in app.caption if "named the same" in c.value)
     assert f"**care_fee_inflation** moves {NORTHMOOR}, southmoor.yaml together" in words
     assert "same percentile in every area" in words

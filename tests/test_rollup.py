@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rollup_fixtures import MOORLAND_ICB, NORTHMOOR, example_bytes, moorland_ld
 from uncertainty_fixtures import PROPORTIONAL_POOL
 
 from pooledfund.cli.app import main
@@ -136,6 +137,29 @@ def test_rollup_only_prints_only_the_roll_up(places: dict[str, str], capsys: pyt
     total = next(line for line in printed.splitlines() if line.startswith("Total"))
     # cash £400,000 + £1,350,000 + £250,000; overspend £100,000; returned £200,000; net £1,900,000
     assert total.split()[1:] == ["£2,000,000.00", "£0.00", "£100,000.00", "£200,000.00", "£1,900,000.00"]
+
+
+def test_a_year_an_agreement_does_not_run_in_counts_and_lists_only_the_others(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Northmoor runs 2025-26 and 2026-27; the learning disability pool given Northmoor's ICB (Q99) runs to 2027-28.
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_bytes(example_bytes(NORTHMOOR))
+    b.write_bytes(moorland_ld())
+    out = tmp_path / "out.json"
+    assert main(["run", str(a), str(b), "--rollup-only", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    year = printed[printed.index("== 2027-28 =="):printed.index("== All years ==")]
+    icb = next(line for line in year.splitlines() if line.startswith(MOORLAND_ICB))
+    assert icb.split()[len(MOORLAND_ICB.split()) + 1] == "1"  # after its name and code: one agreement that year
+    assert "Northmoor Borough Council" not in year  # in no agreement that runs in 2027-28
+    assert str(a) not in year  # not a £0.00 source: with one agreement that year, no sources table at all
+    everything = printed[printed.index("== All years =="):]
+    assert next(line for line in everything.splitlines() if line.startswith(MOORLAND_ICB)).split()[
+        len(MOORLAND_ICB.split()) + 1] == "2"
+    assert any(line.startswith(MOORLAND_ICB) and str(a) in line for line in everything.splitlines())
+    partners = {p["name"]: p["figures"] for p in json.loads(out.read_text())["rollup"]["partners"]}
+    assert list(partners["Northmoor Borough Council"]) == ["2025-26", "2026-27", "all_years"]
+    assert list(partners[MOORLAND_ICB]) == ["2025-26", "2026-27", "2027-28", "all_years"]
 
 
 def test_a_folder_is_every_agreement_in_it(places: dict[str, str], tmp_path: Path) -> None:

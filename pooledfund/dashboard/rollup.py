@@ -5,29 +5,37 @@ The sums are the command line's (:func:`pooledfund.engine.rollup.match_partners`
 this module gathers what the page chose, lists every problem in the
 command line's words, and lays the roll-up out as tables in pence:
 
+* :func:`add_uploads`: the agreements uploaded, kept by their contents'
+  hash while the page is open (the tab's file chooser is emptied whenever
+  another tab is in view), each under a name of its own (a second
+  ``agreement.yaml`` is ``agreement (2).yaml``), the same contents refused
+  as given twice;
 * :func:`rollup_entries`: each agreement with its scenario (and its
   ``uncertainty:`` section, if a file it is run with has one), refusing the
   same file given twice, two files holding one agreement id and a code two
   files give different names, all located, before anything is run;
 * :func:`partner_frame`, :func:`sources_frame`, :func:`reconciliation_frame`,
-  :func:`matching_frame`: the tables, every figure integer pence;
+  :func:`matching_frame`: the tables, every figure integer pence; a year
+  counts only the agreements that run in it;
+* :func:`rollup_differences`: the roll-up checked against each agreement's
+  own run, summed body by body here (not by the roll-up's code);
 * :func:`exposure_frame`, :func:`shared_drivers`: the Monte Carlo roll-up.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from pooledfund.core.errors import InputError, Source
-from pooledfund.core.money import IntArray, format_gbp
-from pooledfund.dashboard.uploads import InputFile, scenario_from_file, uncertainty_from_file
+from pooledfund.core.money import IntArray, MoneyError, format_gbp, to_pence
+from pooledfund.dashboard.uploads import InputFile, content_hash, scenario_from_file, uncertainty_from_file
 from pooledfund.engine.results import RunResult
 from pooledfund.engine.rollup import RUN_MEASURES, Matching, Rollup, match_partners, roll_up, run_figures
 from pooledfund.io.inputs import combine_scenarios
@@ -35,7 +43,7 @@ from pooledfund.io.scenario_files import load_scenario
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import field_line
 from pooledfund.model.scenario import Scenario, check_scenario
-from pooledfund.reports.rollup import code_label, rollup_json
+from pooledfund.reports.rollup import agreements_in, agreements_running, code_label, rollup_json
 from pooledfund.reports.tables import POSITION_COLUMNS
 
 if TYPE_CHECKING:
@@ -98,6 +106,73 @@ class RollupEntry:
     def label(self) -> str:
         """The agreement's file name, as every table and message names it."""
         return self.file.name
+
+
+@dataclass(frozen=True)
+class KeptUpload:
+    """An agreement uploaded to the section, kept (with its bytes) while the page is open.
+
+    Attributes:
+        file: the file under the name the page gives it: its own, or, when an
+            upload kept earlier has that name, the name numbered (``agreement (2).yaml``).
+        uploaded_as: the name it was uploaded under.
+    """
+
+    file: InputFile
+    uploaded_as: str
+
+
+def contents_key(file: InputFile) -> str:
+    """The SHA-256 of a file's contents alone (not its name): one agreement whatever it is called.
+
+    It keys what the page keeps for an agreement (its upload, its own scenarios), so two files that share a
+    name never share a choice, and a file renamed keeps its choices.
+    """
+    return content_hash(file.data)
+
+
+def _numbered(name: str, taken: set[str]) -> str:
+    """``name``, or ``stem (2).suffix`` (then 3, ...) when it is taken: the suffix kept, so a workbook stays one."""
+    if name not in taken:
+        return name
+    suffix = PurePosixPath(name).suffix
+    stem = name[: len(name) - len(suffix)]
+    number = 2
+    while f"{stem} ({number}){suffix}" in taken:
+        number += 1
+    return f"{stem} ({number}){suffix}"
+
+
+def add_uploads(kept: Mapping[str, KeptUpload], uploads: Sequence[InputFile], taken: Sequence[str] = ()
+                ) -> tuple[dict[str, KeptUpload], list[str]]:
+    """The uploads kept so far with the new ones added, each under a name of its own, and a note for each refused.
+
+    Five pools each saved as ``agreement.yaml`` in its own folder are five
+    agreements: the second is kept as ``agreement (2).yaml`` (named so in every
+    table and message). A file whose contents are already kept is the same
+    agreement given twice and is refused, in words, rather than counted twice.
+
+    Args:
+        kept: the uploads kept, by :func:`contents_key`, in the order uploaded.
+        uploads: the files just uploaded, in the order given.
+        taken: other names in use (the bundled examples chosen).
+
+    Returns:
+        Every upload kept, by contents, in order; and one sentence for each file refused.
+    """
+    result = dict(kept)
+    notes: list[str] = []
+    names = {upload.file.name for upload in result.values()} | set(taken)
+    for upload in uploads:
+        key = contents_key(upload)
+        if key in result:
+            notes.append(f"{upload.name} is given twice: it has the same contents as {result[key].file.name}, "
+                         "uploaded already; each agreement is counted once, so it is kept once")
+            continue
+        name = _numbered(upload.name, names)
+        names.add(name)
+        result[key] = KeptUpload(InputFile(name, upload.data), upload.name)
+    return result, notes
 
 
 def repeated_files(files: Sequence[InputFile]) -> list[InputError]:
@@ -231,27 +306,38 @@ def matching_frame(rollup: Rollup) -> pd.DataFrame:
 def partner_frame(rollup: Rollup, year: str) -> pd.DataFrame:
     """Each body's cash, in kind, shares and net cost in a year (or all years), in pence, then the Total row.
 
-    A body none of whose agreements runs in the year is left out, as the command line leaves it out.
+    A body none of whose agreements runs in the year is left out, as the command line leaves it out, and
+    Agreements counts only those of its agreements that run in the year (the Total row: all that run in it).
     """
     chosen = _year(year)
-    rows = [{"Partner": partner.name, "Code": code_label(partner), "Agreements": len(partner.agreements),
+    rows = [{"Partner": partner.name, "Code": code_label(partner),
+             "Agreements": len(agreements_in(rollup, index, chosen)),
              **{words: int(rollup.values(measure, index, chosen)[0]) for measure, words in POSITION_COLUMNS.items()}}
             for index, partner in enumerate(rollup.partners) if rollup.covers(index, chosen)]
     frame = pd.DataFrame(rows, columns=["Partner", "Code", "Agreements", *POSITION_COLUMNS.values()])
-    total = {"Partner": "Total", "Code": "", "Agreements": len(rollup.labels),
+    total = {"Partner": "Total", "Code": "", "Agreements": agreements_running(rollup, chosen),
              **{words: int(frame[words].sum()) for words in POSITION_COLUMNS.values()}}
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
+def source_partners(rollup: Rollup, year: str) -> list[int]:
+    """The bodies whose sources can be shown for a year: those in an agreement that runs in it, in two or more first."""
+    chosen = _year(year)
+    return sorted((index for index in range(len(rollup.partners)) if rollup.covers(index, chosen)),
+                  key=lambda index: len(agreements_in(rollup, index, chosen)) < 2)
+
+
 def sources_frame(rollup: Rollup, partner: int, year: str) -> pd.DataFrame:
-    """Where one body's totals come from: its figures in each agreement it is party to, then all of them."""
+    """Where one body's totals come from: its figures in each agreement it is party to, then all of them.
+
+    In one year, only the agreements that run in it are listed: one that has ended is not a £0.00 source.
+    """
     chosen = _year(year)
     rows = []
-    for number, label in enumerate(rollup.labels):
+    for number in agreements_in(rollup, partner, chosen):
         parts = {measure: rollup.part(number, measure, partner, chosen) for measure in RUN_MEASURES}
-        if parts["net_cost"] is None:
-            continue
-        rows.append({"Agreement": label, **{POSITION_COLUMNS[m]: int(v[0]) for m, v in parts.items() if v is not None}})
+        rows.append({"Agreement": rollup.labels[number],
+                     **{POSITION_COLUMNS[m]: int(v[0]) for m, v in parts.items() if v is not None}})
     rows.append({"Agreement": "All its agreements", **{words: int(rollup.values(measure, partner, chosen)[0])
                                                        for measure, words in POSITION_COLUMNS.items()}})
     return pd.DataFrame(rows, columns=["Agreement", *POSITION_COLUMNS.values()])
@@ -288,6 +374,47 @@ def reconciles(frame: pd.DataFrame) -> bool:
     """Whether the roll-up's total equals the sum of the agreements' own totals in every column (last two rows)."""
     return bool((frame.iloc[-1][list(POSITION_COLUMNS.values())]
                  == frame.iloc[-2][list(POSITION_COLUMNS.values())]).all())
+
+
+def rollup_differences(entries: Sequence[RollupEntry], results: Sequence[RunResult], rollup: Rollup,
+                       year: str) -> list[str]:
+    """Every body and figure where the roll-up differs from its agreements' own runs: empty when it reconciles.
+
+    The expected figures are summed here from each run's own partner totals
+    (:meth:`RunResult.partner_totals`), each partner found by its own code (or
+    id) among the roll-up's bodies, not through the roll-up's matching or its
+    sums; so a figure added to the wrong body, to the wrong year or twice is
+    named, even when the grand total still agrees.
+    """
+    chosen = _year(year)
+    body = {partner.key: index for index, partner in enumerate(rollup.partners)}
+    expected = {measure: [0] * len(rollup.partners) for measure in POSITION_COLUMNS}
+    differences: list[str] = []
+    for entry, result in zip(entries, results, strict=True):
+        # The run's own partner columns (its ids), each found by the code (else id) its agreement gives it.
+        partners = {partner.id: partner for partner in entry.agreement.partners}
+        bodies = [body.get(partners[partner_id].match_key) for partner_id in result.partners]
+        differences += [f"{partners[partner_id].name} ({entry.label}) is not in the roll-up"
+                        for partner_id, index in zip(result.partners, bodies, strict=True) if index is None]
+        for one in result.years:
+            if chosen is not None and one != chosen:
+                continue
+            totals = result.partner_totals(one)
+            for column, index in enumerate(bodies):
+                if index is None:
+                    continue
+                for measure in POSITION_COLUMNS:
+                    expected[measure][index] += int(totals[measure][0, column])
+    for index, partner in enumerate(rollup.partners):
+        for measure, words in POSITION_COLUMNS.items():
+            shown = int(rollup.values(measure, index, chosen)[0])
+            own = expected[measure][index]
+            if shown != own:
+                gap = format_gbp(abs(shown - own))
+                differences.append(f"{partner.name}, {words.lower()}: the roll-up gives {format_gbp(shown)}, its "
+                                   f"agreements' own runs {format_gbp(own)} ({gap} too "
+                                   f"{'much' if shown > own else 'little'})")
+    return differences
 
 
 def rollup_json_bytes(entries: Sequence[RollupEntry], results: Sequence[RunResult], rollup: Rollup) -> bytes:
@@ -336,6 +463,19 @@ def exposure_frame(rollup: Rollup, year: str, over: int) -> pd.DataFrame:
                      "Exposure P50": s.exposure.p50, "Exposure P90": s.exposure.p90, "Exposure mean": s.exposure.mean,
                      f"Chance exposure > {format_gbp(over)}": s.probability_over, "Net cost P50": s.net_cost.p50})
     return pd.DataFrame(rows)
+
+
+def threshold_pence(pounds: float) -> tuple[int | None, str]:
+    """The "chance of paying more than" amount typed, in pence, or why it cannot be read, in words.
+
+    The page's input stops at the largest amount accepted anywhere (``MAX_POUNDS``, as the command line's
+    ``--over`` does), so this refusal is for anything that still gets past it (an amount beyond it, or not
+    a number at all), never a traceback.
+    """
+    try:
+        return to_pence(f"{pounds:.2f}"), ""
+    except MoneyError as exc:
+        return None, f"Chance of paying more than (£): {exc}"
 
 
 def exposure_paths(rollup: Rollup, partner: int, year: str) -> IntArray:

@@ -2,6 +2,10 @@
 
 The sums are :func:`pooledfund.engine.rollup.roll_up`'s (exact pence); this
 module only lays them out. Path 0 is shown, which for ``run`` is the run.
+A year counts, for a body, only the agreements it is party to that run in
+that year (:func:`agreements_in`): one that ends earlier is neither counted
+nor listed as £0.00 that year, and the JSON leaves out a year none of the
+body's agreements runs in.
 """
 
 from __future__ import annotations
@@ -23,6 +27,21 @@ def code_label(partner: RolledPartner) -> str:
     return f"{_KEY_PREFIXES[kind]}{value}"
 
 
+def agreements_in(rollup: Rollup, partner: int, year: str | None) -> list[int]:
+    """The agreements (their places in ``rollup.labels``) the body is party to that run in ``year`` (None: any year).
+
+    An agreement that ends before ``year`` (or starts after it) has no figures that year, so it is not one of
+    the body's agreements that year: counted, it would say two agreements where one pays.
+    """
+    return [number for number, (columns, table) in enumerate(zip(rollup.columns, rollup.figures, strict=True))
+            if partner in columns and (year is None or year in table)]
+
+
+def agreements_running(rollup: Rollup, year: str | None) -> int:
+    """How many of the agreements run in ``year`` (None: all of them)."""
+    return sum(1 for table in rollup.figures if year is None or year in table)
+
+
 def _money(value: int) -> str:
     return format_gbp(value, brackets=True)
 
@@ -38,7 +57,7 @@ def _partner_table(rollup: Rollup, year: str | None, path: int) -> str:
         figures = {measure: int(rollup.values(measure, index, year)[path]) for measure in POSITION_COLUMNS}
         for measure, value in figures.items():
             sums[measure] += value
-        rows.append([partner.name, code_label(partner), str(len(partner.agreements)),
+        rows.append([partner.name, code_label(partner), str(len(agreements_in(rollup, index, year))),
                      *(_money(figures[m]) for m in POSITION_COLUMNS)])
     rows.append(["Total", "", "", *(_money(sums[m]) for m in POSITION_COLUMNS)])
     return table_text(header, rows, left_columns=2)
@@ -49,12 +68,13 @@ def _sources_table(rollup: Rollup, year: str | None, path: int) -> str:
     header = ["Partner", "Agreement", "Net cost"]
     rows = []
     for index, partner in enumerate(rollup.partners):
-        if len(partner.agreements) < 2:
+        numbers = agreements_in(rollup, index, year)
+        if len(numbers) < 2:
             continue
-        for number, label in enumerate(rollup.labels):
+        for number in numbers:
             value = rollup.part(number, "net_cost", index, year)
             if value is not None:
-                rows.append([partner.name, label, _money(int(value[path]))])
+                rows.append([partner.name, rollup.labels[number], _money(int(value[path]))])
         rows.append([partner.name, "all its agreements", _money(int(rollup.values("net_cost", index, year)[path]))])
     return table_text(header, rows, left_columns=2) if rows else ""
 
@@ -80,13 +100,17 @@ def rollup_text(rollup: Rollup, titles: Sequence[str], scenario_names: Sequence[
 
 
 def rollup_json(rollup: Rollup, path: int = 0) -> dict[str, Any]:
-    """The roll-up in pounds (two decimals): each body, its agreements, and its figures per year and in all."""
+    """The roll-up in pounds (two decimals): each body, its agreements, and its figures per year and in all.
+
+    A body's figures list only the years one of its agreements runs in (then ``all_years``): a year none of
+    them covers is left out rather than given as zeros, which would read as a year it paid nothing.
+    """
     partners = []
     for index, partner in enumerate(rollup.partners):
         kind, code = partner.key.split(" ", 1)
         by_year = {year or "all_years": {measure: pounds_float(int(rollup.values(measure, index, year)[path]))
                                          for measure in rollup.measures}
-                   for year in [*rollup.years, None]}
+                   for year in [*rollup.years, None] if rollup.covers(index, year)}
         partners.append({"key": partner.key, "matched_by": {"GSS": "gss_code", "ODS": "ods_code"}.get(kind, "id"),
                          "code": code, "name": partner.name, "agreements": list(partner.agreements),
                          "figures": by_year})
