@@ -75,10 +75,12 @@ from pooledfund.dashboard.rollup import (
     rollup_json_bytes,
     run_rollup,
     shared_drivers,
+    simulation_clashes,
     simulation_rollup,
     source_partners,
     sources_frame,
     threshold_pence,
+    workbook_scenarios,
 )
 from pooledfund.dashboard.simulation_inputs import SimulationInputs, SimulationRun
 from pooledfund.dashboard.tables import (
@@ -1166,6 +1168,8 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
     if matching is None:
         show_problems("No roll-up: correct or remove the files named", errors)
         return
+    for warning in matching.warnings:  # bodies matched as different but named alike: the CLI warns of them too
+        st.warning(f"Warning: {warning}", icon="⚠️")
     with located_errors("The agreements could not be run"):
         results = [rollup_run(entry.file.digest, scenario_key(entry.scenario), entry.agreement, entry.scenario)
                    for entry in entries]
@@ -1200,7 +1204,8 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
     titles = [entry.agreement.title for entry in entries]
     left, right, _ = st.columns([3, 3, 2])
     left.download_button("Download the roll-up workbook", key="rollup_download_xlsx", on_click="ignore",
-                         data=partial(rollup_workbook, rollup, titles), file_name="rollup.xlsx", mime=XLSX,
+                         data=partial(rollup_workbook, rollup, titles, entries),
+                         file_name="rollup.xlsx", mime=XLSX,
                          help="The workbook `pooledfund export A B --folder` writes beside the packs: the roll-up "
                               "per year with a total row, and each partner agreement by agreement.")
     right.download_button("Download the roll-up (JSON)", key="rollup_download_json", on_click="ignore",
@@ -1209,11 +1214,11 @@ def show_rollup(sidebar_files: list[InputFile]) -> None:
     show_rollup_uncertainty(entries, matching, period)
 
 
-def rollup_workbook(rollup: Rollup, titles: list[str]) -> bytes:
-    """The roll-up workbook, built when the download is clicked (openpyxl loads only then)."""
+def rollup_workbook(rollup: Rollup, titles: list[str], entries: list[RollupEntry]) -> bytes:
+    """The roll-up workbook, each agreement's scenario named, built when the download is clicked (openpyxl then)."""
     from pooledfund.io.excel.rollup_book import rollup_workbook_bytes
 
-    return rollup_workbook_bytes(rollup, titles)
+    return rollup_workbook_bytes(rollup, titles, workbook_scenarios(entries))
 
 
 def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, period: str) -> None:
@@ -1228,6 +1233,10 @@ def show_rollup_uncertainty(entries: list[RollupEntry], matching: Matching, peri
         lines = "\n".join(f"- {problem}" for problem in problems)
         st.info("To simulate the roll-up, each agreement needs one scenario file with an `uncertainty:` section that "
                 "fits it (choose *Its own scenarios for each agreement* above, and the uncertain ones):\n\n" + lines)
+        return
+    clashes = simulation_clashes(entries)
+    if clashes:
+        show_problems("No simulation: the agreements' uncertainty sections cannot move together", clashes)
         return
     together = shared_drivers(entries)
     moving = ("; ".join(f"**{name}** moves {', '.join(labels)} together" for name, labels in together.items())

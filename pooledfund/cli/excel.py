@@ -185,7 +185,7 @@ def _export_several(args: argparse.Namespace) -> int:
     from pooledfund.engine.rollup import roll_up, run_figures
     from pooledfund.engine.runner import run
     from pooledfund.io.excel import workbook_bytes
-    from pooledfund.io.excel.rollup_book import rollup_workbook_bytes
+    from pooledfund.io.excel.rollup_book import rollup_workbook_bytes, scenario_used
 
     if args.xlsx is not None:
         raise InvalidInputError([InputError(Source("--folder"), "give --xlsx (one agreement's pack) or --folder "
@@ -237,14 +237,6 @@ def _one_scenario_option(values: list[str]) -> None:
         "but a sign-off pack shows them side by side, so the roll-up could mean either. To apply them in order, "
         f"as run does, give them as one: --scenario {joined}; to show scenarios side by side, write each "
         "agreement's pack on its own with --xlsx"))])
-
-
-def scenario_used(name: str, files: list[str]) -> str:
-    """The scenario a roll-up was built from, for the workbook: its name and its files, in the order applied."""
-    if not files:
-        return f"{name}: no scenario file"
-    listing = " then ".join(files)
-    return f"{name} ({listing})" if len(files) > 1 else f"{name} ({files[0]})"
 
 
 def _loaded_pack(item: AgreementInput) -> tuple[Agreement, list[list[str]], list[Scenario]]:

@@ -218,13 +218,20 @@ def exposure_text(rollup: Rollup, sims: Sequence[SimulationResult], over: int) -
 
 
 def exposure_json(rollup: Rollup, over: int) -> dict[str, object]:
-    """The exposure roll-up in pounds: each body, its agreements and its summaries per year and in all."""
+    """The exposure roll-up in pounds: each body, its agreements and its summaries per year and in all.
+
+    A body's figures list only the years one of its agreements runs in (then ``all_years``), as ``run``'s JSON
+    does: a year none of them covers is left out rather than given as zeros, which would read as a year in
+    which it could pay nothing more.
+    """
     from pooledfund.uncertainty.rollup import exposure_summary
 
     partners = []
     for index, partner in enumerate(rollup.partners):
         figures = {}
         for year in [*rollup.years, None]:
+            if not rollup.covers(index, year):
+                continue
             s = exposure_summary(rollup, index, year, over)
             figures[year or "all_years"] = {"contributions": pounds_float(s.contributions),
                                             "exposure": s.exposure.to_json(), "net_cost": s.net_cost.to_json(),

@@ -19,7 +19,10 @@ command line's words, and lays the roll-up out as tables in pence:
   counts only the agreements that run in it;
 * :func:`rollup_differences`: the roll-up checked against each agreement's
   own run, summed body by body here (not by the roll-up's code);
-* :func:`exposure_frame`, :func:`shared_drivers`: the Monte Carlo roll-up.
+* :func:`workbook_scenarios`: each agreement's scenario, named in the roll-up workbook as the command line
+  names it;
+* :func:`simulation_clashes`, :func:`exposure_frame`, :func:`shared_drivers`: the Monte Carlo roll-up, refused
+  (located, in the command line's words) when shared drivers are correlated differently.
 """
 
 from __future__ import annotations
@@ -54,11 +57,14 @@ if TYPE_CHECKING:
 ALL_YEARS = "All years"
 #: How each body was matched, in the agreement file's own words.
 MATCHED_BY = {"GSS": "gss_code", "ODS": "ods_code", "id": "id (no code given)"}
-#: A driver named the same moves every agreement together: the page says so beside the simulation.
+#: A driver named the same moves every agreement together: the page says so beside the simulation
+#: (in the words of docs/uncertainty.md section 7).
 TOGETHER_WORDS = ("A driver named the same in several agreements' uncertainty sections moves them all together: "
                   "on each path it is at the same percentile in every area (care fee inflation high in one area is "
-                  "high in all). Drivers with different names, and every event (a provider failing), are independent "
-                  "of each other.")
+                  "high in all). An agreement's own drivers keep the correlations its file gives them with the "
+                  "shared ones, and two shared drivers are correlated as the files give them (alike in each); "
+                  "otherwise drivers with different names are independent, and every event (a provider failing) "
+                  "is each agreement's own.")
 
 
 @dataclass(frozen=True)
@@ -426,6 +432,28 @@ def rollup_json_bytes(entries: Sequence[RollupEntry], results: Sequence[RunResul
 
 
 # --- Under uncertainty ------------------------------------------------------------------------------
+
+
+def simulation_clashes(entries: Sequence[RollupEntry]) -> list[InputError]:
+    """Why the agreements' uncertainty sections cannot be simulated together (empty when they can), located.
+
+    The command line's refusal (:func:`pooledfund.uncertainty.rollup.shared_driver_errors`): two drivers named
+    the same in several sections must be correlated alike in each, and their correlations put together must not
+    contradict each other. Checked before Simulate is offered, so the page names the files rather than failing.
+    """
+    from pooledfund.uncertainty.rollup import shared_driver_errors
+
+    return shared_driver_errors([entry.spec for entry in entries if entry.spec is not None])
+
+
+def workbook_scenarios(entries: Sequence[RollupEntry]) -> list[str]:
+    """Each agreement's scenario as the roll-up workbook names it: its name and its files, in the order applied.
+
+    As ``pooledfund export A B --folder`` names them, so the workbook from the page never says "not recorded".
+    """
+    from pooledfund.io.excel.rollup_book import scenario_used
+
+    return [scenario_used(entry.scenario.label, entry.scenario_files) for entry in entries]
 
 
 def shared_drivers(entries: Sequence[RollupEntry]) -> dict[str, list[str]]:

@@ -2,7 +2,8 @@
 
 Two sheets: **Roll-up** (the agreements, each with the scenario its figures
 were run under, then each body's cash, in kind, shares and net cost per year
-and for all years, with a total row summing the column by formula) and **By
+and for all years, with how many of its agreements run in that year, and a
+total row summing the column by formula) and **By
 agreement** (each body's figures in each agreement it is party to, with that
 agreement's scenario: the rows the roll-up adds up). Every figure is a value in pounds from the
 engine's pence; the total row is a live ``SUM`` of the all-years rows, whose
@@ -21,7 +22,7 @@ from pooledfund.core.money import pounds_float
 from pooledfund.engine.rollup import RUN_MEASURES, Rollup
 from pooledfund.io.excel.cells import Expectations, money, write_text_cell
 from pooledfund.io.excel.styles import BOLD, GBP, TITLE_FONT, TOTAL_FILL, set_widths, style_header_row
-from pooledfund.reports.rollup import code_label
+from pooledfund.reports.rollup import agreements_in, code_label
 from pooledfund.reports.tables import POSITION_COLUMNS
 
 _HEADERS = ["Year", "Partner", "Code", "Agreements", *POSITION_COLUMNS.values()]
@@ -59,7 +60,8 @@ def _rollup_sheet(ws: Worksheet, rollup: Rollup, titles: Sequence[str], scenario
             _text(ws, row, 1, year or "All years")
             _text(ws, row, 2, partner.name)
             _text(ws, row, 3, code_label(partner))
-            ws.cell(row=row, column=4, value=len(partner.agreements))
+            # Only its agreements that run in the year: one that has ended is not counted (as the text and JSON).
+            ws.cell(row=row, column=4, value=len(agreements_in(rollup, index, year)))
             for col, measure in enumerate(RUN_MEASURES, start=5):
                 _money(ws, row, col, int(rollup.values(measure, index, year)[0]))
     row += 1
@@ -103,6 +105,17 @@ def _by_agreement_sheet(ws: Worksheet, rollup: Rollup, scenarios: Sequence[str])
 
 #: What the workbook says of an agreement's scenario when the caller did not say which it was.
 SCENARIO_NOT_GIVEN = "not recorded"
+
+
+def scenario_used(name: str, files: Sequence[str]) -> str:
+    """The scenario a roll-up was built from, as the workbook names it: its name and its files, in the order applied.
+
+    The command line's ``export --folder`` and the dashboard's download both name it so, so the two workbooks
+    say the same.
+    """
+    if not files:
+        return f"{name}: no scenario file"
+    return f"{name} ({' then '.join(files)})"
 
 
 def rollup_workbook_bytes(rollup: Rollup, titles: Sequence[str], scenarios: Sequence[str] | None = None) -> bytes:
