@@ -169,7 +169,8 @@ def test_printing_a_run_loads_no_heavy_library(argv: list[str]) -> None:
 #: Modules only other commands need: a plain `run` must not import them (they cost its start-up).
 OTHER_COMMANDS_MODULES = ("pooledfund.io.excel", "pooledfund.uncertainty", "pooledfund.io.ledger",
                           "pooledfund.io.store.store", "pooledfund.cli.excel", "pooledfund.cli.versions",
-                          "pooledfund.cli.uncertainty", "pooledfund.cli.actuals_run", "pooledfund.reports.returns")
+                          "pooledfund.cli.uncertainty", "pooledfund.cli.actuals_run", "pooledfund.reports.returns",
+                          "pooledfund.engine.rollup", "pooledfund.reports.rollup")
 
 
 def test_a_plain_run_imports_only_its_own_command() -> None:

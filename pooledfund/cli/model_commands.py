@@ -31,7 +31,6 @@ from pooledfund.cli.shared import every_input, run_inputs, say
 from pooledfund.core.errors import InputError, InvalidInputError, PooledfundError, Source
 from pooledfund.core.years import parse_year
 from pooledfund.engine.results import RunResult
-from pooledfund.engine.rollup import roll_up, run_figures
 from pooledfund.engine.runner import run
 from pooledfund.io.inputs import combine_scenarios, load_inputs
 from pooledfund.io.loader import load_agreement
@@ -40,7 +39,6 @@ from pooledfund.io.store.references import is_reference
 from pooledfund.io.yamlio import read_yaml
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.scenario import Scenario, check_scenario
-from pooledfund.reports.rollup import rollup_json, rollup_text
 from pooledfund.reports.tables import (
     arrangement_frame,
     cash_flow_frame,
@@ -160,6 +158,9 @@ def _run_version(args: argparse.Namespace) -> int:
 
 def _run_several(args: argparse.Namespace, inputs: list[AgreementInput]) -> int:
     """Run each agreement under its scenario, print each (unless --rollup-only), then the roll-up."""
+    from pooledfund.engine.rollup import roll_up, run_figures  # only with several: not a plain run's start-up
+    from pooledfund.reports.rollup import rollup_json, rollup_text
+
     loaded = load_each(inputs, lambda item: load_inputs(item.path, item.scenarios))
     matching = match_agreements(inputs, [agreement for agreement, _ in loaded])
     results = [run(agreement, combine_scenarios(scenarios)) for agreement, scenarios in loaded]

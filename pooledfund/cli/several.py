@@ -25,13 +25,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pooledfund.cli.shared import warn
 from pooledfund.core.errors import InputError, InvalidInputError, Source
-from pooledfund.engine.rollup import Matching, match_partners
 from pooledfund.model.agreement import Agreement
 from pooledfund.model.records import field_line
+
+if TYPE_CHECKING:  # the matching is loaded only with several agreements, not on a plain run's start-up
+    from pooledfund.engine.rollup import Matching
 
 #: The files a folder argument brings in.
 AGREEMENT_SUFFIXES = (".yaml", ".yml")
@@ -174,6 +176,8 @@ def match_agreements(inputs: Sequence[AgreementInput], agreements: Sequence[Agre
     and punctuation) are warned of on standard error, one located line each,
     and the command goes on (:attr:`Matching.warnings`).
     """
+    from pooledfund.engine.rollup import match_partners
+
     errors: list[InputError] = []
     seen: dict[str, str] = {}
     for item, agreement in zip(inputs, agreements, strict=True):
