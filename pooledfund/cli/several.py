@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, TypeVar
 from pooledfund.cli.shared import warn
 from pooledfund.core.errors import InputError, InvalidInputError, Source
 from pooledfund.model.agreement import Agreement
-from pooledfund.model.records import field_line
 
 if TYPE_CHECKING:  # the matching is loaded only with several agreements, not on a plain run's start-up
     from pooledfund.engine.rollup import Matching
@@ -176,19 +175,11 @@ def match_agreements(inputs: Sequence[AgreementInput], agreements: Sequence[Agre
     and punctuation) are warned of on standard error, one located line each,
     and the command goes on (:attr:`Matching.warnings`).
     """
-    from pooledfund.engine.rollup import match_partners
+    from pooledfund.engine.rollup import match_partners, repeated_agreements
 
-    errors: list[InputError] = []
-    seen: dict[str, str] = {}
-    for item, agreement in zip(inputs, agreements, strict=True):
-        if agreement.id in seen:
-            errors.append(InputError(Source(item.path, field_line(agreement, "id"), "agreement.id"),
-                                     f"agreement id {agreement.id!r} is also the id of {seen[agreement.id]}; the "
-                                     "same agreement given twice would be counted twice: give each its own id"))
-        else:
-            seen[agreement.id] = item.path
-    matching, conflicts = match_partners([(item.path, agreement) for item, agreement in zip(inputs, agreements,
-                                                                                             strict=True)])
+    labelled = [(item.path, agreement) for item, agreement in zip(inputs, agreements, strict=True)]
+    errors = repeated_agreements(labelled)
+    matching, conflicts = match_partners(labelled)
     errors += conflicts
     if errors:
         raise InvalidInputError(errors)

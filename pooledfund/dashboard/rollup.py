@@ -40,11 +40,18 @@ from pooledfund.core.errors import InputError, Source
 from pooledfund.core.money import IntArray, MoneyError, format_gbp, to_pence
 from pooledfund.dashboard.uploads import InputFile, content_hash, scenario_from_file, uncertainty_from_file
 from pooledfund.engine.results import RunResult
-from pooledfund.engine.rollup import RUN_MEASURES, Matching, Rollup, match_partners, roll_up, run_figures
+from pooledfund.engine.rollup import (
+    RUN_MEASURES,
+    Matching,
+    Rollup,
+    match_partners,
+    repeated_agreements,
+    roll_up,
+    run_figures,
+)
 from pooledfund.io.inputs import combine_scenarios
 from pooledfund.io.scenario_files import load_scenario
 from pooledfund.model.agreement import Agreement
-from pooledfund.model.records import field_line
 from pooledfund.model.scenario import Scenario, check_scenario
 from pooledfund.reports.rollup import agreements_in, agreements_running, code_label, rollup_json
 from pooledfund.reports.tables import POSITION_COLUMNS
@@ -231,21 +238,6 @@ def _entry(file: InputFile, agreement: Agreement, reads: Sequence[ScenarioRead]
                        spec if not problems else None, tuple(problems), tuple(name for name, _, _ in specs)), []
 
 
-def _repeated_ids(entries: Sequence[RollupEntry]) -> list[InputError]:
-    """Two files holding one agreement id: the same agreement given twice, refused in the command line's words."""
-    errors: list[InputError] = []
-    seen: dict[str, str] = {}
-    for entry in entries:
-        agreement = entry.agreement
-        if agreement.id in seen:
-            errors.append(InputError(Source(entry.label, field_line(agreement, "id"), "agreement.id"),
-                                     f"agreement id {agreement.id!r} is also the id of {seen[agreement.id]}; the "
-                                     "same agreement given twice would be counted twice: give each its own id"))
-        else:
-            seen[agreement.id] = entry.label
-    return errors
-
-
 def _new(found: Sequence[InputError], listed: Sequence[InputError]) -> list[InputError]:
     """The problems not listed yet, compared as printed (file, line and words): a shared scenario's problem once.
 
@@ -284,7 +276,7 @@ def rollup_entries(
         errors += _new(problems, errors)
         if entry is not None:
             entries.append(entry)
-    errors += _repeated_ids(entries)
+    errors += repeated_agreements([(entry.label, entry.agreement) for entry in entries])
     matching, conflicts = match_partners([(entry.label, entry.agreement) for entry in entries])
     errors += conflicts
     return entries, (None if errors else matching), errors

@@ -12,8 +12,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from pooledfund.core import palette
-from pooledfund.core.money import IntArray, format_gbp
+from pooledfund.core.money import IntArray
 from pooledfund.dashboard.figures import FONT
+from pooledfund.uncertainty.figures import percentile_histogram
 from pooledfund.uncertainty.statistics import Summary
 
 
@@ -27,14 +28,7 @@ def exposure_histogram(values: IntArray, summary: Summary, over: int, title: str
         title: the chart's title (the body and the period).
         subtitle: the line under it (the agreements and paths, and the threshold, drawn as a black dashed line).
     """
-    figure = go.Figure(go.Histogram(x=values / 100, nbinsx=60, name="paths", marker={"color": palette.BLUE},
-                                    hovertemplate="£%{x:,.0f}: %{y} paths<extra></extra>"))
-    # P10's label reads leftwards from its line and P50's and P90's rightwards, so close lines' labels do not overlap.
-    for label, pence, dash, side in (("P10", summary.p10, "dot", "top left"),
-                                     ("P50", summary.p50, "solid", "top right"),
-                                     ("P90", summary.p90, "dot", "top right")):
-        figure.add_vline(x=pence / 100, line={"color": palette.VERMILLION, "dash": dash},
-                         annotation_text=f"{label} {format_gbp(pence, brackets=True)}", annotation_position=side)
+    figure = percentile_histogram(values, summary)
     # The threshold's line is named in the subtitle: a label of its own would sit on the bars or on P10's.
     figure.add_vline(x=over / 100, line={"color": palette.BLACK, "dash": "dash"})
     figure.update_layout(

@@ -149,6 +149,24 @@ def _conflict(partner: Partner, label: str, first: RolledPartner, first_label: s
     return InputError(Source(source.file or label, field_line(partner, "name"), f"{source.path}.name"), message)
 
 
+def repeated_agreements(labelled: Sequence[tuple[str, Agreement]]) -> list[InputError]:
+    """Two files (labels) holding one agreement id: the same agreement given twice would be counted twice.
+
+    Located at the later file's ``agreement.id``; the command line and the
+    dashboard refuse in these words.
+    """
+    errors: list[InputError] = []
+    seen: dict[str, str] = {}
+    for label, agreement in labelled:
+        if agreement.id in seen:
+            errors.append(InputError(Source(label, field_line(agreement, "id"), "agreement.id"),
+                                     f"agreement id {agreement.id!r} is also the id of {seen[agreement.id]}; the "
+                                     "same agreement given twice would be counted twice: give each its own id"))
+        else:
+            seen[agreement.id] = label
+    return errors
+
+
 def match_partners(agreements: Sequence[tuple[str, Agreement]]) -> tuple[Matching, list[InputError]]:
     """Match every agreement's partners to bodies by code (else id); list every name conflict, located.
 

@@ -11,11 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from pooledfund.core import palette
-from pooledfund.core.money import format_gbp
+from pooledfund.core.money import IntArray, format_gbp
 from pooledfund.core.years import month_label
 from pooledfund.uncertainty.results import PartnerMeasure, SimulationResult
 from pooledfund.uncertainty.sensitivity_analysis import SensitivityResult
-from pooledfund.uncertainty.statistics import percentile_bands, summarise
+from pooledfund.uncertainty.statistics import Summary, percentile_bands, summarise
 
 # Okabe-Ito colours (colour-blind safe): blue for the spread, vermillion for markers and the high setting.
 _BAND = palette.translucent(palette.BLUE, 0.2)
@@ -58,12 +58,8 @@ def fan_chart(sim: SimulationResult, arrangement_id: str) -> go.Figure:
     return figure
 
 
-def position_histogram(
-    sim: SimulationResult, partner_id: str, year: str, measure: PartnerMeasure = "year_end_position"
-) -> go.Figure:
-    """How a partner's year-end figure is spread across paths, with P10, P50 and P90 marked."""
-    values = sim.partner_values(partner_id, year, measure)
-    summary = summarise(values)
+def percentile_histogram(values: IntArray, summary: Summary) -> go.Figure:
+    """The paths' figures (pence) as a histogram in pounds, with P10, P50 and P90 marked and labelled to the penny."""
     figure = go.Figure(go.Histogram(x=values / 100, nbinsx=60, name="paths", marker={"color": _LINE},
                                     hovertemplate="£%{x:,.0f}: %{y} paths<extra></extra>"))
     # P10's label reads leftwards from its line and P50's and P90's rightwards, so close lines' labels do not overlap.
@@ -72,6 +68,15 @@ def position_histogram(
                                      ("P90", summary.p90, "dot", "top right")):
         figure.add_vline(x=pence / 100, line={"color": palette.VERMILLION, "dash": dash},
                          annotation_text=f"{label} {format_gbp(pence, brackets=True)}", annotation_position=side)
+    return figure
+
+
+def position_histogram(
+    sim: SimulationResult, partner_id: str, year: str, measure: PartnerMeasure = "year_end_position"
+) -> go.Figure:
+    """How a partner's year-end figure is spread across paths, with P10, P50 and P90 marked."""
+    values = sim.partner_values(partner_id, year, measure)
+    figure = percentile_histogram(values, summarise(values))
     # Two short title lines, so the title fits a chart half a laptop screen wide.
     figure.update_layout(title=f"{_MEASURE_WORDS[measure].capitalize()}, {year}<br>{sim.partner_names[partner_id]}",
                          xaxis_title=_MEASURE_AXES[measure], yaxis_title="paths", showlegend=False, bargap=0.05,
