@@ -57,18 +57,25 @@ def _convert(book: Path, work: Path, target: str, timeout: float) -> None:
     )
 
 
-def recalculate_xlsx(book: str | Path, out: str | Path, *, timeout: float = 180) -> Path:
-    """Recalculate every formula of ``book`` with LibreOffice and save the result as ``out``."""
-    with tempfile.TemporaryDirectory(prefix="pooledfund_recalc_") as folder:
+def _converted_copy(book: str | Path, out: str | Path, target: str, failure: str, timeout: float) -> Path:
+    """Convert a copy of ``book`` with LibreOffice (``target``: its filter) and move the result to ``out``."""
+    with tempfile.TemporaryDirectory(prefix="pooledfund_libreoffice_") as folder:
         work = Path(folder)
         copy = work / "book.xlsx"
         shutil.copyfile(book, copy)
-        _convert(copy, work, "xlsx:Calc MS Excel 2007 XML", timeout)
-        result = work / "out" / "book.xlsx"
+        _convert(copy, work, target, timeout)
+        result = work / "out" / f"book.{target.split(':')[0]}"
         if not result.exists():
-            raise PooledfundError(f"LibreOffice could not load {book}")
-        shutil.move(str(result), out)
-    return Path(out)
+            raise PooledfundError(failure)
+        destination = Path(out)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(result), destination)
+    return destination
+
+
+def recalculate_xlsx(book: str | Path, out: str | Path, *, timeout: float = 180) -> Path:
+    """Recalculate every formula of ``book`` with LibreOffice and save the result as ``out``."""
+    return _converted_copy(book, out, "xlsx:Calc MS Excel 2007 XML", f"LibreOffice could not load {book}", timeout)
 
 
 def render_sheet_png(
@@ -105,18 +112,7 @@ def render_sheet_png(
 
 def print_pdf(book: str | Path, out_pdf: str | Path, *, timeout: float = 300) -> Path:
     """Recalculate ``book`` and print every sheet to ``out_pdf`` with LibreOffice, as its page set-up says."""
-    with tempfile.TemporaryDirectory(prefix="pooledfund_print_") as folder:
-        work = Path(folder)
-        copy = work / "pack.xlsx"
-        shutil.copyfile(book, copy)
-        _convert(copy, work, "pdf", timeout)
-        pdf = work / "out" / "pack.pdf"
-        if not pdf.exists():
-            raise PooledfundError(f"LibreOffice did not print {book} to PDF")
-        target = Path(out_pdf)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(pdf), target)
-    return target
+    return _converted_copy(book, out_pdf, "pdf", f"LibreOffice did not print {book} to PDF", timeout)
 
 
 @dataclass(frozen=True)
